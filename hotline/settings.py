@@ -1,0 +1,76 @@
+"""Typed settings for every hotline process, read from ``HOTLINE_*`` environment variables.
+
+The defaults are the embedded centre: SQLite under the state directory, the in-process ACD store
+and the local Asterisk sandbox. Point ``HOTLINE_DATABASE_URL``, ``HOTLINE_REDIS_URL`` and the
+``HOTLINE_AMI_*`` / ``HOTLINE_ASTERISK_MODE=external`` settings elsewhere to scale out.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_state_dir() -> Path:
+    """Where the embedded centre keeps its database, recordings and logs."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "hotline"
+
+
+def default_cache_dir() -> Path:
+    """Where the Asterisk sandbox root (a debootstrap chroot) is cached, outside any checkout."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "hotline"
+
+
+class Settings(BaseSettings):
+    """Everything a hotline process needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
+
+    state_dir: Path = Field(default_factory=default_state_dir)
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+    database_url: str = ""
+    redis_url: str = ""
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+
+    asterisk_mode: Literal["sandbox", "external"] = "sandbox"
+    asterisk_instance: str = "default"
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_username: str = "hotline"
+    ami_secret: SecretStr = SecretStr("")
+    fastagi_host: str = "127.0.0.1"
+    fastagi_port: int = 4573
+    sip_port: int = 5060
+    agent_extensions: str = "1001-1020"
+
+    wrapup_seconds: float = 15.0
+    ring_timeout_seconds: float = 20.0
+    ivr_digit_timeout_seconds: float = 5.0
+
+    def resolved_database_url(self) -> str:
+        """The configured database URL, or SQLite in the state directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.state_dir / 'hotline.db'}"
+
+    def extension_list(self) -> list[str]:
+        """Agent extensions from a spec such as ``1001-1020,2001``."""
+        out: list[str] = []
+        for part in self.agent_extensions.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if "-" in part:
+                lo, hi = (int(x) for x in part.split("-", 1))
+                out.extend(str(n) for n in range(lo, hi + 1))
+            else:
+                out.append(part)
+        return out

@@ -1,0 +1,134 @@
+"""AMI frames as typed, read-only views, the adapter's errors, and action serialisation.
+
+Frames are parsed by panoramisk's ``Message.from_line`` and actions are written by panoramisk's
+``Action`` (a list value becomes repeated headers, which is how AMI takes several ``Variable:``).
+Everything else (correlation, reconnection, error handling) lives in this package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+
+from panoramisk.actions import Action
+from panoramisk.message import Message
+
+SUCCESS_RESPONSES = frozenset({"success", "follows", "goodbye"})
+HeaderValue = str | Sequence[str]
+
+
+class AmiError(Exception):
+    """An AMI action failed or could not be sent; ``error_id`` is stable, ``details`` is JSON-friendly."""
+
+    def __init__(self, error_id: str, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.error_id = error_id
+        self.details: dict[str, object] = details
+
+
+class AmiNotConnected(AmiError):
+    """The AMI connection is down (not yet connected, lost, or closed)."""
+
+    def __init__(self, message: str = "AMI is not connected", **details: object) -> None:
+        super().__init__("ami.not_connected", message, **details)
+
+
+class AmiMessage(Mapping[str, str]):
+    """Read-only, case-insensitive view of one AMI frame; repeated headers keep every value."""
+
+    __slots__ = ("_keys", "_values")
+
+    def __init__(self, headers: Mapping[str, HeaderValue]) -> None:
+        self._keys: dict[str, str] = {}
+        self._values: dict[str, tuple[str, ...]] = {}
+        for key, value in headers.items():
+            values = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+            self._keys[key.lower()] = key
+            self._values[key.lower()] = values
+
+    def __getitem__(self, key: str) -> str:
+        """The first value of header ``key`` (any case)."""
+        return self._values[key.lower()][0]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys.values())
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def get_all(self, key: str) -> list[str]:
+        """Every value of a repeated header such as ``ChanVariable``; empty when absent."""
+        return list(self._values.get(key.lower(), ()))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.items())
+        return f"<{type(self).__name__} {inner}>"
+
+
+class AmiEvent(AmiMessage):
+    """One AMI event; ``name`` is its ``Event`` header."""
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        """The ``Event`` header, e.g. ``Newchannel``."""
+        return self.get("Event", "")
+
+
+class AmiResponse(AmiMessage):
+    """The ``Response`` frame answering one action."""
+
+    __slots__ = ()
+
+    @property
+    def success(self) -> bool:
+        """True for ``Success``, ``Follows`` and ``Goodbye``."""
+        return self.get("Response", "").lower() in SUCCESS_RESPONSES
+
+    @property
+    def message(self) -> str:
+        """The ``Message`` header (empty when absent)."""
+        return self.get("Message", "")
+
+
+def parse_frame(text: str) -> AmiEvent | AmiResponse | None:
+    """One frame (without its blank-line terminator) as an event or a response, else None.
+
+    ``Event`` wins over ``Response``: ``OriginateResponse`` events carry a ``Response`` header too.
+    """
+    parsed = Message.from_line(text.strip())
+    if parsed is None:
+        return None
+    headers: dict[str, HeaderValue] = {str(k): v for k, v in parsed.items() if k != "content"}
+    content = parsed.get("content", "")
+    if content and "Output" not in headers:
+        headers["Output"] = str(content)
+    if "Event" in headers:
+        return AmiEvent(headers)
+    return AmiResponse(headers)
+
+
+def _check_header(key: str, value: str) -> None:
+    for text in (key, value):
+        if "\r" in text or "\n" in text:
+            raise AmiError("ami.invalid_header", "AMI header contains a line break", header=key)
+    if not key or ":" in key:
+        raise AmiError("ami.invalid_header", "AMI header name is empty or has a colon", header=key)
+
+
+def encode_action(action: Mapping[str, HeaderValue], action_id: str) -> bytes:
+    """The wire bytes of ``action`` with ``ActionID`` set; list values become repeated headers."""
+    fields: dict[str, HeaderValue] = {}
+    for key, value in action.items():
+        if key.lower() == "actionid":
+            continue
+        values = [value] if isinstance(value, str) else list(value)
+        for item in values:
+            _check_header(key, item)
+        fields[key] = value if isinstance(value, str) else values
+    fields["ActionID"] = action_id
+    _check_header("ActionID", action_id)
+    return str(Action(fields)).encode("utf-8")

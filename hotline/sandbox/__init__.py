@@ -1,0 +1,1 @@
+"""Local Asterisk 22 sandbox: a cached Debian chroot, rendered config per instance, a supervised process."""

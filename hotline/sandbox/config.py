@@ -1,0 +1,113 @@
+"""What one sandbox instance is: its name, ports, credentials, agent extensions and dialplan timings."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.sandbox.errors import SandboxError
+from hotline.sandbox.render import agent_blocks, sip_password
+from hotline.settings import Settings
+
+__all__ = ["DEFAULT_CONF_SRC", "SandboxConfig", "instance_state_dir", "persistent_secret"]
+
+DEFAULT_CONF_SRC = Path(__file__).resolve().parent.parent.parent / "asterisk_conf"
+INSTANCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+TOKEN = re.compile(r"[A-Za-z0-9_.+/=-]+")
+
+
+def instance_state_dir(state_dir: Path, instance: str) -> Path:
+    """Where the host keeps an instance's pid file, console log and generated secret."""
+    return state_dir / "asterisk" / instance
+
+
+def persistent_secret(path: Path) -> str:
+    """The secret stored at ``path``, generated (mode 0600) on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(24) + "\n")
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SandboxConfig:
+    """One Asterisk instance; values here end up in the rendered config."""
+
+    instance: str
+    ami_port: int
+    ami_username: str
+    ami_secret: str
+    fastagi_host: str
+    fastagi_port: int
+    sip_port: int
+    http_port: int = 8088
+    extensions: tuple[str, ...]
+    conf_src: Path = DEFAULT_CONF_SRC
+    heartbeat_stale_s: int = 15
+    max_wait_s: int = 600
+    hold_slice_s: int = 5
+    ring_timeout_s: int = 20
+
+    def __post_init__(self) -> None:
+        if not INSTANCE_NAME.fullmatch(self.instance):
+            raise SandboxError("sandbox_bad_config", "invalid instance name", field="instance")
+        for name in ("ami_username", "ami_secret", "fastagi_host"):
+            if not TOKEN.fullmatch(getattr(self, name)):
+                raise SandboxError(
+                    "sandbox_bad_config", f"{name} is empty or has unsafe characters", field=name
+                )
+        for name in ("ami_port", "fastagi_port", "sip_port", "http_port"):
+            if not 0 < getattr(self, name) < 65536:
+                raise SandboxError("sandbox_bad_config", f"{name} is not a port", field=name)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SandboxConfig:
+        """The instance the settings describe; an empty AMI secret is generated once and kept."""
+        secret = settings.ami_secret.get_secret_value()
+        if not secret:
+            where = instance_state_dir(settings.state_dir, settings.asterisk_instance) / "ami-secret"
+            secret = persistent_secret(where)
+        return cls(
+            instance=settings.asterisk_instance,
+            ami_port=settings.ami_port,
+            ami_username=settings.ami_username,
+            ami_secret=secret,
+            fastagi_host=settings.fastagi_host,
+            fastagi_port=settings.fastagi_port,
+            sip_port=settings.sip_port,
+            extensions=tuple(settings.extension_list()),
+            ring_timeout_s=max(1, round(settings.ring_timeout_seconds)),
+        )
+
+    def sip_password(self, extension: str) -> str:
+        """The password the agent phone of ``extension`` registers with."""
+        return sip_password(self.ami_secret, extension)
+
+    def values(self, *, instance_dir: str, modules_dir: str) -> dict[str, str]:
+        """Every placeholder value for the templates (paths as seen inside the chroot)."""
+        plain = {
+            "INSTANCE": self.instance,
+            "INSTANCE_DIR": instance_dir,
+            "MODULES_DIR": modules_dir,
+            "AMI_PORT": str(self.ami_port),
+            "AMI_USERNAME": self.ami_username,
+            "AMI_SECRET": self.ami_secret,
+            "FASTAGI_HOST": self.fastagi_host,
+            "FASTAGI_PORT": str(self.fastagi_port),
+            "SIP_PORT": str(self.sip_port),
+            "HTTP_PORT": str(self.http_port),
+            "HEARTBEAT_STALE_SECONDS": str(self.heartbeat_stale_s),
+            "MAX_WAIT_SECONDS": str(self.max_wait_s),
+            "HOLD_SLICE_SECONDS": str(self.hold_slice_s),
+            "RING_TIMEOUT_SECONDS": str(self.ring_timeout_s),
+        }
+        return plain | agent_blocks(self.extensions, sip_secret=self.ami_secret)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# System packages hotline needs on Debian 12, installed as root; safe to run again (no-op when present).
+#   debootstrap  builds the Asterisk sandbox root (Debian unstable chroot with Asterisk 22)
+#   util-linux   unshare, to run the sandbox in private PID and mount namespaces
+#   espeak-ng, sox  default voice prompts and test audio
+#   chromium, chromium-driver  browser tests of the agent desktop
+set -euo pipefail
+
+PACKAGES=(debootstrap util-linux espeak-ng sox chromium chromium-driver)
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "setup-system.sh: run as root (it installs Debian packages)" >&2
+    exit 1
+fi
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    if [[ $status != "install ok installed" ]]; then
+        missing+=("$pkg")
+    fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "setup-system.sh: all system packages present"
+    exit 0
+fi
+
+echo "setup-system.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,43 @@
+"""Typed refusals of the ACD core; each carries a stable ``error_id`` and a JSON-able ``details`` dict."""
+
+from __future__ import annotations
+
+
+class AcdError(Exception):
+    """Base of every ACD refusal; the core's state is unchanged when one is raised."""
+
+    error_id: str = "acd_error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.details: dict[str, object] = details
+
+
+class IllegalTransition(AcdError):
+    """The event does not apply to the agent's or the call's current state."""
+
+    error_id = "illegal_transition"
+
+
+class UnknownAgent(AcdError):
+    """No agent with this id has ever logged in."""
+
+    error_id = "unknown_agent"
+
+
+class UnknownCall(AcdError):
+    """No live call with this id (never queued, or already ended)."""
+
+    error_id = "unknown_call"
+
+
+class UnknownQueue(AcdError):
+    """The call names a queue that is not configured."""
+
+    error_id = "unknown_queue"
+
+
+class UnknownStrategy(AcdError):
+    """A queue is configured with a strategy name that is not registered."""
+
+    error_id = "unknown_strategy"

@@ -1,0 +1,100 @@
+"""Facts the ACD core reacts to: agent requests, call progress reported by Asterisk, and timer ticks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLoggedIn:
+    """The agent logs in with a phone ``contact``; they start PAUSED (reason "login") until ready."""
+
+    agent_id: str
+    contact: str
+    skills: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentReady:
+    """The agent becomes AVAILABLE; during wrap-up this also ends the wrap-up early."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPaused:
+    """The agent pauses with a reason (小休, 就餐, 培训, 会议 ...); a current call goes on."""
+
+    agent_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLoggedOut:
+    """The agent logs out; allowed only while IDLE or in WRAP_UP."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallQueued:
+    """A caller reached the hold loop of ``queue``; higher ``priority`` is served sooner."""
+
+    call_id: str
+    queue: str
+    caller: str
+    channel: str
+    priority: int = 0
+    attrs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CallAbandoned:
+    """The caller hung up while WAITING or OFFERED."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfferAnswered:
+    """The agent leg answered and was bridged to the caller."""
+
+    call_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfferFailed:
+    """The agent leg failed or was not answered (RONA): the agent pauses, the call goes back to the head."""
+
+    call_id: str
+    agent_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallFinished:
+    """A connected call hung up; the agent enters wrap-up."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """Time passed: wrap-ups whose time has come end."""
+
+
+AcdEvent: TypeAlias = (
+    AgentLoggedIn
+    | AgentReady
+    | AgentPaused
+    | AgentLoggedOut
+    | CallQueued
+    | CallAbandoned
+    | OfferAnswered
+    | OfferFailed
+    | CallFinished
+    | Tick
+)

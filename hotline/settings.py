@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     ami_port: int = 5038
     ami_username: str = "hotline"
     ami_secret: SecretStr = SecretStr("")
+    admin_password: SecretStr = SecretStr("")
     fastagi_host: str = "127.0.0.1"
     fastagi_port: int = 4573
     sip_port: int = 5060

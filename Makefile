@@ -1,0 +1,41 @@
+# Two entry points: `make run` (the whole centre on its embedded default) and `make test` (everything).
+# Both set up what they need first and are safe to repeat.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup system python asterisk-root run test lint typecheck unit clean-state
+
+setup: system python asterisk-root
+
+system:
+	bash scripts/setup-system.sh
+
+python: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+asterisk-root: python
+	$(BIN)/python -c "from hotline.settings import Settings; from hotline.sandbox.provision import ensure_root; print('asterisk sandbox root:', ensure_root(Settings().cache_dir))"
+
+run: setup
+	$(BIN)/hotline run
+
+lint: python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: python
+	$(BIN)/mypy
+
+unit: python
+	$(BIN)/pytest tests/unit -q
+
+test: setup lint typecheck
+	$(BIN)/pytest -q

@@ -1,0 +1,140 @@
+"""AMI events in, ACD events out: the only place that knows how Asterisk reports a call.
+
+- ``UserEvent: HotlineQueued`` from the hold loop: the caller is waiting, music playing.
+- ``OriginateResponse`` for one of our agent legs: answered (then bridged) or failed/not answered.
+- ``Newchannel``: learn the agent leg's channel name (to hang it up if the caller leaves).
+- ``Hangup`` of a caller or an agent leg: abandoned while waiting/offered, or the end of a talk.
+- ``UserEvent: HotlineFallback``: the dialplan sent a caller to the static fallback queue.
+- after every (re)connection: calls that Asterisk no longer has are closed (Asterisk restarted).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from acd.events import CallAbandoned, CallFinished, CallQueued, OfferAnswered
+from acd.model import CallState
+from acd.service import AcdService
+from hotline.ami.client import AmiClient, AmiEvent
+from hotline.bus import EventBus
+
+log = logging.getLogger(__name__)
+
+
+def _int(value: str | None, default: int = 0) -> int:
+    try:
+        return int(value) if value else default
+    except ValueError:
+        return default
+
+
+class AmiConsumer:
+    """Translates AMI events into ACD events for one :class:`AcdService`."""
+
+    def __init__(self, *, ami: AmiClient, service: AcdService, bus: EventBus) -> None:
+        self._ami = ami
+        self._service = service
+        self._bus = bus
+
+    def install(self) -> None:
+        """Register the handlers on the AMI client."""
+        self._ami.on_event("UserEvent", self.on_user_event)
+        self._ami.on_event("OriginateResponse", self.on_originate_response)
+        self._ami.on_event("Newchannel", self.on_new_channel)
+        self._ami.on_event("Hangup", self.on_hangup)
+        self._ami.on_event("AgentConnect", self.on_fallback_connect)
+        self._ami.on_connected(self.resync)
+
+    def on_user_event(self, event: AmiEvent) -> None:
+        """Queued callers and fallback notices from the dialplan."""
+        kind = event.get("UserEvent", "")
+        if kind == "HotlineQueued":
+            self._service.submit_quietly(
+                CallQueued(
+                    call_id=event.get("Uniqueid", ""),
+                    queue=event.get("Queue", "") or "general",
+                    caller=event.get("CallerIDNum", ""),
+                    channel=event.get("Channel", ""),
+                    priority=_int(event.get("Priority")),
+                    attrs={"keys": event.get("Keys", ""), "flow_version": event.get("FlowVersion", "")},
+                )
+            )
+        elif kind == "HotlineFallback":
+            self._bus.publish(
+                "call.fallback",
+                {
+                    "call_id": event.get("Uniqueid", ""),
+                    "caller": event.get("CallerIDNum", ""),
+                    "channel": event.get("Channel", ""),
+                    "reason": event.get("Reason", ""),
+                    "at": time.time(),
+                },
+            )
+
+    def on_fallback_connect(self, event: AmiEvent) -> None:
+        """A caller in the static fallback queue reached a person."""
+        if event.get("Queue") != "hotline-fallback":
+            return
+        self._bus.publish(
+            "call.fallback_answered",
+            {
+                "call_id": event.get("Uniqueid", ""),
+                "member": event.get("Interface", ""),
+                "waited_s": float(event.get("HoldTime", "0") or 0),
+                "at": time.time(),
+            },
+        )
+
+    def on_originate_response(self, event: AmiEvent) -> None:
+        """The agent leg answered (Bridge runs next) or failed to."""
+        leg_id = event.get("ActionID", "")
+        leg = self._service.legs.get(leg_id)
+        if leg is None:
+            return
+        if event.get("Response") == "Success":
+            self._service.submit_quietly(OfferAnswered(call_id=leg.call_id, agent_id=leg.agent_id))
+        else:
+            self._service.fail_leg(leg_id, reason=f"no_answer:{event.get('Reason', '')}")
+
+    def on_new_channel(self, event: AmiEvent) -> None:
+        """Remember the channel name of our agent legs."""
+        leg = self._service.legs.get(event.get("Uniqueid", ""))
+        if leg is not None:
+            leg.channel = event.get("Channel", "")
+
+    def on_hangup(self, event: AmiEvent) -> None:
+        """A caller or an agent leg hung up."""
+        uniqueid = event.get("Uniqueid", "")
+        leg = self._service.legs.get(uniqueid)
+        if leg is not None:
+            self._end_talk(leg.call_id)
+            return
+        self._caller_gone(uniqueid)
+
+    def _caller_gone(self, call_id: str) -> None:
+        call = self._service.engine.store.get_call(call_id)
+        if call is None:
+            return
+        if call.state in (CallState.WAITING, CallState.OFFERED):
+            if call.state is CallState.OFFERED:
+                self._service.hangup_leg_of(call_id)
+            self._service.submit_quietly(CallAbandoned(call_id=call_id))
+        elif call.state is CallState.CONNECTED:
+            self._service.submit_quietly(CallFinished(call_id=call_id))
+
+    def _end_talk(self, call_id: str) -> None:
+        call = self._service.engine.store.get_call(call_id)
+        if call is not None and call.state is CallState.CONNECTED:
+            self._service.submit_quietly(CallFinished(call_id=call_id))
+
+    async def resync(self) -> None:
+        """After a (re)connection, close every call whose channel Asterisk no longer has."""
+        events = await self._ami.send_action_list(
+            {"Action": "CoreShowChannels"}, complete_event="CoreShowChannelsComplete"
+        )
+        alive = {e.get("Uniqueid", "") for e in events}
+        for call in list(self._service.engine.store.iter_calls()):
+            if call.call_id not in alive:
+                log.info("call %s vanished from Asterisk; closing it", call.call_id)
+                self._caller_gone(call.call_id)

@@ -1,0 +1,245 @@
+"""Async glue around the pure ACD engine: feeds it events, executes its commands over AMI.
+
+All engine calls happen on the event loop thread, one at a time, so the engine needs no locks.
+Commands are executed in order; an offer first reaches the agent's desktop (bounded wait), then the
+agent's phone is rung, so the screen-pop is never later than the ring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from acd import actions
+from acd.commands import AcdCommand, AgentChanged, CallChanged, OfferCall, QueueChanged, ScheduleTick
+from acd.engine import AcdEngine
+from acd.events import AcdEvent, AgentLoggedIn, AgentLoggedOut, OfferFailed, Tick
+from hotline.ami.client import AmiClient, AmiError
+from hotline.bus import EventBus
+
+log = logging.getLogger(__name__)
+
+
+class OfferNotifier(Protocol):
+    """Delivers a screen-pop to an agent's desktops before the phone rings."""
+
+    async def deliver_offer(self, agent_id: str, payload: dict[str, object]) -> int:
+        """Send ``payload`` to every open desktop of ``agent_id``; return how many got it."""
+        ...
+
+
+@dataclass(slots=True)
+class AgentLeg:
+    """One originated agent phone leg for an offered call."""
+
+    leg_id: str
+    call_id: str
+    agent_id: str
+    caller_channel: str
+    channel: str = ""
+
+
+class AcdService:
+    """Runs the ACD: one engine, one AMI connection, the bus and the desktops."""
+
+    def __init__(
+        self,
+        *,
+        engine: AcdEngine,
+        ami: AmiClient,
+        bus: EventBus,
+        notifier: OfferNotifier,
+        ring_timeout_s: float,
+        clock: Callable[[], float] = time.time,
+        screen_pop_wait_s: float = 0.3,
+    ) -> None:
+        self.engine = engine
+        self._ami = ami
+        self._bus = bus
+        self._notifier = notifier
+        self._ring_timeout_s = ring_timeout_s
+        self._clock = clock
+        self._screen_pop_wait_s = screen_pop_wait_s
+        self.legs: dict[str, AgentLeg] = {}
+        self.leg_of_call: dict[str, str] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._ticks: dict[float, asyncio.TimerHandle] = {}
+
+    def submit(self, event: AcdEvent) -> None:
+        """Apply ``event``; raises the engine's typed errors for illegal events (state unchanged)."""
+        commands = self.engine.handle(event, self._clock())
+        for command in commands:
+            self._execute(command)
+        if isinstance(event, AgentLoggedIn):
+            self._spawn(
+                self._safe(
+                    actions.put_agent_contact(self._ami, agent_id=event.agent_id, contact=event.contact)
+                )
+            )
+        elif isinstance(event, AgentLoggedOut):
+            self._spawn(self._safe(actions.delete_agent_contact(self._ami, agent_id=event.agent_id)))
+
+    def _execute(self, command: AcdCommand) -> None:
+        if isinstance(command, OfferCall):
+            self._spawn(self._offer(command))
+        elif isinstance(command, ScheduleTick):
+            self._schedule_tick(command.at)
+        elif isinstance(command, AgentChanged):
+            self._bus.publish(
+                "agent.changed",
+                {
+                    "agent_id": command.agent_id,
+                    "status": str(command.status),
+                    "state": str(command.state),
+                    "pause_reason": command.pause_reason,
+                    "at": self._clock(),
+                    "call_id": self.engine_call_of_agent(command.agent_id),
+                },
+            )
+        elif isinstance(command, CallChanged):
+            self._bus.publish(
+                "call.changed",
+                {
+                    "call_id": command.call_id,
+                    "state": str(command.state),
+                    "queue": command.queue,
+                    "agent_id": command.agent_id,
+                    "reason": command.reason,
+                    "waited_s": command.waited_s,
+                    "at": self._clock(),
+                },
+            )
+            if str(command.state) == "ended":
+                self._forget_call(command.call_id)
+        elif isinstance(command, QueueChanged):
+            self._bus.publish(
+                "queue.changed",
+                {
+                    "queue": command.queue,
+                    "waiting": command.waiting,
+                    "available_agents": command.available_agents,
+                    "at": self._clock(),
+                },
+            )
+
+    def engine_call_of_agent(self, agent_id: str) -> str | None:
+        """The call an agent is offered or talking on, if any."""
+        agent = self.engine.store.get_agent(agent_id)
+        if agent is None:
+            return None
+        return agent.offered_call_id or agent.current_call_id
+
+    async def _offer(self, offer: OfferCall) -> None:
+        leg_id = f"hl-{uuid.uuid4().hex}"
+        leg = AgentLeg(
+            leg_id=leg_id, call_id=offer.call_id, agent_id=offer.agent_id, caller_channel=offer.channel
+        )
+        self.legs[leg_id] = leg
+        self.leg_of_call[offer.call_id] = leg_id
+        payload: dict[str, object] = {
+            "call_id": offer.call_id,
+            "agent_id": offer.agent_id,
+            "caller": offer.caller,
+            "queue": offer.queue,
+            "waited_s": round(offer.waited_s, 3),
+            "ivr": dict(offer.attrs),
+            "offered_at": self._clock(),
+        }
+        self._bus.publish("agent.offer", payload)
+        try:
+            await asyncio.wait_for(
+                self._notifier.deliver_offer(offer.agent_id, payload), self._screen_pop_wait_s
+            )
+        except TimeoutError:
+            log.warning("screen-pop for %s slower than %.0f ms", offer.call_id, self._screen_pop_wait_s * 1e3)
+        try:
+            await actions.originate_agent_leg(
+                self._ami,
+                contact=offer.contact,
+                caller_channel=offer.channel,
+                caller_number=offer.caller,
+                call_id=offer.call_id,
+                agent_id=offer.agent_id,
+                leg_id=leg_id,
+                ring_timeout_s=self._ring_timeout_s,
+            )
+        except AmiError as exc:
+            log.warning("originate for %s to %s failed: %s", offer.call_id, offer.agent_id, exc)
+            self.fail_leg(leg_id, reason=f"originate_error:{exc.error_id}")
+
+    def fail_leg(self, leg_id: str, *, reason: str) -> None:
+        """The agent leg failed or was not answered: the engine requeues the call (RONA)."""
+        leg = self.legs.pop(leg_id, None)
+        if leg is None:
+            return
+        if self.leg_of_call.get(leg.call_id) == leg_id:
+            del self.leg_of_call[leg.call_id]
+        self.submit_quietly(OfferFailed(call_id=leg.call_id, agent_id=leg.agent_id, reason=reason))
+
+    def submit_quietly(self, event: AcdEvent) -> bool:
+        """Apply an event coming from Asterisk; an event that no longer applies is logged, not raised."""
+        from acd.errors import AcdError
+
+        try:
+            self.submit(event)
+        except AcdError as exc:
+            log.debug("ignored %s: %s", type(event).__name__, exc)
+            return False
+        return True
+
+    def _forget_call(self, call_id: str) -> None:
+        leg_id = self.leg_of_call.pop(call_id, None)
+        if leg_id is not None:
+            self.legs.pop(leg_id, None)
+
+    def hangup_leg_of(self, call_id: str) -> None:
+        """Stop ringing/talking on the agent leg of ``call_id`` (caller gone)."""
+        leg_id = self.leg_of_call.get(call_id)
+        leg = self.legs.get(leg_id) if leg_id else None
+        if leg is not None and leg.channel:
+            self._spawn(self._safe(actions.hangup_channel(self._ami, channel=leg.channel)))
+
+    def _schedule_tick(self, at: float) -> None:
+        if at in self._ticks:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, at - self._clock())
+        self._ticks[at] = loop.call_later(delay, self._on_tick, at)
+
+    def _on_tick(self, at: float) -> None:
+        self._ticks.pop(at, None)
+        self.submit_quietly(Tick())
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _safe(self, coro: Coroutine[Any, Any, None]) -> None:
+        try:
+            await coro
+        except AmiError as exc:
+            log.info("AMI action failed: %s", exc)
+
+    async def heartbeat_forever(self, interval_s: float = 2.0) -> None:
+        """Keep the dialplan's hold loop convinced the service is alive."""
+        while True:
+            try:
+                await actions.put_heartbeat(self._ami, epoch=int(self._clock()))
+            except AmiError as exc:
+                log.warning("heartbeat not delivered: %s", exc)
+            await asyncio.sleep(interval_s)
+
+    async def close(self) -> None:
+        """Cancel timers and background actions."""
+        for handle in self._ticks.values():
+            handle.cancel()
+        self._ticks.clear()
+        for task in tuple(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

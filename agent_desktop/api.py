@@ -1,0 +1,137 @@
+"""Desktop REST API: sign-in, agent status, users, live ACD snapshot and call records."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+
+from acd.errors import AcdError
+from agent_desktop.auth import Principal, Role, hash_password, verify_password
+from agent_desktop.context import DesktopContext
+from agent_desktop.errors import DesktopError
+from agent_desktop.schemas import (
+    AgentPublic,
+    AgentUpsert,
+    CallPublic,
+    SessionCreate,
+    SessionPublic,
+    StatusUpdate,
+)
+from hotline.db import repository as repo
+
+router = APIRouter(prefix="/api")
+
+
+def _context(request: Request) -> DesktopContext:
+    ctx: DesktopContext = request.app.state.desktop
+    return ctx
+
+
+def _principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    if not authorization or not authorization.startswith("Bearer "):
+        raise DesktopError("unauthenticated", "a bearer token is required", status_code=401)
+    principal = _context(request).tokens.resolve(authorization.removeprefix("Bearer ").strip())
+    if principal is None:
+        raise DesktopError("unauthenticated", "the token is unknown or expired", status_code=401)
+    return principal
+
+
+Ctx = Annotated[DesktopContext, Depends(_context)]
+Me = Annotated[Principal, Depends(_principal)]
+AgentIdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
+
+
+def _require(principal: Principal, *roles: Role) -> None:
+    if not principal.may(*roles):
+        raise DesktopError("forbidden", "your role may not do this", status_code=403)
+
+
+@router.post("/sessions", response_model=SessionPublic, tags=["auth"])
+async def sign_in(body: SessionCreate, ctx: Ctx) -> SessionPublic:
+    """Exchange a user id and password for a bearer token."""
+    row = await asyncio.to_thread(repo.get_agent, ctx.sessions, agent_id=body.user_id)
+    ok = row is not None and await asyncio.to_thread(verify_password, body.password, row.password_hash)
+    if row is None or not ok:
+        raise DesktopError("bad_credentials", "unknown user or wrong password", status_code=401)
+    token = ctx.tokens.issue(row.agent_id, Role(row.role))
+    return SessionPublic(token=token, user_id=row.agent_id, role=row.role)
+
+
+@router.delete("/sessions", status_code=204, tags=["auth"])
+async def sign_out(request: Request, me: Me, ctx: Ctx) -> None:
+    """Revoke the current token."""
+    ctx.tokens.revoke(request.headers["authorization"].removeprefix("Bearer ").strip())
+
+
+@router.get("/me", tags=["agent"])
+async def whoami(me: Me, ctx: Ctx) -> dict[str, Any]:
+    """The signed-in user's ACD situation."""
+    return {"user_id": me.user_id, "role": str(me.role), "agent": ctx.desktop.agent_view(me.user_id)}
+
+
+@router.post("/me/status", tags=["agent"])
+async def change_my_status(body: StatusUpdate, me: Me, ctx: Ctx) -> dict[str, Any]:
+    """Go available, pause with a reason, or log out of the ACD."""
+    return await ctx.desktop.change_status(me.user_id, body.status, reason=body.reason, contact=body.contact)
+
+
+@router.post("/agents/{agent_id}/status", tags=["supervisor"])
+async def change_agent_status(agent_id: AgentIdPath, body: StatusUpdate, me: Me, ctx: Ctx) -> dict[str, Any]:
+    """A supervisor changes an agent's status (e.g. forces a logout)."""
+    _require(me, Role.SUPERVISOR, Role.ADMIN)
+    return await ctx.desktop.change_status(agent_id, body.status, reason=body.reason, contact=body.contact)
+
+
+@router.put("/agents/{agent_id}", response_model=AgentPublic, tags=["admin"])
+async def upsert_agent(agent_id: AgentIdPath, body: AgentUpsert, me: Me,
+                       ctx: Ctx) -> AgentPublic:
+    """Create or update a user; the password is stored as a salted hash."""
+    _require(me, Role.ADMIN)
+    existing = await asyncio.to_thread(repo.get_agent, ctx.sessions, agent_id=agent_id)
+    password_hash = existing.password_hash if existing is not None else None
+    if body.password is not None:
+        password_hash = await asyncio.to_thread(hash_password, body.password)
+    await asyncio.to_thread(
+        repo.upsert_agent, ctx.sessions, agent_id=agent_id, name=body.name, contact=body.contact,
+        skills=body.skills, role=body.role, password_hash=password_hash,
+    )
+    return AgentPublic(agent_id=agent_id, name=body.name, contact=body.contact, skills=body.skills,
+                       role=body.role)
+
+
+@router.get("/agents", response_model=list[AgentPublic], tags=["supervisor"])
+async def list_agents(me: Me, ctx: Ctx) -> list[AgentPublic]:
+    """All configured users."""
+    _require(me, Role.SUPERVISOR, Role.ADMIN)
+    rows = await asyncio.to_thread(repo.list_agents, ctx.sessions)
+    return [AgentPublic(agent_id=r.agent_id, name=r.name, contact=r.contact, skills=dict(r.skills),
+                        role=r.role) for r in rows]
+
+
+@router.get("/acd", tags=["supervisor"])
+async def acd_snapshot(me: Me, ctx: Ctx) -> dict[str, object]:
+    """Live agents, waiting calls and queues."""
+    _require(me, Role.SUPERVISOR, Role.ADMIN)
+    return ctx.acd.engine.snapshot()
+
+
+@router.get("/calls", response_model=list[CallPublic], tags=["supervisor"])
+async def list_calls(
+    me: Me, ctx: Ctx,
+    since: datetime | None = None,
+    caller_prefix: Annotated[str | None, Query(max_length=32, pattern=r"^[0-9+]*$")] = None,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+) -> list[CallPublic]:
+    """Call records, newest first."""
+    _require(me, Role.SUPERVISOR, Role.ADMIN)
+    rows = await asyncio.to_thread(repo.list_calls, ctx.sessions, since=since, caller_prefix=caller_prefix,
+                                   limit=limit)
+    return [CallPublic.model_validate(r, from_attributes=True) for r in rows]
+
+
+def acd_error_status(exc: AcdError) -> int:
+    """HTTP status for an ACD refusal."""
+    return 404 if exc.error_id.startswith("unknown") else 409

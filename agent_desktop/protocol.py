@@ -1,0 +1,85 @@
+"""Desktop websocket protocol, version 1 (documented in agent_desktop/PROTOCOL.md).
+
+Every frame is a JSON object with ``v`` (protocol version) and ``type``. Client frames are validated
+here; anything malformed yields an ``error`` frame and the connection stays open.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+PROTOCOL_VERSION = 1
+MAX_FRAME_BYTES = 64 * 1024
+
+
+class _Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    v: Literal[1] = 1
+    id: str | None = Field(default=None, max_length=64)
+
+
+class PingFrame(_Frame):
+    """Keep-alive; answered by ``pong``."""
+
+    type: Literal["ping"]
+
+
+class StatusFrame(_Frame):
+    """The agent changes status: available, paused (with a reason) or logged_out."""
+
+    type: Literal["status"]
+    status: Literal["available", "paused", "logged_out"]
+    reason: str | None = Field(default=None, max_length=64)
+
+
+class SyncFrame(_Frame):
+    """Ask for a fresh ``hello`` snapshot (after a reconnect or a missed event)."""
+
+    type: Literal["sync"]
+
+
+ClientFrame = Annotated[PingFrame | StatusFrame | SyncFrame, Field(discriminator="type")]
+_client_adapter: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
+
+
+class ProtocolError(Exception):
+    """A client frame that cannot be accepted."""
+
+    def __init__(self, error_id: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.error_id = error_id
+        self.details = details or {}
+
+
+def parse_client_frame(raw: str | bytes) -> ClientFrame:
+    """Parse and validate one client frame or raise :class:`ProtocolError`."""
+    if len(raw) > MAX_FRAME_BYTES:
+        raise ProtocolError("frame_too_large", f"frames are limited to {MAX_FRAME_BYTES} bytes")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProtocolError("invalid_json", "frame is not valid JSON", {"reason": str(exc)}) from None
+    if not isinstance(data, dict):
+        raise ProtocolError("invalid_frame", "a frame must be a JSON object")
+    if data.get("v", PROTOCOL_VERSION) != PROTOCOL_VERSION:
+        raise ProtocolError("unsupported_version", "this server speaks protocol version 1",
+                            {"supported": [PROTOCOL_VERSION]})
+    try:
+        return _client_adapter.validate_python(data)
+    except ValidationError as exc:
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+        raise ProtocolError("invalid_frame", "frame does not match the protocol", {"errors": errors}) from None
+
+
+def server_frame(kind: str, **fields: Any) -> dict[str, Any]:
+    """A server frame of type ``kind``."""
+    return {"v": PROTOCOL_VERSION, "type": kind, **fields}
+
+
+def error_frame(error_id: str, message: str, details: dict[str, Any] | None = None,
+                reply_to: str | None = None) -> dict[str, Any]:
+    """The frame that reports a rejected client frame."""
+    return server_frame("error", error_id=error_id, message=message, details=details or {}, reply_to=reply_to)

@@ -1,0 +1,98 @@
+"use strict";
+// Agent desktop: sign-in, ACD status, screen-pop. Speaks websocket protocol v1 (agent_desktop/PROTOCOL.md).
+const $ = (id) => document.getElementById(id);
+const state = { token: sessionStorage.getItem("hotline.token"), ws: null, retry: 0, wrapTimer: null };
+const STATUS_LABEL = { logged_out: "未签入", available: "就绪", paused: "暂停" };
+const STATE_LABEL = { idle: "空闲", offered: "振铃", on_call: "通话中", wrap_up: "话后整理" };
+
+function log(text) {
+  const li = document.createElement("li");
+  li.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+  $("log").prepend(li);
+}
+
+async function api(path, options = {}) {
+  const headers = { "Content-Type": "application/json" };
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  const res = await fetch(path, { ...options, headers });
+  const body = res.status === 204 ? null : await res.json();
+  if (!res.ok) throw new Error(body && body.message ? body.message : res.statusText);
+  return body;
+}
+
+function showAgent(agent) {
+  const label = agent.status === "paused" && agent.pause_reason ? `暂停（${agent.pause_reason}）` : STATUS_LABEL[agent.status];
+  $("status-label").textContent = `${label} · ${STATE_LABEL[agent.state] || agent.state}`;
+  $("status-label").dataset.status = agent.status;
+  $("status-label").dataset.state = agent.state;
+  clearInterval(state.wrapTimer);
+  $("wrapup").hidden = agent.state !== "wrap_up";
+  if (agent.state === "wrap_up" && agent.wrapup_until) {
+    const tick = () => { $("wrapup-left").textContent = Math.max(0, Math.round(agent.wrapup_until - Date.now() / 1000)); };
+    tick(); state.wrapTimer = setInterval(tick, 500);
+  }
+  if (agent.call) showCall(agent.call);
+}
+
+function showCall(call) {
+  $("screen-pop").hidden = false;
+  $("pop-caller").textContent = call.caller;
+  $("pop-queue").textContent = call.queue;
+  $("pop-keys").textContent = (call.ivr && call.ivr.keys) || "（无）";
+  if (call.waited_s !== undefined) $("pop-waited").textContent = `${call.waited_s.toFixed(1)} 秒`;
+  $("pop-state").textContent = call.state || "振铃";
+  $("screen-pop").dataset.callId = call.call_id;
+}
+
+function onFrame(frame) {
+  if (frame.type === "hello") { showAgent(frame.agent); log("已同步"); }
+  else if (frame.type === "offer") { showCall(frame.call); log(`来电 ${frame.call.caller}（${frame.call.queue}）`); }
+  else if (frame.type === "agent_changed") { api("/api/me").then((me) => showAgent(me.agent)); }
+  else if (frame.type === "call_changed") { $("pop-state").textContent = frame.data.state; log(`通话 ${frame.data.state}`); }
+  else if (frame.type === "status_ok") { showAgent(frame.agent); }
+  else if (frame.type === "error") { $("status-error").textContent = frame.message; }
+  else if (frame.type === "resync_needed") { send({ type: "sync" }); }
+}
+
+function send(frame) {
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify({ v: 1, ...frame }));
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${scheme}://${location.host}/ws/v1?token=${encodeURIComponent(state.token)}`);
+  state.ws = ws;
+  ws.onopen = () => { state.retry = 0; $("conn").textContent = "已连接"; $("conn").className = "badge on"; };
+  ws.onmessage = (ev) => onFrame(JSON.parse(ev.data));
+  ws.onclose = (ev) => {
+    $("conn").textContent = "未连接"; $("conn").className = "badge off";
+    if (ev.code === 4401) { signOutLocally(); return; }
+    const delay = Math.min(10000, 250 * 2 ** state.retry++);
+    setTimeout(connect, delay);
+  };
+}
+
+function signOutLocally() {
+  sessionStorage.removeItem("hotline.token"); state.token = null;
+  $("workspace").hidden = true; $("signin").hidden = false;
+}
+
+function enterWorkspace(userId) {
+  $("signin").hidden = true; $("workspace").hidden = false; $("who").textContent = userId || "";
+  connect();
+}
+
+$("signin-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = new FormData(ev.target);
+  try {
+    const s = await api("/api/sessions", { method: "POST", body: JSON.stringify(Object.fromEntries(form)) });
+    state.token = s.token; sessionStorage.setItem("hotline.token", s.token);
+    enterWorkspace(s.user_id);
+  } catch (err) { $("signin-error").textContent = err.message; }
+});
+$("btn-ready").onclick = () => send({ type: "status", status: "available" });
+$("btn-pause").onclick = () => send({ type: "status", status: "paused", reason: $("pause-reason").value });
+$("btn-logout").onclick = () => send({ type: "status", status: "logged_out" });
+
+if (state.token) enterWorkspace("");

@@ -1,0 +1,33 @@
+# The hotline application: HTTP + websocket (8080) and FastAGI (4573), talking to an external Asterisk.
+# Build from the repository root: docker build -f docker/Dockerfile.app .
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN groupadd --system --gid 10001 hotline \
+    && useradd --system --uid 10001 --gid hotline --home-dir /var/lib/hotline --create-home hotline \
+    && install -d -o hotline -g hotline /var/cache/hotline /etc/hotline/conf
+
+WORKDIR /opt/hotline
+COPY pyproject.toml README.md ./
+COPY hotline ./hotline
+COPY ivr ./ivr
+COPY acd ./acd
+COPY agent_desktop ./agent_desktop
+COPY recordings ./recordings
+COPY asterisk_conf ./asterisk_conf
+RUN pip install . && hotline --help > /dev/null
+
+ENV HOTLINE_ASTERISK_MODE=external \
+    HOTLINE_STATE_DIR=/var/lib/hotline \
+    HOTLINE_CACHE_DIR=/var/cache/hotline \
+    HOTLINE_HTTP_HOST=0.0.0.0 \
+    HOTLINE_FASTAGI_HOST=0.0.0.0
+
+USER hotline
+EXPOSE 8080 4573
+STOPSIGNAL SIGTERM
+CMD ["hotline", "run", "--no-sandbox"]

@@ -1,0 +1,174 @@
+"""The ``hotline`` command: run the centre, manage the Asterisk sandbox, simulate calls, print OpenAPI."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hotline.settings import Settings
+
+if TYPE_CHECKING:
+    from hotline.sandbox.instance import AsteriskSandbox
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sandbox(settings: Settings) -> AsteriskSandbox:
+    from hotline.sandbox.instance import AsteriskSandbox, SandboxConfig
+    from hotline.sandbox.provision import ensure_root
+
+    root = ensure_root(settings.cache_dir)
+    return AsteriskSandbox(root=root, config=SandboxConfig.from_settings(settings),
+                           state_dir=settings.state_dir)
+
+
+def ami_secret(settings: Settings) -> str:
+    """The AMI secret in force: configured, or the sandbox instance's generated one."""
+    configured = settings.ami_secret.get_secret_value()
+    if configured or settings.asterisk_mode == "external":
+        return configured
+    from hotline.sandbox.instance import SandboxConfig
+
+    return SandboxConfig.from_settings(settings).ami_secret
+
+
+def cmd_asterisk(settings: Settings, action: str) -> int:
+    """``hotline asterisk up|down|status|render``."""
+    from ivr.prompts import ensure_default_prompts
+
+    sandbox = _sandbox(settings)
+    if action == "up":
+        ensure_default_prompts(sandbox.sounds_dir)
+        sandbox.up()
+    elif action == "down":
+        sandbox.down()
+    elif action == "render":
+        print(sandbox.render())
+        return 0
+    print(json.dumps(sandbox.status(), default=str))
+    return 0
+
+
+async def _run_centre(settings: Settings) -> None:
+    from hotline.app import Centre, ensure_admin
+
+    centre = Centre(settings=settings, ami_secret=ami_secret(settings))
+    new_password = ensure_admin(centre.sessions, settings)
+    await centre.start()
+    print(f"hotline is running. Agent page: {centre.url}", flush=True)
+    if new_password:
+        print(f"admin password (also in {settings.state_dir / 'admin-password'}): {new_password}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await centre.stop()
+
+
+def cmd_run(settings: Settings, *, sandbox: bool) -> int:
+    """``hotline run``: the whole centre in one process (starting the sandbox when asked)."""
+    started_here = False
+    box = None
+    if sandbox and settings.asterisk_mode == "sandbox":
+        from ivr.prompts import ensure_default_prompts
+
+        box = _sandbox(settings)
+        ensure_default_prompts(box.sounds_dir)
+        started_here = not box.is_running()
+        box.up()
+    try:
+        asyncio.run(_run_centre(settings))
+    finally:
+        if started_here and box is not None:
+            box.down()
+    return 0
+
+
+def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
+    """``hotline simulate``: drive real calls into the running centre and print a JSON summary."""
+    from hotline.ami.client import AmiClient
+    from hotline.simulate import Simulation, SimulationPlan
+
+    password = settings.admin_password.get_secret_value()
+    if not password:
+        password = (settings.state_dir / "admin-password").read_text().strip()
+    plan = SimulationPlan(calls=args.calls, agents=args.agents, talk_s=args.talk, patience_s=args.patience,
+                          interval_s=args.interval, keys=tuple(args.keys.split(",")),
+                          no_answer_agents=args.no_answer_agents)
+
+    async def go() -> dict[str, object]:
+        ami = AmiClient(host=settings.ami_host, port=settings.ami_port, username=settings.ami_username,
+                        secret=ami_secret(settings))
+        await ami.start()
+        try:
+            base = args.url or f"http://{settings.http_host}:{settings.http_port}"
+            return await Simulation(plan=plan, base_url=base, ami=ami, admin_password=password).execute()
+        finally:
+            await ami.close()
+
+    summary = asyncio.run(go())
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0 if summary["lost"] == 0 else 1
+
+
+def cmd_openapi() -> int:
+    """``hotline openapi``: the HTTP API description as JSON."""
+    from hotline.http import build_http_app
+
+    print(json.dumps(build_http_app(None).openapi(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line grammar."""
+    parser = argparse.ArgumentParser(prog="hotline", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the whole centre")
+    run.add_argument("--no-sandbox", action="store_true", help="do not start the local Asterisk sandbox")
+    ast = sub.add_parser("asterisk", help="manage the local Asterisk sandbox")
+    ast.add_argument("action", choices=["up", "down", "status", "render"])
+    sim = sub.add_parser("simulate", help="drive real calls into the running centre")
+    sim.add_argument("--calls", type=int, default=20)
+    sim.add_argument("--agents", type=int, default=3)
+    sim.add_argument("--talk", type=float, default=3.0, help="talk seconds per call")
+    sim.add_argument("--patience", type=float, default=300.0, help="seconds a caller waits before hanging up")
+    sim.add_argument("--interval", type=float, default=0.2, help="seconds between call arrivals")
+    sim.add_argument("--keys", default="0,3,", help="menu keys per call, cycled; empty = silence")
+    sim.add_argument("--no-answer-agents", type=int, default=0, help="agents whose phone never answers")
+    sim.add_argument("--url", default="", help="base URL of the centre (default from settings)")
+    sub.add_parser("openapi", help="print the OpenAPI document")
+    sub.add_parser("migrate", help="create or upgrade the database schema")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hotline`` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    if args.command == "run":
+        return cmd_run(settings, sandbox=not args.no_sandbox)
+    if args.command == "asterisk":
+        return cmd_asterisk(settings, args.action)
+    if args.command == "simulate":
+        return cmd_simulate(settings, args)
+    if args.command == "migrate":
+        from hotline.db.engine import migrate
+
+        migrate(settings.resolved_database_url())
+        return 0
+    return cmd_openapi()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""The relational schema: agents, call records, agent state history and call events.
+
+Rules: every timestamp is a timezone-aware UTC ``datetime`` (``UtcDateTime`` stores UTC on every
+backend and hands back aware values); constraint and index names come from one naming convention so
+the Alembic migration and these models name things identically. ``call_events.call_id`` and
+``agent_state_log.agent_id`` are plain indexed columns, not foreign keys: history is written in
+arrival order and must never be refused because the row it refers to is not there (yet).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, Dialect, ForeignKey, Index, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from hotline.db.errors import InvalidValueError
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always returned timezone-aware (UTC), SQLite included."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert an aware datetime to UTC (naive UTC on SQLite, which has no zone support)."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidValueError(
+                "naive_datetime", "timestamps must be timezone-aware", value=value.isoformat()
+            )
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Read back as an aware UTC datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base holding the shared metadata."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class Agent(Base):
+    """A person who can sign in: agent, supervisor or admin."""
+
+    __tablename__ = "agents"
+
+    agent_id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    contact: Mapped[str] = mapped_column(String)
+    skills: Mapped[dict[str, Any]]
+    role: Mapped[str] = mapped_column(String)
+    password_hash: Mapped[str | None] = mapped_column(String)
+    created_at: Mapped[datetime]
+
+
+class Call(Base):
+    """One citizen call, keyed by the caller channel's Asterisk Uniqueid."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        CheckConstraint("survey_score BETWEEN 1 AND 5", name="survey_score_range"),
+        Index("ix_calls_entered_ivr_at", "entered_ivr_at"),
+        Index("ix_calls_caller", "caller", postgresql_ops={"caller": "text_pattern_ops"}),
+        Index("ix_calls_agent_id", "agent_id"),
+    )
+
+    call_id: Mapped[str] = mapped_column(String, primary_key=True)
+    caller: Mapped[str] = mapped_column(String)
+    channel: Mapped[str] = mapped_column(String)
+    dialed: Mapped[str] = mapped_column(String)
+    queue: Mapped[str | None] = mapped_column(String)
+    ivr_keys: Mapped[str] = mapped_column(String)
+    ivr_flow_version: Mapped[str | None] = mapped_column(String)
+    entered_ivr_at: Mapped[datetime]
+    queued_at: Mapped[datetime | None]
+    offered_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.agent_id", ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(String)
+    wait_seconds: Mapped[float | None]
+    talk_seconds: Mapped[float | None]
+    recording_path: Mapped[str | None] = mapped_column(String)
+    survey_score: Mapped[int | None]
+
+
+class AgentStateLog(Base):
+    """One change of an agent's status/state, as the ACD saw it."""
+
+    __tablename__ = "agent_state_log"
+    __table_args__ = (Index("ix_agent_state_log_agent_id_at", "agent_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    agent_id: Mapped[str] = mapped_column(String)
+    at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String)
+    state: Mapped[str] = mapped_column(String)
+    pause_reason: Mapped[str | None] = mapped_column(String)
+    call_id: Mapped[str | None] = mapped_column(String)
+
+
+class CallEvent(Base):
+    """One step in a call's life (``ivr_started``, ``queued``, ``offered``, ``answered``, ...)."""
+
+    __tablename__ = "call_events"
+    __table_args__ = (Index("ix_call_events_call_id_at", "call_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(String)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String)
+    detail: Mapped[dict[str, Any]]

@@ -1,0 +1,283 @@
+"""Typed data access: every function takes a ``sessionmaker`` and runs in its own short transaction.
+
+Callers never hold a session or commit: a function returns once its write is committed, or returns
+immutable rows (``hotline.db.rows``) read in one transaction. Writes never lose a record:
+
+- ``record_call_started`` is an upsert; a second start for the same ``call_id`` keeps the first
+  values and only fills fields a placeholder left empty.
+- ``update_call`` for an unknown ``call_id`` first creates a placeholder row (empty caller, channel
+  and dialed; ``entered_ivr_at`` = the earliest timestamp given, else now) and then applies the update.
+- ``None`` in ``update_call`` means "leave unchanged"; values are never cleared.
+
+Refusals happen before anything is written and raise ``hotline.db.errors`` types: naive datetimes
+or a survey score outside 1-5 (``InvalidValueError``), an ``agent_id`` nobody configured
+(``UnknownAgentError``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import ColumnElement, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.db.engine import WRITE_OPTION
+from hotline.db.errors import InvalidValueError, UnknownAgentError
+from hotline.db.models import Agent, AgentStateLog, Call, CallEvent
+from hotline.db.rows import AgentRow, AgentStateRow, CallEventRow, CallRow
+
+__all__ = [
+    "AgentRow",
+    "AgentStateRow",
+    "CallEventRow",
+    "CallRow",
+    "Outcome",
+    "Role",
+    "add_call_event",
+    "agent_state_history",
+    "call_events",
+    "get_agent",
+    "get_call",
+    "list_agents",
+    "list_calls",
+    "log_agent_state",
+    "record_call_started",
+    "update_call",
+    "upsert_agent",
+]
+
+Role = Literal["agent", "supervisor", "admin"]
+Outcome = Literal["answered", "abandoned", "fallback", "ivr_hangup"]
+Sessions = sessionmaker[Session]
+RowT = TypeVar("RowT", AgentRow, CallRow, CallEventRow, AgentStateRow)
+
+
+@contextmanager
+def _writing(sm: Sessions) -> Iterator[Session]:
+    with sm.begin() as session:
+        session.connection(execution_options={WRITE_OPTION: True})
+        yield session
+
+
+def _row(cls: type[RowT], obj: object) -> RowT:
+    return cls(**{f.name: getattr(obj, f.name) for f in fields(cls)})
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidValueError("naive_datetime", f"{name} must be timezone-aware", field=name)
+    return value.astimezone(UTC)
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def upsert_agent(
+    sm: Sessions,
+    *,
+    agent_id: str,
+    name: str,
+    contact: str,
+    skills: Mapping[str, int],
+    role: Role = "agent",
+    password_hash: str | None = None,
+) -> None:
+    """Create or replace an agent's profile; ``password_hash`` is stored as given (``None`` clears it)."""
+    values = {
+        "name": name,
+        "contact": contact,
+        "skills": dict(skills),
+        "role": role,
+        "password_hash": password_hash,
+    }
+    with _writing(sm) as s:
+        stmt = _insert(s)(Agent).values(agent_id=agent_id, created_at=datetime.now(UTC), **values)
+        s.execute(stmt.on_conflict_do_update(index_elements=[Agent.agent_id], set_=values))
+
+
+def get_agent(sm: Sessions, *, agent_id: str) -> AgentRow | None:
+    """The agent ``agent_id``, or ``None``."""
+    with sm() as s:
+        agent = s.get(Agent, agent_id)
+        return None if agent is None else _row(AgentRow, agent)
+
+
+def list_agents(sm: Sessions) -> list[AgentRow]:
+    """Every configured agent, ordered by ``agent_id``."""
+    with sm() as s:
+        return [_row(AgentRow, a) for a in s.scalars(select(Agent).order_by(Agent.agent_id))]
+
+
+def _earliest(existing: Any, new: Any) -> ColumnElement[Any]:
+    return case((new < existing, new), else_=existing)
+
+
+def _fill_blank(existing: Any, new: Any) -> ColumnElement[Any]:
+    return func.coalesce(func.nullif(existing, ""), new)
+
+
+def record_call_started(
+    sm: Sessions, *, call_id: str, caller: str, channel: str, dialed: str, at: datetime
+) -> None:
+    """Record a call entering the IVR; repeating it for the same ``call_id`` is harmless."""
+    at = _aware(at, "at")
+    with _writing(sm) as s:
+        stmt = _insert(s)(Call).values(
+            call_id=call_id, caller=caller, channel=channel, dialed=dialed, ivr_keys="", entered_ivr_at=at
+        )
+        table, new = Call.__table__.c, stmt.excluded
+        s.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[Call.call_id],
+                set_={
+                    "caller": _fill_blank(table.caller, new.caller),
+                    "channel": _fill_blank(table.channel, new.channel),
+                    "dialed": _fill_blank(table.dialed, new.dialed),
+                    "entered_ivr_at": _earliest(table.entered_ivr_at, new.entered_ivr_at),
+                },
+            )
+        )
+
+
+def _ensure_call(s: Session, call_id: str, at: datetime) -> None:
+    stmt = _insert(s)(Call).values(
+        call_id=call_id, caller="", channel="", dialed="", ivr_keys="", entered_ivr_at=at
+    )
+    s.execute(stmt.on_conflict_do_nothing(index_elements=[Call.call_id]))
+
+
+def _check_call_fields(changes: dict[str, Any]) -> None:
+    for name, value in changes.items():
+        if isinstance(value, datetime):
+            changes[name] = _aware(value, name)
+    score = changes.get("survey_score")
+    if score is not None and not 1 <= score <= 5:
+        raise InvalidValueError(
+            "invalid_value", "survey_score must be 1-5", field="survey_score", value=score
+        )
+
+
+def update_call(
+    sm: Sessions,
+    *,
+    call_id: str,
+    queue: str | None = None,
+    ivr_keys: str | None = None,
+    ivr_flow_version: str | None = None,
+    queued_at: datetime | None = None,
+    offered_at: datetime | None = None,
+    answered_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    agent_id: str | None = None,
+    outcome: Outcome | None = None,
+    wait_seconds: float | None = None,
+    talk_seconds: float | None = None,
+    recording_path: str | None = None,
+    survey_score: int | None = None,
+) -> None:
+    """Set the given fields of call ``call_id`` (``None`` = unchanged), creating the row if needed."""
+    given = {
+        "queue": queue,
+        "ivr_keys": ivr_keys,
+        "ivr_flow_version": ivr_flow_version,
+        "queued_at": queued_at,
+        "offered_at": offered_at,
+        "answered_at": answered_at,
+        "ended_at": ended_at,
+        "agent_id": agent_id,
+        "outcome": outcome,
+        "wait_seconds": wait_seconds,
+        "talk_seconds": talk_seconds,
+        "recording_path": recording_path,
+        "survey_score": survey_score,
+    }
+    changes = {k: v for k, v in given.items() if v is not None}
+    _check_call_fields(changes)
+    stamps = [v for v in changes.values() if isinstance(v, datetime)]
+    with _writing(sm) as s:
+        if agent_id is not None and s.get(Agent, agent_id) is None:
+            raise UnknownAgentError(
+                "unknown_agent", f"agent {agent_id} is not configured", agent_id=agent_id, call_id=call_id
+            )
+        _ensure_call(s, call_id, min(stamps, default=datetime.now(UTC)))
+        if changes:
+            s.execute(update(Call).where(Call.call_id == call_id).values(**changes))
+
+
+def add_call_event(
+    sm: Sessions, *, call_id: str, kind: str, at: datetime, detail: Mapping[str, object] | None = None
+) -> None:
+    """Append one event to a call's history (the call row need not exist)."""
+    at = _aware(at, "at")
+    with _writing(sm) as s:
+        s.add(CallEvent(call_id=call_id, kind=kind, at=at, detail=dict(detail or {})))
+
+
+def log_agent_state(
+    sm: Sessions,
+    *,
+    agent_id: str,
+    at: datetime,
+    status: str,
+    state: str,
+    pause_reason: str | None = None,
+    call_id: str | None = None,
+) -> None:
+    """Append one agent status/state change."""
+    at = _aware(at, "at")
+    with _writing(sm) as s:
+        s.add(
+            AgentStateLog(
+                agent_id=agent_id,
+                at=at,
+                status=status,
+                state=state,
+                pause_reason=pause_reason,
+                call_id=call_id,
+            )
+        )
+
+
+def get_call(sm: Sessions, *, call_id: str) -> CallRow | None:
+    """The call ``call_id``, or ``None``."""
+    with sm() as s:
+        call = s.get(Call, call_id)
+        return None if call is None else _row(CallRow, call)
+
+
+def list_calls(
+    sm: Sessions, *, since: datetime | None = None, caller_prefix: str | None = None, limit: int = 1000
+) -> list[CallRow]:
+    """Calls newest first (by ``entered_ivr_at``), optionally from ``since`` on and by caller prefix."""
+    query = select(Call).order_by(Call.entered_ivr_at.desc(), Call.call_id.desc()).limit(max(0, limit))
+    if since is not None:
+        query = query.where(Call.entered_ivr_at >= _aware(since, "since"))
+    if caller_prefix:
+        query = query.where(Call.caller.startswith(caller_prefix, autoescape=True))
+    with sm() as s:
+        return [_row(CallRow, c) for c in s.scalars(query)]
+
+
+def call_events(sm: Sessions, *, call_id: str) -> list[CallEventRow]:
+    """A call's events in the order they happened."""
+    query = select(CallEvent).where(CallEvent.call_id == call_id).order_by(CallEvent.at, CallEvent.id)
+    with sm() as s:
+        return [_row(CallEventRow, e) for e in s.scalars(query)]
+
+
+def agent_state_history(sm: Sessions, *, agent_id: str, limit: int = 100) -> list[AgentStateRow]:
+    """An agent's most recent ``limit`` state changes, newest first."""
+    query = (
+        select(AgentStateLog)
+        .where(AgentStateLog.agent_id == agent_id)
+        .order_by(AgentStateLog.at.desc(), AgentStateLog.id.desc())
+        .limit(max(0, limit))
+    )
+    with sm() as s:
+        return [_row(AgentStateRow, r) for r in s.scalars(query)]

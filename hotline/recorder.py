@@ -1,0 +1,170 @@
+"""Writes call and agent-state records from bus events, in order, without ever blocking the ACD.
+
+One task drains a bus subscription and performs the writes in a worker thread. A write that fails
+(database restarting, lock timeout) is retried with backoff; events are never skipped, so no record is
+lost while the process lives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.bus import BusEvent, EventBus
+from hotline.db import repository as repo
+
+log = logging.getLogger(__name__)
+
+Write = Callable[[], None]
+
+
+def _ts(value: Any) -> datetime:
+    return datetime.fromtimestamp(float(value), UTC)
+
+
+class Recorder:
+    """Persists ``call.*`` and ``agent.changed`` events."""
+
+    def __init__(self, *, bus: EventBus, sessions: sessionmaker[Session]) -> None:
+        self._sm = sessions
+        self._sub = bus.subscribe("call.", "agent.changed", maxsize=1_000_000)
+        self._answered_at: dict[str, float] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def run(self) -> None:
+        """Drain the subscription forever."""
+        while True:
+            event = await self._sub.get()
+            self._idle.clear()
+            writes = self._writes_for(event)
+            for write in writes:
+                await self._perform(write, event)
+            if self._sub._queue.empty():
+                self._idle.set()
+
+    async def drained(self, timeout: float = 10.0) -> None:
+        """Wait until every event published so far is written (tests, shutdown)."""
+        await asyncio.sleep(0)
+        await asyncio.wait_for(self._idle.wait(), timeout)
+
+    async def _perform(self, write: Write, event: BusEvent) -> None:
+        delay = 0.05
+        while True:
+            try:
+                await asyncio.to_thread(write)
+                return
+            except SQLAlchemyError as exc:
+                log.warning("record of %s failed (%s); retrying in %.2fs", event.topic, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _writes_for(self, event: BusEvent) -> list[Write]:
+        d = event.data
+        handler = _HANDLERS.get(event.topic)
+        if handler is None:
+            return []
+        return handler(self, d)
+
+    def _ivr_started(self, d: Mapping[str, Any]) -> list[Write]:
+        return [
+            lambda: repo.record_call_started(
+                self._sm, call_id=d["call_id"], caller=d["caller"], channel=d["channel"],
+                dialed=d["dialed"], at=_ts(d["at"]),
+            ),
+            self._event(d, "ivr_started"),
+        ]
+
+    def _ivr_finished(self, d: Mapping[str, Any]) -> list[Write]:
+        return [
+            lambda: repo.update_call(self._sm, call_id=d["call_id"], queue=d["queue"], ivr_keys=d["keys"],
+                                     ivr_flow_version=d["flow_version"]),
+            self._event(d, "ivr_finished", {"reason": d["reason"]}),
+        ]
+
+    def _ivr_hangup(self, d: Mapping[str, Any]) -> list[Write]:
+        return [
+            lambda: repo.update_call(self._sm, call_id=d["call_id"], outcome="ivr_hangup",
+                                     ended_at=_ts(d["at"])),
+            self._event(d, "ivr_hangup"),
+        ]
+
+    def _ivr_failed(self, d: Mapping[str, Any]) -> list[Write]:
+        return [self._event(d, "ivr_failed")]
+
+    def _fallback(self, d: Mapping[str, Any]) -> list[Write]:
+        return [
+            lambda: repo.record_call_started(self._sm, call_id=d["call_id"], caller=d["caller"],
+                                             channel=d["channel"], dialed="12345", at=_ts(d["at"])),
+            lambda: repo.update_call(self._sm, call_id=d["call_id"], outcome="fallback",
+                                     queue="hotline-fallback"),
+            self._event(d, "fallback", {"reason": d["reason"]}),
+        ]
+
+    def _fallback_answered(self, d: Mapping[str, Any]) -> list[Write]:
+        return [
+            lambda: repo.update_call(self._sm, call_id=d["call_id"], outcome="answered",
+                                     answered_at=_ts(d["at"]), wait_seconds=d["waited_s"]),
+            self._event(d, "answered", {"member": d["member"], "via": "fallback"}),
+        ]
+
+    def _call_changed(self, d: Mapping[str, Any]) -> list[Write]:
+        call_id, state, at = d["call_id"], d["state"], _ts(d["at"])
+        detail = {"queue": d["queue"], "agent_id": d["agent_id"], "reason": d["reason"]}
+        if state == "waiting":
+            write: Write = lambda: repo.update_call(self._sm, call_id=call_id, queue=d["queue"],
+                                                    queued_at=at)
+        elif state == "offered":
+            write = lambda: repo.update_call(self._sm, call_id=call_id, offered_at=at,
+                                             agent_id=d["agent_id"])
+        elif state == "connected":
+            self._answered_at[call_id] = float(d["at"])
+            write = lambda: repo.update_call(self._sm, call_id=call_id, answered_at=at,
+                                             agent_id=d["agent_id"], outcome="answered",
+                                             wait_seconds=d["waited_s"])
+        else:
+            write = self._ended(d)
+        return [write, self._event(d, state, detail)]
+
+    def _ended(self, d: Mapping[str, Any]) -> Write:
+        call_id, at = d["call_id"], _ts(d["at"])
+        answered = self._answered_at.pop(call_id, None)
+        if answered is None:
+            return lambda: repo.update_call(self._sm, call_id=call_id, outcome="abandoned", ended_at=at,
+                                            wait_seconds=d["waited_s"])
+        talk = max(0.0, float(d["at"]) - answered)
+        return lambda: repo.update_call(self._sm, call_id=call_id, ended_at=at, talk_seconds=talk)
+
+    def _agent_changed(self, d: Mapping[str, Any]) -> list[Write]:
+        return [
+            lambda: repo.log_agent_state(
+                self._sm, agent_id=d["agent_id"], at=_ts(d["at"]), status=d["status"], state=d["state"],
+                pause_reason=d["pause_reason"], call_id=d["call_id"],
+            )
+        ]
+
+    def _event(self, d: Mapping[str, Any], kind: str, detail: Mapping[str, object] | None = None) -> Write:
+        return lambda: repo.add_call_event(self._sm, call_id=d["call_id"], kind=kind, at=_ts(d["at"]),
+                                           detail=detail)
+
+    def close(self) -> None:
+        """Stop listening to the bus."""
+        self._sub.close()
+
+
+_HANDLERS: dict[str, Callable[[Recorder, Mapping[str, Any]], list[Write]]] = {
+    "call.ivr_started": Recorder._ivr_started,
+    "call.ivr_finished": Recorder._ivr_finished,
+    "call.ivr_hangup": Recorder._ivr_hangup,
+    "call.ivr_failed": Recorder._ivr_failed,
+    "call.fallback": Recorder._fallback,
+    "call.fallback_answered": Recorder._fallback_answered,
+    "call.changed": Recorder._call_changed,
+    "agent.changed": Recorder._agent_changed,
+}

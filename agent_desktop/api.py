@@ -86,8 +86,7 @@ async def change_agent_status(agent_id: AgentIdPath, body: StatusUpdate, me: Me,
 
 
 @router.put("/agents/{agent_id}", response_model=AgentPublic, tags=["admin"])
-async def upsert_agent(agent_id: AgentIdPath, body: AgentUpsert, me: Me,
-                       ctx: Ctx) -> AgentPublic:
+async def upsert_agent(agent_id: AgentIdPath, body: AgentUpsert, me: Me, ctx: Ctx) -> AgentPublic:
     """Create or update a user; the password is stored as a salted hash."""
     _require(me, Role.ADMIN)
     existing = await asyncio.to_thread(repo.get_agent, ctx.sessions, agent_id=agent_id)
@@ -95,11 +94,18 @@ async def upsert_agent(agent_id: AgentIdPath, body: AgentUpsert, me: Me,
     if body.password is not None:
         password_hash = await asyncio.to_thread(hash_password, body.password)
     await asyncio.to_thread(
-        repo.upsert_agent, ctx.sessions, agent_id=agent_id, name=body.name, contact=body.contact,
-        skills=body.skills, role=body.role, password_hash=password_hash,
+        repo.upsert_agent,
+        ctx.sessions,
+        agent_id=agent_id,
+        name=body.name,
+        contact=body.contact,
+        skills=body.skills,
+        role=body.role,
+        password_hash=password_hash,
     )
-    return AgentPublic(agent_id=agent_id, name=body.name, contact=body.contact, skills=body.skills,
-                       role=body.role)
+    return AgentPublic(
+        agent_id=agent_id, name=body.name, contact=body.contact, skills=body.skills, role=body.role
+    )
 
 
 @router.get("/agents", response_model=list[AgentPublic], tags=["supervisor"])
@@ -107,8 +113,10 @@ async def list_agents(me: Me, ctx: Ctx) -> list[AgentPublic]:
     """All configured users."""
     _require(me, Role.SUPERVISOR, Role.ADMIN)
     rows = await asyncio.to_thread(repo.list_agents, ctx.sessions)
-    return [AgentPublic(agent_id=r.agent_id, name=r.name, contact=r.contact, skills=dict(r.skills),
-                        role=r.role) for r in rows]
+    return [
+        AgentPublic(agent_id=r.agent_id, name=r.name, contact=r.contact, skills=dict(r.skills), role=r.role)
+        for r in rows
+    ]
 
 
 @router.get("/acd", tags=["supervisor"])
@@ -120,15 +128,17 @@ async def acd_snapshot(me: Me, ctx: Ctx) -> dict[str, object]:
 
 @router.get("/calls", response_model=list[CallPublic], tags=["supervisor"])
 async def list_calls(
-    me: Me, ctx: Ctx,
+    me: Me,
+    ctx: Ctx,
     since: datetime | None = None,
     caller_prefix: Annotated[str | None, Query(max_length=32, pattern=r"^[0-9+]*$")] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> list[CallPublic]:
     """Call records, newest first."""
     _require(me, Role.SUPERVISOR, Role.ADMIN)
-    rows = await asyncio.to_thread(repo.list_calls, ctx.sessions, since=since, caller_prefix=caller_prefix,
-                                   limit=limit)
+    rows = await asyncio.to_thread(
+        repo.list_calls, ctx.sessions, since=since, caller_prefix=caller_prefix, limit=limit
+    )
     return [CallPublic.model_validate(r, from_attributes=True) for r in rows]
 
 

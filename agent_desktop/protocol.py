@@ -65,13 +65,16 @@ def parse_client_frame(raw: str | bytes) -> ClientFrame:
     if not isinstance(data, dict):
         raise ProtocolError("invalid_frame", "a frame must be a JSON object")
     if data.get("v", PROTOCOL_VERSION) != PROTOCOL_VERSION:
-        raise ProtocolError("unsupported_version", "this server speaks protocol version 1",
-                            {"supported": [PROTOCOL_VERSION]})
+        raise ProtocolError(
+            "unsupported_version", "this server speaks protocol version 1", {"supported": [PROTOCOL_VERSION]}
+        )
     try:
         return _client_adapter.validate_python(data)
     except ValidationError as exc:
         errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
-        raise ProtocolError("invalid_frame", "frame does not match the protocol", {"errors": errors}) from None
+        raise ProtocolError(
+            "invalid_frame", "frame does not match the protocol", {"errors": errors}
+        ) from None
 
 
 def server_frame(kind: str, **fields: Any) -> dict[str, Any]:
@@ -79,7 +82,8 @@ def server_frame(kind: str, **fields: Any) -> dict[str, Any]:
     return {"v": PROTOCOL_VERSION, "type": kind, **fields}
 
 
-def error_frame(error_id: str, message: str, details: dict[str, Any] | None = None,
-                reply_to: str | None = None) -> dict[str, Any]:
+def error_frame(
+    error_id: str, message: str, details: dict[str, Any] | None = None, reply_to: str | None = None
+) -> dict[str, Any]:
     """The frame that reports a rejected client frame."""
     return server_frame("error", error_id=error_id, message=message, details=details or {}, reply_to=reply_to)

@@ -21,8 +21,9 @@ class DesktopService:
         self._acd = acd
         self._sm = sessions
 
-    async def change_status(self, agent_id: str, status: str, *, reason: str | None = None,
-                            contact: str | None = None) -> dict[str, Any]:
+    async def change_status(
+        self, agent_id: str, status: str, *, reason: str | None = None, contact: str | None = None
+    ) -> dict[str, Any]:
         """Apply ``available``, ``paused`` or ``logged_out`` for ``agent_id``; return the new agent view."""
         current = self._acd.engine.store.get_agent(agent_id)
         logged_in = current is not None and current.status is not AgentStatus.LOGGED_OUT
@@ -50,8 +51,13 @@ class DesktopService:
         """The agent as the desktop shows it, including an offered or current call."""
         agent = self._acd.engine.store.get_agent(agent_id)
         if agent is None:
-            return {"agent_id": agent_id, "status": "logged_out", "state": "idle", "pause_reason": None,
-                    "call": None}
+            return {
+                "agent_id": agent_id,
+                "status": "logged_out",
+                "state": "idle",
+                "pause_reason": None,
+                "call": None,
+            }
         call_id = agent.offered_call_id or agent.current_call_id
         call = self._acd.engine.store.get_call(call_id) if call_id else None
         return {
@@ -60,8 +66,14 @@ class DesktopService:
             "state": str(agent.state),
             "pause_reason": agent.pause_reason,
             "wrapup_until": agent.wrapup_until,
-            "call": None if call is None else {
-                "call_id": call.call_id, "caller": call.caller, "queue": call.queue,
-                "state": str(call.state), "ivr": dict(call.attrs), "entered_at": call.entered_at,
+            "call": None
+            if call is None
+            else {
+                "call_id": call.call_id,
+                "caller": call.caller,
+                "queue": call.queue,
+                "state": str(call.state),
+                "ivr": dict(call.attrs),
+                "entered_at": call.entered_at,
             },
         }

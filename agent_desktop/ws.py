@@ -53,8 +53,12 @@ async def desktop_socket(websocket: WebSocket, token: str = "") -> None:
 
 
 def _hello(ctx: DesktopContext, principal: Principal) -> dict[str, object]:
-    return server_frame("hello", user_id=principal.user_id, role=str(principal.role),
-                        agent=ctx.desktop.agent_view(principal.user_id))
+    return server_frame(
+        "hello",
+        user_id=principal.user_id,
+        role=str(principal.role),
+        agent=ctx.desktop.agent_view(principal.user_id),
+    )
 
 
 async def _serve(websocket: WebSocket, conn: Connection, ctx: DesktopContext) -> None:
@@ -73,7 +77,9 @@ async def _serve(websocket: WebSocket, conn: Connection, ctx: DesktopContext) ->
         await _dispatch(frame, conn, ctx)
 
 
-async def _dispatch(frame: PingFrame | StatusFrame | SyncFrame, conn: Connection, ctx: DesktopContext) -> None:
+async def _dispatch(
+    frame: PingFrame | StatusFrame | SyncFrame, conn: Connection, ctx: DesktopContext
+) -> None:
     me = conn.principal.user_id
     if isinstance(frame, PingFrame):
         await conn.send(server_frame("pong", reply_to=frame.id))

@@ -48,8 +48,15 @@ def ensure_admin(sessions: sessionmaker[Session], settings: Settings) -> str | N
     if repo.get_agent(sessions, agent_id="admin") is not None:
         return None
     password = settings.admin_password.get_secret_value() or secrets.token_urlsafe(12)
-    repo.upsert_agent(sessions, agent_id="admin", name="管理员", contact="", skills={}, role="admin",
-                      password_hash=hash_password(password))
+    repo.upsert_agent(
+        sessions,
+        agent_id="admin",
+        name="管理员",
+        contact="",
+        skills={},
+        role="admin",
+        password_hash=hash_password(password),
+    )
     secret_file = settings.state_dir / "admin-password"
     secret_file.parent.mkdir(parents=True, exist_ok=True)
     secret_file.write_text(password + "\n")
@@ -71,19 +78,33 @@ class Centre:
         url = s.resolved_database_url()
         migrate(url)
         self.sessions = session_factory(make_engine(url))
-        self.ami = AmiClient(host=s.ami_host, port=s.ami_port, username=s.ami_username,
-                             secret=self.ami_secret)
+        self.ami = AmiClient(
+            host=s.ami_host, port=s.ami_port, username=s.ami_username, secret=self.ami_secret
+        )
         self.hub = DesktopHub(self.bus)
-        self.acd = AcdService(engine=AcdEngine(queues=default_queues(s), store=MemoryStore()), ami=self.ami,
-                              bus=self.bus, notifier=self.hub, ring_timeout_s=s.ring_timeout_seconds)
+        self.acd = AcdService(
+            engine=AcdEngine(queues=default_queues(s), store=MemoryStore()),
+            ami=self.ami,
+            bus=self.bus,
+            notifier=self.hub,
+            ring_timeout_s=s.ring_timeout_seconds,
+        )
         AmiConsumer(ami=self.ami, service=self.acd, bus=self.bus).install()
         self.recorder = Recorder(bus=self.bus, sessions=self.sessions)
         self.fastagi = FastAgiServer(host=s.fastagi_host, port=s.fastagi_port)
-        self.fastagi.add_route("ivr", IvrRoute(
-            bus=self.bus, menu=default_menu(digit_timeout_ms=int(s.ivr_digit_timeout_seconds * 1000))))
+        self.fastagi.add_route(
+            "ivr",
+            IvrRoute(
+                bus=self.bus, menu=default_menu(digit_timeout_ms=int(s.ivr_digit_timeout_seconds * 1000))
+            ),
+        )
         self.desktop = DesktopContext(
-            sessions=self.sessions, tokens=TokenStore(), hub=self.hub,
-            desktop=DesktopService(acd=self.acd, sessions=self.sessions), acd=self.acd)
+            sessions=self.sessions,
+            tokens=TokenStore(),
+            hub=self.hub,
+            desktop=DesktopService(acd=self.acd, sessions=self.sessions),
+            acd=self.acd,
+        )
         self.http = build_http_app(self.desktop)
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
@@ -95,9 +116,15 @@ class Centre:
         await self.ami.start()
         await self.fastagi.start()
         self.tasks.append(asyncio.create_task(self.acd.heartbeat_forever()))
-        config = uvicorn.Config(self.http, host=self.settings.http_host, port=self.settings.http_port,
-                                ws="websockets-sansio", log_level="warning", lifespan="off",
-                                timeout_graceful_shutdown=2)
+        config = uvicorn.Config(
+            self.http,
+            host=self.settings.http_host,
+            port=self.settings.http_port,
+            ws="websockets-sansio",
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+        )
         self._server = uvicorn.Server(config)
         self._server_task = asyncio.create_task(self._server.serve())
         self.tasks.append(self._server_task)

@@ -38,17 +38,24 @@ class CitizenDialer:
         ami.on_event("Newchannel", self._on_new_channel)
         ami.on_event("AGIExecStart", self._on_agi_exec)
 
-    async def dial(self, *, caller: str, keys: str = "", patience_s: float = 300.0,
-                   caller_name: str = "市民") -> CitizenCall:
+    async def dial(
+        self, *, caller: str, keys: str = "", patience_s: float = 300.0, caller_name: str = "市民"
+    ) -> CitizenCall:
         """Originate one call to 12345 from ``caller`` who will press ``keys``."""
         local_id = f"cit-{secrets.token_hex(8)}"
         call = CitizenCall(caller=caller, keys=keys, local_id=local_id, call_id=f"{local_id}-in")
         self.calls[local_id] = call
         self._by_call_id[call.call_id] = call
         await self._ami.originate(
-            channel="Local/12345@hotline-inbound/n", context="hotline-sim-citizen", exten="s", priority=1,
-            caller_id=f'"{caller_name}" <{caller}>', variables={"HOTLINE_PATIENCE": f"{patience_s:g}"},
-            channel_id=call.local_id, other_channel_id=call.call_id, timeout_ms=30000,
+            channel="Local/12345@hotline-inbound/n",
+            context="hotline-sim-citizen",
+            exten="s",
+            priority=1,
+            caller_id=f'"{caller_name}" <{caller}>',
+            variables={"HOTLINE_PATIENCE": f"{patience_s:g}"},
+            channel_id=call.local_id,
+            other_channel_id=call.call_id,
+            timeout_ms=30000,
         )
         call.originated = True
         return call

@@ -25,8 +25,9 @@ def _sandbox(settings: Settings) -> AsteriskSandbox:
     from hotline.sandbox.provision import ensure_root
 
     root = ensure_root(settings.cache_dir)
-    return AsteriskSandbox(root=root, config=SandboxConfig.from_settings(settings),
-                           state_dir=settings.state_dir)
+    return AsteriskSandbox(
+        root=root, config=SandboxConfig.from_settings(settings), state_dir=settings.state_dir
+    )
 
 
 def ami_secret(settings: Settings) -> str:
@@ -100,13 +101,23 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     password = settings.admin_password.get_secret_value()
     if not password:
         password = (settings.state_dir / "admin-password").read_text().strip()
-    plan = SimulationPlan(calls=args.calls, agents=args.agents, talk_s=args.talk, patience_s=args.patience,
-                          interval_s=args.interval, keys=tuple(args.keys.split(",")),
-                          no_answer_agents=args.no_answer_agents)
+    plan = SimulationPlan(
+        calls=args.calls,
+        agents=args.agents,
+        talk_s=args.talk,
+        patience_s=args.patience,
+        interval_s=args.interval,
+        keys=tuple(args.keys.split(",")),
+        no_answer_agents=args.no_answer_agents,
+    )
 
     async def go() -> dict[str, object]:
-        ami = AmiClient(host=settings.ami_host, port=settings.ami_port, username=settings.ami_username,
-                        secret=ami_secret(settings))
+        ami = AmiClient(
+            host=settings.ami_host,
+            port=settings.ami_port,
+            username=settings.ami_username,
+            secret=ami_secret(settings),
+        )
         await ami.start()
         try:
             base = args.url or f"http://{settings.http_host}:{settings.http_port}"
@@ -153,8 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hotline`` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     settings = Settings()
     if args.command == "run":
         return cmd_run(settings, sandbox=not args.no_sandbox)

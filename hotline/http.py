@@ -18,14 +18,18 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "agent_desktop" / "static"
 
 
 def _error(status: int, error_id: str, message: str, details: object) -> JSONResponse:
-    return JSONResponse(status_code=status,
-                        content={"error_id": error_id, "message": message, "details": details})
+    return JSONResponse(
+        status_code=status, content={"error_id": error_id, "message": message, "details": details}
+    )
 
 
 def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     """The HTTP app; ``desktop`` may be None only to render the OpenAPI document."""
-    app = FastAPI(title="hotline", version="0.1.0",
-                  description="12345 contact centre: desktop, supervision and administration API")
+    app = FastAPI(
+        title="hotline",
+        version="0.1.0",
+        description="12345 contact centre: desktop, supervision and administration API",
+    )
     app.state.desktop = desktop
     app.include_router(api.router)
     app.include_router(ws.router)

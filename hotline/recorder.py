@@ -8,6 +8,7 @@ lost while the process lives.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.bus import BusEvent, EventBus
 from hotline.db import repository as repo
+from hotline.db.errors import RepositoryError
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,9 @@ class Recorder:
             try:
                 await asyncio.to_thread(write)
                 return
+            except RepositoryError as exc:
+                log.error("record of %s refused, kept in the log only: %s %s", event.topic, exc, event.data)
+                return
             except SQLAlchemyError as exc:
                 log.warning("record of %s failed (%s); retrying in %.2fs", event.topic, exc, delay)
                 await asyncio.sleep(delay)
@@ -75,23 +80,33 @@ class Recorder:
     def _ivr_started(self, d: Mapping[str, Any]) -> list[Write]:
         return [
             lambda: repo.record_call_started(
-                self._sm, call_id=d["call_id"], caller=d["caller"], channel=d["channel"],
-                dialed=d["dialed"], at=_ts(d["at"]),
+                self._sm,
+                call_id=d["call_id"],
+                caller=d["caller"],
+                channel=d["channel"],
+                dialed=d["dialed"],
+                at=_ts(d["at"]),
             ),
             self._event(d, "ivr_started"),
         ]
 
     def _ivr_finished(self, d: Mapping[str, Any]) -> list[Write]:
         return [
-            lambda: repo.update_call(self._sm, call_id=d["call_id"], queue=d["queue"], ivr_keys=d["keys"],
-                                     ivr_flow_version=d["flow_version"]),
+            lambda: repo.update_call(
+                self._sm,
+                call_id=d["call_id"],
+                queue=d["queue"],
+                ivr_keys=d["keys"],
+                ivr_flow_version=d["flow_version"],
+            ),
             self._event(d, "ivr_finished", {"reason": d["reason"]}),
         ]
 
     def _ivr_hangup(self, d: Mapping[str, Any]) -> list[Write]:
         return [
-            lambda: repo.update_call(self._sm, call_id=d["call_id"], outcome="ivr_hangup",
-                                     ended_at=_ts(d["at"])),
+            lambda: repo.update_call(
+                self._sm, call_id=d["call_id"], outcome="ivr_hangup", ended_at=_ts(d["at"])
+            ),
             self._event(d, "ivr_hangup"),
         ]
 
@@ -100,34 +115,53 @@ class Recorder:
 
     def _fallback(self, d: Mapping[str, Any]) -> list[Write]:
         return [
-            lambda: repo.record_call_started(self._sm, call_id=d["call_id"], caller=d["caller"],
-                                             channel=d["channel"], dialed="12345", at=_ts(d["at"])),
-            lambda: repo.update_call(self._sm, call_id=d["call_id"], outcome="fallback",
-                                     queue="hotline-fallback"),
+            lambda: repo.record_call_started(
+                self._sm,
+                call_id=d["call_id"],
+                caller=d["caller"],
+                channel=d["channel"],
+                dialed="12345",
+                at=_ts(d["at"]),
+            ),
+            lambda: repo.update_call(
+                self._sm, call_id=d["call_id"], outcome="fallback", queue="hotline-fallback"
+            ),
             self._event(d, "fallback", {"reason": d["reason"]}),
         ]
 
     def _fallback_answered(self, d: Mapping[str, Any]) -> list[Write]:
         return [
-            lambda: repo.update_call(self._sm, call_id=d["call_id"], outcome="answered",
-                                     answered_at=_ts(d["at"]), wait_seconds=d["waited_s"]),
+            lambda: repo.update_call(
+                self._sm,
+                call_id=d["call_id"],
+                outcome="answered",
+                answered_at=_ts(d["at"]),
+                wait_seconds=d["waited_s"],
+            ),
             self._event(d, "answered", {"member": d["member"], "via": "fallback"}),
         ]
+
+    def _update(self, call_id: str, **fields: Any) -> Write:
+        return functools.partial(repo.update_call, self._sm, call_id=call_id, **fields)
 
     def _call_changed(self, d: Mapping[str, Any]) -> list[Write]:
         call_id, state, at = d["call_id"], d["state"], _ts(d["at"])
         detail = {"queue": d["queue"], "agent_id": d["agent_id"], "reason": d["reason"]}
-        if state == "waiting":
-            write: Write = lambda: repo.update_call(self._sm, call_id=call_id, queue=d["queue"],
-                                                    queued_at=at)
+        if state == "waiting" and d["reason"] != "requeued":
+            write = self._update(call_id, queue=d["queue"], queued_at=at)
+        elif state == "waiting":
+            write = self._update(call_id, queue=d["queue"])
         elif state == "offered":
-            write = lambda: repo.update_call(self._sm, call_id=call_id, offered_at=at,
-                                             agent_id=d["agent_id"])
+            write = self._update(call_id, offered_at=at, agent_id=d["agent_id"])
         elif state == "connected":
             self._answered_at[call_id] = float(d["at"])
-            write = lambda: repo.update_call(self._sm, call_id=call_id, answered_at=at,
-                                             agent_id=d["agent_id"], outcome="answered",
-                                             wait_seconds=d["waited_s"])
+            write = self._update(
+                call_id,
+                answered_at=at,
+                agent_id=d["agent_id"],
+                outcome="answered",
+                wait_seconds=d["waited_s"],
+            )
         else:
             write = self._ended(d)
         return [write, self._event(d, state, detail)]
@@ -136,22 +170,26 @@ class Recorder:
         call_id, at = d["call_id"], _ts(d["at"])
         answered = self._answered_at.pop(call_id, None)
         if answered is None:
-            return lambda: repo.update_call(self._sm, call_id=call_id, outcome="abandoned", ended_at=at,
-                                            wait_seconds=d["waited_s"])
-        talk = max(0.0, float(d["at"]) - answered)
-        return lambda: repo.update_call(self._sm, call_id=call_id, ended_at=at, talk_seconds=talk)
+            return self._update(call_id, outcome="abandoned", ended_at=at, wait_seconds=d["waited_s"])
+        return self._update(call_id, ended_at=at, talk_seconds=max(0.0, float(d["at"]) - answered))
 
     def _agent_changed(self, d: Mapping[str, Any]) -> list[Write]:
         return [
             lambda: repo.log_agent_state(
-                self._sm, agent_id=d["agent_id"], at=_ts(d["at"]), status=d["status"], state=d["state"],
-                pause_reason=d["pause_reason"], call_id=d["call_id"],
+                self._sm,
+                agent_id=d["agent_id"],
+                at=_ts(d["at"]),
+                status=d["status"],
+                state=d["state"],
+                pause_reason=d["pause_reason"],
+                call_id=d["call_id"],
             )
         ]
 
     def _event(self, d: Mapping[str, Any], kind: str, detail: Mapping[str, object] | None = None) -> Write:
-        return lambda: repo.add_call_event(self._sm, call_id=d["call_id"], kind=kind, at=_ts(d["at"]),
-                                           detail=detail)
+        return lambda: repo.add_call_event(
+            self._sm, call_id=d["call_id"], kind=kind, at=_ts(d["at"]), detail=detail
+        )
 
     def close(self) -> None:
         """Stop listening to the bus."""

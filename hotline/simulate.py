@@ -77,8 +77,12 @@ def summarise(records: Sequence[Mapping[str, Any]], offered: int, elapsed_s: flo
         "answered": len(answered),
         "abandoned": len(abandoned),
         "lost": offered - len(answered) - len(abandoned),
-        "wait_s": {"p50": percentile(waits, 50), "p90": percentile(waits, 90),
-                   "p99": percentile(waits, 99), "max": max(waits) if waits else None},
+        "wait_s": {
+            "p50": percentile(waits, 50),
+            "p90": percentile(waits, 90),
+            "p99": percentile(waits, 99),
+            "max": max(waits) if waits else None,
+        },
         "talk_s_mean": round(statistics.fmean(talks), 3) if talks else None,
         "elapsed_s": round(elapsed_s, 3),
     }
@@ -119,10 +123,18 @@ class Simulation:
             talk = -1 if i < plan.no_answer_agents else plan.talk_s
             contact = f"Local/{9000 + i}*{talk:g}*{plan.ring_s:g}@hotline-sim-agent"
             password = secrets.token_urlsafe(12)
-            await _put(http, admin, f"/api/agents/{agent_id}", {
-                "name": f"模拟坐席{i}", "contact": contact, "role": "agent", "password": password,
-                "skills": {"general": 1, "enterprise": 1},
-            })
+            await _put(
+                http,
+                admin,
+                f"/api/agents/{agent_id}",
+                {
+                    "name": f"模拟坐席{i}",
+                    "contact": contact,
+                    "role": "agent",
+                    "password": password,
+                    "skills": {"general": 1, "enterprise": 1},
+                },
+            )
             token = await _sign_in(http, agent_id, password)
             ready = asyncio.Event()
             self._agent_tasks.append(asyncio.create_task(self._agent_loop(token, ready)))
@@ -138,8 +150,11 @@ class Simulation:
             ready.set()
             async for raw in ws:
                 frame = json.loads(raw)
-                if frame.get("type") == "agent_changed" and frame["data"].get("state") == "wrap_up" \
-                        and frame["data"].get("status") == "available":
+                if (
+                    frame.get("type") == "agent_changed"
+                    and frame["data"].get("state") == "wrap_up"
+                    and frame["data"].get("status") == "available"
+                ):
                     await asyncio.sleep(self._run.plan.wrapup_s)
                     await ws.send(json.dumps({"v": 1, "type": "status", "status": "available"}))
 
@@ -148,8 +163,12 @@ class Simulation:
         for i in range(plan.calls):
             keys = plan.keys[i % len(plan.keys)] if plan.keys else ""
             try:
-                await self._dialer.dial(caller=f"{run.caller_prefix}{i:03d}", keys=keys,
-                                        patience_s=plan.patience_s, caller_name=f"市民{i}")
+                await self._dialer.dial(
+                    caller=f"{run.caller_prefix}{i:03d}",
+                    keys=keys,
+                    patience_s=plan.patience_s,
+                    caller_name=f"市民{i}",
+                )
                 run.offered += 1
             except AmiError as exc:
                 log.warning("call %d could not be placed: %s", i, exc)
@@ -160,8 +179,11 @@ class Simulation:
         expected = run.offered
         records: list[Any] = []
         while time.monotonic() - started < run.plan.timeout_s:
-            resp = await http.get("/api/calls", params={"caller_prefix": run.caller_prefix},
-                                  headers={"Authorization": f"Bearer {admin}"})
+            resp = await http.get(
+                "/api/calls",
+                params={"caller_prefix": run.caller_prefix},
+                headers={"Authorization": f"Bearer {admin}"},
+            )
             resp.raise_for_status()
             records = resp.json()
             done = [r for r in records if r.get("ended_at") and r.get("outcome") in FINAL_OUTCOMES]

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import socket
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-
-import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -119,7 +119,7 @@ class AmiClient:
         self,
         action: Mapping[str, HeaderValue],
         *,
-        timeout: float | None = None,  # noqa: ASYNC109 - part of the public API; None means action_timeout
+        timeout: float | None = None,
     ) -> AmiResponse:
         """Send one action and return its ``Response``; :class:`AmiError` on ``Response: Error``."""
         reply = await self._request(action, wait_s=timeout, complete_event=None)
@@ -131,7 +131,7 @@ class AmiClient:
         action: Mapping[str, HeaderValue],
         *,
         complete_event: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - part of the public API; None means action_timeout
+        timeout: float | None = None,
     ) -> list[AmiEvent]:
         """Send a list action (e.g. ``CoreShowChannels``) and return its events up to ``complete_event``."""
         reply = await self._request(action, wait_s=timeout, complete_event=complete_event)

@@ -60,7 +60,7 @@ class AgiSession:
         self,
         line: str,
         *,
-        timeout: float | None = None,  # noqa: ASYNC109 - part of the public API; None means command_timeout
+        timeout: float | None = None,
     ) -> AgiResult:
         """Send one raw AGI command and parse its reply.
 
@@ -169,7 +169,7 @@ class AgiSession:
         application: str,
         args: str = "",
         *,
-        timeout: float | None = None,  # noqa: ASYNC109 - long applications need their own limit
+        timeout: float | None = None,
     ) -> AgiResult:
         """Run a dialplan application; its return value is in ``result`` (``-2``: no such application)."""
         if not application.isidentifier():

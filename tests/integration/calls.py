@@ -24,8 +24,9 @@ class CallDriver:
     """A second AMI connection, independent of the centre's, for placing calls and observing."""
 
     def __init__(self, config: SandboxConfig) -> None:
-        self.ami = AmiClient(host="127.0.0.1", port=config.ami_port, username=config.ami_username,
-                             secret=config.ami_secret)
+        self.ami = AmiClient(
+            host="127.0.0.1", port=config.ami_port, username=config.ami_username, secret=config.ami_secret
+        )
         self.dialer = CitizenDialer(self.ami)
         self.events: list[SeenEvent] = []
         self._changed = asyncio.Event()

@@ -27,10 +27,19 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskSandbo
     root = ensure_root(Settings().cache_dir)
     ensure_default_prompts(root / "usr" / "share" / "asterisk" / "sounds")
     config = SandboxConfig(
-        instance=f"pytest-{os.getpid()}", ami_port=free_port(), ami_username="hotline",
-        ami_secret="pytest-secret", fastagi_host="127.0.0.1", fastagi_port=free_port(),
-        sip_port=free_port(), http_port=free_port(), extensions=("1001", "1002", "1003"),
-        conf_src=REPO_ROOT / "asterisk_conf", heartbeat_stale_s=6, max_wait_s=120, hold_slice_s=2,
+        instance=f"pytest-{os.getpid()}",
+        ami_port=free_port(),
+        ami_username="hotline",
+        ami_secret="pytest-secret",
+        fastagi_host="127.0.0.1",
+        fastagi_port=free_port(),
+        sip_port=free_port(),
+        http_port=free_port(),
+        extensions=("1001", "1002", "1003"),
+        conf_src=REPO_ROOT / "asterisk_conf",
+        heartbeat_stale_s=6,
+        max_wait_s=120,
+        hold_slice_s=2,
         ring_timeout_s=8,
     )
     box = AsteriskSandbox(root=root, config=config, state_dir=state)
@@ -46,10 +55,18 @@ def centre_settings(sandbox: AsteriskSandbox, tmp_path: Path) -> Settings:
     """Settings of a centre wired to the session's sandbox, with its own SQLite database."""
     c = sandbox.config
     return Settings(
-        state_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'hotline.db'}", http_port=free_port(),
-        asterisk_mode="external", ami_port=c.ami_port, ami_username=c.ami_username,
-        ami_secret=c.ami_secret, fastagi_port=c.fastagi_port, wrapup_seconds=1.0,
-        ring_timeout_seconds=6.0, ivr_digit_timeout_seconds=2.0, admin_password=ADMIN_PASSWORD,
+        state_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'hotline.db'}",
+        http_port=free_port(),
+        asterisk_mode="external",
+        ami_port=c.ami_port,
+        ami_username=c.ami_username,
+        ami_secret=c.ami_secret,
+        fastagi_port=c.fastagi_port,
+        wrapup_seconds=1.0,
+        ring_timeout_seconds=6.0,
+        ivr_digit_timeout_seconds=2.0,
+        admin_password=ADMIN_PASSWORD,
     )
 
 

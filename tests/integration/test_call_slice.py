@@ -20,8 +20,13 @@ async def agent(centre: Centre) -> AsyncIterator[DesktopClient]:
     """Agent 7001 with a simulated phone (rings 0.5 s, talks 2 s), signed in with a desktop open."""
     admin = DesktopClient(centre.url)
     await admin.sign_in("admin", ADMIN_PASSWORD)
-    await admin.put_agent("7001", name="张三", contact="Local/7001*2*0.5@hotline-sim-agent",
-                          skills={"general": 1, "enterprise": 1}, password="secret-7001")
+    await admin.put_agent(
+        "7001",
+        name="张三",
+        contact="Local/7001*2*0.5@hotline-sim-agent",
+        skills={"general": 1, "enterprise": 1},
+        password="secret-7001",
+    )
     await admin.close()
     desk = DesktopClient(centre.url)
     await desk.sign_in("7001", "secret-7001")
@@ -61,8 +66,10 @@ async def test_given_available_agent_when_citizen_presses_3_then_call_reaches_ag
     assert isinstance(record, repo.CallRow)
     assert (record.caller, record.queue, record.ivr_keys) == ("13800138000", "enterprise", "3")
     assert (record.outcome, record.agent_id) == ("answered", "7001")
-    assert record.wait_seconds is not None and record.wait_seconds >= 0
-    assert record.talk_seconds is not None and record.talk_seconds > 1.0
+    assert record.wait_seconds is not None
+    assert record.wait_seconds >= 0
+    assert record.talk_seconds is not None
+    assert record.talk_seconds > 1.0
     assert record.ended_at is not None
     states = [row.state for row in repo.agent_state_history(centre.sessions, agent_id="7001")]
     for expected in ("offered", "on_call", "wrap_up", "idle"):
@@ -84,7 +91,8 @@ async def test_given_no_agent_when_citizen_hangs_up_while_waiting_then_abandon_i
     record = await eventually(abandoned)
     assert isinstance(record, repo.CallRow)
     assert (record.outcome, record.queue, record.ivr_keys) == ("abandoned", "general", "0")
-    assert record.wait_seconds is not None and record.wait_seconds >= 0
+    assert record.wait_seconds is not None
+    assert record.wait_seconds >= 0
 
 
 async def test_given_silence_when_menu_times_out_then_caller_goes_to_general_queue(

@@ -13,8 +13,9 @@ FALLBACK_PHONE = "Local/7101*1*0.2@hotline-sim-agent"
 
 
 async def _publish_contact(driver: CallDriver, extension: str, contact: str) -> None:
-    await driver.ami.send_action({"Action": "DBPut", "Family": "hotline/contact", "Key": extension,
-                                  "Val": contact})
+    await driver.ami.send_action(
+        {"Action": "DBPut", "Family": "hotline/contact", "Key": extension, "Val": contact}
+    )
 
 
 async def _forget_contact(driver: CallDriver, extension: str) -> None:

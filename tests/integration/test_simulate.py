@@ -20,10 +20,12 @@ async def test_given_20_calls_and_3_agents_when_simulated_then_all_answered_and_
     ami = AmiClient(host="127.0.0.1", port=c.ami_port, username=c.ami_username, secret=c.ami_secret)
     await ami.start()
     try:
-        plan = SimulationPlan(calls=20, agents=3, talk_s=1.0, ring_s=0.2, wrapup_s=0.2, interval_s=0.1,
-                              timeout_s=150.0)
-        summary = await Simulation(plan=plan, base_url=centre.url, ami=ami,
-                                   admin_password=ADMIN_PASSWORD).execute()
+        plan = SimulationPlan(
+            calls=20, agents=3, talk_s=1.0, ring_s=0.2, wrapup_s=0.2, interval_s=0.1, timeout_s=150.0
+        )
+        summary = await Simulation(
+            plan=plan, base_url=centre.url, ami=ami, admin_password=ADMIN_PASSWORD
+        ).execute()
     finally:
         await ami.close()
     assert summary["calls_offered"] == 20
@@ -40,10 +42,19 @@ async def test_given_a_ring_no_answer_agent_when_simulated_then_calls_are_rerout
     ami = AmiClient(host="127.0.0.1", port=c.ami_port, username=c.ami_username, secret=c.ami_secret)
     await ami.start()
     try:
-        plan = SimulationPlan(calls=6, agents=3, no_answer_agents=1, talk_s=1.0, ring_s=0.2, wrapup_s=0.2,
-                              interval_s=0.1, timeout_s=120.0)
-        summary = await Simulation(plan=plan, base_url=centre.url, ami=ami,
-                                   admin_password=ADMIN_PASSWORD).execute()
+        plan = SimulationPlan(
+            calls=6,
+            agents=3,
+            no_answer_agents=1,
+            talk_s=1.0,
+            ring_s=0.2,
+            wrapup_s=0.2,
+            interval_s=0.1,
+            timeout_s=120.0,
+        )
+        summary = await Simulation(
+            plan=plan, base_url=centre.url, ami=ami, admin_password=ADMIN_PASSWORD
+        ).execute()
     finally:
         await ami.close()
     assert summary["answered"] == 6, summary

@@ -19,7 +19,8 @@ def test_given_token_when_expired_or_revoked_then_unknown() -> None:
     tokens = TokenStore(lifetime_s=10)
     token = tokens.issue("1001", Role.AGENT, now=100.0)
     principal = tokens.resolve(token, now=105.0)
-    assert principal is not None and principal.user_id == "1001"
+    assert principal is not None
+    assert principal.user_id == "1001"
     assert tokens.resolve(token, now=111.0) is None
     other = tokens.issue("1002", Role.SUPERVISOR, now=100.0)
     tokens.revoke(other)

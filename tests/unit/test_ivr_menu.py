@@ -38,4 +38,5 @@ def test_every_sequence_of_invalid_keys_ends_in_person_queue_within_retries() ->
     for _ in range(MENU.retries + 1):
         attempts.append("7")
         outcome = route_keys(MENU, attempts)
-    assert outcome is not None and outcome.queue == MENU.person_queue
+    assert outcome is not None
+    assert outcome.queue == MENU.person_queue

@@ -24,6 +24,7 @@ RUN pip install . && hotline --help > /dev/null
 ENV HOTLINE_ASTERISK_MODE=external \
     HOTLINE_STATE_DIR=/var/lib/hotline \
     HOTLINE_CACHE_DIR=/var/cache/hotline \
+    HOTLINE_ASTERISK_CONF_SRC=/opt/hotline/asterisk_conf \
     HOTLINE_HTTP_HOST=0.0.0.0 \
     HOTLINE_FASTAGI_HOST=0.0.0.0
 

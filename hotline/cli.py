@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import signal
@@ -15,19 +16,40 @@ from typing import TYPE_CHECKING
 from hotline.settings import Settings
 
 if TYPE_CHECKING:
-    from hotline.sandbox.instance import AsteriskSandbox
+    from hotline.sandbox.instance import AsteriskSandbox, SandboxConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _config(settings: Settings) -> SandboxConfig:
+    from hotline.sandbox.instance import SandboxConfig
+
+    config = SandboxConfig.from_settings(settings)
+    if settings.asterisk_conf_src is not None:
+        config = dataclasses.replace(config, conf_src=settings.asterisk_conf_src)
+    return config
+
+
 def _sandbox(settings: Settings) -> AsteriskSandbox:
-    from hotline.sandbox.instance import AsteriskSandbox, SandboxConfig
+    from hotline.sandbox.instance import AsteriskSandbox
     from hotline.sandbox.provision import ensure_root
 
     root = ensure_root(settings.cache_dir)
-    return AsteriskSandbox(
-        root=root, config=SandboxConfig.from_settings(settings), state_dir=settings.state_dir
-    )
+    return AsteriskSandbox(root=root, config=_config(settings), state_dir=settings.state_dir)
+
+
+def render_external(settings: Settings) -> Path:
+    """Render the Asterisk config for an Asterisk of our own (no sandbox): ``<etc root>/<instance>/etc``."""
+    from hotline.sandbox.instance import INSTANCE_DIRS
+    from hotline.sandbox.render import render_tree
+
+    config = _config(settings)
+    instance_dir = settings.asterisk_etc_root / settings.asterisk_instance
+    for sub in INSTANCE_DIRS:
+        (instance_dir / sub).mkdir(parents=True, exist_ok=True)
+    values = config.values(instance_dir=str(instance_dir), modules_dir=settings.asterisk_modules_dir)
+    render_tree(config.conf_src, instance_dir / "etc", values)
+    return instance_dir / "etc"
 
 
 def ami_secret(settings: Settings) -> str:
@@ -35,14 +57,21 @@ def ami_secret(settings: Settings) -> str:
     configured = settings.ami_secret.get_secret_value()
     if configured or settings.asterisk_mode == "external":
         return configured
-    from hotline.sandbox.instance import SandboxConfig
-
-    return SandboxConfig.from_settings(settings).ami_secret
+    return _config(settings).ami_secret
 
 
 def cmd_asterisk(settings: Settings, action: str) -> int:
     """``hotline asterisk up|down|status|render``."""
     from ivr.prompts import ensure_default_prompts
+
+    if settings.asterisk_mode == "external":
+        if action != "render":
+            print(
+                "HOTLINE_ASTERISK_MODE=external: this Asterisk is not ours to start or stop", file=sys.stderr
+            )
+            return 2
+        print(render_external(settings))
+        return 0
 
     sandbox = _sandbox(settings)
     if action == "up":

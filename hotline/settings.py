@@ -42,6 +42,9 @@ class Settings(BaseSettings):
 
     asterisk_mode: Literal["sandbox", "external"] = "sandbox"
     asterisk_instance: str = "default"
+    asterisk_conf_src: Path | None = None
+    asterisk_etc_root: Path = Path("/etc/hotline")
+    asterisk_modules_dir: str = "/usr/lib/x86_64-linux-gnu/asterisk/modules"
     ami_host: str = "127.0.0.1"
     ami_port: int = 5038
     ami_username: str = "hotline"

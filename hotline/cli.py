@@ -197,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = Settings()
     if args.command == "run":
         return cmd_run(settings, sandbox=not args.no_sandbox)

@@ -6,9 +6,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup system python asterisk-root run test lint typecheck unit clean-state
+.PHONY: setup system python web asterisk-root run test lint typecheck unit clean-state
 
-setup: system python asterisk-root
+setup: system python web asterisk-root
 
 system:
 	bash scripts/setup-system.sh
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The agent page's browser SIP stack (JsSIP, from npm), bundled into agent_desktop/static/vendor.
+web:
+	cd agent_desktop/web && npm ci --no-audit --no-fund && npm run --silent vendor
 
 asterisk-root: python
 	$(BIN)/python -c "from hotline.settings import Settings; from hotline.sandbox.provision import ensure_root; print('asterisk sandbox root:', ensure_root(Settings().cache_dir))"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from hotline.ami.client import AmiClient
+from hotline.dialing import dial_string
 
-AFTER_CALL_TARGET = "hotline-after^s^1"
+AGENT_LEG_CONTEXT = "hotline-agent-leg"
 
 
 async def originate_agent_leg(
@@ -20,15 +21,21 @@ async def originate_agent_leg(
 ) -> str:
     """Ring the agent's phone; when it answers, bridge it onto the waiting caller.
 
-    When the agent leg hangs up, the caller continues at ``hotline-after`` (survey, then hangup).
+    The leg runs ``[hotline-agent-leg]``, which bridges it onto the caller; when the agent leg hangs up,
+    the caller continues at ``hotline-after`` (survey, then hangup).
     Returns the ActionID; the outcome arrives as an ``OriginateResponse`` event.
     """
     return await ami.originate(
         channel=contact,
-        application="Bridge",
-        data=f"{caller_channel},F({AFTER_CALL_TARGET})",
+        context=AGENT_LEG_CONTEXT,
+        exten="s",
+        priority=1,
         caller_id=f'"12345 {caller_number}" <{caller_number}>',
-        variables={"HOTLINE_CALL_ID": call_id, "HOTLINE_AGENT_ID": agent_id},
+        variables={
+            "HOTLINE_CALL_ID": call_id,
+            "HOTLINE_AGENT_ID": agent_id,
+            "HOTLINE_BRIDGE_TO": caller_channel,
+        },
         channel_id=leg_id,
         other_channel_id=f"{leg_id}-2",
         timeout_ms=int(ring_timeout_s * 1000),
@@ -54,3 +61,40 @@ async def put_agent_contact(ami: AmiClient, *, agent_id: str, contact: str) -> N
 async def delete_agent_contact(ami: AmiClient, *, agent_id: str) -> None:
     """Forget the agent's phone for the fallback queue (agent logged out)."""
     await ami.send_action({"Action": "DBDel", "Family": "hotline/contact", "Key": agent_id})
+
+
+async def originate_callback_leg(
+    ami: AmiClient,
+    *,
+    contact: str,
+    number: str,
+    external_dial: str,
+    call_id: str,
+    agent_id: str,
+    leg_id: str,
+    ring_timeout_s: float,
+) -> str:
+    """Ring the agent for a callback; when they answer, ``[hotline-desk] callback`` dials the citizen."""
+    return await ami.originate(
+        channel=contact,
+        context="hotline-desk",
+        exten="callback",
+        priority=1,
+        caller_id=f'"12345 回拨 {number}" <{number}>',
+        variables={
+            "HOTLINE_CALL_ID": call_id,
+            "HOTLINE_AGENT_ID": agent_id,
+            "HOTLINE_DIAL": dial_string(external_dial, number),
+        },
+        channel_id=leg_id,
+        other_channel_id=f"{leg_id}-2",
+        timeout_ms=int(ring_timeout_s * 1000),
+        action_id=leg_id,
+    )
+
+
+async def redirect(ami: AmiClient, *, channel: str, context: str, exten: str) -> None:
+    """Send a channel to another place in the dialplan."""
+    await ami.send_action(
+        {"Action": "Redirect", "Channel": channel, "Context": context, "Exten": exten, "Priority": "1"}
+    )

@@ -56,7 +56,7 @@ class AmiConsumer:
                     queue=event.get("Queue", "") or "general",
                     caller=event.get("CallerIDNum", ""),
                     channel=event.get("Channel", ""),
-                    priority=_int(event.get("Priority")),
+                    priority=_int(event.get("CallPriority")),
                     attrs={"keys": event.get("Keys", ""), "flow_version": event.get("FlowVersion", "")},
                 )
             )

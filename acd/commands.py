@@ -42,7 +42,8 @@ class AgentChanged:
 
 @dataclass(frozen=True, slots=True)
 class CallChanged:
-    """A call changed state; ``reason`` is queued, offered, answered, requeued, abandoned or finished."""
+    """A call changed state; ``reason`` is queued, offered, answered, requeued, abandoned, finished,
+    overflowed (a wider tier), callback, callback_cancelled, exited or moved (to another queue)."""
 
     call_id: str
     state: CallState
@@ -61,4 +62,60 @@ class QueueChanged:
     available_agents: int
 
 
-AcdCommand: TypeAlias = OfferCall | ScheduleTick | AgentChanged | CallChanged | QueueChanged
+@dataclass(frozen=True, slots=True)
+class OfferCallback:
+    """Ring the agent's ``contact`` first; once answered, dial the citizen at ``number`` and bridge.
+
+    The outcome is reported like an offer: OfferAnswered when the agent answered (the citizen is dialled
+    then), OfferFailed when the agent did not; CallFinished when the agent leg ends.
+    """
+
+    call_id: str
+    agent_id: str
+    contact: str
+    queue: str
+    number: str
+    waited_s: float
+    attrs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ExitCall:
+    """A caller reached the queue's maximum wait and leaves ``queue``.
+
+    ``target_kind`` "voicemail": the call has ended in the ACD; send ``channel`` to record a message that
+    becomes a work order in category ``target``. "callback": the call stays in line as a callback entry
+    to ``caller``; tell the caller and hang up. "queue": already moved to queue ``target`` by the
+    engine (keeping its place by ``entered_at``); nothing to do beyond announcing it.
+    """
+
+    call_id: str
+    queue: str
+    target_kind: str
+    target: str
+    channel: str
+    caller: str
+    waited_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncePosition:
+    """Tell the WAITING caller on ``channel`` their 1-based ``position`` and estimated wait ``ewt_s``."""
+
+    call_id: str
+    channel: str
+    queue: str
+    position: int
+    ewt_s: float
+
+
+AcdCommand: TypeAlias = (
+    OfferCall
+    | ScheduleTick
+    | AgentChanged
+    | CallChanged
+    | QueueChanged
+    | OfferCallback
+    | ExitCall
+    | AnnouncePosition
+)

@@ -41,3 +41,21 @@ class UnknownStrategy(AcdError):
     """A queue is configured with a strategy name that is not registered."""
 
     error_id = "unknown_strategy"
+
+
+class UnknownPauseReason(AcdError):
+    """The pause reason is not in the centre's configured list."""
+
+    error_id = "unknown_pause_reason"
+
+
+class StaleState(AcdError):
+    """Another node changed the agent or call since it was read; nothing was written, retry."""
+
+    error_id = "stale_state"
+
+
+class InvalidConfig(AcdError):
+    """Queue or policy configuration that the engine refuses to run with."""
+
+    error_id = "invalid_config"

@@ -48,6 +48,8 @@ class CallQueued:
     channel: str
     priority: int = 0
     attrs: Mapping[str, str] = field(default_factory=dict)
+    priority_class: str | None = None
+    """A class of :attr:`acd.model.AcdPolicy.priority_classes`; the higher of the two priorities wins."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,45 @@ class CallFinished:
 
 @dataclass(frozen=True, slots=True)
 class Tick:
-    """Time passed: wrap-ups whose time has come end."""
+    """Time passed: wrap-ups, overflow steps and maximum waits whose time has come take effect."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRequested:
+    """A WAITING caller asked to be called back at ``number`` (default: the caller's number).
+
+    The call keeps its place in line as a callback entry; the caller's hangup no longer abandons it.
+    """
+
+    call_id: str
+    number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackCancelled:
+    """A WAITING callback entry is withdrawn (e.g. the citizen called again or was reached otherwise)."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SurgeMode:
+    """Open (``on``) or close extra agent groups for ``queues`` (empty: every queue).
+
+    With ``skills`` empty, each queue's configured ``surge_skills`` are opened; closing closes all of
+    a queue's surge groups.
+    """
+
+    on: bool
+    queues: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PositionQuery:
+    """The hold loop asks what to announce to a WAITING caller; answered by AnnouncePosition."""
+
+    call_id: str
 
 
 AcdEvent: TypeAlias = (
@@ -97,4 +137,8 @@ AcdEvent: TypeAlias = (
     | OfferFailed
     | CallFinished
     | Tick
+    | CallbackRequested
+    | CallbackCancelled
+    | SurgeMode
+    | PositionQuery
 )

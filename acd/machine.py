@@ -12,6 +12,9 @@ Rules:
   is illegal, so a call is never orphaned: pause first, log out after the call.
 - A call goes WAITING -> OFFERED -> CONNECTED -> ENDED; a failed offer puts it back to WAITING
   (keeping its place), a caller hanging up while WAITING or OFFERED ends it (abandoned).
+- Only a WAITING call may become a callback entry, be cancelled (as a callback entry), move to
+  another queue or exit to voicemail. A callback entry is not abandoned by the caller's hangup (the
+  engine refuses that, the caller has left on purpose); CANCEL ends it.
 - Checking a transition never changes anything; an illegal one raises IllegalTransition.
 """
 
@@ -48,6 +51,10 @@ class CallTrigger(StrEnum):
     NO_ANSWER = "no_answer"
     ABANDON = "abandon"
     HANGUP = "hangup"
+    CALLBACK = "callback"
+    CANCEL = "cancel"
+    MOVE = "move"
+    EXIT = "exit"
 
 
 _S = AgentStatus
@@ -106,7 +113,14 @@ AGENT_STATE_TRANSITIONS: Final[Mapping[AgentState, Mapping[AgentTrigger, AgentSt
 }
 
 CALL_TRANSITIONS: Final[Mapping[CallState, Mapping[CallTrigger, CallState]]] = {
-    _C.WAITING: {_CT.OFFER: _C.OFFERED, _CT.ABANDON: _C.ENDED},
+    _C.WAITING: {
+        _CT.OFFER: _C.OFFERED,
+        _CT.ABANDON: _C.ENDED,
+        _CT.CALLBACK: _C.WAITING,
+        _CT.CANCEL: _C.ENDED,
+        _CT.MOVE: _C.WAITING,
+        _CT.EXIT: _C.ENDED,
+    },
     _C.OFFERED: {_CT.ANSWER: _C.CONNECTED, _CT.NO_ANSWER: _C.WAITING, _CT.ABANDON: _C.ENDED},
     _C.CONNECTED: {_CT.HANGUP: _C.ENDED},
     _C.ENDED: {},

@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from acd import actions
-from acd.commands import AcdCommand, AgentChanged, CallChanged, OfferCall, QueueChanged, ScheduleTick
+from acd.commands import (
+    AcdCommand,
+    AgentChanged,
+    AnnouncePosition,
+    CallChanged,
+    ExitCall,
+    OfferCall,
+    OfferCallback,
+    QueueChanged,
+    ScheduleTick,
+)
 from acd.engine import AcdEngine
 from acd.events import AcdEvent, AgentLoggedIn, AgentLoggedOut, OfferFailed, Tick
 from hotline.ami.client import AmiClient, AmiError
@@ -57,6 +67,7 @@ class AcdService:
         ring_timeout_s: float,
         clock: Callable[[], float] = time.time,
         screen_pop_wait_s: float = 0.3,
+        external_dial: str = "",
     ) -> None:
         self.engine = engine
         self._ami = ami
@@ -65,6 +76,7 @@ class AcdService:
         self._ring_timeout_s = ring_timeout_s
         self._clock = clock
         self._screen_pop_wait_s = screen_pop_wait_s
+        self._external_dial = external_dial
         self.legs: dict[str, AgentLeg] = {}
         self.leg_of_call: dict[str, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -87,9 +99,19 @@ class AcdService:
     def _execute(self, command: AcdCommand) -> None:
         if isinstance(command, OfferCall):
             self._spawn(self._offer(command))
+        elif isinstance(command, OfferCallback):
+            self._spawn(self._offer_callback(command))
         elif isinstance(command, ScheduleTick):
             self._schedule_tick(command.at)
-        elif isinstance(command, AgentChanged):
+        elif isinstance(command, ExitCall):
+            self._spawn(self._safe(self._exit(command)))
+        else:
+            self._publish(command)
+
+    def _publish(self, command: AcdCommand) -> None:
+        now = self._clock()
+        if isinstance(command, AgentChanged):
+            call_id = self.engine_call_of_agent(command.agent_id)
             self._bus.publish(
                 "agent.changed",
                 {
@@ -97,8 +119,8 @@ class AcdService:
                     "status": str(command.status),
                     "state": str(command.state),
                     "pause_reason": command.pause_reason,
-                    "at": self._clock(),
-                    "call_id": self.engine_call_of_agent(command.agent_id),
+                    "at": now,
+                    "call_id": call_id,
                 },
             )
         elif isinstance(command, CallChanged):
@@ -111,7 +133,7 @@ class AcdService:
                     "agent_id": command.agent_id,
                     "reason": command.reason,
                     "waited_s": command.waited_s,
-                    "at": self._clock(),
+                    "at": now,
                 },
             )
             if str(command.state) == "ended":
@@ -123,9 +145,60 @@ class AcdService:
                     "queue": command.queue,
                     "waiting": command.waiting,
                     "available_agents": command.available_agents,
-                    "at": self._clock(),
+                    "at": now,
                 },
             )
+        elif isinstance(command, AnnouncePosition):
+            self._bus.publish(
+                "call.position",
+                {
+                    "call_id": command.call_id,
+                    "queue": command.queue,
+                    "position": command.position,
+                    "ewt_s": command.ewt_s,
+                    "at": now,
+                },
+            )
+
+    async def _exit(self, command: ExitCall) -> None:
+        """Maximum wait reached: record a message (becomes a work order) or confirm the callback."""
+        if command.target_kind == "queue":
+            return
+        exten = "voicemail" if command.target_kind == "voicemail" else "callback-ack"
+        await actions.redirect(self._ami, channel=command.channel, context="hotline-desk", exten=exten)
+
+    async def _offer_callback(self, offer: OfferCallback) -> None:
+        """Ring the agent; when they answer, the dialplan dials the citizen back."""
+        leg_id = f"hl-{uuid.uuid4().hex}"
+        self.legs[leg_id] = AgentLeg(
+            leg_id=leg_id, call_id=offer.call_id, agent_id=offer.agent_id, caller_channel=""
+        )
+        self.leg_of_call[offer.call_id] = leg_id
+        payload: dict[str, object] = {
+            "call_id": offer.call_id,
+            "agent_id": offer.agent_id,
+            "caller": offer.number,
+            "queue": offer.queue,
+            "waited_s": round(offer.waited_s, 3),
+            "ivr": dict(offer.attrs),
+            "callback": True,
+            "offered_at": self._clock(),
+        }
+        await self._notify(offer.agent_id, offer.call_id, payload)
+        try:
+            await actions.originate_callback_leg(
+                self._ami,
+                contact=offer.contact,
+                number=offer.number,
+                external_dial=self._external_dial,
+                call_id=offer.call_id,
+                agent_id=offer.agent_id,
+                leg_id=leg_id,
+                ring_timeout_s=self._ring_timeout_s,
+            )
+        except (AmiError, ValueError) as exc:
+            log.warning("callback leg for %s failed: %s", offer.call_id, exc)
+            self.fail_leg(leg_id, reason="originate_error")
 
     def engine_call_of_agent(self, agent_id: str) -> str | None:
         """The call an agent is offered or talking on, if any."""
@@ -150,13 +223,7 @@ class AcdService:
             "ivr": dict(offer.attrs),
             "offered_at": self._clock(),
         }
-        self._bus.publish("agent.offer", payload)
-        try:
-            await asyncio.wait_for(
-                self._notifier.deliver_offer(offer.agent_id, payload), self._screen_pop_wait_s
-            )
-        except TimeoutError:
-            log.warning("screen-pop for %s slower than %.0f ms", offer.call_id, self._screen_pop_wait_s * 1e3)
+        await self._notify(offer.agent_id, offer.call_id, payload)
         try:
             await actions.originate_agent_leg(
                 self._ami,
@@ -171,6 +238,14 @@ class AcdService:
         except AmiError as exc:
             log.warning("originate for %s to %s failed: %s", offer.call_id, offer.agent_id, exc)
             self.fail_leg(leg_id, reason=f"originate_error:{exc.error_id}")
+
+    async def _notify(self, agent_id: str, call_id: str, payload: dict[str, object]) -> None:
+        """Publish the offer and wait (bounded) until the agent's desktops have it."""
+        self._bus.publish("agent.offer", payload)
+        try:
+            await asyncio.wait_for(self._notifier.deliver_offer(agent_id, payload), self._screen_pop_wait_s)
+        except TimeoutError:
+            log.warning("screen-pop for %s slower than %.0f ms", call_id, self._screen_pop_wait_s * 1e3)
 
     def fail_leg(self, leg_id: str, *, reason: str) -> None:
         """The agent leg failed or was not answered: the engine requeues the call (RONA)."""
@@ -234,6 +309,12 @@ class AcdService:
             except AmiError as exc:
                 log.warning("heartbeat not delivered: %s", exc)
             await asyncio.sleep(interval_s)
+
+    async def tick_forever(self, interval_s: float = 2.0) -> None:
+        """A regular Tick: timers set by other nodes and pairs missed in a race are caught within it."""
+        while True:
+            await asyncio.sleep(interval_s)
+            self.submit_quietly(Tick())
 
     async def close(self) -> None:
         """Cancel timers and background actions."""

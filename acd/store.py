@@ -1,110 +1,168 @@
-"""Where the ACD keeps agents and calls, with the indexes matching needs.
+"""Where the ACD keeps agents and calls, behind one interface; MemoryStore is the in-process one.
 
-The engine reads an object, changes it and writes it back with ``put_*``; the store derives its
-indexes from what is written, so an index can never disagree with the object. Indexes:
-
-- per queue, WAITING calls in offer order: highest priority first, then oldest ``entered_at``, then
-  arrival order (a requeued call keeps both, so it goes back to where it was);
-- per skill, agents that are AVAILABLE and IDLE, longest idle first;
-- agents in WRAP_UP by the time their wrap-up ends.
+The engine reads an object, changes it and writes it back with ``put_*``; the store derives the
+object's index entries (acd.indexes) from what is written, so an index can never disagree with the
+object. Writes are compare-and-set on ``version``: writing a copy read before someone else's write
+raises StaleState and writes nothing. The one write that decides something, an offer, is
+``claim_offer`` (or ``claim_best``, which also picks the call): it checks that the call is still
+WAITING and the agent still AVAILABLE + IDLE and flips both in one atomic step; a lost race returns
+a falsy :class:`Claim`.
 
 MemoryStore keeps each index as a sorted list (bisect): O(log n) search plus a memmove, which for
-the sizes of a contact centre (thousands) costs about a microsecond, and iterates in order.
+the sizes of a contact centre (thousands) costs about a microsecond, and iterates in order. It
+returns the stored objects themselves and is used from one thread, so its claim is trivially atomic.
 """
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, insort
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
+from acd.errors import StaleState
+from acd.indexes import Entry, agent_entries, best_head, call_entries, call_member, member_call_id
 from acd.model import Agent, AgentState, Call, CallState
 
-if TYPE_CHECKING:
-    from _typeshed import SupportsRichComparison
-
-K = TypeVar("K", bound="SupportsRichComparison")
+_Key = tuple[float, str]
 
 
-class AcdStore(Protocol):
-    """State of the ACD: agents, live calls and the indexes matching reads."""
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The outcome of :meth:`AcdStore.claim_offer`; falsy when the race was lost (``lost`` says why)."""
+
+    call: Call | None = None
+    agent: Agent | None = None
+    lost: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.lost is None
+
+
+class AcdStore:
+    """State of the ACD: agents, live calls and the indexes matching reads (the interface)."""
 
     def get_agent(self, agent_id: str) -> Agent | None:
         """The agent, or None if it never logged in."""
-        ...
+        raise NotImplementedError
 
     def put_agent(self, agent: Agent) -> None:
-        """Insert or replace the agent."""
-        ...
+        """Insert or replace the agent (compare-and-set on ``version``, which is then bumped)."""
+        raise NotImplementedError
 
     def delete_agent(self, agent_id: str) -> None:
         """Forget the agent (no error if absent)."""
-        ...
+        raise NotImplementedError
 
     def iter_agents(self) -> Iterator[Agent]:
         """Every agent (for snapshots; matching never scans)."""
-        ...
+        raise NotImplementedError
 
     def get_call(self, call_id: str) -> Call | None:
         """The live call, or None if unknown or ended."""
-        ...
+        raise NotImplementedError
 
     def put_call(self, call: Call) -> None:
-        """Insert or replace the call."""
-        ...
+        """Insert or replace the call (compare-and-set on ``version``, which is then bumped)."""
+        raise NotImplementedError
 
     def delete_call(self, call_id: str) -> None:
         """Forget the call (no error if absent)."""
-        ...
+        raise NotImplementedError
 
     def iter_calls(self) -> Iterator[Call]:
         """Every live call (for snapshots and resync)."""
-        ...
+        raise NotImplementedError
 
     def waiting_calls(self, queue: str) -> Iterator[Call]:
         """WAITING calls of ``queue`` in offer order."""
-        ...
+        raise NotImplementedError
 
     def head_call(self, queue: str) -> Call | None:
         """The first WAITING call of ``queue`` in offer order."""
-        ...
+        return next(self.waiting_calls(queue), None)
+
+    def head_calls(self, buckets: Sequence[tuple[str, int]]) -> list[Call | None]:
+        """For each (queue, tier), its first WAITING call in offer order (one round trip)."""
+        raise NotImplementedError
 
     def count_waiting(self, queue: str) -> int:
         """How many calls wait in ``queue``."""
-        ...
+        raise NotImplementedError
 
-    def ready_agents(self, skill: str) -> Iterator[Agent]:
-        """AVAILABLE + IDLE agents having ``skill``, longest idle first."""
-        ...
+    def position(self, call: Call) -> int:
+        """0-based place of the WAITING ``call`` in its queue's offer order; -1 if not waiting."""
+        raise NotImplementedError
 
-    def count_ready(self, skill: str) -> int:
-        """How many AVAILABLE + IDLE agents have ``skill``."""
-        ...
+    def ready_agents(self, skill: str, min_level: int = 1) -> Iterator[Agent]:
+        """AVAILABLE + IDLE agents having ``skill`` at ``min_level`` or above, longest idle first."""
+        raise NotImplementedError
+
+    def count_ready(self, skill: str, min_level: int = 1) -> int:
+        """How many AVAILABLE + IDLE agents have ``skill`` at ``min_level`` or above."""
+        raise NotImplementedError
+
+    def count_staffed(self, skill: str) -> int:
+        """How many logged-in agents have ``skill``."""
+        raise NotImplementedError
+
+    def queue_counts(self, items: Sequence[tuple[str, str, int]]) -> list[tuple[int, int]]:
+        """For each (queue, skill, min_level): (waiting calls, ready agents), in one round trip."""
+        return [(self.count_waiting(q), self.count_ready(s, m)) for q, s, m in items]
 
     def wrapups_due(self, now: float) -> list[str]:
         """Ids of agents in WRAP_UP whose wrap-up ends at or before ``now``, earliest first."""
-        ...
+        raise NotImplementedError
+
+    def calls_due(self, now: float) -> list[str]:
+        """Ids of WAITING calls whose ``due_at`` is at or before ``now``, earliest first."""
+        raise NotImplementedError
+
+    def due_now(self, now: float) -> tuple[list[str], list[str]]:
+        """(wrap-ups due, calls due) at ``now``, in one round trip."""
+        return self.wrapups_due(now), self.calls_due(now)
+
+    def next_due(self) -> float | None:
+        """The earliest wrap-up end or call ``due_at`` still pending."""
+        raise NotImplementedError
+
+    def claim_offer(self, call_id: str, agent_id: str) -> Claim:
+        """Atomically: if the call is WAITING and the agent AVAILABLE + IDLE, offer one to the other."""
+        raise NotImplementedError
+
+    def claim_best(self, agent_id: str, buckets: Sequence[tuple[str, int]]) -> Claim:
+        """Atomically: offer the ready agent the best head of ``buckets`` (rule: acd.indexes.best_head).
+
+        Falsy with ``lost`` "agent" if the agent is not AVAILABLE + IDLE, "none" if no bucket has a call.
+        """
+        agent = self.get_agent(agent_id)
+        if agent is None or not agent.ready:
+            return Claim(lost="agent")
+        call = best_head(self.head_calls(buckets))
+        if call is None:
+            return Claim(lost="none")
+        return self.claim_offer(call.call_id, agent_id)
 
 
-class _SortedIndex(Generic[K]):
-    """A sorted list of unique keys."""
+class _SortedIndex:
+    """A sorted list of unique (score, member) keys."""
 
     __slots__ = ("keys",)
 
     def __init__(self) -> None:
-        self.keys: list[K] = []
+        self.keys: list[_Key] = []
 
-    def add(self, key: K) -> None:
+    def add(self, key: _Key) -> None:
         insort(self.keys, key)
 
-    def remove(self, key: K) -> None:
+    def remove(self, key: _Key) -> None:
         i = bisect_left(self.keys, key)
         if i < len(self.keys) and self.keys[i] == key:
             del self.keys[i]
 
-
-_CallKey = tuple[int, float, int, str]
-_AgentKey = tuple[float, str]
+    def rank(self, key: _Key) -> int:
+        i = bisect_left(self.keys, key)
+        return i if i < len(self.keys) and self.keys[i] == key else -1
 
 
 class MemoryStore(AcdStore):
@@ -113,14 +171,9 @@ class MemoryStore(AcdStore):
     def __init__(self) -> None:
         self._agents: dict[str, Agent] = {}
         self._calls: dict[str, Call] = {}
-        self._arrival: dict[str, int] = {}
-        self._next_arrival = 0
-        self._waiting: dict[str, _SortedIndex[_CallKey]] = {}
-        self._waiting_key: dict[str, tuple[str, _CallKey]] = {}
-        self._ready: dict[str, _SortedIndex[_AgentKey]] = {}
-        self._ready_key: dict[str, tuple[_AgentKey, tuple[str, ...]]] = {}
-        self._wrapups: _SortedIndex[_AgentKey] = _SortedIndex()
-        self._wrapup_key: dict[str, _AgentKey] = {}
+        self._ix: dict[str, _SortedIndex] = {}
+        self._entries: dict[tuple[str, str], list[Entry]] = {}
+        self._levels: dict[str, set[int]] = {}
 
     def get_agent(self, agent_id: str) -> Agent | None:
         """The agent, or None if it never logged in."""
@@ -128,21 +181,17 @@ class MemoryStore(AcdStore):
 
     def put_agent(self, agent: Agent) -> None:
         """Insert or replace the agent and re-derive its index entries."""
+        _check_version(self._agents.get(agent.agent_id), agent, agent.agent_id)
+        agent.version += 1
         self._agents[agent.agent_id] = agent
-        ready = None
-        if agent.ready:
-            ready = ((agent.idle_since, agent.agent_id), tuple(sorted(agent.skills)))
-        self._set_ready(agent.agent_id, ready)
-        wrapup = None
-        if agent.state is AgentState.WRAP_UP and agent.wrapup_until is not None:
-            wrapup = (agent.wrapup_until, agent.agent_id)
-        self._set_wrapup(agent.agent_id, wrapup)
+        for skill, level in agent.skills.items():
+            self._levels.setdefault(skill, set()).add(level)
+        self._reindex(("a", agent.agent_id), agent_entries(agent))
 
     def delete_agent(self, agent_id: str) -> None:
         """Forget the agent (no error if absent)."""
         self._agents.pop(agent_id, None)
-        self._set_ready(agent_id, None)
-        self._set_wrapup(agent_id, None)
+        self._reindex(("a", agent_id), [])
 
     def iter_agents(self) -> Iterator[Agent]:
         """Every agent."""
@@ -153,22 +202,16 @@ class MemoryStore(AcdStore):
         return self._calls.get(call_id)
 
     def put_call(self, call: Call) -> None:
-        """Insert or replace the call and re-derive its place in its queue."""
+        """Insert or replace the call and re-derive its index entries."""
+        _check_version(self._calls.get(call.call_id), call, call.call_id)
+        call.version += 1
         self._calls[call.call_id] = call
-        if call.call_id not in self._arrival:
-            self._arrival[call.call_id] = self._next_arrival
-            self._next_arrival += 1
-        entry = None
-        if call.state is CallState.WAITING:
-            key = (-call.priority, call.entered_at, self._arrival[call.call_id], call.call_id)
-            entry = (call.queue, key)
-        self._set_waiting(call.call_id, entry)
+        self._reindex(("c", call.call_id), call_entries(call))
 
     def delete_call(self, call_id: str) -> None:
         """Forget the call (no error if absent)."""
         self._calls.pop(call_id, None)
-        self._arrival.pop(call_id, None)
-        self._set_waiting(call_id, None)
+        self._reindex(("c", call_id), [])
 
     def iter_calls(self) -> Iterator[Call]:
         """Every live call."""
@@ -176,73 +219,102 @@ class MemoryStore(AcdStore):
 
     def waiting_calls(self, queue: str) -> Iterator[Call]:
         """WAITING calls of ``queue`` in offer order."""
-        index = self._waiting.get(queue)
-        keys = list(index.keys) if index is not None else []
-        return (self._calls[key[3]] for key in keys)
+        keys = list(self._keys(f"waiting:{queue}"))
+        return (self._calls[member_call_id(m)] for _, m in keys)
 
-    def head_call(self, queue: str) -> Call | None:
-        """The first WAITING call of ``queue``."""
-        index = self._waiting.get(queue)
-        if index is None or not index.keys:
-            return None
-        return self._calls[index.keys[0][3]]
+    def head_calls(self, buckets: Sequence[tuple[str, int]]) -> list[Call | None]:
+        """The first WAITING call of each (queue, tier)."""
+        heads: list[Call | None] = []
+        for queue, tier in buckets:
+            keys = self._keys(f"bucket:{queue}:{tier}")
+            heads.append(self._calls[member_call_id(keys[0][1])] if keys else None)
+        return heads
 
     def count_waiting(self, queue: str) -> int:
         """How many calls wait in ``queue``."""
-        index = self._waiting.get(queue)
-        return 0 if index is None else len(index.keys)
+        return len(self._keys(f"waiting:{queue}"))
 
-    def ready_agents(self, skill: str) -> Iterator[Agent]:
-        """AVAILABLE + IDLE agents with ``skill``, longest idle first (a lazy view)."""
-        index = self._ready.get(skill)
-        keys = index.keys if index is not None else []
-        return (self._agents[key[1]] for key in keys)
+    def position(self, call: Call) -> int:
+        """0-based place of the WAITING ``call`` in its queue; -1 if not waiting."""
+        if call.state is not CallState.WAITING:
+            return -1
+        index = self._ix.get(f"waiting:{call.queue}")
+        return -1 if index is None else index.rank((0.0, call_member(call)))
 
-    def count_ready(self, skill: str) -> int:
-        """How many AVAILABLE + IDLE agents have ``skill``."""
-        index = self._ready.get(skill)
-        return 0 if index is None else len(index.keys)
+    def ready_agents(self, skill: str, min_level: int = 1) -> Iterator[Agent]:
+        """AVAILABLE + IDLE agents with ``skill`` at ``min_level`` or above, longest idle first (lazy)."""
+        lists = [self._keys(f"ready:{skill}:{lv}") for lv in self._levels.get(skill, ()) if lv >= min_level]
+        keys = lists[0] if len(lists) == 1 else heapq.merge(*lists)
+        return (self._agents[member] for _, member in keys)
+
+    def count_ready(self, skill: str, min_level: int = 1) -> int:
+        """How many AVAILABLE + IDLE agents have ``skill`` at ``min_level`` or above."""
+        levels = self._levels.get(skill, ())
+        return sum(len(self._keys(f"ready:{skill}:{lv}")) for lv in levels if lv >= min_level)
+
+    def count_staffed(self, skill: str) -> int:
+        """How many logged-in agents have ``skill``."""
+        return len(self._keys(f"staffed:{skill}"))
 
     def wrapups_due(self, now: float) -> list[str]:
         """Agents whose wrap-up ends at or before ``now``, earliest first."""
+        return self._due("wrapup", now)
+
+    def calls_due(self, now: float) -> list[str]:
+        """WAITING calls whose next step is due at or before ``now``, earliest first."""
+        return self._due("due", now)
+
+    def next_due(self) -> float | None:
+        """The earliest pending wrap-up end or call step."""
+        firsts = [keys[0][0] for keys in (self._keys("wrapup"), self._keys("due")) if keys]
+        return min(firsts) if firsts else None
+
+    def claim_offer(self, call_id: str, agent_id: str) -> Claim:
+        """Offer the WAITING call to the ready agent, or report which one is no longer free."""
+        call = self._calls.get(call_id)
+        agent = self._agents.get(agent_id)
+        if call is None or call.state is not CallState.WAITING:
+            return Claim(lost="call")
+        if agent is None or not agent.ready:
+            return Claim(lost="agent")
+        call.state, call.agent_id = CallState.OFFERED, agent_id
+        agent.state, agent.offered_call_id = AgentState.OFFERED, call_id
+        self.put_call(call)
+        self.put_agent(agent)
+        return Claim(call=call, agent=agent)
+
+    def _keys(self, index: str) -> list[_Key]:
+        found = self._ix.get(index)
+        return found.keys if found is not None else []
+
+    def _due(self, index: str, now: float) -> list[str]:
         due: list[str] = []
-        for until, agent_id in self._wrapups.keys:
-            if until > now:
+        for at, member in self._keys(index):
+            if at > now:
                 break
-            due.append(agent_id)
+            due.append(member)
         return due
 
-    def _set_waiting(self, call_id: str, entry: tuple[str, _CallKey] | None) -> None:
-        old = self._waiting_key.get(call_id)
-        if old == entry:
+    def _reindex(self, owner: tuple[str, str], entries: list[Entry]) -> None:
+        old = self._entries.get(owner, [])
+        if old == entries:
             return
-        if old is not None:
-            self._waiting[old[0]].remove(old[1])
-            del self._waiting_key[call_id]
-        if entry is not None:
-            self._waiting.setdefault(entry[0], _SortedIndex()).add(entry[1])
-            self._waiting_key[call_id] = entry
+        new = set(entries)
+        for index, score, member in old:
+            if (index, score, member) not in new:
+                self._ix[index].remove((score, member))
+        kept = set(old)
+        for index, score, member in entries:
+            if (index, score, member) not in kept:
+                self._ix.setdefault(index, _SortedIndex()).add((score, member))
+        if entries:
+            self._entries[owner] = entries
+        else:
+            self._entries.pop(owner, None)
 
-    def _set_ready(self, agent_id: str, entry: tuple[_AgentKey, tuple[str, ...]] | None) -> None:
-        old = self._ready_key.get(agent_id)
-        if old == entry:
-            return
-        if old is not None:
-            for skill in old[1]:
-                self._ready[skill].remove(old[0])
-            del self._ready_key[agent_id]
-        if entry is not None:
-            for skill in entry[1]:
-                self._ready.setdefault(skill, _SortedIndex()).add(entry[0])
-            self._ready_key[agent_id] = entry
 
-    def _set_wrapup(self, agent_id: str, key: _AgentKey | None) -> None:
-        old = self._wrapup_key.get(agent_id)
-        if old == key:
-            return
-        if old is not None:
-            self._wrapups.remove(old)
-            del self._wrapup_key[agent_id]
-        if key is not None:
-            self._wrapups.add(key)
-            self._wrapup_key[agent_id] = key
+def _check_version(stored: Agent | Call | None, new: Agent | Call, key: str) -> None:
+    if stored is not None and stored is not new and stored.version != new.version:
+        raise StaleState(
+            f"{key} changed since it was read", key=key, read_version=new.version, version=stored.version
+        )

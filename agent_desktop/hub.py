@@ -1,7 +1,10 @@
 """Open desktop connections, grouped by user, and what each one is sent.
 
-An agent may have several tabs open: each gets every frame meant for that agent. Screen-pops are
-delivered directly (the ACD waits for them before ringing the phone); everything else flows from the bus.
+One bus subscription serves every connection: each event is encoded once and routed to the agent it is
+about (all of that agent's tabs) and to every supervisor. Each connection has its own outbound queue and
+writer task, so a slow browser delays only itself; when its queue overflows it loses the oldest frames
+and is told to resynchronise. Screen-pops are delivered directly and awaited (the ACD rings the phone
+only after the offer frame was written).
 """
 
 from __future__ import annotations
@@ -19,36 +22,75 @@ from hotline.bus import BusEvent, EventBus
 log = logging.getLogger(__name__)
 
 SendText = Callable[[str], Awaitable[None]]
+Outbound = tuple[str, "asyncio.Future[bool] | None"]
+
+
+def encode(frame: dict[str, Any]) -> str:
+    """A frame as JSON text."""
+    return json.dumps(frame, ensure_ascii=False)
 
 
 class Connection:
-    """One websocket of one user."""
+    """One websocket of one user, with its outbound queue."""
 
-    def __init__(self, principal: Principal, send_text: SendText) -> None:
+    def __init__(self, principal: Principal, send_text: SendText, *, maxsize: int = 1000) -> None:
         self.principal = principal
         self._send_text = send_text
-        self._lock = asyncio.Lock()
+        self._queue: asyncio.Queue[Outbound] = asyncio.Queue(maxsize=max(maxsize, 4))
         self.closed = False
+        self.dropped = 0
+
+    @property
+    def supervising(self) -> bool:
+        """Supervisors and admins see every agent, call and queue event."""
+        return self.principal.may(Role.SUPERVISOR, Role.ADMIN)
+
+    def enqueue(self, text: str, done: asyncio.Future[bool] | None = None) -> None:
+        """Queue a frame for sending, dropping the oldest one (and asking for a resync) when full."""
+        if self.closed:
+            if done is not None and not done.done():
+                done.set_result(False)
+            return
+        if self._queue.qsize() >= self._queue.maxsize - 1:
+            self._drop_oldest(2)
+            resync = encode(server_frame("resync_needed", dropped=self.dropped))
+            self._queue.put_nowait((resync, None))
+        self._queue.put_nowait((text, done))
+
+    def _drop_oldest(self, count: int) -> None:
+        for _ in range(min(count, self._queue.qsize())):
+            _, lost = self._queue.get_nowait()
+            if lost is not None and not lost.done():
+                lost.set_result(False)
+            self.dropped += 1
 
     async def send(self, frame: dict[str, Any]) -> bool:
-        """Send one frame; False when the socket is gone."""
-        if self.closed:
-            return False
-        text = json.dumps(frame, ensure_ascii=False)
-        async with self._lock:
+        """Queue one frame and wait until it is written; False when the socket is gone."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.enqueue(encode(frame), done)
+        return await done
+
+    async def run_writer(self) -> None:
+        """Write queued frames until the connection closes."""
+        while True:
+            text, done = await self._queue.get()
             try:
                 await self._send_text(text)
             except Exception:  # any transport failure means the peer is gone
-                self.closed = True
-                return False
-        return True
+                self.close()
+                if done is not None and not done.done():
+                    done.set_result(False)
+                return
+            if done is not None and not done.done():
+                done.set_result(True)
 
-    def wants(self, event: BusEvent) -> bool:
-        """Whether this connection's user should see ``event``."""
-        if self.principal.may(Role.SUPERVISOR, Role.ADMIN):
-            return event.topic != "agent.offer"
-        me = self.principal.user_id
-        return event.topic in ("agent.changed", "call.changed") and event.data.get("agent_id") == me
+    def close(self) -> None:
+        """Mark closed and release everyone waiting on a queued frame."""
+        self.closed = True
+        while not self._queue.empty():
+            _, done = self._queue.get_nowait()
+            if done is not None and not done.done():
+                done.set_result(False)
 
 
 class DesktopHub:
@@ -57,13 +99,18 @@ class DesktopHub:
     def __init__(self, bus: EventBus) -> None:
         self._bus = bus
         self._by_user: dict[str, set[Connection]] = {}
+        self._supervisors: set[Connection] = set()
 
     def add(self, conn: Connection) -> None:
         """Register a connection."""
         self._by_user.setdefault(conn.principal.user_id, set()).add(conn)
+        if conn.supervising:
+            self._supervisors.add(conn)
 
     def remove(self, conn: Connection) -> None:
         """Unregister a connection."""
+        conn.close()
+        self._supervisors.discard(conn)
         conns = self._by_user.get(conn.principal.user_id)
         if conns is not None:
             conns.discard(conn)
@@ -81,20 +128,40 @@ class DesktopHub:
 
     async def deliver_offer(self, agent_id: str, payload: dict[str, object]) -> int:
         """Send the screen-pop to every desktop of ``agent_id``; return how many got it."""
-        frame = server_frame("offer", call=payload)
-        conns = tuple(self._by_user.get(agent_id, ()))
-        results = await asyncio.gather(*(c.send(frame) for c in conns))
+        text = encode(server_frame("offer", call=payload))
+        loop = asyncio.get_running_loop()
+        waits = []
+        for conn in tuple(self._by_user.get(agent_id, ())):
+            done: asyncio.Future[bool] = loop.create_future()
+            conn.enqueue(text, done)
+            waits.append(done)
+        results = await asyncio.gather(*waits)
         return sum(1 for ok in results if ok)
 
-    async def forward_bus(self, conn: Connection) -> None:
-        """Forward the bus events this connection should see until it closes."""
-        sub = self._bus.subscribe("agent.", "call.", "queue.")
+    def route(self, event: BusEvent) -> None:
+        """Send one bus event to the connections that should see it."""
+        if event.topic == "agent.offer":
+            return
+        text: str | None = None
+        agent_id = event.data.get("agent_id")
+        mine = self._by_user.get(agent_id, ()) if isinstance(agent_id, str) else ()
+        personal = event.topic in ("agent.changed", "call.changed")
+        for conn in (*self._supervisors, *(c for c in mine if personal and not c.supervising)):
+            text = text or encode(server_frame(event.topic.replace(".", "_"), data=dict(event.data)))
+            conn.enqueue(text)
+
+    async def run(self) -> None:
+        """Route bus events to connections until cancelled."""
+        sub = self._bus.subscribe("agent.", "call.", "queue.", maxsize=100_000)
         try:
-            while not conn.closed:
+            while True:
                 event = await sub.get()
                 if event.topic == "bus.overflow":
-                    await conn.send(server_frame("resync_needed", dropped=event.data.get("dropped")))
-                elif conn.wants(event):
-                    await conn.send(server_frame(event.topic.replace(".", "_"), data=dict(event.data)))
+                    text = encode(server_frame("resync_needed", dropped=event.data.get("dropped")))
+                    for conns in self._by_user.values():
+                        for conn in conns:
+                            conn.enqueue(text)
+                else:
+                    self.route(event)
         finally:
             sub.close()

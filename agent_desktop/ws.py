@@ -39,17 +39,16 @@ async def desktop_socket(websocket: WebSocket, token: str = "") -> None:
     await websocket.accept()
     conn = Connection(principal, websocket.send_text)
     ctx.hub.add(conn)
-    forwarder = asyncio.create_task(ctx.hub.forward_bus(conn))
+    writer = asyncio.create_task(conn.run_writer())
     try:
         await conn.send(_hello(ctx, principal))
         await _serve(websocket, conn, ctx)
     except WebSocketDisconnect:
         pass
     finally:
-        conn.closed = True
         ctx.hub.remove(conn)
-        forwarder.cancel()
-        await asyncio.gather(forwarder, return_exceptions=True)
+        writer.cancel()
+        await asyncio.gather(writer, return_exceptions=True)
 
 
 def _hello(ctx: DesktopContext, principal: Principal) -> dict[str, object]:

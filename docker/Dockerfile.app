@@ -1,5 +1,10 @@
 # The hotline application: HTTP + websocket (8080) and FastAGI (4573), talking to an external Asterisk.
 # Build from the repository root: docker build -f docker/Dockerfile.app .
+FROM node:20-slim AS web
+WORKDIR /build/agent_desktop/web
+COPY agent_desktop/web/package.json agent_desktop/web/package-lock.json ./
+RUN npm ci --no-audit --no-fund && mkdir -p ../static/vendor && npm run vendor
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,7 +22,9 @@ COPY hotline ./hotline
 COPY ivr ./ivr
 COPY acd ./acd
 COPY agent_desktop ./agent_desktop
+COPY --from=web /build/agent_desktop/static/vendor ./agent_desktop/static/vendor
 COPY recordings ./recordings
+COPY tickets ./tickets
 COPY asterisk_conf ./asterisk_conf
 RUN pip install . && hotline --help > /dev/null
 

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import uvicorn
@@ -16,10 +18,15 @@ from acd.ami_consume import AmiConsumer
 from acd.engine import AcdEngine
 from acd.model import QueueConfig
 from acd.service import AcdService
-from acd.store import MemoryStore
+from acd.store import AcdStore, MemoryStore
+from acd.store_redis import RedisStore
 from agent_desktop.auth import TokenStore, hash_password
+from agent_desktop.call_api import CallControlContext
+from agent_desktop.call_control import CallControl
 from agent_desktop.context import DesktopContext
+from agent_desktop.directory import load_directory
 from agent_desktop.hub import DesktopHub
+from agent_desktop.phone_api import PhoneDirectory, install_phone_directory
 from agent_desktop.service import DesktopService
 from hotline.ami.client import AmiClient
 from hotline.bus import EventBus
@@ -28,19 +35,51 @@ from hotline.db.engine import make_engine, migrate, session_factory
 from hotline.fastagi.server import FastAgiServer
 from hotline.http import build_http_app
 from hotline.recorder import Recorder
+from hotline.sandbox.provision import ROOT_NAME, root_is_ready
 from hotline.settings import Settings
-from ivr.agi_flow import IvrRoute
-from ivr.menu import default_menu
+from ivr.flow import SHANGHAI
+from ivr.player import identity_path
+from ivr.service import IvrService
 
 log = logging.getLogger(__name__)
 
 
+IVR_QUEUE_SKILLS = (
+    ("general", "general"),
+    ("enterprise", "enterprise"),
+    ("social_security", "social_security"),
+    ("women_children", "women_children"),
+    ("elderly_services", "elderly_services"),
+    ("wage_arrears", "wage_arrears"),
+    ("accessibility", "sign_language"),
+    ("surge", "surge"),
+)
+
+
 def default_queues(settings: Settings) -> list[QueueConfig]:
-    """One queue per skill: the general line and the enterprise (business environment) line."""
+    """One queue per skill: every queue the shipped 12345 flow pack routes to."""
     return [
-        QueueConfig(name="general", skill="general", wrapup_seconds=settings.wrapup_seconds),
-        QueueConfig(name="enterprise", skill="enterprise", wrapup_seconds=settings.wrapup_seconds),
+        QueueConfig(name=name, skill=skill, wrapup_seconds=settings.wrapup_seconds)
+        for name, skill in IVR_QUEUE_SKILLS
     ]
+
+
+def shanghai_now() -> datetime:
+    """The wall clock the call flows branch on."""
+    return datetime.now(SHANGHAI)
+
+
+def sandbox_root(settings: Settings) -> Path | None:
+    """The Asterisk sandbox root under the cache directory, when one has been built."""
+    root = settings.cache_dir / ROOT_NAME
+    return root if root_is_ready(root) else None
+
+
+def acd_store(settings: Settings) -> AcdStore:
+    """Shared ACD state in Redis when configured (several app nodes), else in this process."""
+    if settings.redis_url:
+        return RedisStore.from_url(settings.redis_url, prefix=settings.redis_prefix)
+    return MemoryStore()
 
 
 def ensure_admin(sessions: sessionmaker[Session], settings: Settings) -> str | None:
@@ -72,6 +111,8 @@ class Centre:
     ami_secret: str
     bus: EventBus = field(default_factory=EventBus)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    clock: Callable[[], datetime] = shanghai_now
+    asterisk_root: Path | None = None
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -83,21 +124,19 @@ class Centre:
         )
         self.hub = DesktopHub(self.bus)
         self.acd = AcdService(
-            engine=AcdEngine(queues=default_queues(s), store=MemoryStore()),
+            engine=AcdEngine(queues=default_queues(s), store=acd_store(s)),
             ami=self.ami,
             bus=self.bus,
             notifier=self.hub,
             ring_timeout_s=s.ring_timeout_seconds,
+            external_dial=s.external_dial,
         )
         AmiConsumer(ami=self.ami, service=self.acd, bus=self.bus).install()
         self.recorder = Recorder(bus=self.bus, sessions=self.sessions)
         self.fastagi = FastAgiServer(host=s.fastagi_host, port=s.fastagi_port)
-        self.fastagi.add_route(
-            "ivr",
-            IvrRoute(
-                bus=self.bus, menu=default_menu(digit_timeout_ms=int(s.ivr_digit_timeout_seconds * 1000))
-            ),
-        )
+        self.ivr = self._build_ivr()
+        for route, handler in self.ivr.routes().items():
+            self.fastagi.add_route(route, handler)
         self.desktop = DesktopContext(
             sessions=self.sessions,
             tokens=TokenStore(),
@@ -106,16 +145,46 @@ class Centre:
             acd=self.acd,
         )
         self.http = build_http_app(self.desktop)
+        self.http.state.ivr = self.ivr
+        install_phone_directory(self.http, PhoneDirectory.from_settings(s, sip_secret=self.ami_secret))
+        self.http.state.calls = CallControlContext(
+            CallControl(
+                acd=self.acd,
+                ami=self.ami,
+                bus=self.bus,
+                external_dial=s.external_dial,
+                transferred_priority=s.transferred_priority,
+                queues={q.name for q in self.acd.engine.queues.values()},
+            ),
+            load_directory(),
+        )
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
         self._stopped = False
 
+    def _build_ivr(self) -> IvrService:
+        s = self.settings
+        root = self.asterisk_root or sandbox_root(s)
+        return IvrService(
+            sessions=self.sessions,
+            bus=self.bus,
+            sounds_dir=prompts_dir(root) if root else Path("/usr/share/asterisk/sounds"),
+            clock=self.clock,
+            known_queues=frozenset(q.name for q in default_queues(s)),
+            host_path=(lambda path: root / path.lstrip("/")) if root else identity_path,
+            vosk_model_path=s.vosk_model_path,
+            max_wait_s=s.ivr_digit_timeout_seconds,
+        )
+
     async def start(self) -> None:
         """Connect to Asterisk, open FastAGI and HTTP, start background work."""
         self.tasks.append(asyncio.create_task(self.recorder.run()))
+        self.tasks.append(asyncio.create_task(self.hub.run()))
+        await self.ivr.start()
         await self.ami.start()
         await self.fastagi.start()
         self.tasks.append(asyncio.create_task(self.acd.heartbeat_forever()))
+        self.tasks.append(asyncio.create_task(self.acd.tick_forever()))
         config = uvicorn.Config(
             self.http,
             host=self.settings.http_host,
@@ -149,6 +218,7 @@ class Centre:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._server_task), 5.0)
         await self.fastagi.close()
+        await self.ivr.close()
         await self.acd.close()
         with contextlib.suppress(TimeoutError):
             await self.recorder.drained(timeout=5.0)

@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import shutil
 import signal
 import sys
 from collections.abc import Sequence
@@ -40,6 +41,7 @@ def _sandbox(settings: Settings) -> AsteriskSandbox:
 
 def render_external(settings: Settings) -> Path:
     """Render the Asterisk config for an Asterisk of our own (no sandbox): ``<etc root>/<instance>/etc``."""
+    from hotline.sandbox.dtls import ensure_dtls_certificate
     from hotline.sandbox.instance import INSTANCE_DIRS
     from hotline.sandbox.render import render_tree
 
@@ -47,7 +49,10 @@ def render_external(settings: Settings) -> Path:
     instance_dir = settings.asterisk_etc_root / settings.asterisk_instance
     for sub in INSTANCE_DIRS:
         (instance_dir / sub).mkdir(parents=True, exist_ok=True)
-    values = config.values(instance_dir=str(instance_dir), modules_dir=settings.asterisk_modules_dir)
+    dtls = ensure_dtls_certificate(instance_dir / "dtls") if shutil.which("openssl") else None
+    values = config.values(
+        instance_dir=str(instance_dir), modules_dir=settings.asterisk_modules_dir, dtls=dtls
+    )
     render_tree(config.conf_src, instance_dir / "etc", values)
     return instance_dir / "etc"
 

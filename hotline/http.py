@@ -10,9 +10,11 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from acd.errors import AcdError
-from agent_desktop import api, ws
+from agent_desktop import api, call_api, phone_api, ws
 from agent_desktop.context import DesktopContext
 from agent_desktop.errors import DesktopError
+from ivr import api as ivr_api
+from tickets import api as tickets_api
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "agent_desktop" / "static"
 
@@ -33,6 +35,10 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     app.state.desktop = desktop
     app.include_router(api.router)
     app.include_router(ws.router)
+    app.include_router(ivr_api.router)
+    app.include_router(tickets_api.router)
+    app.include_router(call_api.router)
+    app.include_router(phone_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

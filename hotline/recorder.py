@@ -147,7 +147,7 @@ class Recorder:
     def _call_changed(self, d: Mapping[str, Any]) -> list[Write]:
         call_id, state, at = d["call_id"], d["state"], _ts(d["at"])
         detail = {"queue": d["queue"], "agent_id": d["agent_id"], "reason": d["reason"]}
-        if state == "waiting" and d["reason"] != "requeued":
+        if state == "waiting" and d["reason"] == "queued":
             write = self._update(call_id, queue=d["queue"], queued_at=at)
         elif state == "waiting":
             write = self._update(call_id, queue=d["queue"])
@@ -186,6 +186,21 @@ class Recorder:
             )
         ]
 
+    def _survey(self, d: Mapping[str, Any]) -> list[Write]:
+        detail = {"score": d["score"], "key": d["key"], "flow_version": d["flow_version"]}
+        writes = [self._event(d, "survey", detail)]
+        if d["score"] is not None:
+            writes.insert(0, self._update(d["call_id"], survey_score=int(d["score"])))
+        return writes
+
+    def _message(self, d: Mapping[str, Any]) -> list[Write]:
+        detail = {k: d[k] for k in ("path", "recorded", "status", "callback", "tags", "flow_version")}
+        return [self._event(d, "message", detail)]
+
+    def _transferred(self, d: Mapping[str, Any]) -> list[Write]:
+        detail = {"kind": d["kind"], "target": d["target"], "from_queue": d["from_queue"]}
+        return [self._event(d, "transferred", detail)]
+
     def _event(self, d: Mapping[str, Any], kind: str, detail: Mapping[str, object] | None = None) -> Write:
         return lambda: repo.add_call_event(
             self._sm, call_id=d["call_id"], kind=kind, at=_ts(d["at"]), detail=detail
@@ -204,5 +219,8 @@ _HANDLERS: dict[str, Callable[[Recorder, Mapping[str, Any]], list[Write]]] = {
     "call.fallback": Recorder._fallback,
     "call.fallback_answered": Recorder._fallback_answered,
     "call.changed": Recorder._call_changed,
+    "call.transferred": Recorder._transferred,
+    "call.survey": Recorder._survey,
+    "call.message": Recorder._message,
     "agent.changed": Recorder._agent_changed,
 }

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=default_cache_dir)
     database_url: str = ""
     redis_url: str = ""
+    redis_prefix: str = "hotline:acd"
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080
@@ -54,10 +55,17 @@ class Settings(BaseSettings):
     fastagi_port: int = 4573
     sip_port: int = 5060
     agent_extensions: str = "1001-1020"
+    asterisk_bind_address: str = "127.0.0.1"
+    asterisk_http_port: int = 8088
+    ami_permit: str = "127.0.0.1/255.255.255.255"
+    sip_ws_url: str = ""
 
     wrapup_seconds: float = 15.0
+    external_dial: str = "Local/{number}*600*0.5@hotline-sim-agent"
+    transferred_priority: int = 5
     ring_timeout_seconds: float = 20.0
     ivr_digit_timeout_seconds: float = 5.0
+    vosk_model_path: str = ""
 
     def resolved_database_url(self) -> str:
         """The configured database URL, or SQLite in the state directory."""

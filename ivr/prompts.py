@@ -1,70 +1,161 @@
-"""Default Mandarin prompts, generated at install with espeak-ng and converted with sox.
+"""Prompts: Mandarin defaults generated with espeak-ng + sox, and admin uploads converted with sox.
 
-Files are written as 8 kHz mono 16-bit WAV (what Asterisk plays without transcoding surprises) under
-``<sounds>/zh/hotline/``. A prompt is regenerated only when its text changes, so an admin's replacement
-(a file without our text stamp) is left alone.
+Files are 8 kHz mono 16-bit WAV (what Asterisk plays without transcoding surprises) under
+``<sounds>/zh/hotline/<prompt id>.wav``. A generated prompt carries a stamp file with the hash of its
+text and voice settings and is regenerated only when those change; an admin upload removes the stamp,
+so generation leaves it alone. Files are written to a temporary name and renamed into place, so
+Asterisk never plays a half-written prompt.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-DEFAULT_PROMPTS: Mapping[str, str] = {
-    "welcome": "您好，欢迎致电12345政务服务便民热线。",
-    "menu": "人工服务请按0，企业服务请按3。",
-    "invalid": "输入有误，请重新选择。",
+from ivr.errors import IvrError
+
+VOICE = ("cmn", "200")
+RUNTIME_PROMPTS: Mapping[str, str] = {
+    "work_order_not_found": "未查询到该工单的办理信息，正在为您转接人工服务，请稍候。",
+    "message_thanks": "您的留言已记录，我们将尽快处理，感谢您的来电，再见。",
+    "survey_thanks": "感谢您的评价，再见。",
+    "degraded_notice": "请稍候，正在为您转接人工服务。",
 }
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"RIFF", "wav"),
+    (b"fLaC", "flac"),
+    (b"OggS", "ogg"),
+    (b"FORM", "aiff"),
+    (b".snd", "au"),
+    (b"#!AMR", "amr-nb"),
+    (b"caff", "caf"),
+)
 
 
-class PromptError(Exception):
-    """A prompt could not be generated."""
+class PromptError(IvrError):
+    """A prompt could not be generated or converted."""
 
-    error_id = "prompt_generation_failed"
+    def __init__(self, prompt: str, reason: str, *, error_id: str = "prompt_generation_failed") -> None:
+        super().__init__(error_id, f"prompt {prompt!r}: {reason}", {"prompt": prompt, "reason": reason})
 
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"prompt {name!r}: {reason}")
-        self.details: dict[str, object] = {"prompt": name, "reason": reason}
+
+def prompt_file(sounds_dir: Path, prompt_id: str) -> Path:
+    """Where prompt ``prompt_id`` lives; ids with ``..`` or a leading ``/`` are refused."""
+    parts = prompt_id.split("/")
+    if not prompt_id or prompt_id.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise PromptError(prompt_id, "not a valid prompt id", error_id="invalid_prompt_id")
+    return sounds_dir / "zh" / "hotline" / f"{prompt_id}.wav"
 
 
 def _stamp(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hashlib.sha256("|".join([*VOICE, text]).encode()).hexdigest()[:16]
 
 
-def _synthesise(text: str, target: Path) -> None:
-    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
-        raise PromptError(target.stem, "espeak-ng and sox are required (scripts/setup-system.sh)")
+def _stamp_file(target: Path) -> Path:
+    return target.with_name(f".{target.stem}.stamp")
+
+
+def _tools(prompt: str, *names: str) -> None:
+    missing = [n for n in names if shutil.which(n) is None]
+    if missing:
+        raise PromptError(prompt, f"{', '.join(missing)} not installed (scripts/setup-system.sh)")
+
+
+def _to_telephony(source: Path, target: Path, *, kind: str | None, prompt: str) -> None:
+    """Convert ``source`` to 8 kHz mono 16-bit WAV at ``target`` atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".wav")
+    os.close(fd)
+    typed = ["-t", kind] if kind else []
+    argv = ["sox", "-V1", *typed, str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"]
+    try:
+        done = subprocess.run([*argv, tmp_name, "norm", "-3"], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise PromptError(prompt, f"sox could not convert the audio: {done.stderr.strip()[:300]}")
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, target)
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
+
+
+def synthesise(text: str, target: Path) -> None:
+    """Speak ``text`` with espeak-ng (Mandarin) into ``target``."""
+    _tools(target.stem, "espeak-ng", "sox")
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.wav"
+        voice, speed = VOICE
         subprocess.run(
-            ["espeak-ng", "-v", "cmn", "-s", "190", "-w", str(raw), text],
-            check=True,
-            capture_output=True,
+            ["espeak-ng", "-v", voice, "-s", speed, "-w", str(raw), text], check=True, capture_output=True
         )
-        subprocess.run(
-            ["sox", "-V1", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(target), "norm", "-3"],
-            check=True,
-            capture_output=True,
-        )
+        _to_telephony(raw, target, kind=None, prompt=target.stem)
 
 
-def ensure_default_prompts(sounds_dir: Path, prompts: Mapping[str, str] = DEFAULT_PROMPTS) -> list[Path]:
-    """Generate missing or outdated default prompts; return the paths of all of them."""
-    out_dir = sounds_dir / "zh" / "hotline"
-    out_dir.mkdir(parents=True, exist_ok=True)
+def default_prompt_texts() -> dict[str, str]:
+    """Every prompt of the shipped flow pack plus the prompts the runtime itself plays."""
+    from ivr.flow import default_pack
+
+    texts: dict[str, str] = {}
+    for flow in default_pack().values():
+        texts.update({k: v for k, v in flow.prompts.items() if v})
+    return texts | dict(RUNTIME_PROMPTS)
+
+
+def ensure_prompts(sounds_dir: Path, prompts: Mapping[str, str]) -> list[Path]:
+    """Generate missing or outdated prompts (empty text: recorded by hand, skipped); return all paths."""
     paths: list[Path] = []
     for name, text in prompts.items():
-        target = out_dir / f"{name}.wav"
-        stamp_file = out_dir / f".{name}.stamp"
-        wanted = _stamp(text)
-        admin_replaced = target.exists() and not stamp_file.exists()
-        current = stamp_file.read_text().strip() if stamp_file.exists() else ""
-        if not admin_replaced and (current != wanted or not target.exists()):
-            _synthesise(text, target)
-            stamp_file.write_text(wanted + "\n")
+        target = prompt_file(sounds_dir, name)
         paths.append(target)
+        if not text:
+            continue
+        stamp = _stamp_file(target)
+        admin_replaced = target.exists() and not stamp.exists()
+        current = stamp.read_text().strip() if stamp.exists() else ""
+        if not admin_replaced and (current != _stamp(text) or not target.exists()):
+            synthesise(text, target)
+            stamp.write_text(_stamp(text) + "\n")
     return paths
+
+
+def ensure_default_prompts(sounds_dir: Path, prompts: Mapping[str, str] | None = None) -> list[Path]:
+    """``ensure_prompts`` for the shipped pack and runtime prompts (or the given ones)."""
+    return ensure_prompts(sounds_dir, default_prompt_texts() if prompts is None else prompts)
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The sox type of an uploaded file from its first bytes (None: let sox guess from the name)."""
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    return None
+
+
+def install_upload(sounds_dir: Path, prompt_id: str, data: bytes, *, kind: str | None = None) -> Path:
+    """Convert an uploaded recording and install it as prompt ``prompt_id`` (replacing the generated one)."""
+    target = prompt_file(sounds_dir, prompt_id)
+    if not data:
+        raise PromptError(prompt_id, "the upload is empty", error_id="prompt_upload_invalid")
+    _tools(prompt_id, "sox")
+    kind = kind or sniff_format(data)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / f"upload.{kind or 'wav'}"
+        source.write_bytes(data)
+        try:
+            _to_telephony(source, target, kind=kind, prompt=prompt_id)
+        except PromptError as exc:
+            raise PromptError(prompt_id, exc.details["reason"], error_id="prompt_upload_invalid") from exc
+    _stamp_file(target).unlink(missing_ok=True)
+    return target
+
+
+def has_recording(sounds_dir: Path, prompt_id: str) -> bool:
+    """Whether a file for ``prompt_id`` exists."""
+    try:
+        return prompt_file(sounds_dir, prompt_id).exists()
+    except PromptError:
+        return False

@@ -4,9 +4,16 @@
 #   util-linux   unshare, to run the sandbox in private PID and mount namespaces
 #   espeak-ng, sox  default voice prompts and test audio
 #   chromium, chromium-driver  browser tests of the agent desktop
+#   fonts-wqy-zenhei  CJK glyphs, so browser screenshots of the (Chinese) agent page are legible
+#   openssl      the DTLS certificate of the sandbox's WebRTC endpoints
+#   nodejs, npm  fetch and bundle the agent page's SIP stack (JsSIP); skipped when npm is already
+#                installed (e.g. a NodeSource nodejs, which ships its own npm and conflicts with Debian's)
 set -euo pipefail
 
-PACKAGES=(debootstrap util-linux espeak-ng sox chromium chromium-driver)
+PACKAGES=(debootstrap util-linux espeak-ng sox chromium chromium-driver fonts-wqy-zenhei openssl)
+if ! command -v npm >/dev/null 2>&1; then
+    PACKAGES+=(nodejs npm)
+fi
 
 if [[ $(id -u) -ne 0 ]]; then
     echo "setup-system.sh: run as root (it installs Debian packages)" >&2

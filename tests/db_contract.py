@@ -23,10 +23,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.db import repository as repo
 from hotline.db.engine import alembic_config, make_engine, migrate, session_factory
 from hotline.db.errors import InvalidValueError, UnknownAgentError
-from hotline.db.models import Base
+from hotline.db.registry import full_metadata, include_in_comparison
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-MODEL_TABLES = {"agents", "calls", "agent_state_log", "call_events"}
 
 
 def schema_diff(url: str) -> list[object]:
@@ -34,26 +33,27 @@ def schema_diff(url: str) -> list[object]:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
-            return list(compare_metadata(context, Base.metadata))
+            opts = {"compare_type": True, "include_name": include_in_comparison}
+            context = MigrationContext.configure(conn, opts=opts)
+            return list(compare_metadata(context, full_metadata()))
     finally:
         engine.dispose()
 
 
-def revision_and_tables(url: str) -> tuple[str | None, set[str]]:
-    """The database's Alembic revision and its table names."""
+def revision_and_tables(url: str) -> tuple[set[str], set[str]]:
+    """The database's Alembic revisions (one per branch head) and its table names."""
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            revision = MigrationContext.configure(conn).get_current_revision()
-            return revision, set(inspect(conn).get_table_names())
+            revisions = set(MigrationContext.configure(conn).get_current_heads())
+            return revisions, set(inspect(conn).get_table_names())
     finally:
         engine.dispose()
 
 
-def head_revision(url: str) -> str | None:
-    """The newest revision shipped in the package."""
-    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+def head_revisions(url: str) -> set[str]:
+    """The newest revision of every branch shipped in the package."""
+    return set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
 
 
 def run_in_threads(count: int, work: Callable[[int], None]) -> list[BaseException]:
@@ -117,21 +117,22 @@ class DbContract:
     def test_given_empty_db_when_migrated_twice_then_schema_equals_models(self, db_url: str) -> None:
         migrate(db_url)
         migrate(db_url)
-        revision, tables = revision_and_tables(db_url)
-        assert revision == head_revision(db_url) == "0001"
-        assert tables == MODEL_TABLES | {"alembic_version"}
+        revisions, tables = revision_and_tables(db_url)
+        assert revisions == head_revisions(db_url)
+        assert "0001" not in revisions
+        assert set(full_metadata().tables) | {"alembic_version"} <= tables
         assert schema_diff(db_url) == []
 
     def test_given_migrated_db_when_downgraded_then_upgrade_restores_schema(self, db_url: str) -> None:
         migrate(db_url)
         command.downgrade(alembic_config(db_url), "base")
-        assert revision_and_tables(db_url) == (None, {"alembic_version"})
+        assert revision_and_tables(db_url) == (set(), {"alembic_version"})
         migrate(db_url)
         assert schema_diff(db_url) == []
 
     def test_given_empty_db_when_four_processes_migrate_at_once_then_all_succeed(self, db_url: str) -> None:
         assert migrate_in_processes(4, db_url) == [0, 0, 0, 0]
-        assert revision_and_tables(db_url)[0] == "0001"
+        assert revision_and_tables(db_url)[0] == head_revisions(db_url)
         assert schema_diff(db_url) == []
 
     def test_given_agent_when_upserted_again_then_profile_replaced_and_created_at_kept(

@@ -1,5 +1,6 @@
 "use strict";
-// Agent desktop: sign-in, ACD status, screen-pop. Speaks websocket protocol v1 (agent_desktop/PROTOCOL.md).
+// Agent desktop: sign-in, ACD status, screen-pop, browser phone (softphone.js).
+// Speaks websocket protocol v1 (agent_desktop/PROTOCOL.md).
 const $ = (id) => document.getElementById(id);
 const state = { token: sessionStorage.getItem("hotline.token"), ws: null, retry: 0, wrapTimer: null };
 const STATUS_LABEL = { logged_out: "未签入", available: "就绪", paused: "暂停" };
@@ -63,7 +64,12 @@ function connect() {
   const ws = new WebSocket(`${scheme}://${location.host}/ws/v1?token=${encodeURIComponent(state.token)}`);
   state.ws = ws;
   ws.onopen = () => { state.retry = 0; $("conn").textContent = "已连接"; $("conn").className = "badge on"; };
-  ws.onmessage = (ev) => onFrame(JSON.parse(ev.data));
+  ws.onmessage = (ev) => {
+    const at = hotlineNow();
+    const frame = JSON.parse(ev.data);
+    if (frame.type === "offer") hotlineMark("offer", { at, call_id: frame.call.call_id });
+    onFrame(frame);
+  };
   ws.onclose = (ev) => {
     $("conn").textContent = "未连接"; $("conn").className = "badge off";
     if (ev.code === 4401) { signOutLocally(); return; }
@@ -74,13 +80,37 @@ function connect() {
 
 function signOutLocally() {
   sessionStorage.removeItem("hotline.token"); state.token = null;
+  phone.stop();
   $("workspace").hidden = true; $("signin").hidden = false;
 }
 
 function enterWorkspace(userId) {
   $("signin").hidden = true; $("workspace").hidden = false; $("who").textContent = userId || "";
   connect();
+  startPhone();
 }
+
+const phone = new Softphone({
+  status: $("phone-status"), incoming: $("incoming"), incomingFrom: $("incoming-from"), inCall: $("in-call"),
+  peer: $("call-peer"), timer: $("call-timer"), hold: $("btn-hold"), mute: $("btn-mute"), audio: $("remote-audio"),
+});
+window.__hotline_phone = phone;
+
+async function startPhone() {
+  $("phone-error").textContent = "";
+  try {
+    phone.start(await api("/api/me/phone"));
+  } catch (err) {
+    phone.setStatus("none", "无软电话");
+    $("phone-error").textContent = err.message;
+  }
+}
+
+$("btn-answer").onclick = () => phone.answer();
+$("btn-hangup").onclick = () => phone.hangup();
+$("btn-hold").onclick = () => phone.toggleHold();
+$("btn-mute").onclick = () => phone.toggleMute();
+for (const key of $("keypad").querySelectorAll("button")) key.onclick = () => phone.sendDtmf(key.textContent);
 
 $("signin-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();

@@ -10,10 +10,10 @@ from alembic import context
 from sqlalchemy import Connection
 
 from hotline.db.engine import make_engine
-from hotline.db.models import Base
+from hotline.db.registry import full_metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = full_metadata()
 
 
 def _run(connection: Connection) -> None:

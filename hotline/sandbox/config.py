@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from hotline.sandbox.dtls import DtlsFiles
 from hotline.sandbox.errors import SandboxError
 from hotline.sandbox.render import agent_blocks, sip_password
 from hotline.settings import Settings
@@ -17,6 +19,7 @@ __all__ = ["DEFAULT_CONF_SRC", "SandboxConfig", "instance_state_dir", "persisten
 DEFAULT_CONF_SRC = Path(__file__).resolve().parent.parent.parent / "asterisk_conf"
 INSTANCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 TOKEN = re.compile(r"[A-Za-z0-9_.+/=-]+")
+PERMIT = re.compile(r"[0-9A-Fa-f.:]+/[0-9A-Fa-f.:]+")
 
 
 def instance_state_dir(state_dir: Path, instance: str) -> Path:
@@ -50,6 +53,8 @@ class SandboxConfig:
     fastagi_port: int
     sip_port: int
     http_port: int = 8088
+    bind_address: str = "127.0.0.1"
+    ami_permit: str = "127.0.0.1/255.255.255.255"
     extensions: tuple[str, ...]
     conf_src: Path = DEFAULT_CONF_SRC
     heartbeat_stale_s: int = 15
@@ -68,6 +73,14 @@ class SandboxConfig:
         for name in ("ami_port", "fastagi_port", "sip_port", "http_port"):
             if not 0 < getattr(self, name) < 65536:
                 raise SandboxError("sandbox_bad_config", f"{name} is not a port", field=name)
+        try:
+            ipaddress.ip_address(self.bind_address)
+        except ValueError:
+            raise SandboxError(
+                "sandbox_bad_config", "bind_address is not an IP address", field="bind_address"
+            ) from None
+        if not PERMIT.fullmatch(self.ami_permit):
+            raise SandboxError("sandbox_bad_config", "ami_permit is not ADDRESS/MASK", field="ami_permit")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SandboxConfig:
@@ -84,6 +97,9 @@ class SandboxConfig:
             fastagi_host=settings.fastagi_host,
             fastagi_port=settings.fastagi_port,
             sip_port=settings.sip_port,
+            http_port=settings.asterisk_http_port,
+            bind_address=settings.asterisk_bind_address,
+            ami_permit=settings.ami_permit,
             extensions=tuple(settings.extension_list()),
             ring_timeout_s=max(1, round(settings.ring_timeout_seconds)),
         )
@@ -92,8 +108,11 @@ class SandboxConfig:
         """The password the agent phone of ``extension`` registers with."""
         return sip_password(self.ami_secret, extension)
 
-    def values(self, *, instance_dir: str, modules_dir: str) -> dict[str, str]:
-        """Every placeholder value for the templates (paths as seen inside the chroot)."""
+    def values(self, *, instance_dir: str, modules_dir: str, dtls: DtlsFiles | None = None) -> dict[str, str]:
+        """Every placeholder value for the templates (paths as seen inside the chroot).
+
+        ``dtls`` names the WebRTC endpoints' certificate; without it Asterisk generates one itself.
+        """
         plain = {
             "INSTANCE": self.instance,
             "INSTANCE_DIR": instance_dir,
@@ -105,9 +124,11 @@ class SandboxConfig:
             "FASTAGI_PORT": str(self.fastagi_port),
             "SIP_PORT": str(self.sip_port),
             "HTTP_PORT": str(self.http_port),
+            "BIND_ADDRESS": self.bind_address,
+            "AMI_PERMIT": self.ami_permit,
             "HEARTBEAT_STALE_SECONDS": str(self.heartbeat_stale_s),
             "MAX_WAIT_SECONDS": str(self.max_wait_s),
             "HOLD_SLICE_SECONDS": str(self.hold_slice_s),
             "RING_TIMEOUT_SECONDS": str(self.ring_timeout_s),
         }
-        return plain | agent_blocks(self.extensions, sip_secret=self.ami_secret)
+        return plain | agent_blocks(self.extensions, sip_secret=self.ami_secret, dtls=dtls)

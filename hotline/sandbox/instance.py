@@ -23,6 +23,7 @@ from pathlib import Path
 
 from hotline.sandbox.ami_probe import AmiProbe
 from hotline.sandbox.config import SandboxConfig, instance_state_dir
+from hotline.sandbox.dtls import DtlsFiles, ensure_dtls_certificate
 from hotline.sandbox.errors import SandboxError
 from hotline.sandbox.process import (
     alive,
@@ -78,7 +79,12 @@ class AsteriskSandbox:
             (self.host_instance_dir / sub).mkdir(parents=True, exist_ok=True)
         self.host_instance_dir.chmod(0o700)
         etc = self.host_instance_dir / "etc"
-        values = self.config.values(instance_dir=self.instance_dir, modules_dir=self._modules_dir())
+        ensure_dtls_certificate(self.host_instance_dir / "dtls")
+        values = self.config.values(
+            instance_dir=self.instance_dir,
+            modules_dir=self._modules_dir(),
+            dtls=DtlsFiles.in_dir(f"{self.instance_dir}/dtls"),
+        )
         written = set(render_tree(self.config.conf_src, etc, values))
         for stale in etc.rglob("*"):
             if stale.is_file() and stale not in written:
@@ -260,7 +266,7 @@ class AsteriskSandbox:
             with socket.socket(socket.AF_INET, kind) as probe:
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 try:
-                    probe.bind(("127.0.0.1", port))
+                    probe.bind((c.bind_address, port))
                 except OSError as exc:
                     raise SandboxError("sandbox_port_busy", f"port {port} is in use", port=port) from exc
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -18,7 +19,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from hotline.sandbox.agi_scripts import ensure_python, install_agi_scripts
 from hotline.sandbox.errors import SandboxError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["PACKAGES", "SUITE", "SandboxError", "ensure_root", "root_is_ready"]
 
@@ -35,24 +39,36 @@ def root_is_ready(root: Path) -> bool:
 
 
 def ensure_root(cache_dir: Path) -> Path:
-    """The chroot root under ``cache_dir``, built with debootstrap first if it is missing."""
+    """The chroot root under ``cache_dir``, built with debootstrap first if it is missing.
+
+    Every call also makes sure the root has Python and the current AGI scripts (classic AGI for the
+    degraded mode), which is cheap once they are there.
+    """
     root = cache_dir / ROOT_NAME
-    if root_is_ready(root):
-        return root
     cache_dir.mkdir(parents=True, exist_ok=True)
     with _locked(cache_dir / f"{ROOT_NAME}.lock"):
-        if root_is_ready(root):
-            return root
-        if (root / "usr" / "sbin" / "asterisk").is_file():
-            _write_marker(root, adopted=True)
-            return root
-        _remove_stale(cache_dir, root)
-        _check_can_build()
-        build = cache_dir / f"{ROOT_NAME}.build-{os.getpid()}"
-        _debootstrap(build)
-        _write_marker(build, adopted=False)
-        os.rename(build, root)
+        if not root_is_ready(root):
+            _build_or_adopt(cache_dir, root)
+        try:
+            ensure_python(root)
+            install_agi_scripts(root)
+        except SandboxError as exc:
+            log.warning(
+                "classic AGI unavailable in the sandbox (degraded mode plays the notice itself): %s", exc
+            )
     return root
+
+
+def _build_or_adopt(cache_dir: Path, root: Path) -> None:
+    if (root / "usr" / "sbin" / "asterisk").is_file():
+        _write_marker(root, adopted=True)
+        return
+    _remove_stale(cache_dir, root)
+    _check_can_build()
+    build = cache_dir / f"{ROOT_NAME}.build-{os.getpid()}"
+    _debootstrap(build)
+    _write_marker(build, adopted=False)
+    os.rename(build, root)
 
 
 @contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,11 +13,14 @@ from hotline.app import Centre, ensure_admin
 from hotline.sandbox.instance import AsteriskSandbox, SandboxConfig
 from hotline.sandbox.provision import ensure_root
 from hotline.settings import Settings
+from ivr.flow import SHANGHAI
 from ivr.prompts import ensure_default_prompts
 from tests.conftest import REPO_ROOT, free_port
 from tests.integration.calls import CallDriver
 
 ADMIN_PASSWORD = "test-admin-password"
+WORKING_MORNING = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
+"""A Wednesday morning: the 12345 flow pack runs its working-hours menu."""
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +76,11 @@ def centre_settings(sandbox: AsteriskSandbox, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def centre(centre_settings: Settings) -> AsyncIterator[Centre]:
     """A running centre (AMI, FastAGI, ACD, HTTP) against the sandbox."""
-    c = Centre(settings=centre_settings, ami_secret=centre_settings.ami_secret.get_secret_value())
+    c = Centre(
+        settings=centre_settings,
+        ami_secret=centre_settings.ami_secret.get_secret_value(),
+        clock=lambda: WORKING_MORNING,
+    )
     ensure_admin(c.sessions, centre_settings)
     await c.start()
     try:
@@ -91,6 +98,3 @@ async def driver(sandbox: AsteriskSandbox) -> AsyncIterator[CallDriver]:
         yield d
     finally:
         await d.close()
-
-
-__all__ = ["replace"]

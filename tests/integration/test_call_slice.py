@@ -95,10 +95,11 @@ async def test_given_no_agent_when_citizen_hangs_up_while_waiting_then_abandon_i
     assert record.wait_seconds >= 0
 
 
+@pytest.mark.timeout(150)
 async def test_given_silence_when_menu_times_out_then_caller_goes_to_general_queue(
     centre: Centre, driver: CallDriver
 ) -> None:
     call = await driver.call("13700137000", keys="")
-    queued = await driver.wait_event(user_event("HotlineQueued", call.call_id), timeout=30)
+    queued = await driver.wait_event(user_event("HotlineQueued", call.call_id), timeout=90)
     assert queued.event.get("Queue") == "general"
     await driver.dialer.hang_up(call)

@@ -110,7 +110,7 @@ def test_given_offer_when_answered_finished_and_ticked_then_wrap_up_runs_its_tim
     agent = centre.agent("a1")
     assert (agent.state, agent.wrapup_until, agent.calls_handled) == (AgentState.WRAP_UP, 1070.0, 1)
     centre.queue("c2")
-    assert centre.do(Tick(), at=1069.9) == []
+    assert centre.do(Tick(), at=1069.9) == [ScheduleTick(at=1070.0)], "an early tick asks again"
     commands = centre.do(Tick(), at=1070.0)
     assert offers(commands) == [("c2", "a1")]
     assert commands[0] == AgentChanged("a1", AgentStatus.AVAILABLE, AgentState.IDLE, None)
@@ -350,4 +350,5 @@ def test_snapshot_is_json_able(centre: Centre) -> None:
         "wrapup_seconds": 0.0,
         "waiting": 1,
         "available_agents": 0,
+        "surge_skills": [],
     }

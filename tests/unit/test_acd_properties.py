@@ -2,8 +2,12 @@
 
 After every event, replaying the returned commands over the state before it must give the state
 after it (so every agent and call change is reported), every offer must go to an agent that was
-AVAILABLE + IDLE at that moment and must take the head of its queue, and the global invariants
-below must hold. A refused event must raise a typed error and change nothing.
+AVAILABLE + IDLE at that moment (never paused, never in wrap-up) and must take the first call in
+offer order, within its queue, among those the agent qualifies for (FIFO within a priority class and
+tier), and the global invariants below must hold: among them, no caller waits past an overflow step
+or maximum wait that is due, nor while a qualified agent is idle. Queues use skill levels, bullseye
+steps, a maximum wait to voicemail and to another queue, surge groups and callbacks. A refused event
+must raise a typed error and change nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +21,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from acd.commands import AcdCommand, AgentChanged, CallChanged, OfferCall, QueueChanged
 from acd.engine import AcdEngine
-from acd.errors import AcdError, IllegalTransition, UnknownAgent, UnknownCall, UnknownQueue
+from acd.errors import (
+    AcdError,
+    IllegalTransition,
+    UnknownAgent,
+    UnknownCall,
+    UnknownPauseReason,
+    UnknownQueue,
+)
 from acd.events import (
     AcdEvent,
     AgentLoggedIn,
@@ -25,25 +36,47 @@ from acd.events import (
     AgentPaused,
     AgentReady,
     CallAbandoned,
+    CallbackCancelled,
+    CallbackRequested,
     CallFinished,
     CallQueued,
     OfferAnswered,
     OfferFailed,
+    SurgeMode,
     Tick,
 )
-from acd.model import QueueConfig
+from acd.model import Agent, MaxWait, OverflowStep, QueueConfig
 from acd.store import MemoryStore
 
 AGENTS = ["a1", "a2", "a3", "a4", "a5"]
 SKILLS = ["tax", "social", "traffic"]
 QUEUES = [
-    QueueConfig("tax", "tax", wrapup_seconds=5.0),
-    QueueConfig("tax_vip", "tax", wrapup_seconds=2.0),
-    QueueConfig("social", "social", wrapup_seconds=0.0, strategy="fewest_calls"),
-    QueueConfig("traffic", "traffic", wrapup_seconds=3.0),
+    QueueConfig(
+        "tax",
+        "tax",
+        wrapup_seconds=5.0,
+        min_level=2,
+        overflow=(OverflowStep(3.0, min_level=1), OverflowStep(8.0, skills=("social",))),
+    ),
+    QueueConfig("tax_vip", "tax", wrapup_seconds=2.0, strategy="skill_level_first", min_level=3),
+    QueueConfig(
+        "social",
+        "social",
+        wrapup_seconds=0.0,
+        strategy="fewest_calls",
+        max_wait=MaxWait(10.0, "voicemail", "orders"),
+    ),
+    QueueConfig(
+        "traffic",
+        "traffic",
+        wrapup_seconds=3.0,
+        strategy="round_robin",
+        surge_skills=("social",),
+        max_wait=MaxWait(12.0, "queue", "tax"),
+    ),
 ]
 SKILL_OF = {q.name: q.skill for q in QUEUES}
-TYPED_ERRORS = (IllegalTransition, UnknownAgent, UnknownCall, UnknownQueue)
+TYPED_ERRORS = (IllegalTransition, UnknownAgent, UnknownCall, UnknownQueue, UnknownPauseReason)
 
 Snapshot = dict[str, Any]
 
@@ -54,6 +87,8 @@ class Replay:
 
     agents: dict[str, tuple[str, str, str | None]]
     calls: dict[str, str]
+    queue_of: dict[str, str] = field(default_factory=dict)
+    since: dict[str, float] = field(default_factory=dict)
     offers: list[OfferCall] = field(default_factory=list)
     queue_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -62,6 +97,8 @@ def _replay_start(before: Snapshot) -> Replay:
     return Replay(
         agents={a["agent_id"]: (a["status"], a["state"], a["pause_reason"]) for a in before["agents"]},
         calls={c["call_id"]: c["state"] for c in before["calls"]},
+        queue_of={c["call_id"]: c["queue"] for c in before["calls"]},
+        since={c["call_id"]: c["queue_since"] for c in before["calls"]},
     )
 
 
@@ -76,7 +113,8 @@ class AcdMachine(RuleBasedStateMachine):
         self.next_call = 0
         self.info: dict[str, tuple[str, int, float, int]] = {}
         self.abandoned: set[str] = set()
-        self.skills: dict[str, set[str]] = {}
+        self.skills: dict[str, dict[str, int]] = {}
+        self.handled_at = 0.0
 
     # -- driving ---------------------------------------------------------------------------------
 
@@ -93,6 +131,7 @@ class AcdMachine(RuleBasedStateMachine):
             assert self.engine.snapshot() == before, f"{type(refusal).__name__} changed state"
             event(f"{type(acd_event).__name__}: {refusal.error_id}")
             return None
+        self.handled_at = self.now
         event(f"{type(acd_event).__name__}: ok")
         if any(isinstance(c, OfferCall) for c in commands):
             event("offer made")
@@ -103,10 +142,13 @@ class AcdMachine(RuleBasedStateMachine):
         return sorted(c.call_id for c in self.store.iter_calls() if state is None or c.state == state)
 
     @initialize(
-        team=st.lists(st.tuples(st.sets(st.sampled_from(SKILLS), min_size=1), st.booleans()), max_size=5),
+        team=st.lists(
+            st.tuples(st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 3), min_size=1), st.booleans()),
+            max_size=5,
+        ),
         calls=st.lists(st.tuples(st.sampled_from(list(SKILL_OF)), st.integers(0, 2)), max_size=6),
     )
-    def open_centre(self, team: list[tuple[set[str], bool]], calls: list[tuple[str, int]]) -> None:
+    def open_centre(self, team: list[tuple[dict[str, int], bool]], calls: list[tuple[str, int]]) -> None:
         for agent, (skills, ready) in zip(AGENTS, team, strict=False):
             self.login(agent, skills, ready)
         for queue, priority in calls:
@@ -118,11 +160,11 @@ class AcdMachine(RuleBasedStateMachine):
 
     @rule(
         agent=st.sampled_from(AGENTS),
-        skills=st.sets(st.sampled_from(SKILLS), max_size=3),
+        skills=st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 3), max_size=3),
         and_ready=st.booleans(),
     )
-    def login(self, agent: str, skills: set[str], and_ready: bool) -> None:
-        if self.apply(AgentLoggedIn(agent, f"PJSIP/{agent}", dict.fromkeys(skills, 1))) is not None:
+    def login(self, agent: str, skills: dict[str, int], and_ready: bool) -> None:
+        if self.apply(AgentLoggedIn(agent, f"PJSIP/{agent}", skills)) is not None:
             self.skills[agent] = skills
             if and_ready:
                 self.apply(AgentReady(agent))
@@ -131,7 +173,7 @@ class AcdMachine(RuleBasedStateMachine):
     def ready(self, agent: str) -> None:
         self.apply(AgentReady(agent))
 
-    @rule(agent=st.sampled_from(AGENTS), reason=st.sampled_from(["小休", "就餐", "培训", "会议"]))
+    @rule(agent=st.sampled_from(AGENTS), reason=st.sampled_from(["小休", "就餐", "培训", "会议", "打牌"]))
     def pause(self, agent: str, reason: str) -> None:
         self.apply(AgentPaused(agent, reason))
 
@@ -190,6 +232,16 @@ class AcdMachine(RuleBasedStateMachine):
     def tick(self) -> None:
         self.apply(Tick())
 
+    @rule(pick=st.integers(0, 99), cancel=st.booleans())
+    def callback(self, pick: int, cancel: bool) -> None:
+        known = sorted(self.info) or ["c0"]
+        call_id = known[pick % len(known)]
+        self.apply(CallbackCancelled(call_id) if cancel else CallbackRequested(call_id))
+
+    @rule(on=st.booleans(), queues=st.sampled_from([(), ("traffic",), ("tax",), ("nowhere",)]))
+    def surge(self, on: bool, queues: tuple[str, ...]) -> None:
+        self.apply(SurgeMode(on=on, queues=queues))
+
     # -- per-event checks ------------------------------------------------------------------------
 
     def check_commands(self, before: Snapshot, commands: list[AcdCommand]) -> None:
@@ -205,7 +257,10 @@ class AcdMachine(RuleBasedStateMachine):
                 )
             elif isinstance(command, CallChanged):
                 replay.calls[command.call_id] = str(command.state)
-                if command.reason == "abandoned":
+                if command.reason in ("queued", "moved"):
+                    replay.since[command.call_id] = self.now
+                replay.queue_of[command.call_id] = command.queue
+                if command.reason in ("abandoned", "exited", "callback_cancelled"):
                     self.abandoned.add(command.call_id)
             elif isinstance(command, QueueChanged):
                 replay.queue_counts[command.queue] = (command.waiting, command.available_agents)
@@ -221,22 +276,31 @@ class AcdMachine(RuleBasedStateMachine):
 
     def check_offer(self, replay: Replay, offer: OfferCall) -> None:
         assert replay.agents[offer.agent_id][:2] == ("available", "idle"), "offer to an agent not ready"
-        assert offer.call_id not in self.abandoned, "abandoned call offered again"
+        assert offer.call_id not in self.abandoned, "ended call offered again"
         assert replay.calls[offer.call_id] == "waiting", "offer of a call that is not waiting"
-        queue, priority, entered_at, _ = self.info[offer.call_id]
-        assert SKILL_OF[queue] in self.skills[offer.agent_id]
-        heads: dict[str, tuple[int, float, int]] = {}
-        for call_id, state in replay.calls.items():
-            info = self.info[call_id]
-            key = (-info[1], info[2], info[3])
-            if state == "waiting" and (info[0] not in heads or key < heads[info[0]]):
-                heads[info[0]] = key
-        mine = heads[queue]
-        assert mine == (-priority, entered_at, self.info[offer.call_id][3]), "not the head of its queue"
-        for other, key in heads.items():
-            if SKILL_OF[other] in self.skills[offer.agent_id]:
-                assert (mine[1], mine[0]) <= (key[1], key[0]), "a longer-waiting call was skipped"
+        agent = Agent(offer.agent_id, "", self.skills[offer.agent_id])
+        eligible = [
+            c for c, state in replay.calls.items() if state == "waiting" and self.qualifies(agent, c, replay)
+        ]
+        assert offer.call_id in eligible, "offer to an agent not qualified for the call's tier"
+        queue = replay.queue_of[offer.call_id]
+        mine = self.order(offer.call_id)
+        assert mine == min(self.order(c) for c in eligible if replay.queue_of[c] == queue), "FIFO broken"
+        for other_queue in {replay.queue_of[c] for c in eligible} - {queue}:
+            key = min(self.order(c) for c in eligible if replay.queue_of[c] == other_queue)
+            assert (mine[1], mine[0]) <= (key[1], key[0]), "a longer-waiting queue head was skipped"
         replay.offers.append(offer)
+
+    def order(self, call_id: str) -> tuple[int, float, int]:
+        call = self.store.get_call(call_id)
+        assert call is not None
+        return (-call.priority, call.entered_at, self.info[call_id][3])
+
+    def qualifies(self, agent: Agent, call_id: str, replay: Replay) -> bool:
+        queue = replay.queue_of[call_id]
+        low = self.engine.routing.entry_tiers(agent).get(queue)
+        tier = self.engine.routing.tier_for(queue, replay.since[call_id], self.now)
+        return low is not None and low <= tier
 
     # -- global invariants -----------------------------------------------------------------------
 
@@ -262,11 +326,19 @@ class AcdMachine(RuleBasedStateMachine):
                 assert agent.wrapup_until is None
 
     @invariant()
-    def no_waiting_call_beside_a_ready_agent(self) -> None:
-        ready_skills = {s for a in self.store.iter_agents() if a.ready for s in a.skills}
+    def no_caller_waits_past_a_due_step_or_beside_a_qualified_idle_agent(self) -> None:
+        routing = self.engine.routing
+        ready = [a for a in self.store.iter_agents() if a.ready]
         for call in self.store.iter_calls():
-            if call.state == "waiting":
-                assert SKILL_OF[call.queue] not in ready_skills, f"{call.call_id} waits beside a ready agent"
+            if call.state != "waiting":
+                continue
+            assert call.tier == routing.tier_for(call.queue, call.since, self.handled_at), (
+                "overflow step missed"
+            )
+            assert not routing.max_wait_reached(call, self.handled_at), "maximum wait passed"
+            for agent in ready:
+                low = routing.entry_tiers(agent).get(call.queue)
+                assert low is None or low > call.tier, f"{call.call_id} waits beside {agent.agent_id}"
 
     @invariant()
     def indexes_agree_with_a_scan(self) -> None:
@@ -276,13 +348,18 @@ class AcdMachine(RuleBasedStateMachine):
             waiting.sort(key=lambda c: (-c.priority, c.entered_at, self.info[c.call_id][3]))
             assert list(self.store.waiting_calls(queue)) == waiting
             assert self.store.count_waiting(queue) == len(waiting)
+            for tier in range(self.engine.routing.tier_count(queue)):
+                in_tier = [c for c in waiting if c.tier == tier]
+                assert self.store.head_calls([(queue, tier)]) == [in_tier[0] if in_tier else None]
         agents = list(self.store.iter_agents())
         for skill in SKILLS:
-            ready = sorted(
-                (a for a in agents if a.ready and skill in a.skills), key=lambda a: (a.idle_since, a.agent_id)
-            )
-            assert list(self.store.ready_agents(skill)) == ready
-            assert self.store.count_ready(skill) == len(ready)
+            for level in (1, 2, 3):
+                ready = sorted(
+                    (a for a in agents if a.ready and a.skills.get(skill, 0) >= level),
+                    key=lambda a: (a.idle_since, a.agent_id),
+                )
+                assert list(self.store.ready_agents(skill, level)) == ready
+                assert self.store.count_ready(skill, level) == len(ready)
         in_wrapup = sorted(a.agent_id for a in agents if a.state == "wrap_up")
         assert sorted(self.store.wrapups_due(float("inf"))) == in_wrapup
 

@@ -1,0 +1,119 @@
+"""Matching waiting calls with ready agents.
+
+Invariant kept by every ``handle``: when it returns, no WAITING call could go to an AVAILABLE + IDLE
+agent (by the tiers its wait has reached, see acd.overflow). Since that held before the event, only
+two things need looking at:
+
+- a queue where a call became WAITING or reached a wider tier ("dirty"): while one of its calls has
+  a qualified ready agent, the queue's strategy picks among those agents, and the agent takes the
+  call that waited longest (then highest priority) among the calls it qualifies for in every queue;
+- an agent that became ready: no other ready agent qualified for the calls it may take (invariant),
+  so there is nothing for a strategy to choose; the agent takes the longest-waiting call it
+  qualifies for, across queues.
+
+Within a queue, the call taken is the first in offer order (priority, then ``entered_at``) among
+those the agent qualifies for, so FIFO holds within a priority class and tier.
+
+Every offer goes through ``store.claim_best``, which picks the agent's call among the heads of the
+(queue, tier) buckets it qualifies for and flips call and agent in one atomic step, only if the agent
+is still free. With several engines on one shared store a strategy's pick can be taken meanwhile:
+the engine then reads again and moves on, at most ``MAX_LOST_CLAIMS`` times per event (each loss
+means another engine made progress on the same agents).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+
+from acd.commands import OfferCall, OfferCallback
+from acd.core import EngineBase, Run
+from acd.machine import AgentTrigger, next_agent
+from acd.model import Agent, Call, QueueConfig
+
+MAX_LOST_CLAIMS = 16
+
+
+class Matcher(EngineBase):
+    """The matching half of the engine."""
+
+    def match(self, run: Run) -> None:
+        """Serve dirty queues, then agents that became ready."""
+        for name in list(run.dirty):
+            self._serve_queue(self.queues[name], run)
+        for agent in list(run.ready.values()):
+            self._serve_agent(agent, run)
+
+    def _serve_queue(self, queue: QueueConfig, run: Run) -> None:
+        tiers = self.routing.tier_count(queue.name)
+        while run.lost < MAX_LOST_CLAIMS:
+            heads = self.store.head_calls([(queue.name, t) for t in range(tiers)])
+            waiting = sorted((c for c in heads if c is not None), key=lambda c: c.order_key)
+            for head in waiting:
+                agent = self.strategies[queue.name].pick(self._candidates(queue.name, head.tier), queue)
+                if agent is not None:
+                    if not self._offer(agent, run):
+                        run.lost += 1
+                    break
+            else:
+                return
+
+    def _serve_agent(self, agent: Agent, run: Run) -> None:
+        if agent.ready:
+            self._offer(agent, run)
+
+    def _candidates(self, queue: str, tier: int) -> Iterator[Agent]:
+        """Ready agents qualifying for ``tier`` of ``queue`` (or an open surge group), longest idle first."""
+        sources = self.routing.sources(queue, tier)
+        if len(sources) == 1:
+            return self.store.ready_agents(*sources[0])
+        merged = heapq.merge(*(self.store.ready_agents(s, m) for s, m in sources), key=lambda a: a.idle_key)
+        return _unique(merged)
+
+    def _offer(self, agent: Agent, run: Run) -> bool:
+        """Claim for ``agent`` the longest-waiting call it qualifies for (store.claim_best) and report it;
+        False only when the agent was no longer free."""
+        next_agent(agent.status, agent.state, AgentTrigger.OFFER, agent_id=agent.agent_id)
+        entry = self.routing.entry_tiers(agent)
+        buckets = [(q, t) for q, low in entry.items() for t in range(low, self.routing.tier_count(q))]
+        was = (agent.status, agent.state, agent.pause_reason, agent.ready)
+        claim = self.store.claim_best(agent.agent_id, buckets)
+        if not claim or claim.call is None or claim.agent is None:
+            return claim.lost == "none"
+        call, agent = claim.call, claim.agent
+        run.commands.append(self._offer_command(call, agent, run.now))
+        self.report_agent(agent, was, run)
+        self.report_call(call, "offered", run, was_waiting=True, tier_changed=False)
+        return True
+
+    @staticmethod
+    def _offer_command(call: Call, agent: Agent, now: float) -> OfferCall | OfferCallback:
+        waited = now - call.entered_at
+        if call.callback is not None:
+            return OfferCallback(
+                call_id=call.call_id,
+                agent_id=agent.agent_id,
+                contact=agent.contact,
+                queue=call.queue,
+                number=call.callback,
+                waited_s=waited,
+                attrs=dict(call.attrs),
+            )
+        return OfferCall(
+            call_id=call.call_id,
+            agent_id=agent.agent_id,
+            contact=agent.contact,
+            queue=call.queue,
+            caller=call.caller,
+            channel=call.channel,
+            waited_s=waited,
+            attrs=dict(call.attrs),
+        )
+
+
+def _unique(agents: Iterator[Agent]) -> Iterator[Agent]:
+    seen: set[str] = set()
+    for agent in agents:
+        if agent.agent_id not in seen:
+            seen.add(agent.agent_id)
+            yield agent

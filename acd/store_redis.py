@@ -1,0 +1,363 @@
+"""An :class:`acd.store.AcdStore` in Redis, shared by the engines of several app nodes.
+
+How two engines sharing one Redis never offer one call to two agents, nor two calls to one agent:
+
+- Every write of an agent or a call is one Lua script (acd.redis_lua.PUT) that checks the object's
+  ``version`` is the one the engine read (compare-and-set), writes the object and moves its index
+  entries (acd.indexes) in the same atomic step. A write based on a stale read raises StaleState
+  and writes nothing, so an engine can never overwrite another engine's offer with an older copy.
+- An offer is never a plain write: ``claim_offer`` runs acd.redis_lua.CLAIM, which checks, inside
+  Redis, that the call is still WAITING and the agent still AVAILABLE + IDLE, then flips both to
+  OFFERED, links them and removes both from the waiting/ready indexes, all in one script. Redis runs
+  scripts one at a time, so of two engines claiming the same call (or agent) exactly one wins; the
+  other gets a falsy Claim, reads again and moves on (acd.matching).
+
+Layout under ``prefix``: ``a:<id>`` / ``c:<id>`` hashes (``v`` version, ``d`` JSON, the fields an
+offer changes kept as separate hash fields so the claim needs no JSON re-encoding), ``agents`` /
+``calls`` id sets, one sorted set per index (``waiting:<queue>`` and ``bucket:<queue>:<tier>`` are
+lexicographic, the member encoding the offer order), ``levels:<skill>`` (skill levels seen). Reads
+are single round trips (a pipeline or a read-only script) wherever the engine reads in bulk.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
+
+import redis
+
+from acd import redis_lua
+from acd.errors import StaleState
+from acd.indexes import Entry, agent_entries, call_entries, call_member, member_call_id
+from acd.model import Agent, AgentState, AgentStatus, Call, CallState
+from acd.store import AcdStore, Claim
+
+PAGE = 16
+
+
+class RedisStore(AcdStore):
+    """ACD state in Redis under ``prefix``; ``client`` must decode responses (``decode_responses=True``)."""
+
+    def __init__(self, client: redis.Redis, *, prefix: str = "hotline:acd") -> None:
+        self.r = client
+        self.prefix = prefix.rstrip(":") + ":"
+        self._put = client.register_script(redis_lua.PUT)
+        self._delete = client.register_script(redis_lua.DELETE)
+        self._claim = client.register_script(redis_lua.CLAIM)
+        self._claim_best = client.register_script(redis_lua.CLAIM_BEST)
+        self._heads = client.register_script(redis_lua.HEADS)
+        self._ready_first = client.register_script(redis_lua.READY_FIRST)
+        self._count_ready = client.register_script(redis_lua.COUNT_READY)
+        self._queue_counts = client.register_script(redis_lua.QUEUE_COUNTS)
+
+    @classmethod
+    def from_url(cls, url: str, *, prefix: str = "hotline:acd") -> RedisStore:
+        """A store on a new client for ``url`` (``redis://host:port/db``)."""
+        return cls(redis.Redis.from_url(url, decode_responses=True), prefix=prefix)
+
+    def clear(self) -> int:
+        """Delete every key under the prefix (tests, resets); returns how many."""
+        keys = list(self.r.scan_iter(match=f"{self.prefix}*", count=1000))
+        for i in range(0, len(keys), 500):
+            self.r.delete(*keys[i : i + 500])
+        return len(keys)
+
+    # -- agents ----------------------------------------------------------------------------------
+
+    def get_agent(self, agent_id: str) -> Agent | None:
+        """The agent, or None if it never logged in."""
+        return _agent(agent_id, self.r.hmget(self._a(agent_id), *_AGENT_FIELDS))
+
+    def put_agent(self, agent: Agent) -> None:
+        """Write the agent if nobody wrote it since it was read (else StaleState)."""
+        fields = {"d": _agent_json(agent), "status": agent.status, "state": agent.state}
+        fields["offered"] = agent.offered_call_id or ""
+        sticky: list[list[str | int]] = [[f"levels:{skill}", level] for skill, level in agent.skills.items()]
+        self._write(self._a(agent.agent_id), "agents", agent, agent_entries(agent), sticky, fields)
+
+    def delete_agent(self, agent_id: str) -> None:
+        """Forget the agent (no error if absent)."""
+        self._delete(keys=[self._a(agent_id), self.prefix + "agents"], args=[self.prefix, agent_id])
+
+    def iter_agents(self) -> Iterator[Agent]:
+        """Every agent."""
+        return self._agents_for(sorted(cast(set[str], self.r.smembers(self.prefix + "agents"))))
+
+    # -- calls -----------------------------------------------------------------------------------
+
+    def get_call(self, call_id: str) -> Call | None:
+        """The live call, or None."""
+        return _call(call_id, self.r.hmget(self._c(call_id), *_CALL_FIELDS))
+
+    def put_call(self, call: Call) -> None:
+        """Write the call if nobody wrote it since it was read (else StaleState)."""
+        fields = {"d": _call_json(call), "state": call.state, "agent": call.agent_id or ""}
+        self._write(self._c(call.call_id), "calls", call, call_entries(call), [], fields)
+
+    def delete_call(self, call_id: str) -> None:
+        """Forget the call (no error if absent)."""
+        self._delete(keys=[self._c(call_id), self.prefix + "calls"], args=[self.prefix, call_id])
+
+    def iter_calls(self) -> Iterator[Call]:
+        """Every live call."""
+        return self._calls_for(sorted(cast(set[str], self.r.smembers(self.prefix + "calls"))))
+
+    def waiting_calls(self, queue: str) -> Iterator[Call]:
+        """WAITING calls of ``queue`` in offer order."""
+        members = cast(list[str], self.r.zrange(f"{self.prefix}waiting:{queue}", 0, -1))
+        return self._calls_for([member_call_id(m) for m in members])
+
+    def head_calls(self, buckets: Sequence[tuple[str, int]]) -> list[Call | None]:
+        """The first WAITING call of each (queue, tier), in one script call."""
+        if not buckets:
+            return []
+        keys = [f"{self.prefix}bucket:{q}:{t}" for q, t in buckets]
+        rows = cast(list[list[Any]], self._heads(keys=keys, args=[self.prefix]))
+        return [_call(row[0], row[1:]) if row else None for row in rows]
+
+    def count_waiting(self, queue: str) -> int:
+        """How many calls wait in ``queue``."""
+        return int(self.r.zcard(f"{self.prefix}waiting:{queue}"))
+
+    def position(self, call: Call) -> int:
+        """0-based place of the WAITING ``call`` in its queue; -1 if not waiting."""
+        if call.state is not CallState.WAITING:
+            return -1
+        rank = self.r.zrank(f"{self.prefix}waiting:{call.queue}", call_member(call))
+        return -1 if rank is None else int(cast(int, rank))
+
+    # -- readiness and counters ------------------------------------------------------------------
+
+    def ready_agents(self, skill: str, min_level: int = 1) -> Iterator[Agent]:
+        """Ready agents with ``skill`` at ``min_level`` or above, longest idle first (paged, lazy)."""
+        first = cast(list[list[Any]], self._ready_first(args=[self.prefix, skill, min_level, PAGE]))
+        readers = [self._paged(f"{self.prefix}ready:{skill}:{level}", page) for level, page in first]
+        ids = (member for _, member in heapq.merge(*readers))
+        return self._agents_lazily(ids)
+
+    def count_ready(self, skill: str, min_level: int = 1) -> int:
+        """How many AVAILABLE + IDLE agents have ``skill`` at ``min_level`` or above."""
+        return int(cast(int, self._count_ready(args=[self.prefix, skill, min_level])))
+
+    def count_staffed(self, skill: str) -> int:
+        """How many logged-in agents have ``skill``."""
+        return int(self.r.zcard(f"{self.prefix}staffed:{skill}"))
+
+    def queue_counts(self, items: Sequence[tuple[str, str, int]]) -> list[tuple[int, int]]:
+        """(waiting, ready) per (queue, skill, min_level), in one script call."""
+        if not items:
+            return []
+        args: list[str | int] = [self.prefix, *(x for item in items for x in item)]
+        out = cast(list[int], self._queue_counts(args=args))
+        return [(int(out[i]), int(out[i + 1])) for i in range(0, len(out), 2)]
+
+    def wrapups_due(self, now: float) -> list[str]:
+        """Agents whose wrap-up ends at or before ``now``, earliest first."""
+        return cast(list[str], self.r.zrangebyscore(self.prefix + "wrapup", "-inf", now))
+
+    def calls_due(self, now: float) -> list[str]:
+        """WAITING calls whose next step is due at or before ``now``, earliest first."""
+        return cast(list[str], self.r.zrangebyscore(self.prefix + "due", "-inf", now))
+
+    def due_now(self, now: float) -> tuple[list[str], list[str]]:
+        """(wrap-ups due, calls due), in one pipeline."""
+        pipe = self.r.pipeline(transaction=False)
+        pipe.zrangebyscore(self.prefix + "wrapup", "-inf", now)
+        pipe.zrangebyscore(self.prefix + "due", "-inf", now)
+        wrapups, calls = pipe.execute()
+        return list(wrapups), list(calls)
+
+    def next_due(self) -> float | None:
+        """The earliest pending wrap-up end or call step."""
+        pipe = self.r.pipeline(transaction=False)
+        pipe.zrange(self.prefix + "wrapup", 0, 0, withscores=True)
+        pipe.zrange(self.prefix + "due", 0, 0, withscores=True)
+        firsts = [float(rows[0][1]) for rows in pipe.execute() if rows]
+        return min(firsts) if firsts else None
+
+    def claim_offer(self, call_id: str, agent_id: str) -> Claim:
+        """Offer the call to the agent if both are still free, atomically (acd.redis_lua.CLAIM)."""
+        out = cast(
+            list[Any],
+            self._claim(keys=[self._c(call_id), self._a(agent_id)], args=[self.prefix, call_id, agent_id]),
+        )
+        return _claimed(out, agent_id)
+
+    def claim_best(self, agent_id: str, buckets: Sequence[tuple[str, int]]) -> Claim:
+        """Pick the best head of ``buckets`` for the agent and claim it, in one script (CLAIM_BEST)."""
+        keys = [self._a(agent_id), *(f"{self.prefix}bucket:{q}:{t}" for q, t in buckets)]
+        args = [self.prefix, agent_id, *(q for q, _ in buckets)]
+        return _claimed(cast(list[Any], self._claim_best(keys=keys, args=args)), agent_id)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _a(self, agent_id: str) -> str:
+        return f"{self.prefix}a:{agent_id}"
+
+    def _c(self, call_id: str) -> str:
+        return f"{self.prefix}c:{call_id}"
+
+    def _write(
+        self,
+        key: str,
+        ids: str,
+        obj: Agent | Call,
+        entries: list[Entry],
+        sticky: list[list[str | int]],
+        fields: dict[str, str],
+    ) -> None:
+        oid = obj.agent_id if isinstance(obj, Agent) else obj.call_id
+        flat: list[str] = [item for pair in fields.items() for item in pair]
+        args: list[str | int] = [
+            self.prefix,
+            oid,
+            obj.version,
+            json.dumps(entries),
+            json.dumps(sticky),
+            *flat,
+        ]
+        ok, version = cast(list[int], self._put(keys=[key, self.prefix + ids], args=args))
+        if not ok:
+            raise StaleState(
+                f"{oid} changed since it was read", key=oid, read_version=obj.version, version=version
+            )
+        obj.version = int(version)
+
+    def _paged(self, key: str, first: list[str]) -> Iterator[tuple[float, str]]:
+        page = first
+        start = 0
+        while True:
+            for i in range(0, len(page), 2):
+                yield float(page[i + 1]), page[i]
+            if len(page) < 2 * PAGE:
+                return
+            start += PAGE
+            rows = cast(list[tuple[str, float]], self.r.zrange(key, start, start + PAGE - 1, withscores=True))
+            page = [x for member, score in rows for x in (member, str(score))]
+
+    def _agents_for(self, ids: Sequence[str]) -> Iterator[Agent]:
+        pipe = self.r.pipeline(transaction=False)
+        for agent_id in ids:
+            pipe.hmget(self._a(agent_id), *_AGENT_FIELDS)
+        rows = pipe.execute() if ids else []
+        found = (_agent(i, row) for i, row in zip(ids, rows, strict=True))
+        return iter([a for a in found if a is not None])
+
+    def _agents_lazily(self, ids: Iterator[str]) -> Iterator[Agent]:
+        size = 1
+        while True:
+            chunk = [i for _, i in zip(range(size), ids, strict=False)]
+            if not chunk:
+                return
+            yield from self._agents_for(chunk)
+            size = min(size * 4, 64)
+
+    def _calls_for(self, ids: Sequence[str]) -> Iterator[Call]:
+        pipe = self.r.pipeline(transaction=False)
+        for call_id in ids:
+            pipe.hmget(self._c(call_id), *_CALL_FIELDS)
+        rows = pipe.execute() if ids else []
+        found = (_call(i, row) for i, row in zip(ids, rows, strict=True))
+        return iter([c for c in found if c is not None])
+
+
+def _claimed(out: list[Any], agent_id: str) -> Claim:
+    if int(out[0]) != 1:
+        return Claim(lost=str(out[1]))
+    call_id = str(out[6])
+    call = _call(call_id, [out[1], out[2], CallState.OFFERED, agent_id])
+    agent = _agent(agent_id, [out[3], out[4], out[5], AgentState.OFFERED, call_id])
+    return Claim(call=call, agent=agent)
+
+
+_AGENT_FIELDS = ("d", "v", "status", "state", "offered")
+_CALL_FIELDS = ("d", "v", "state", "agent")
+
+
+def _agent_json(agent: Agent) -> str:
+    return json.dumps(
+        [
+            agent.contact,
+            agent.skills,
+            agent.pause_reason,
+            agent.idle_since,
+            agent.current_call_id,
+            agent.wrapup_until,
+            agent.calls_handled,
+            agent.talk_s,
+        ],
+        ensure_ascii=False,
+    )
+
+
+def _agent(agent_id: str, row: Sequence[Any]) -> Agent | None:
+    d, v, status, state, offered = row
+    if d is None:
+        return None
+    contact, skills, pause, idle, current, wrapup, handled, talk = json.loads(d)
+    return Agent(
+        agent_id=agent_id,
+        contact=contact,
+        skills=skills,
+        status=AgentStatus(status),
+        state=AgentState(state),
+        pause_reason=pause,
+        idle_since=idle,
+        offered_call_id=offered or None,
+        current_call_id=current,
+        wrapup_until=wrapup,
+        calls_handled=handled,
+        talk_s=talk,
+        version=int(v),
+    )
+
+
+def _call_json(call: Call) -> str:
+    return json.dumps(
+        [
+            call.queue,
+            call.caller,
+            call.channel,
+            call.entered_at,
+            call.priority,
+            call.attrs,
+            call.answered_at,
+            call.seq,
+            call.tier,
+            call.queue_since,
+            call.due_at,
+            call.callback,
+            call.priority_class,
+        ],
+        ensure_ascii=False,
+    )
+
+
+def _call(call_id: str, row: Sequence[Any]) -> Call | None:
+    d, v, state, agent = row
+    if d is None:
+        return None
+    queue, caller, channel, entered, priority, attrs, answered, seq, tier, since, due, callback, cls = (
+        json.loads(d)
+    )
+    return Call(
+        call_id=call_id,
+        queue=queue,
+        caller=caller,
+        channel=channel,
+        entered_at=entered,
+        priority=priority,
+        state=CallState(state),
+        agent_id=agent or None,
+        attrs=attrs,
+        answered_at=answered,
+        seq=seq,
+        tier=tier,
+        queue_since=since,
+        due_at=due,
+        callback=callback,
+        priority_class=cls,
+        version=int(v),
+    )

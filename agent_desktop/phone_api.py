@@ -1,0 +1,124 @@
+"""The browser phone of the signed-in agent: where it registers (SIP over websocket) and with what.
+
+An agent whose contact is ``PJSIP/<extension>`` (or, without a contact, whose id is an extension) has a
+WebRTC endpoint on Asterisk; the page registers it with JsSIP using the credentials given here. The SIP
+password is derived from the instance secret exactly as the Asterisk config renders it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from pydantic import BaseModel
+
+from agent_desktop.api import Ctx, Me
+from agent_desktop.errors import DesktopError
+from hotline.db import repository as repo
+from hotline.sandbox.render import sip_password
+from hotline.settings import Settings
+
+__all__ = ["PhoneDirectory", "PhonePublic", "install_phone_directory", "router"]
+
+router = APIRouter(prefix="/api")
+CONTACT_PREFIX = "PJSIP/"
+
+
+class PhonePublic(BaseModel):
+    """What the page needs to register the agent's browser phone."""
+
+    extension: str
+    contact: str
+    ws_url: str
+    sip_uri: str
+    authorization_user: str
+    password: str
+    display_name: str
+    ice_servers: list[dict[str, str | list[str]]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhoneDirectory:
+    """The Asterisk side of browser phones, as the centre is configured."""
+
+    sip_secret: str
+    extensions: frozenset[str]
+    http_port: int = 8088
+    ws_url: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, sip_secret: str) -> PhoneDirectory:
+        """The directory for ``settings``; ``sip_secret`` is the instance (AMI) secret."""
+        return cls(
+            sip_secret=sip_secret,
+            extensions=frozenset(settings.extension_list()),
+            http_port=settings.asterisk_http_port,
+            ws_url=settings.sip_ws_url,
+        )
+
+    def websocket_url(self, *, page_host: str, secure: bool) -> str:
+        """The configured URL, or Asterisk's ``/ws`` on the host the page was loaded from."""
+        if self.ws_url:
+            return self.ws_url
+        host = f"[{page_host}]" if ":" in page_host else page_host
+        return f"{'wss' if secure else 'ws'}://{host}:{self.http_port}/ws"
+
+    def phone(self, *, extension: str, name: str, ws_url: str) -> PhonePublic:
+        """The registration details of ``extension``."""
+        if extension not in self.extensions:
+            raise DesktopError(
+                "no_browser_phone",
+                f"extension {extension} has no browser phone",
+                status_code=404,
+                details={"extension": extension},
+            )
+        domain = urlsplit(ws_url).hostname or "localhost"
+        domain = f"[{domain}]" if ":" in domain else domain
+        return PhonePublic(
+            extension=extension,
+            contact=f"{CONTACT_PREFIX}{extension}",
+            ws_url=ws_url,
+            sip_uri=f"sip:{extension}@{domain}",
+            authorization_user=extension,
+            password=sip_password(self.sip_secret, extension),
+            display_name=name,
+            ice_servers=[],
+        )
+
+
+def install_phone_directory(app: FastAPI, directory: PhoneDirectory) -> None:
+    """Make ``directory`` the one ``GET /api/me/phone`` answers from."""
+    app.state.phone = directory
+
+
+def _directory(request: Request) -> PhoneDirectory:
+    directory: PhoneDirectory | None = getattr(request.app.state, "phone", None)
+    if directory is None:
+        raise DesktopError("phone_not_configured", "browser phones are not set up", status_code=503)
+    return directory
+
+
+Directory = Annotated[PhoneDirectory, Depends(_directory)]
+
+
+@router.get("/me/phone", response_model=PhonePublic, tags=["agent"])
+async def my_phone(request: Request, me: Me, ctx: Ctx, directory: Directory) -> PhonePublic:
+    """The signed-in agent's browser phone: websocket URL, SIP URI and credentials (no ICE servers)."""
+    row = await asyncio.to_thread(repo.get_agent, ctx.sessions, agent_id=me.user_id)
+    contact = row.contact if row is not None else ""
+    if contact and not contact.startswith(CONTACT_PREFIX):
+        raise DesktopError(
+            "no_browser_phone",
+            "this agent's phone is not a browser phone",
+            status_code=404,
+            details={"contact": contact},
+        )
+    extension = contact.removeprefix(CONTACT_PREFIX) or me.user_id
+    ws_url = directory.websocket_url(
+        page_host=request.url.hostname or "127.0.0.1", secure=request.url.scheme == "https"
+    )
+    name = row.name if row is not None else me.user_id
+    return directory.phone(extension=extension, name=name, ws_url=ws_url)

@@ -1,0 +1,117 @@
+"""Browser fixtures: headless Chromium (Debian's, driven by Playwright) against the real centre and Asterisk.
+
+The Asterisk sandbox, the running centre and the call driver are the integration fixtures, imported here;
+only the centre's settings differ (longer wrap-up and ring time, the sandbox's HTTP port for browser phones).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import BrowserContext, Page, async_playwright
+
+from agent_desktop.phone_api import PhoneDirectory, install_phone_directory
+from hotline.app import Centre
+from hotline.sandbox.instance import AsteriskSandbox
+from hotline.settings import Settings
+from tests.conftest import REPO_ROOT, free_port
+from tests.integration.conftest import ADMIN_PASSWORD, centre, driver, sandbox
+
+__all__ = ["centre", "driver", "sandbox"]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = REPO_ROOT / "test-artifacts" / "e2e"
+VENDOR_BUNDLE = REPO_ROOT / "agent_desktop" / "static" / "vendor" / "jssip.min.js"
+
+
+@pytest.fixture
+def centre_settings(sandbox: AsteriskSandbox, tmp_path: Path) -> Settings:
+    """The integration centre's settings, with time to look at the page and the sandbox's SIP websocket."""
+    c = sandbox.config
+    return Settings(
+        state_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'hotline.db'}",
+        http_port=free_port(),
+        asterisk_mode="external",
+        ami_port=c.ami_port,
+        ami_username=c.ami_username,
+        ami_secret=c.ami_secret,
+        fastagi_port=c.fastagi_port,
+        asterisk_http_port=c.http_port,
+        agent_extensions=",".join(c.extensions),
+        wrapup_seconds=3.0,
+        ring_timeout_seconds=15.0,
+        ivr_digit_timeout_seconds=2.0,
+        admin_password=ADMIN_PASSWORD,
+    )
+
+
+@pytest.fixture
+def web_centre(centre: Centre) -> Centre:
+    """The running centre with its browser-phone directory in place."""
+    directory = PhoneDirectory.from_settings(centre.settings, sip_secret=centre.ami_secret)
+    install_phone_directory(centre.http, directory)
+    return centre
+
+
+@pytest.fixture
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    """A fresh directory for this test's screenshots and logs under ``test-artifacts/e2e``."""
+    where = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    shutil.rmtree(where, ignore_errors=True)
+    where.mkdir(parents=True)
+    return where
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium, checked to be there along with the page's bundled SIP stack."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup-system.sh")
+    if not VENDOR_BUNDLE.exists():
+        pytest.fail(f"{VENDOR_BUNDLE.name} is missing: run `make web`")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: Path, tmp_path: Path) -> AsyncIterator[BrowserContext]:
+    """Headless Chromium with a fresh profile, fake microphone and granted media permission."""
+    async with async_playwright() as pw:
+        context = await pw.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(chromium),
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1100, "height": 1000},
+        )
+        try:
+            yield context
+        finally:
+            await context.close()
+
+
+@pytest.fixture
+async def page(browser: BrowserContext, artifacts: Path) -> AsyncIterator[Page]:
+    """One tab; its console output is kept in ``console.log`` next to the screenshots."""
+    tab = browser.pages[0] if browser.pages else await browser.new_page()
+    lines: list[str] = []
+    tab.on("console", lambda msg: lines.append(f"{msg.type}: {msg.text}"))
+    tab.on("pageerror", lambda exc: lines.append(f"pageerror: {exc}"))
+    try:
+        yield tab
+    finally:
+        (artifacts / "console.log").write_text("\n".join(lines) + "\n")

@@ -1,0 +1,394 @@
+"""Typed data access for work orders: each function takes a ``sessionmaker`` and runs one transaction.
+
+Rules, in the style of ``hotline.db.repository``: arguments are keyword-only; a function returns
+after its write committed, with immutable rows (``tickets.rows``); refusals raise ``tickets.errors``
+types before anything is written.
+
+- Numbers look like ``12345-20261123-000123``: prefix, the local calendar day of creation (Beijing
+  time by default) and a per-day sequence taken from ``work_order_counters`` with one
+  ``INSERT .. ON CONFLICT DO UPDATE .. RETURNING`` in the creating transaction. Concurrent creators
+  queue on the counter row (PostgreSQL row lock, SQLite ``BEGIN IMMEDIATE``), so no two orders get
+  the same number and a rolled-back creation gives its number back.
+- Status changes go through ``tickets.machine.next_status`` with the order row locked, and append a
+  history row in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.db.engine import WRITE_OPTION
+from tickets import machine
+from tickets.errors import IllegalTransitionError, TicketNotFoundError, TicketValidationError
+from tickets.models import WorkOrder, WorkOrderCounter, WorkOrderDepartment, WorkOrderHistory, WorkOrderLink
+from tickets.rowmap import as_new, history_row, work_order_rows
+from tickets.rows import Deadlines, FiveElements, HistoryRow, NewWorkOrder, WorkOrderRow
+from tickets.vocab import (
+    BEIJING,
+    CATEGORIES_NEEDING_FIVE_ELEMENTS,
+    FIVE_ELEMENTS,
+    DepartmentRole,
+    Event,
+    Status,
+    Urgency,
+)
+
+__all__ = [
+    "BEIJING",
+    "NUMBER_PREFIX",
+    "amend_work_order",
+    "apply_event",
+    "create_work_order",
+    "dispatch_work_order",
+    "format_number",
+    "get_work_order",
+    "list_work_orders",
+    "work_order_history",
+]
+
+Sessions = sessionmaker[Session]
+NUMBER_PREFIX = "12345"
+CREATED = "created"
+AMENDED = "amended"
+
+
+@contextmanager
+def _writing(sm: Sessions) -> Iterator[Session]:
+    with sm.begin() as session:
+        session.connection(execution_options={WRITE_OPTION: True})
+        yield session
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _utc(value: datetime | None, name: str) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise TicketValidationError("naive_datetime", f"{name} must be timezone-aware", field=name)
+    return value.astimezone(UTC)
+
+
+def format_number(day_key: str, sequence: int, *, prefix: str = NUMBER_PREFIX) -> str:
+    """``prefix-YYYYMMDD-NNNNNN``; the sequence widens past six digits rather than wrapping."""
+    return f"{prefix}-{day_key}-{sequence:06d}"
+
+
+def _next_sequence(s: Session, day_key: str) -> int:
+    table = WorkOrderCounter.__table__.c
+    stmt = (
+        _insert(s)(WorkOrderCounter)
+        .values(day=day_key, last=1)
+        .on_conflict_do_update(index_elements=[table.day], set_={"last": table.last + 1})
+        .returning(table.last)
+    )
+    sequence: int = s.execute(stmt).scalar_one()
+    return sequence
+
+
+def _check_new(order: NewWorkOrder) -> None:
+    if order.category in CATEGORIES_NEEDING_FIVE_ELEMENTS:
+        missing = order.elements.missing()
+        if missing:
+            raise TicketValidationError(
+                "five_elements_missing",
+                f"a {order.category.value} needs all five elements; missing: {', '.join(missing)}",
+                missing=missing,
+                category=order.category.value,
+            )
+    if order.answer_article_id is not None and not order.answered_directly:
+        raise TicketValidationError(
+            "invalid_value",
+            "answer_article_id is only meaningful for a direct answer",
+            field="answer_article_id",
+        )
+
+
+def _linked_ids(s: Session, numbers: tuple[str, ...]) -> dict[str, int]:
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return {}
+    query = select(WorkOrder.number, WorkOrder.id).where(WorkOrder.number.in_(wanted))
+    found = {number: order_id for number, order_id in s.execute(query)}
+    unknown = [n for n in wanted if n not in found]
+    if unknown:
+        raise TicketValidationError(
+            "unknown_linked_order", "linked work orders do not exist", numbers=unknown
+        )
+    return found
+
+
+def _new_order(order: NewWorkOrder, *, number: str, created_by: str, now: datetime) -> WorkOrder:
+    c, e = order.caller, order.elements
+    return WorkOrder(
+        number=number,
+        call_id=order.call_id,
+        caller_name=c.name,
+        caller_number=c.number,
+        contact_preference=c.contact_preference.value,
+        special_group=c.special_group.value,
+        confidential=c.confidential,
+        channel=order.channel.value,
+        category=order.category.value,
+        matter=order.matter,
+        matter_code=order.matter_code,
+        content=order.content,
+        element_who=e.who,
+        element_when=e.when,
+        element_where=e.where,
+        element_what=e.what,
+        element_how=e.how,
+        address=order.address,
+        urgency=order.urgency.value,
+        status=Status.INTAKE.value,
+        answered_directly=False,
+        answer_article_id=None,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _log(
+    s: Session,
+    wo: WorkOrder,
+    *,
+    event: str,
+    before: Status | None,
+    actor: str,
+    at: datetime,
+    detail: Mapping[str, object] | None = None,
+) -> None:
+    s.add(
+        WorkOrderHistory(
+            order_id=wo.id,
+            at=at,
+            event=event,
+            from_status=None if before is None else before.value,
+            to_status=wo.status,
+            actor=actor,
+            detail=dict(detail or {}),
+        )
+    )
+
+
+def create_work_order(
+    sm: Sessions,
+    *,
+    order: NewWorkOrder,
+    created_by: str,
+    now: datetime | None = None,
+    zone: tzinfo = BEIJING,
+    prefix: str = NUMBER_PREFIX,
+) -> WorkOrderRow:
+    """Store a new order in ``intake`` (or ``closed`` when answered directly) under a fresh number."""
+    now = _utc(now, "now")
+    _check_new(order)
+    with _writing(sm) as s:
+        links = _linked_ids(s, order.linked_numbers)
+        day_key = now.astimezone(zone).strftime("%Y%m%d")
+        number = format_number(day_key, _next_sequence(s, day_key), prefix=prefix)
+        wo = _new_order(order, number=number, created_by=created_by, now=now)
+        s.add(wo)
+        s.flush()
+        for linked_id in links.values():
+            s.add(WorkOrderLink(order_id=wo.id, linked_id=linked_id, kind="related", created_at=now))
+        detail = {"call_id": order.call_id} if order.call_id else {}
+        _log(s, wo, event=CREATED, before=None, actor=created_by, at=now, detail=detail)
+        if order.answered_directly:
+            _transition(s, wo, Event.ANSWER_DIRECTLY, actor=created_by, at=now)
+            wo.answered_directly = True
+            wo.answer_article_id = order.answer_article_id
+            wo.closed_at = now
+        s.flush()
+        return work_order_rows(s, [wo])[0]
+
+
+def _transition(
+    s: Session,
+    wo: WorkOrder,
+    event: Event,
+    *,
+    actor: str,
+    at: datetime,
+    detail: Mapping[str, object] | None = None,
+) -> None:
+    before = Status(wo.status)
+    wo.status = machine.next_status(before, event).value
+    wo.updated_at = at
+    _log(s, wo, event=event.value, before=before, actor=actor, at=at, detail=detail)
+
+
+def _locked(s: Session, number: str) -> WorkOrder:
+    wo = s.scalars(select(WorkOrder).where(WorkOrder.number == number).with_for_update()).one_or_none()
+    if wo is None:
+        raise TicketNotFoundError("work_order_not_found", f"no work order {number}", number=number)
+    return wo
+
+
+def apply_event(
+    sm: Sessions,
+    *,
+    number: str,
+    event: Event,
+    actor: str,
+    now: datetime | None = None,
+    detail: Mapping[str, object] | None = None,
+) -> WorkOrderRow:
+    """Apply one closed-loop ``event`` to order ``number``; ``IllegalTransitionError`` if not allowed."""
+    now = _utc(now, "now")
+    with _writing(sm) as s:
+        wo = _locked(s, number)
+        _transition(s, wo, event, actor=actor, at=now, detail=detail)
+        if wo.status == Status.CLOSED.value:
+            wo.closed_at = now
+        s.flush()
+        return work_order_rows(s, [wo])[0]
+
+
+def _assign(s: Session, wo: WorkOrder, main: str, assist: list[str], at: datetime) -> None:
+    s.execute(delete(WorkOrderDepartment).where(WorkOrderDepartment.order_id == wo.id))
+    s.add(
+        WorkOrderDepartment(order_id=wo.id, department=main, role=DepartmentRole.MAIN.value, assigned_at=at)
+    )
+    for code in assist:
+        s.add(
+            WorkOrderDepartment(
+                order_id=wo.id, department=code, role=DepartmentRole.ASSIST.value, assigned_at=at
+            )
+        )
+
+
+def dispatch_work_order(
+    sm: Sessions,
+    *,
+    number: str,
+    main: str,
+    assist: list[str] | tuple[str, ...] = (),
+    deadlines_for: Callable[[WorkOrderRow], Deadlines],
+    actor: str,
+    now: datetime | None = None,
+) -> WorkOrderRow:
+    """Send order ``number`` to ``main`` (主办) and ``assist`` (协办) departments and set its deadlines.
+
+    ``intake`` orders take the ``dispatch`` event, ``returned`` ones ``redispatch``; the departments
+    replace any earlier assignment. ``deadlines_for`` sees the order as it was before dispatch.
+    """
+    now = _utc(now, "now")
+    helpers = list(dict.fromkeys(a for a in assist if a != main))
+    with _writing(sm) as s:
+        wo = _locked(s, number)
+        event = Event.REDISPATCH if wo.status == Status.RETURNED.value else Event.DISPATCH
+        machine.next_status(Status(wo.status), event)
+        due = deadlines_for(work_order_rows(s, [wo])[0])
+        _assign(s, wo, main, helpers, now)
+        wo.sign_due, wo.handle_due, wo.reply_due = due.sign_due, due.handle_due, due.reply_due
+        wo.dispatched_at = now
+        detail = {"main": main, "assist": helpers, "reply_due": due.reply_due.isoformat()}
+        _transition(s, wo, event, actor=actor, at=now, detail=detail)
+        s.flush()
+        return work_order_rows(s, [wo])[0]
+
+
+def get_work_order(sm: Sessions, *, number: str) -> WorkOrderRow | None:
+    """The order ``number``, or ``None``."""
+    with sm() as s:
+        wo = s.scalars(select(WorkOrder).where(WorkOrder.number == number)).one_or_none()
+        return None if wo is None else work_order_rows(s, [wo])[0]
+
+
+def list_work_orders(
+    sm: Sessions,
+    *,
+    caller_number: str | None = None,
+    status: Status | None = None,
+    created_by: str | None = None,
+    visible_to: str | None = None,
+    limit: int = 50,
+) -> list[WorkOrderRow]:
+    """Orders newest first, filtered by exact caller number, status and creator.
+
+    ``visible_to`` keeps only orders that user created or that are not confidential.
+    """
+    query = select(WorkOrder).order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(max(0, limit))
+    if caller_number is not None:
+        query = query.where(WorkOrder.caller_number == caller_number)
+    if status is not None:
+        query = query.where(WorkOrder.status == status.value)
+    if created_by is not None:
+        query = query.where(WorkOrder.created_by == created_by)
+    if visible_to is not None:
+        query = query.where(or_(WorkOrder.created_by == visible_to, WorkOrder.confidential.is_(False)))
+    with sm() as s:
+        return work_order_rows(s, list(s.scalars(query)))
+
+
+def work_order_history(sm: Sessions, *, number: str) -> list[HistoryRow]:
+    """The events of order ``number`` in the order they happened."""
+    with sm() as s:
+        order_id = s.scalars(select(WorkOrder.id).where(WorkOrder.number == number)).one_or_none()
+        if order_id is None:
+            raise TicketNotFoundError("work_order_not_found", f"no work order {number}", number=number)
+        query = (
+            select(WorkOrderHistory)
+            .where(WorkOrderHistory.order_id == order_id)
+            .order_by(WorkOrderHistory.at, WorkOrderHistory.id)
+        )
+        return [history_row(h) for h in s.scalars(query)]
+
+
+def amend_work_order(
+    sm: Sessions,
+    *,
+    number: str,
+    actor: str,
+    now: datetime | None = None,
+    matter: str | None = None,
+    matter_code: str | None = None,
+    content: str | None = None,
+    address: str | None = None,
+    urgency: Urgency | None = None,
+    elements: FiveElements | None = None,
+) -> WorkOrderRow:
+    """Change the given intake fields (``None`` = unchanged) of an order still at ``intake``.
+
+    Recorded as an ``amended`` history event naming the fields; a complaint or report must still
+    have all five elements afterwards. ``IllegalTransitionError`` (``not_amendable``) past intake.
+    """
+    now = _utc(now, "now")
+    given: dict[str, object] = {"matter": matter, "matter_code": matter_code, "content": content}
+    given |= {"address": address, "urgency": None if urgency is None else urgency.value}
+    if elements is not None:
+        given |= {f"element_{n}": getattr(elements, n) for n in FIVE_ELEMENTS}
+    changes = {k: v for k, v in given.items() if v is not None}
+    with _writing(sm) as s:
+        wo = _locked(s, number)
+        if wo.status != Status.INTAKE.value:
+            raise IllegalTransitionError(
+                "not_amendable", f"work order {number} is past intake", number=number, status=wo.status
+            )
+        for name, value in changes.items():
+            setattr(wo, name, value)
+        row = work_order_rows(s, [wo])[0]
+        _check_new(as_new(row))
+        wo.updated_at = now
+        _log(
+            s,
+            wo,
+            event=AMENDED,
+            before=Status.INTAKE,
+            actor=actor,
+            at=now,
+            detail={"fields": sorted(changes)},
+        )
+        s.flush()
+        return work_order_rows(s, [wo])[0]

@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 import time
 
-from acd.events import CallAbandoned, CallFinished, CallQueued, OfferAnswered
+from acd.events import CallAbandoned, CallbackRequested, CallFinished, CallQueued, OfferAnswered
 from acd.model import CallState
 from acd.service import AcdService
 from hotline.ami.client import AmiClient, AmiEvent
 from hotline.bus import EventBus
+from hotline.dialing import NUMBER
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class AmiConsumer:
         self._ami = ami
         self._service = service
         self._bus = bus
+        self._fallback_calls: set[str] = set()
 
     def install(self) -> None:
         """Register the handlers on the AMI client."""
@@ -57,10 +59,17 @@ class AmiConsumer:
                     caller=event.get("CallerIDNum", ""),
                     channel=event.get("Channel", ""),
                     priority=_int(event.get("CallPriority")),
-                    attrs={"keys": event.get("Keys", ""), "flow_version": event.get("FlowVersion", "")},
+                    attrs={
+                        "keys": event.get("Keys", ""),
+                        "flow_version": event.get("FlowVersion", ""),
+                        "tags": event.get("Tags", ""),
+                    },
                 )
             )
+        elif kind == "HotlineCallbackRequested":
+            self._callback_requested(event)
         elif kind == "HotlineFallback":
+            self._left_for_fallback(event.get("Uniqueid", ""))
             self._bus.publish(
                 "call.fallback",
                 {
@@ -71,6 +80,23 @@ class AmiConsumer:
                     "at": time.time(),
                 },
             )
+
+    def _callback_requested(self, event: AmiEvent) -> None:
+        """Key 1 in the hold loop: accepted only for a dialable number; then the caller is told and leaves."""
+        call_id, number = event.get("Uniqueid", ""), event.get("CallerIDNum", "")
+        if not NUMBER.fullmatch(number):
+            log.info("callback refused for %s: number %r cannot be dialled back", call_id, number)
+            return
+        if self._service.submit_quietly(CallbackRequested(call_id=call_id, number=number)):
+            self._service.confirm_callback(event.get("Channel", ""))
+
+    def _left_for_fallback(self, call_id: str) -> None:
+        """The dialplan moved a caller to the static fallback queue: the ACD must not offer it any more."""
+        self._fallback_calls.add(call_id)
+        call = self._service.engine.store.get_call(call_id)
+        if call is not None and call.state in (CallState.WAITING, CallState.OFFERED):
+            self._service.hangup_leg_of(call_id)
+            self._service.submit_quietly(CallAbandoned(call_id=call_id))
 
     def on_fallback_connect(self, event: AmiEvent) -> None:
         """A caller in the static fallback queue reached a person."""
@@ -110,6 +136,11 @@ class AmiConsumer:
         if leg is not None:
             self._end_talk(leg.call_id)
             return
+        if uniqueid in self._fallback_calls:
+            self._fallback_calls.discard(uniqueid)
+            self._bus.publish("call.fallback_ended", {"call_id": uniqueid, "at": time.time()})
+            return
+        self._service.hangup_leg_of(uniqueid)
         self._caller_gone(uniqueid)
 
     def _caller_gone(self, call_id: str) -> None:
@@ -134,6 +165,11 @@ class AmiConsumer:
             {"Action": "CoreShowChannels"}, complete_event="CoreShowChannelsComplete"
         )
         alive = {e.get("Uniqueid", "") for e in events}
+        self._service.restore_after_outage()
+        for leg_id in [leg_id for leg_id in self._service.legs if leg_id not in alive]:
+            call = self._service.engine.store.get_call(self._service.legs[leg_id].call_id)
+            if call is not None and call.state is CallState.OFFERED:
+                self._service.fail_leg(leg_id, reason="leg_vanished")
         for call in list(self._service.engine.store.iter_calls()):
             if call.call_id not in alive:
                 log.info("call %s vanished from Asterisk; closing it", call.call_id)

@@ -27,8 +27,8 @@ from acd.commands import (
     QueueChanged,
     ScheduleTick,
 )
-from acd.engine import AcdEngine
-from acd.events import AcdEvent, AgentLoggedIn, AgentLoggedOut, OfferFailed, Tick
+from acd.engine import NO_ANSWER_PAUSE_REASON, AcdEngine
+from acd.events import AcdEvent, AgentLoggedIn, AgentLoggedOut, AgentReady, OfferFailed, Tick
 from hotline.ami.client import AmiClient, AmiError
 from hotline.bus import EventBus
 
@@ -77,6 +77,7 @@ class AcdService:
         self._clock = clock
         self._screen_pop_wait_s = screen_pop_wait_s
         self._external_dial = external_dial
+        self._paused_by_outage: set[str] = set()
         self.legs: dict[str, AgentLeg] = {}
         self.leg_of_call: dict[str, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -224,6 +225,11 @@ class AcdService:
             "offered_at": self._clock(),
         }
         await self._notify(offer.agent_id, offer.call_id, payload)
+        if self.legs.get(leg_id) is not leg:
+            return
+        if not self._ami.connected:
+            self._outage(leg_id, offer.agent_id, "ami_not_connected")
+            return
         try:
             await actions.originate_agent_leg(
                 self._ami,
@@ -237,7 +243,26 @@ class AcdService:
             )
         except AmiError as exc:
             log.warning("originate for %s to %s failed: %s", offer.call_id, offer.agent_id, exc)
-            self.fail_leg(leg_id, reason=f"originate_error:{exc.error_id}")
+            self._outage(leg_id, offer.agent_id, exc.error_id)
+
+    def _outage(self, leg_id: str, agent_id: str, reason: str) -> None:
+        """The phone could not be rung for a reason that is not the agent's: requeue the call, and give
+        the agent back (no 'no answer' pause) as soon as Asterisk is reachable again."""
+        self._hangup_quietly(leg_id)
+        self.fail_leg(leg_id, reason=f"originate_error:{reason}")
+        self._paused_by_outage.add(agent_id)
+
+    def restore_after_outage(self) -> None:
+        """Make agents paused by an AMI outage available again (called after every reconnection)."""
+        agents, self._paused_by_outage = self._paused_by_outage, set()
+        for agent_id in agents:
+            agent = self.engine.store.get_agent(agent_id)
+            if agent is not None and agent.pause_reason == NO_ANSWER_PAUSE_REASON:
+                self.submit_quietly(AgentReady(agent_id=agent_id))
+
+    def _hangup_quietly(self, leg_id: str) -> None:
+        if self._ami.connected:
+            self._spawn(self._safe(actions.hangup_channel(self._ami, channel=leg_id)))
 
     async def _notify(self, agent_id: str, call_id: str, payload: dict[str, object]) -> None:
         """Publish the offer and wait (bounded) until the agent's desktops have it."""
@@ -272,12 +297,20 @@ class AcdService:
         if leg_id is not None:
             self.legs.pop(leg_id, None)
 
+    def confirm_callback(self, channel: str) -> None:
+        """Tell the caller their callback is booked and let them go (their place in line is kept)."""
+        self._spawn(
+            self._safe(
+                actions.redirect(self._ami, channel=channel, context="hotline-desk", exten="callback-ack")
+            )
+        )
+
     def hangup_leg_of(self, call_id: str) -> None:
         """Stop ringing/talking on the agent leg of ``call_id`` (caller gone)."""
         leg_id = self.leg_of_call.get(call_id)
         leg = self.legs.get(leg_id) if leg_id else None
-        if leg is not None and leg.channel:
-            self._spawn(self._safe(actions.hangup_channel(self._ami, channel=leg.channel)))
+        if leg is not None:
+            self._spawn(self._safe(actions.hangup_channel(self._ami, channel=leg.channel or leg.leg_id)))
 
     def _schedule_tick(self, at: float) -> None:
         if at in self._ticks:

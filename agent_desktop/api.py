@@ -74,7 +74,17 @@ async def whoami(me: Me, ctx: Ctx) -> dict[str, Any]:
 
 @router.post("/me/status", tags=["agent"])
 async def change_my_status(body: StatusUpdate, me: Me, ctx: Ctx) -> dict[str, Any]:
-    """Go available, pause with a reason, or log out of the ACD."""
+    """Go available, pause with a reason, or log out of the ACD.
+
+    An agent may name no phone (the configured one is used) or their own browser phone ``PJSIP/<id>``;
+    any other dial string needs a supervisor, so nobody can route calls to an arbitrary number.
+    """
+    if (
+        body.contact is not None
+        and body.contact != f"PJSIP/{me.user_id}"
+        and not me.may(Role.SUPERVISOR, Role.ADMIN)
+    ):
+        raise DesktopError("contact_not_allowed", "agents may only use their own phone", status_code=403)
     return await ctx.desktop.change_status(me.user_id, body.status, reason=body.reason, contact=body.contact)
 
 
@@ -93,6 +103,7 @@ async def upsert_agent(agent_id: AgentIdPath, body: AgentUpsert, me: Me, ctx: Ct
     password_hash = existing.password_hash if existing is not None else None
     if body.password is not None:
         password_hash = await asyncio.to_thread(hash_password, body.password)
+    ctx.tokens.revoke_user(agent_id)
     await asyncio.to_thread(
         repo.upsert_agent,
         ctx.sessions,

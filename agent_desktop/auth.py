@@ -84,3 +84,10 @@ class TokenStore:
     def revoke(self, token: str) -> None:
         """Forget ``token``."""
         self._tokens.pop(token, None)
+
+    def revoke_user(self, user_id: str) -> int:
+        """Forget every token of ``user_id`` (role or password changed); returns how many."""
+        gone = [t for t, p in self._tokens.items() if p.user_id == user_id]
+        for token in gone:
+            del self._tokens[token]
+        return len(gone)

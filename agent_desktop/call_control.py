@@ -67,9 +67,9 @@ class CallControl:
         if queue not in self._queues:
             raise DesktopError("unknown_queue", f"no queue {queue!r}", status_code=404)
         call = self.live_call(agent_id)
-        self._acd.submit(CallFinished(call_id=call.call_id))
         await self._setvar(call.caller_channel, "HOTLINE_QUEUE", queue)
         await self._setvar(call.caller_channel, "HOTLINE_PRIORITY", str(self._transferred_priority))
+        self._acd.submit(CallFinished(call_id=call.call_id))
         await self._redirect(call.caller_channel, context="hotline-wait", exten="s")
         self._publish("queue", call, queue)
         return call
@@ -78,8 +78,8 @@ class CallControl:
         """Blind transfer to a department, a special line or an emergency service."""
         call = self.live_call(agent_id)
         dial = dial_string(self._external_dial, entry.number)
-        self._acd.submit(CallFinished(call_id=call.call_id))
         await self._setvar(call.caller_channel, "HOTLINE_DIAL", dial)
+        self._acd.submit(CallFinished(call_id=call.call_id))
         await self._redirect(call.caller_channel, context="hotline-desk", exten="xfer")
         self._publish("number", call, entry.number)
         return call
@@ -88,8 +88,9 @@ class CallControl:
         """Move caller and agent into a conference and bring ``entry`` in (三方通话); returns its name."""
         call = self.live_call(agent_id)
         conf = f"hl-{call.call_id}"
-        for channel in (call.caller_channel, call.agent_channel):
+        for channel, role in ((call.caller_channel, "caller"), (call.agent_channel, "agent")):
             await self._setvar(channel, "HOTLINE_CONF", conf)
+            await self._setvar(channel, "HOTLINE_CONF_ROLE", role)
         await self._ami.send_action(
             {
                 "Action": "Redirect",
@@ -106,7 +107,7 @@ class CallControl:
         await self._ami.originate(
             channel=dial_string(self._external_dial, entry.number),
             application="ConfBridge",
-            data=conf,
+            data=f"{conf},,hotline_marked",
             caller_id=f'"12345" <{entry.number}>',
         )
         self._publish("three_way", call, entry.number)

@@ -40,6 +40,8 @@ from hotline.settings import Settings
 from ivr.flow import SHANGHAI
 from ivr.player import identity_path
 from ivr.service import IvrService
+from tickets.intake import MessageIntake
+from tickets.service import TicketService
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +148,9 @@ class Centre:
         )
         self.http = build_http_app(self.desktop)
         self.http.state.ivr = self.ivr
+        self.tickets = TicketService(sessions=self.sessions)
+        self.http.state.tickets = self.tickets
+        self.intake = MessageIntake(bus=self.bus, tickets=self.tickets)
         install_phone_directory(self.http, PhoneDirectory.from_settings(s, sip_secret=self.ami_secret))
         self.http.state.calls = CallControlContext(
             CallControl(
@@ -180,6 +185,7 @@ class Centre:
         """Connect to Asterisk, open FastAGI and HTTP, start background work."""
         self.tasks.append(asyncio.create_task(self.recorder.run()))
         self.tasks.append(asyncio.create_task(self.hub.run()))
+        self.tasks.append(asyncio.create_task(self.intake.run()))
         await self.ivr.start()
         await self.ami.start()
         await self.fastagi.start()

@@ -13,6 +13,7 @@ from acd.errors import AcdError
 from agent_desktop import api, call_api, phone_api, ws
 from agent_desktop.context import DesktopContext
 from agent_desktop.errors import DesktopError
+from hotline.ami.client import AmiError
 from ivr import api as ivr_api
 from tickets import api as tickets_api
 
@@ -57,6 +58,10 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     @app.exception_handler(AcdError)
     async def acd_error(_: Request, exc: AcdError) -> JSONResponse:
         return _error(api.acd_error_status(exc), exc.error_id, str(exc), exc.details)
+
+    @app.exception_handler(AmiError)
+    async def asterisk_error(_: Request, exc: AmiError) -> JSONResponse:
+        return _error(502, exc.error_id, f"Asterisk refused or is unreachable: {exc}", exc.details)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.bus import BusEvent, EventBus
@@ -37,6 +37,8 @@ class Recorder:
         self._sm = sessions
         self._sub = bus.subscribe("call.", "agent.changed", maxsize=1_000_000)
         self._answered_at: dict[str, float] = {}
+        self._ever_answered: set[str] = set()
+        self._in_fallback: set[str] = set()
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -45,7 +47,11 @@ class Recorder:
         while True:
             event = await self._sub.get()
             self._idle.clear()
-            writes = self._writes_for(event)
+            try:
+                writes = self._writes_for(event)
+            except (KeyError, TypeError, ValueError) as exc:
+                log.error("malformed %s event skipped: %r %s", event.topic, exc, event.data)
+                writes = []
             for write in writes:
                 await self._perform(write, event)
             if self._sub._queue.empty():
@@ -62,7 +68,7 @@ class Recorder:
             try:
                 await asyncio.to_thread(write)
                 return
-            except RepositoryError as exc:
+            except (RepositoryError, IntegrityError, DataError) as exc:
                 log.error("record of %s refused, kept in the log only: %s %s", event.topic, exc, event.data)
                 return
             except SQLAlchemyError as exc:
@@ -114,6 +120,7 @@ class Recorder:
         return [self._event(d, "ivr_failed")]
 
     def _fallback(self, d: Mapping[str, Any]) -> list[Write]:
+        self._in_fallback.add(d["call_id"])
         return [
             lambda: repo.record_call_started(
                 self._sm,
@@ -155,6 +162,7 @@ class Recorder:
             write = self._update(call_id, offered_at=at, agent_id=d["agent_id"])
         elif state == "connected":
             self._answered_at[call_id] = float(d["at"])
+            self._ever_answered.add(call_id)
             write = self._update(
                 call_id,
                 answered_at=at,
@@ -169,9 +177,13 @@ class Recorder:
     def _ended(self, d: Mapping[str, Any]) -> Write:
         call_id, at = d["call_id"], _ts(d["at"])
         answered = self._answered_at.pop(call_id, None)
-        if answered is None:
-            return self._update(call_id, outcome="abandoned", ended_at=at, wait_seconds=d["waited_s"])
-        return self._update(call_id, ended_at=at, talk_seconds=max(0.0, float(d["at"]) - answered))
+        if call_id in self._in_fallback:
+            return self._update(call_id)
+        if answered is not None:
+            return self._update(call_id, ended_at=at, talk_seconds=max(0.0, float(d["at"]) - answered))
+        if call_id in self._ever_answered:
+            return self._update(call_id, ended_at=at)
+        return self._update(call_id, outcome="abandoned", ended_at=at, wait_seconds=d["waited_s"])
 
     def _agent_changed(self, d: Mapping[str, Any]) -> list[Write]:
         return [
@@ -197,6 +209,11 @@ class Recorder:
         detail = {k: d[k] for k in ("path", "recorded", "status", "callback", "tags", "flow_version")}
         return [self._event(d, "message", detail)]
 
+    def _fallback_ended(self, d: Mapping[str, Any]) -> list[Write]:
+        self._in_fallback.discard(d["call_id"])
+        self._ever_answered.discard(d["call_id"])
+        return [self._update(d["call_id"], ended_at=_ts(d["at"])), self._event(d, "hangup")]
+
     def _transferred(self, d: Mapping[str, Any]) -> list[Write]:
         detail = {"kind": d["kind"], "target": d["target"], "from_queue": d["from_queue"]}
         return [self._event(d, "transferred", detail)]
@@ -218,6 +235,7 @@ _HANDLERS: dict[str, Callable[[Recorder, Mapping[str, Any]], list[Write]]] = {
     "call.ivr_failed": Recorder._ivr_failed,
     "call.fallback": Recorder._fallback,
     "call.fallback_answered": Recorder._fallback_answered,
+    "call.fallback_ended": Recorder._fallback_ended,
     "call.changed": Recorder._call_changed,
     "call.transferred": Recorder._transferred,
     "call.survey": Recorder._survey,

@@ -26,7 +26,7 @@ from hotline.citizens import CitizenDialer
 
 log = logging.getLogger(__name__)
 
-FINAL_OUTCOMES = ("answered", "abandoned", "ivr_hangup")
+FINAL_OUTCOMES = ("answered", "abandoned", "ivr_hangup", "fallback")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +181,7 @@ class Simulation:
         while time.monotonic() - started < run.plan.timeout_s:
             resp = await http.get(
                 "/api/calls",
-                params={"caller_prefix": run.caller_prefix},
+                params={"caller_prefix": run.caller_prefix, "limit": 10000},
                 headers={"Authorization": f"Bearer {admin}"},
             )
             resp.raise_for_status()

@@ -25,6 +25,8 @@ RUNTIME_PROMPTS: Mapping[str, str] = {
     "message_thanks": "您的留言已记录，我们将尽快处理，感谢您的来电，再见。",
     "survey_thanks": "感谢您的评价，再见。",
     "degraded_notice": "请稍候，正在为您转接人工服务。",
+    "hold_options": "坐席正忙，请稍候。如需回拨，请按1。",
+    "callback_scheduled": "已为您登记回拨，您的排队顺序保留，请挂机等候来电，再见。",
 }
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"RIFF", "wav"),

@@ -60,6 +60,7 @@ class SandboxConfig:
     heartbeat_stale_s: int = 15
     max_wait_s: int = 600
     hold_slice_s: int = 5
+    hold_options_every: int = 6
     ring_timeout_s: int = 20
 
     def __post_init__(self) -> None:
@@ -129,6 +130,7 @@ class SandboxConfig:
             "HEARTBEAT_STALE_SECONDS": str(self.heartbeat_stale_s),
             "MAX_WAIT_SECONDS": str(self.max_wait_s),
             "HOLD_SLICE_SECONDS": str(self.hold_slice_s),
+            "HOLD_OPTIONS_EVERY": str(max(1, self.hold_options_every)),
             "RING_TIMEOUT_SECONDS": str(self.ring_timeout_s),
         }
         return plain | agent_blocks(self.extensions, sip_secret=self.ami_secret, dtls=dtls)

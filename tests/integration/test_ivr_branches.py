@@ -32,6 +32,7 @@ from tests.integration.ivr_support import (
     queued,
     where,
 )
+from tickets import repository as tickets_repo
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(150)]
 __all__ = ["clock", "ivr_centre"]
@@ -199,6 +200,14 @@ async def test_given_holiday_night_when_callers_use_the_off_hours_menu_then_mess
     assert str(event.detail["path"]).endswith(f"message-{message.call_id}.wav")
     row = await call_row(ivr_centre, message.call_id)
     assert (row.ivr_flow_version, row.ivr_keys, row.queue) == ("12345:1", "1", None)
+
+    def message_order() -> list[object]:
+        orders = tickets_repo.list_work_orders(ivr_centre.sessions, caller_number="13500000001")
+        return [o for o in orders if o.call_id == message.call_id]
+
+    orders = await eventually(message_order, timeout=10)
+    assert isinstance(orders, list)
+    assert "市民要求回拨" in orders[0].content, "the message became a work order with a callback"
     for call in (message, person, invalid, silent):
         await dialer.hang_up(call)
 

@@ -69,7 +69,9 @@ async def sign_out(request: Request, me: Me, ctx: Ctx) -> None:
 @router.get("/me", tags=["agent"])
 async def whoami(me: Me, ctx: Ctx) -> dict[str, Any]:
     """The signed-in user's ACD situation."""
-    return {"user_id": me.user_id, "role": str(me.role), "agent": ctx.desktop.agent_view(me.user_id)}
+    full = me.may(Role.SUPERVISOR, Role.ADMIN)
+    agent = ctx.desktop.agent_view(me.user_id, full_numbers=full)
+    return {"user_id": me.user_id, "role": str(me.role), "agent": agent}
 
 
 @router.post("/me/status", tags=["agent"])

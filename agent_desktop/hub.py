@@ -4,7 +4,8 @@ One bus subscription serves every connection: each event is encoded once and rou
 about (all of that agent's tabs) and to every supervisor. Each connection has its own outbound queue and
 writer task, so a slow browser delays only itself; when its queue overflows it loses the oldest frames
 and is told to resynchronise. Screen-pops are delivered directly and awaited (the ACD rings the phone
-only after the offer frame was written).
+only after the offer frame was written). A call tagged ``confidential`` (by the IVR or a caller profile)
+reaches agents with the caller number masked (``138****8000``); supervisors and admins see it in full.
 """
 
 from __future__ import annotations
@@ -23,6 +24,34 @@ log = logging.getLogger(__name__)
 
 SendText = Callable[[str], Awaitable[None]]
 Outbound = tuple[str, "asyncio.Future[bool] | None"]
+CONFIDENTIAL_TAG = "confidential"
+
+
+def mask_number(number: str) -> str:
+    """``13800138000`` → ``138****8000``; short numbers keep only their last digit."""
+    if len(number) >= 8:
+        return f"{number[:3]}****{number[-4:]}"
+    return "*" * max(len(number) - 1, 0) + number[-1:]
+
+
+def call_tags(attrs: object) -> set[str]:
+    """The tags of a call's IVR attributes (a comma-separated string or a list)."""
+    raw = attrs.get("tags") if isinstance(attrs, dict) else None
+    items = raw.split(",") if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    return {str(t).strip() for t in items if str(t).strip()}
+
+
+def is_confidential(call: dict[str, object]) -> bool:
+    """Whether a call (offer payload or agent-view call) carries the ``confidential`` tag."""
+    return CONFIDENTIAL_TAG in call_tags(call.get("ivr"))
+
+
+def masked_call(call: dict[str, object]) -> dict[str, object]:
+    """The call as an agent may see it: the caller number masked when the call is confidential."""
+    if not is_confidential(call):
+        return call
+    caller = call.get("caller")
+    return {**call, "caller": mask_number(caller) if isinstance(caller, str) else caller, "masked": True}
 
 
 def encode(frame: dict[str, Any]) -> str:
@@ -127,13 +156,18 @@ class DesktopHub:
         return sum(len(c) for c in self._by_user.values())
 
     async def deliver_offer(self, agent_id: str, payload: dict[str, object]) -> int:
-        """Send the screen-pop to every desktop of ``agent_id``; return how many got it."""
-        text = encode(server_frame("offer", call=payload))
+        """Send the screen-pop to every desktop of ``agent_id``; return how many got it.
+
+        Connections of supervisors and admins get the full caller number; others may get it masked.
+        """
+        full = encode(server_frame("offer", call=payload))
+        view = masked_call(payload)
+        masked = full if view is payload else encode(server_frame("offer", call=view))
         loop = asyncio.get_running_loop()
         waits = []
         for conn in tuple(self._by_user.get(agent_id, ())):
             done: asyncio.Future[bool] = loop.create_future()
-            conn.enqueue(text, done)
+            conn.enqueue(full if conn.supervising else masked, done)
             waits.append(done)
         results = await asyncio.gather(*waits)
         return sum(1 for ok in results if ok)

@@ -11,6 +11,7 @@ from acd.events import AgentLoggedIn, AgentLoggedOut, AgentPaused, AgentReady
 from acd.model import AgentStatus
 from acd.service import AcdService
 from agent_desktop.errors import DesktopError
+from agent_desktop.hub import masked_call
 from hotline.db import repository as repo
 
 
@@ -47,8 +48,11 @@ class DesktopService:
             raise DesktopError("invalid_status", f"unknown status {status!r}", status_code=422)
         return self.agent_view(agent_id)
 
-    def agent_view(self, agent_id: str) -> dict[str, Any]:
-        """The agent as the desktop shows it, including an offered or current call."""
+    def agent_view(self, agent_id: str, *, full_numbers: bool = False) -> dict[str, Any]:
+        """The agent as the desktop shows it, including an offered or current call.
+
+        A confidential call's caller number is masked unless ``full_numbers`` (supervisors, admins).
+        """
         agent = self._acd.engine.store.get_agent(agent_id)
         if agent is None:
             return {
@@ -56,24 +60,27 @@ class DesktopService:
                 "status": "logged_out",
                 "state": "idle",
                 "pause_reason": None,
+                "wrapup_until": None,
                 "call": None,
             }
         call_id = agent.offered_call_id or agent.current_call_id
         call = self._acd.engine.store.get_call(call_id) if call_id else None
-        return {
-            "agent_id": agent_id,
-            "status": str(agent.status),
-            "state": str(agent.state),
-            "pause_reason": agent.pause_reason,
-            "wrapup_until": agent.wrapup_until,
-            "call": None
-            if call is None
-            else {
+        view: dict[str, object] | None = None
+        if call is not None:
+            view = {
                 "call_id": call.call_id,
                 "caller": call.caller,
                 "queue": call.queue,
                 "state": str(call.state),
                 "ivr": dict(call.attrs),
                 "entered_at": call.entered_at,
-            },
+            }
+            view = view if full_numbers else masked_call(view)
+        return {
+            "agent_id": agent_id,
+            "status": str(agent.status),
+            "state": str(agent.state),
+            "pause_reason": agent.pause_reason,
+            "wrapup_until": agent.wrapup_until,
+            "call": view,
         }

@@ -8,7 +8,7 @@ import logging
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from acd.errors import AcdError
-from agent_desktop.auth import Principal
+from agent_desktop.auth import Principal, Role
 from agent_desktop.context import DesktopContext
 from agent_desktop.errors import DesktopError
 from agent_desktop.hub import Connection
@@ -56,7 +56,10 @@ def _hello(ctx: DesktopContext, principal: Principal) -> dict[str, object]:
         "hello",
         user_id=principal.user_id,
         role=str(principal.role),
-        agent=ctx.desktop.agent_view(principal.user_id),
+        agent=ctx.desktop.agent_view(
+            principal.user_id, full_numbers=principal.may(Role.SUPERVISOR, Role.ADMIN)
+        ),
+        queues=sorted(ctx.acd.engine.queues),
     )
 
 

@@ -1,8 +1,9 @@
 "use strict";
-// Agent desktop: sign-in, ACD status, screen-pop, browser phone (softphone.js).
+// Agent desktop: sign-in, ACD status, screen-pop with caller history, work-order form (workorder.js),
+// call controls (callcontrol.js), browser phone (softphone.js).
 // Speaks websocket protocol v1 (agent_desktop/PROTOCOL.md).
 const $ = (id) => document.getElementById(id);
-const state = { token: sessionStorage.getItem("hotline.token"), ws: null, retry: 0, wrapTimer: null };
+const state = { token: sessionStorage.getItem("hotline.token"), ws: null, retry: 0, wrapTimer: null, role: "agent", callId: null };
 const STATUS_LABEL = { logged_out: "未签入", available: "就绪", paused: "暂停" };
 const STATE_LABEL = { idle: "空闲", offered: "振铃", on_call: "通话中", wrap_up: "话后整理" };
 
@@ -16,8 +17,14 @@ async function api(path, options = {}) {
   const headers = { "Content-Type": "application/json" };
   if (state.token) headers.Authorization = `Bearer ${state.token}`;
   const res = await fetch(path, { ...options, headers });
-  const body = res.status === 204 ? null : await res.json();
-  if (!res.ok) throw new Error(body && body.message ? body.message : res.statusText);
+  const body = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = new Error(body && body.message ? body.message : res.statusText);
+    err.errorId = body && body.error_id;
+    err.details = (body && body.details) || {};
+    err.status = res.status;
+    throw err;
+  }
   return body;
 }
 
@@ -32,24 +39,44 @@ function showAgent(agent) {
     const tick = () => { $("wrapup-left").textContent = Math.max(0, Math.round(agent.wrapup_until - Date.now() / 1000)); };
     tick(); state.wrapTimer = setInterval(tick, 500);
   }
-  if (agent.call) showCall(agent.call);
+  if (agent.call && agent.call.call_id !== state.callId) showCall(agent.call);
+  controls.onAgent(agent.state);
 }
 
+const supervising = () => state.role === "supervisor" || state.role === "admin";
+
 function showCall(call) {
+  state.callId = call.call_id;
   $("screen-pop").hidden = false;
   $("pop-caller").textContent = call.caller;
-  $("pop-queue").textContent = call.queue;
+  $("pop-caller").dataset.masked = String(Boolean(call.masked));
+  $("pop-confidential").hidden = !call.masked;
+  $("pop-queue").textContent = QUEUE_LABEL[call.queue] ? `${QUEUE_LABEL[call.queue]}（${call.queue}）` : call.queue;
   $("pop-keys").textContent = (call.ivr && call.ivr.keys) || "（无）";
-  if (call.waited_s !== undefined) $("pop-waited").textContent = `${call.waited_s.toFixed(1)} 秒`;
-  $("pop-state").textContent = call.state || "振铃";
+  $("pop-waited").textContent = call.waited_s !== undefined ? `${call.waited_s.toFixed(1)} 秒` : "";
   $("screen-pop").dataset.callId = call.call_id;
+  controls.setState(call.state === "connected" ? "on_call" : "ringing");
+  workOrder.reset(call);
+  callerHistory.load(call, { supervising: supervising() });
+}
+
+const CALL_CHANGED_LABEL = { waiting: "排队", offered: "振铃", connected: "接通", ended: "结束" };
+
+function onHello(frame) {
+  state.role = frame.role;
+  if (Array.isArray(frame.queues) && frame.queues.length) controls.setQueues(frame.queues);
+  showAgent(frame.agent);
+  log("已同步");
 }
 
 function onFrame(frame) {
-  if (frame.type === "hello") { showAgent(frame.agent); log("已同步"); }
+  if (frame.type === "hello") onHello(frame);
   else if (frame.type === "offer") { showCall(frame.call); log(`来电 ${frame.call.caller}（${frame.call.queue}）`); }
   else if (frame.type === "agent_changed") { api("/api/me").then((me) => showAgent(me.agent)); }
-  else if (frame.type === "call_changed") { $("pop-state").textContent = frame.data.state; log(`通话 ${frame.data.state}`); }
+  else if (frame.type === "call_changed") {
+    if (frame.data.call_id === state.callId) controls.onCallChanged(frame.data.state);
+    log(`通话 ${CALL_CHANGED_LABEL[frame.data.state] || frame.data.state}`);
+  }
   else if (frame.type === "status_ok") { showAgent(frame.agent); }
   else if (frame.type === "error") { $("status-error").textContent = frame.message; }
   else if (frame.type === "resync_needed") { send({ type: "sync" }); }
@@ -88,13 +115,32 @@ function enterWorkspace(userId) {
   $("signin").hidden = true; $("workspace").hidden = false; $("who").textContent = userId || "";
   connect();
   startPhone();
+  controls.loadDirectory();
 }
 
 const phone = new Softphone({
   status: $("phone-status"), incoming: $("incoming"), incomingFrom: $("incoming-from"), inCall: $("in-call"),
-  peer: $("call-peer"), timer: $("call-timer"), hold: $("btn-hold"), mute: $("btn-mute"), audio: $("remote-audio"),
+  peer: $("call-peer"), timer: $("call-timer"), hold: $("btn-hold"), popHold: $("btn-pop-hold"), mute: $("btn-mute"),
+  audio: $("remote-audio"),
 });
 window.__hotline_phone = phone;
+
+const controls = new CallControls(api, {
+  badge: $("call-state"), popState: $("pop-state"), queue: $("xfer-queue"), directory: $("directory"),
+  xferQueue: $("btn-xfer-queue"), xferNumber: $("btn-xfer-number"), threeWay: $("btn-three-way"),
+  leave: $("btn-leave"), hold: $("btn-pop-hold"), error: $("control-error"),
+}, phone);
+
+const callerHistory = new CallerHistory(api, {
+  orders: $("history-orders"), calls: $("history-calls"), callsBox: $("history-calls-box"),
+  count: $("history-count"), note: $("history-note"),
+});
+
+const workOrder = new WorkOrderForm(api, {
+  form: $("wo-form"), suggestions: $("wo-suggestions"), kbQuery: $("kb-query"), kbSearch: $("kb-search"),
+  kbResults: $("kb-results"), number: $("wo-number"), error: $("wo-error"), save: $("wo-save"),
+  onSaved: (order) => log(`工单已保存 ${order.number}（${order.status.label}）`),
+});
 
 async function startPhone() {
   $("phone-error").textContent = "";

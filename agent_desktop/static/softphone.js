@@ -130,8 +130,11 @@ class Softphone {
 
   setHeld(held) {
     this.held = held;
-    this.el.hold.setAttribute("aria-pressed", String(held));
-    this.el.hold.textContent = held ? "恢复" : "保持";
+    for (const button of [this.el.hold, this.el.popHold]) {
+      if (!button) continue;
+      button.setAttribute("aria-pressed", String(held));
+      button.textContent = held ? "恢复" : "保持";
+    }
   }
 
   showInCall(who) {

@@ -1,0 +1,133 @@
+"use strict";
+// Call controls on the screen-pop: blind transfer to a queue or a directory entry, three-way call with a
+// directory entry (110, departments), leaving the call, hold/resume through the browser phone.
+// Shows the call's live state (ringing / on call / three-way / transferred / ended).
+// Endpoints: GET /api/directory, POST /api/me/call/transfer, /api/me/call/three-way, /api/me/call/leave.
+
+const DEFAULT_QUEUES = ["general", "enterprise", "social_security", "women_children", "elderly_services", "wage_arrears", "accessibility", "surge"];
+const QUEUE_LABEL = {
+  general: "综合", enterprise: "企业服务", social_security: "社保", women_children: "妇女儿童",
+  elderly_services: "为老服务", wage_arrears: "欠薪", accessibility: "无障碍", surge: "高峰分流",
+};
+const KIND_LABEL = { emergency: "紧急服务", hotline: "专线", department: "部门" };
+const CALL_STATE_LABEL = {
+  ringing: "振铃", on_call: "通话中", three_way: "三方通话中", transferred: "已转接", left: "已退出（三方继续）", ended: "已结束",
+};
+const LIVE = new Set(["on_call", "three_way"]);
+
+class CallControls {
+  constructor(api, el, phone) {
+    this.api = api;
+    this.el = el;
+    this.phone = phone;
+    this.state = "";
+    this.detail = "";
+    el.xferQueue.onclick = () => this.transferToQueue();
+    el.xferNumber.onclick = () => this.transferToNumber();
+    el.threeWay.onclick = () => this.threeWayCall();
+    el.leave.onclick = () => this.leave();
+    el.hold.onclick = () => this.phone.toggleHold();
+    this.setQueues(DEFAULT_QUEUES);
+    this.render();
+  }
+
+  setQueues(names) {
+    this.el.queue.replaceChildren(...names.map((name) => new Option(QUEUE_LABEL[name] ? `${QUEUE_LABEL[name]}（${name}）` : name, name)));
+  }
+
+  async loadDirectory() {
+    try {
+      const entries = await this.api("/api/directory");
+      const groups = new Map();
+      for (const e of entries) {
+        if (!groups.has(e.kind)) groups.set(e.kind, Object.assign(document.createElement("optgroup"), { label: KIND_LABEL[e.kind] || e.kind }));
+        groups.get(e.kind).append(new Option(`${e.name}（${e.number}）`, e.id));
+      }
+      this.el.directory.replaceChildren(...groups.values());
+    } catch (err) {
+      this.el.error.textContent = `号码簿不可用：${err.message}`;
+    }
+  }
+
+  setState(state, detail = "") {
+    if (this.state === state && this.detail === detail) return;
+    this.state = state;
+    this.detail = detail;
+    this.render();
+  }
+
+  render() {
+    const label = CALL_STATE_LABEL[this.state] || "";
+    this.el.badge.textContent = this.detail ? `${label} · ${this.detail}` : label;
+    this.el.badge.dataset.state = this.state;
+    this.el.popState.textContent = this.el.badge.textContent;
+    const live = LIVE.has(this.state);
+    this.el.xferQueue.disabled = !live;
+    this.el.xferNumber.disabled = !live;
+    this.el.threeWay.disabled = this.state !== "on_call";
+    this.el.leave.disabled = !live;
+    this.el.hold.disabled = !live || !this.phone.session;
+  }
+
+  selectedEntry() {
+    const option = this.el.directory.selectedOptions[0];
+    return option ? { id: option.value, label: option.textContent } : null;
+  }
+
+  async run(action) {
+    this.el.error.textContent = "";
+    try {
+      await action();
+    } catch (err) {
+      this.el.error.textContent = err.errorId === "no_live_call" ? "当前没有通话" : err.message;
+    }
+  }
+
+  transferToQueue() {
+    const queue = this.el.queue.value;
+    return this.run(async () => {
+      await this.api("/api/me/call/transfer", { method: "POST", body: JSON.stringify({ queue }) });
+      this.setState("transferred", `队列 ${QUEUE_LABEL[queue] || queue}`);
+    });
+  }
+
+  transferToNumber() {
+    const entry = this.selectedEntry();
+    if (!entry) return Promise.resolve();
+    return this.run(async () => {
+      await this.api("/api/me/call/transfer", { method: "POST", body: JSON.stringify({ directory_id: entry.id }) });
+      this.setState("transferred", entry.label);
+    });
+  }
+
+  threeWayCall() {
+    const entry = this.selectedEntry();
+    if (!entry) return Promise.resolve();
+    return this.run(async () => {
+      await this.api("/api/me/call/three-way", { method: "POST", body: JSON.stringify({ directory_id: entry.id }) });
+      this.setState("three_way", entry.label);
+    });
+  }
+
+  leave() {
+    const wasThreeWay = this.state === "three_way";
+    return this.run(async () => {
+      await this.api("/api/me/call/leave", { method: "POST" });
+      this.setState(wasThreeWay ? "left" : "ended", wasThreeWay ? this.detail : "");
+    });
+  }
+
+  // The ACD's view of the agent and the call moves the state on (answered, ended) without undoing
+  // what a control action set (a transferred call also ends for this agent).
+  onAgent(agentState) {
+    if (agentState === "on_call" && (this.state === "ringing" || this.state === "")) this.setState("on_call");
+    else if ((agentState === "wrap_up" || agentState === "idle") && LIVE.has(this.state)) {
+      this.setState(this.state === "three_way" ? "left" : "ended", this.state === "three_way" ? this.detail : "");
+    } else this.render();
+  }
+
+  onCallChanged(callState) {
+    if (callState === "connected" && this.state === "ringing") this.setState("on_call");
+    else if (callState === "ended" && (this.state === "ringing" || this.state === "on_call")) this.setState("ended");
+  }
+}

@@ -1,0 +1,209 @@
+"use strict";
+// Screen-pop work: the caller's history (earlier work orders, and earlier calls for supervisors) and the
+// work-order form (category, 五要素, address, urgency, content, suggested department, knowledge base).
+// Talks to /api/work-orders, /api/work-orders/suggest-department, /api/knowledge and /api/calls.
+
+function maskNumber(number) {
+  if (!number) return "";
+  if (number.length >= 8) return `${number.slice(0, 3)}****${number.slice(-4)}`;
+  return "*".repeat(Math.max(number.length - 1, 0)) + number.slice(-1);
+}
+
+const ELEMENT_LABEL = { who: "人物", when: "时间", where: "地点", what: "事件", how: "诉求" };
+
+function workOrderError(err) {
+  if (err.errorId === "five_elements_missing") {
+    const missing = (err.details.missing || []).map((m) => ELEMENT_LABEL[m] || m).join("、");
+    return `投诉、举报须填写五要素，缺少：${missing}`;
+  }
+  if (err.errorId === "invalid_request") return `填写有误：${err.message}`;
+  return err.message;
+}
+
+function formatTime(iso) {
+  return iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "";
+}
+
+function tableRow(values) {
+  const tr = document.createElement("tr");
+  for (const value of values) {
+    const td = document.createElement("td");
+    td.textContent = value == null ? "" : String(value);
+    tr.append(td);
+  }
+  return tr;
+}
+
+class CallerHistory {
+  constructor(api, el) {
+    this.api = api;
+    this.el = el;
+    this.callId = null;
+  }
+
+  async load(call, { supervising }) {
+    this.callId = call.call_id;
+    this.el.orders.replaceChildren();
+    this.el.calls.replaceChildren();
+    this.el.callsBox.hidden = true;
+    this.el.count.textContent = "";
+    if (call.masked || !call.caller) {
+      this.el.note.textContent = call.masked ? "保密来电：不显示历史记录" : "无来电号码";
+      return;
+    }
+    this.el.note.textContent = "查询中…";
+    const shown = (number) => (supervising ? number : maskNumber(number));
+    try {
+      const query = `caller=${encodeURIComponent(call.caller)}&limit=10`;
+      const orders = await this.api(`/api/work-orders?${query}`);
+      if (this.callId !== call.call_id) return;
+      for (const o of orders) {
+        this.el.orders.append(tableRow([o.number, shown(o.caller.number), o.category.label, o.status.label, formatTime(o.created_at)]));
+      }
+      this.el.count.textContent = `（${orders.length} 条工单）`;
+      this.el.note.textContent = orders.length ? "" : "无历史工单";
+      if (supervising) await this.loadCalls(call, shown);
+    } catch (err) {
+      this.el.note.textContent = `历史记录查询失败：${err.message}`;
+    }
+  }
+
+  async loadCalls(call, shown) {
+    const calls = await this.api(`/api/calls?caller_prefix=${encodeURIComponent(call.caller)}&limit=10`);
+    const earlier = calls.filter((c) => c.call_id !== call.call_id && c.caller === call.caller);
+    for (const c of earlier) {
+      this.el.calls.append(tableRow([formatTime(c.entered_ivr_at || c.queued_at), shown(c.caller), c.queue, c.agent_id, c.outcome]));
+    }
+    this.el.callsBox.hidden = earlier.length === 0;
+  }
+}
+
+class WorkOrderForm {
+  constructor(api, el) {
+    this.api = api;
+    this.el = el;
+    this.form = el.form;
+    this.call = null;
+    this.articleId = null;
+    this.suggestTimer = null;
+    this.form.addEventListener("submit", (ev) => { ev.preventDefault(); this.save(); });
+    this.form.elements.content.addEventListener("input", () => this.scheduleSuggest());
+    this.form.elements.category.addEventListener("change", () => this.scheduleSuggest());
+    this.el.kbSearch.addEventListener("click", () => this.searchKnowledge());
+    this.el.kbQuery.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter") { ev.preventDefault(); this.searchKnowledge(); }
+    });
+  }
+
+  reset(call) {
+    this.call = call;
+    this.form.reset();
+    this.articleId = null;
+    this.form.elements.confidential.checked = Boolean(call.masked);
+    this.el.suggestions.replaceChildren();
+    this.el.kbResults.replaceChildren();
+    this.el.number.textContent = "";
+    this.el.error.textContent = "";
+    this.el.save.disabled = false;
+  }
+
+  scheduleSuggest() {
+    clearTimeout(this.suggestTimer);
+    this.suggestTimer = setTimeout(() => this.suggest(), 300);
+  }
+
+  async suggest() {
+    const text = this.form.elements.content.value.trim();
+    if (!text) { this.el.suggestions.replaceChildren(); return; }
+    const category = this.form.elements.category.value;
+    const found = await this.api(`/api/work-orders/suggest-department?text=${encodeURIComponent(text)}&category=${category}`)
+      .catch(() => []);
+    if (text !== this.form.elements.content.value.trim()) return;
+    this.el.suggestions.replaceChildren(...found.map((s) => this.suggestionItem(s)));
+    if (!found.length) this.el.suggestions.textContent = "（无匹配）";
+  }
+
+  suggestionItem(s) {
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "link";
+    button.dataset.testid = "wo-suggestion";
+    button.textContent = `${s.department_name} · ${s.matter}${s.police_linkage ? "（警务联动）" : ""}`;
+    button.title = `匹配：${s.matched.join("、")}，得分 ${s.score.toFixed(2)}`;
+    button.onclick = () => {
+      this.form.elements.matter.value = s.matter;
+      this.form.elements.matter_code.value = s.matter_code;
+      for (const other of this.el.suggestions.querySelectorAll("button")) other.setAttribute("aria-pressed", "false");
+      button.setAttribute("aria-pressed", "true");
+    };
+    li.append(button);
+    return li;
+  }
+
+  async searchKnowledge() {
+    const q = this.el.kbQuery.value.trim();
+    if (!q) return;
+    try {
+      const hits = await this.api(`/api/knowledge?q=${encodeURIComponent(q)}&limit=5`);
+      this.el.kbResults.replaceChildren(...hits.map((h) => this.articleItem(h.article)));
+      if (!hits.length) this.el.kbResults.textContent = "（无结果）";
+    } catch (err) {
+      this.el.kbResults.textContent = `搜索失败：${err.message}`;
+    }
+  }
+
+  articleItem(article) {
+    const li = document.createElement("li");
+    li.dataset.testid = "kb-article";
+    const label = document.createElement("label");
+    const radio = document.createElement("input");
+    radio.type = "radio";
+    radio.name = "kb-article";
+    radio.value = String(article.id);
+    radio.onchange = () => { this.articleId = article.id; this.form.elements.answered_directly.checked = true; };
+    const title = document.createElement("strong");
+    title.textContent = article.title;
+    const body = document.createElement("p");
+    body.className = "kb-body";
+    body.textContent = article.body;
+    label.append(radio, " 选用 ", title);
+    li.append(label, body);
+    return li;
+  }
+
+  payload() {
+    const f = this.form.elements;
+    const value = (name) => f[name].value.trim();
+    const answered = f.answered_directly.checked;
+    const body = {
+      caller: { name: value("caller_name"), number: this.call && !this.call.masked ? this.call.caller : "", confidential: f.confidential.checked },
+      category: f.category.value,
+      matter: value("matter") || value("content").slice(0, 30),
+      content: value("content"),
+      elements: { who: value("who"), when: value("when"), where: value("where"), what: value("what"), how: value("how") },
+      address: value("address"),
+      urgency: f.urgency.value,
+      answered_directly: answered,
+    };
+    if (this.call) body.call_id = this.call.call_id;
+    if (value("matter_code")) body.matter_code = value("matter_code");
+    if (answered && this.articleId) body.answer_article_id = this.articleId;
+    return body;
+  }
+
+  async save() {
+    this.el.error.textContent = "";
+    if (!this.form.elements.content.value.trim()) { this.el.error.textContent = "请填写诉求内容"; return; }
+    this.el.save.disabled = true;
+    try {
+      const order = await this.api("/api/work-orders", { method: "POST", body: JSON.stringify(this.payload()) });
+      this.el.number.textContent = order.number;
+      this.el.number.dataset.status = order.status.value;
+      this.el.onSaved(order);
+    } catch (err) {
+      this.el.error.textContent = workOrderError(err);
+      this.el.save.disabled = false;
+    }
+  }
+}

@@ -16,6 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ivr import flow_store as store
 from ivr.flow import CallerAttributes
+from ivr.flow.context import OpenWorkOrder
+from tickets import repository as tickets_repo
+from tickets.intake import CREATED_BY as INTAKE_USER
+from tickets.vocab import Status
 
 
 class CallerDirectory(Protocol):
@@ -46,6 +50,17 @@ class DbCallerDirectory:
             elderly=bool(profile and profile.elderly),
             vip=bool(profile and profile.vip),
             repeat_caller=earlier > 0,
+            open_work_orders=self._open_orders(caller),
+        )
+
+    def _open_orders(self, caller: str) -> tuple[OpenWorkOrder, ...]:
+        """The caller's unfinished work orders, newest first, with the agent who took each."""
+        orders = tickets_repo.list_work_orders(self._sm, caller_number=caller, limit=20)
+        done = {Status.CLOSED, Status.MERGED}
+        return tuple(
+            OpenWorkOrder(number=o.number, agent=None if o.created_by == INTAKE_USER else o.created_by)
+            for o in orders
+            if o.status not in done
         )
 
     async def lookup(self, caller: str, *, call_id: str, now: datetime) -> CallerAttributes:

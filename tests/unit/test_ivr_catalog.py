@@ -160,3 +160,20 @@ async def test_given_profiles_and_history_when_looked_up_then_elderly_vip_and_re
     assert (await directory.lookup("13900000003", call_id="x", now=now)).repeat_caller
     assert not (await directory.lookup("13900000004", call_id="this", now=now)).repeat_caller
     assert (await directory.lookup("", call_id="x", now=now)).open_work_orders == ()
+
+
+async def test_given_open_work_orders_when_caller_looked_up_then_they_are_offered_with_their_agent(
+    sessions: sessionmaker[Session],
+) -> None:
+    from tickets.intake import order_from_message
+    from tickets.service import TicketService
+
+    tickets = TicketService(sessions=sessions)
+    repo.upsert_agent(sessions, agent_id="1001", name="张三", contact="PJSIP/1001", skills={})
+    taken = tickets.create(order_from_message({"call_id": "a", "caller": "13900000009"}), created_by="1001")
+    left = tickets.create(order_from_message({"call_id": "b", "caller": "13900000009"}), created_by="ivr")
+    found = await DbCallerDirectory(sessions).lookup("13900000009", call_id="c", now=datetime.now(UTC))
+    assert [(o.number, o.agent) for o in found.open_work_orders] == [
+        (left.number, None),
+        (taken.number, "1001"),
+    ]

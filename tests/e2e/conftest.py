@@ -18,8 +18,8 @@ from agent_desktop.phone_api import PhoneDirectory, install_phone_directory
 from hotline.app import Centre
 from hotline.sandbox.instance import AsteriskSandbox
 from hotline.settings import Settings
-from tests.conftest import REPO_ROOT, free_port
-from tests.integration.conftest import ADMIN_PASSWORD, centre, driver, sandbox
+from tests.conftest import REPO_ROOT
+from tests.integration.conftest import centre, driver, sandbox, sandbox_settings
 
 __all__ = ["centre", "driver", "sandbox"]
 
@@ -42,21 +42,13 @@ VENDOR_BUNDLE = REPO_ROOT / "agent_desktop" / "static" / "vendor" / "jssip.min.j
 def centre_settings(sandbox: AsteriskSandbox, tmp_path: Path) -> Settings:
     """The integration centre's settings, with time to look at the page and the sandbox's SIP websocket."""
     c = sandbox.config
-    return Settings(
-        state_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'hotline.db'}",
-        http_port=free_port(),
-        asterisk_mode="external",
-        ami_port=c.ami_port,
-        ami_username=c.ami_username,
-        ami_secret=c.ami_secret,
-        fastagi_port=c.fastagi_port,
+    return sandbox_settings(
+        sandbox,
+        tmp_path,
         asterisk_http_port=c.http_port,
         agent_extensions=",".join(c.extensions),
         wrapup_seconds=3.0,
         ring_timeout_seconds=15.0,
-        ivr_digit_timeout_seconds=2.0,
-        admin_password=ADMIN_PASSWORD,
     )
 
 

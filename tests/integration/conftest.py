@@ -53,24 +53,30 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskSandbo
         box.down()
 
 
+def sandbox_settings(sandbox: AsteriskSandbox, tmp_path: Path, **overrides: object) -> Settings:
+    """Settings of a centre wired to ``sandbox``, with its own SQLite database under ``tmp_path``."""
+    c = sandbox.config
+    values: dict[str, object] = {
+        "state_dir": tmp_path,
+        "database_url": f"sqlite:///{tmp_path / 'hotline.db'}",
+        "http_port": free_port(),
+        "asterisk_mode": "external",
+        "ami_port": c.ami_port,
+        "ami_username": c.ami_username,
+        "ami_secret": c.ami_secret,
+        "fastagi_port": c.fastagi_port,
+        "wrapup_seconds": 1.0,
+        "ring_timeout_seconds": 6.0,
+        "ivr_digit_timeout_seconds": 2.0,
+        "admin_password": ADMIN_PASSWORD,
+    }
+    return Settings.model_validate(values | overrides)
+
+
 @pytest.fixture
 def centre_settings(sandbox: AsteriskSandbox, tmp_path: Path) -> Settings:
     """Settings of a centre wired to the session's sandbox, with its own SQLite database."""
-    c = sandbox.config
-    return Settings(
-        state_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'hotline.db'}",
-        http_port=free_port(),
-        asterisk_mode="external",
-        ami_port=c.ami_port,
-        ami_username=c.ami_username,
-        ami_secret=c.ami_secret,
-        fastagi_port=c.fastagi_port,
-        wrapup_seconds=1.0,
-        ring_timeout_seconds=6.0,
-        ivr_digit_timeout_seconds=2.0,
-        admin_password=ADMIN_PASSWORD,
-    )
+    return sandbox_settings(sandbox, tmp_path)
 
 
 @pytest.fixture

@@ -3,8 +3,10 @@
 ``Play`` is ``STREAM FILE`` (its escape digits type ahead), ``AskDigits`` is ``GET DATA``, ``AskSpeech``
 plays the prompt (any option key cuts it short), then records a short answer with ``RECORD FILE``
 into the instance's monitor directory (inside the Asterisk root; ``host_path`` maps it to the host),
-decodes it and deletes it. Without a loaded model, or when the recording fails, a speech question
-waits for a key instead, so the caller is never stuck.
+decodes it and deletes it. Only a ``(dtmf)`` reply of ``RECORD FILE`` carries a key: after a
+``(timeout)`` its ``result`` is whatever ``ast_waitfor`` last returned (milliseconds left, often 1).
+Without a loaded model, or when the recording fails, a speech question waits for a key instead, so
+the caller is never stuck.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ class ActionPlayer:
         ms = self._ms(action.timeout_s)
         line = f"RECORD FILE {quote(base)} wav {quote(action.digits)} {ms} s={SILENCE_S}"
         result = await self._session.command(line, timeout=30.0 + ms / 1000)
-        if result.result > 0:
+        if result.data == "dtmf" and result.result > 0:
             self.keys.append(chr(result.result))
             return Digits(chr(result.result))
         host = self._host_path(f"{base}.wav")

@@ -31,6 +31,7 @@ from acd.engine import NO_ANSWER_PAUSE_REASON, AcdEngine
 from acd.events import AcdEvent, AgentLoggedIn, AgentLoggedOut, AgentReady, OfferFailed, Tick
 from hotline.ami.client import AmiClient, AmiError
 from hotline.bus import EventBus
+from hotline.dialing import DialError
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +99,8 @@ class AcdService:
             self._spawn(self._safe(actions.delete_agent_contact(self._ami, agent_id=event.agent_id)))
 
     def _execute(self, command: AcdCommand) -> None:
-        if isinstance(command, OfferCall):
+        if isinstance(command, (OfferCall, OfferCallback)):
             self._spawn(self._offer(command))
-        elif isinstance(command, OfferCallback):
-            self._spawn(self._offer_callback(command))
         elif isinstance(command, ScheduleTick):
             self._schedule_tick(command.at)
         elif isinstance(command, ExitCall):
@@ -168,39 +167,6 @@ class AcdService:
         exten = "voicemail" if command.target_kind == "voicemail" else "callback-ack"
         await actions.redirect(self._ami, channel=command.channel, context="hotline-desk", exten=exten)
 
-    async def _offer_callback(self, offer: OfferCallback) -> None:
-        """Ring the agent; when they answer, the dialplan dials the citizen back."""
-        leg_id = f"hl-{uuid.uuid4().hex}"
-        self.legs[leg_id] = AgentLeg(
-            leg_id=leg_id, call_id=offer.call_id, agent_id=offer.agent_id, caller_channel=""
-        )
-        self.leg_of_call[offer.call_id] = leg_id
-        payload: dict[str, object] = {
-            "call_id": offer.call_id,
-            "agent_id": offer.agent_id,
-            "caller": offer.number,
-            "queue": offer.queue,
-            "waited_s": round(offer.waited_s, 3),
-            "ivr": dict(offer.attrs),
-            "callback": True,
-            "offered_at": self._clock(),
-        }
-        await self._notify(offer.agent_id, offer.call_id, payload)
-        try:
-            await actions.originate_callback_leg(
-                self._ami,
-                contact=offer.contact,
-                number=offer.number,
-                external_dial=self._external_dial,
-                call_id=offer.call_id,
-                agent_id=offer.agent_id,
-                leg_id=leg_id,
-                ring_timeout_s=self._ring_timeout_s,
-            )
-        except (AmiError, ValueError) as exc:
-            log.warning("callback leg for %s failed: %s", offer.call_id, exc)
-            self.fail_leg(leg_id, reason="originate_error")
-
     def engine_call_of_agent(self, agent_id: str) -> str | None:
         """The call an agent is offered or talking on, if any."""
         agent = self.engine.store.get_agent(agent_id)
@@ -208,42 +174,66 @@ class AcdService:
             return None
         return agent.offered_call_id or agent.current_call_id
 
-    async def _offer(self, offer: OfferCall) -> None:
-        leg_id = f"hl-{uuid.uuid4().hex}"
+    async def _offer(self, offer: OfferCall | OfferCallback) -> None:
+        """Screen-pop first, then ring the agent: into the caller's bridge, or (callback) the agent first."""
+        callback = isinstance(offer, OfferCallback)
+        caller = offer.number if isinstance(offer, OfferCallback) else offer.caller
         leg = AgentLeg(
-            leg_id=leg_id, call_id=offer.call_id, agent_id=offer.agent_id, caller_channel=offer.channel
+            leg_id=f"hl-{uuid.uuid4().hex}",
+            call_id=offer.call_id,
+            agent_id=offer.agent_id,
+            caller_channel="" if isinstance(offer, OfferCallback) else offer.channel,
         )
-        self.legs[leg_id] = leg
-        self.leg_of_call[offer.call_id] = leg_id
+        self.legs[leg.leg_id] = leg
+        self.leg_of_call[offer.call_id] = leg.leg_id
         payload: dict[str, object] = {
             "call_id": offer.call_id,
             "agent_id": offer.agent_id,
-            "caller": offer.caller,
+            "caller": caller,
             "queue": offer.queue,
             "waited_s": round(offer.waited_s, 3),
             "ivr": dict(offer.attrs),
+            "callback": callback,
             "offered_at": self._clock(),
         }
         await self._notify(offer.agent_id, offer.call_id, payload)
-        if self.legs.get(leg_id) is not leg:
+        if self.legs.get(leg.leg_id) is not leg:
             return
         if not self._ami.connected:
-            self._outage(leg_id, offer.agent_id, "ami_not_connected")
+            self._outage(leg.leg_id, offer.agent_id, "ami_not_connected")
             return
         try:
-            await actions.originate_agent_leg(
-                self._ami,
-                contact=offer.contact,
-                caller_channel=offer.channel,
-                caller_number=offer.caller,
-                call_id=offer.call_id,
-                agent_id=offer.agent_id,
-                leg_id=leg_id,
-                ring_timeout_s=self._ring_timeout_s,
-            )
+            await self._ring(offer, leg)
         except AmiError as exc:
             log.warning("originate for %s to %s failed: %s", offer.call_id, offer.agent_id, exc)
-            self._outage(leg_id, offer.agent_id, exc.error_id)
+            self._outage(leg.leg_id, offer.agent_id, exc.error_id)
+        except DialError as exc:
+            log.error("callback %s cannot be dialled: %s", offer.call_id, exc)
+            self.fail_leg(leg.leg_id, reason="undialable")
+
+    async def _ring(self, offer: OfferCall | OfferCallback, leg: AgentLeg) -> None:
+        if isinstance(offer, OfferCallback):
+            await actions.originate_callback_leg(
+                self._ami,
+                contact=offer.contact,
+                number=offer.number,
+                external_dial=self._external_dial,
+                call_id=offer.call_id,
+                agent_id=offer.agent_id,
+                leg_id=leg.leg_id,
+                ring_timeout_s=self._ring_timeout_s,
+            )
+            return
+        await actions.originate_agent_leg(
+            self._ami,
+            contact=offer.contact,
+            caller_channel=offer.channel,
+            caller_number=offer.caller,
+            call_id=offer.call_id,
+            agent_id=offer.agent_id,
+            leg_id=leg.leg_id,
+            ring_timeout_s=self._ring_timeout_s,
+        )
 
     def _outage(self, leg_id: str, agent_id: str, reason: str) -> None:
         """The phone could not be rung for a reason that is not the agent's: requeue the call, and give

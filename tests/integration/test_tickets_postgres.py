@@ -11,7 +11,7 @@ import pytest
 
 from hotline.db.engine import make_engine, migrate, session_factory
 from tests.integration.test_db_postgres import _empty_schema, _scratch_conninfo, _url, scratch_db
-from tests.unit.test_tickets_contract import TicketsContract
+from tests.tickets_contract import TicketsContract
 from tickets import knowledge
 from tickets.models import PG_SEARCH_INDEX
 

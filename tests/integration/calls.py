@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from hotline.ami.client import AmiClient, AmiEvent
 from hotline.citizens import CitizenCall, CitizenDialer
 from hotline.sandbox.instance import SandboxConfig
+from tests.integration.arrivals import first_match
 
 
 @dataclass(frozen=True)
@@ -50,21 +51,10 @@ class CallDriver:
 
     async def wait_event(self, match: Callable[[AmiEvent], bool], timeout: float = 20.0) -> SeenEvent:
         """The first recorded event matching ``match`` (waiting for it if needed)."""
-        deadline = time.monotonic() + timeout
-        seen = 0
-        while True:
-            for item in self.events[seen:]:
-                if match(item.event):
-                    return item
-            seen = len(self.events)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("no matching AMI event")
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                continue
+        found = await first_match(self.events, self._changed, lambda seen: match(seen.event), timeout)
+        if found is None:
+            raise TimeoutError("no matching AMI event")
+        return found
 
 
 def user_event(name: str, call_id: str) -> Callable[[AmiEvent], bool]:

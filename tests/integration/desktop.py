@@ -12,6 +12,8 @@ import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from tests.integration.arrivals import first_match
+
 Frame = dict[str, Any]
 
 
@@ -68,21 +70,10 @@ class DesktopClient:
 
     async def wait_frame(self, match: Callable[[Frame], bool], timeout: float = 20.0) -> tuple[float, Frame]:
         """The first frame matching ``match`` (waiting for it if needed)."""
-        deadline = time.monotonic() + timeout
-        seen = 0
-        while True:
-            for item in self.frames[seen:]:
-                if match(item[1]):
-                    return item
-            seen = len(self.frames)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no matching frame; got {[f[1].get('type') for f in self.frames]}")
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                continue
+        found = await first_match(self.frames, self._changed, lambda item: match(item[1]), timeout)
+        if found is None:
+            raise TimeoutError(f"no matching frame; got {[f[1].get('type') for f in self.frames]}")
+        return found
 
     async def close(self) -> None:
         """Close the websocket and the HTTP client."""

@@ -1,4 +1,4 @@
-"""Desktop REST API: sign-in, agent status, users, live ACD snapshot and call records."""
+"""Desktop REST API: sign-in, agent status, users, live ACD snapshot, call records and caller history."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 
 from acd.errors import AcdError
 from agent_desktop.auth import Principal, Role, hash_password, verify_password
+from agent_desktop.caller_history import caller_history
 from agent_desktop.context import DesktopContext
 from agent_desktop.errors import DesktopError
 from agent_desktop.schemas import (
     AgentPublic,
     AgentUpsert,
+    CallerHistoryPublic,
     CallPublic,
     SessionCreate,
     SessionPublic,
@@ -153,6 +155,16 @@ async def list_calls(
         repo.list_calls, ctx.sessions, since=since, caller_prefix=caller_prefix, limit=limit
     )
     return [CallPublic.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.get("/calls/{call_id}/caller-history", response_model=CallerHistoryPublic, tags=["agent"])
+async def get_caller_history(call_id: str, me: Me, ctx: Ctx) -> CallerHistoryPublic:
+    """Earlier calls of this call's caller: the last 90 days (at most 20, newest first), a 30-day count.
+
+    Agents may ask about a call offered to them, on them or just finished (403 otherwise); supervisors
+    and admins about any call. A confidential caller's number reaches agents masked.
+    """
+    return await caller_history(ctx, me, call_id)
 
 
 def acd_error_status(exc: AcdError) -> int:

@@ -71,3 +71,37 @@ class CallPublic(BaseModel):
     ended_at: datetime | None
     wait_seconds: float | None
     talk_seconds: float | None
+
+
+class EarlierCallPublic(BaseModel):
+    """One earlier call of the same caller, as the screen-pop lists it."""
+
+    call_id: str
+    queue: str | None
+    outcome: str | None
+    agent_id: str | None
+    entered_ivr_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    wait_seconds: float | None
+    talk_seconds: float | None
+    work_orders: list[str] = Field(description="numbers of the work orders taken on that call")
+
+
+class CallerHistoryPublic(BaseModel):
+    """The caller of ``call_id`` and their earlier calls (repeat-caller check of the screen-pop).
+
+    ``calls`` are those of the ``listed_days`` before the call (since ``listed_since``), newest first and
+    bounded; ``recent_calls`` counts every earlier call of the ``recent_days`` before it. ``caller`` is
+    masked (``138****8000``) when ``masked``.
+    """
+
+    call_id: str
+    caller: str
+    masked: bool
+    listed_days: int
+    listed_since: datetime
+    recent_days: int
+    recent_since: datetime
+    recent_calls: int
+    calls: list[EarlierCallPublic]

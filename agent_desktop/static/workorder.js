@@ -1,7 +1,7 @@
 "use strict";
-// Screen-pop work: the caller's history (earlier work orders, and earlier calls for supervisors) and the
-// work-order form (category, 五要素, address, urgency, content, suggested department, knowledge base).
-// Talks to /api/work-orders, /api/work-orders/suggest-department, /api/knowledge and /api/calls.
+// Screen-pop work: the caller's history (earlier work orders and earlier calls) and the work-order form
+// (category, 五要素, address, urgency, content, suggested department, knowledge base). Talks to
+// /api/work-orders, /api/work-orders/suggest-department, /api/knowledge and /api/calls/{id}/caller-history.
 
 function maskNumber(number) {
   if (!number) return "";
@@ -34,47 +34,73 @@ function tableRow(values) {
   return tr;
 }
 
+const OUTCOME_LABEL = { answered: "已接听", abandoned: "放弃", fallback: "应急队列", ivr_hangup: "导航中挂机" };
+
+function queueLabel(queue) {
+  const labels = typeof QUEUE_LABEL === "undefined" ? {} : QUEUE_LABEL;
+  return labels[queue] || queue || "";
+}
+
+function earlierCallRow(c) {
+  const wait = c.wait_seconds == null ? "" : `${Math.round(c.wait_seconds)} 秒`;
+  const outcome = c.outcome ? OUTCOME_LABEL[c.outcome] || c.outcome : "未结束";
+  const row = tableRow([formatTime(c.entered_ivr_at), queueLabel(c.queue), outcome, wait, c.agent_id, c.work_orders.join("、")]);
+  row.dataset.callId = c.call_id;
+  return row;
+}
+
+// Work orders (by caller number) and earlier calls (by call id, so confidential callers too) are asked
+// for side by side; each part is drawn as soon as it arrives and dropped if another call popped meanwhile.
 class CallerHistory {
   constructor(api, el) {
     this.api = api;
-    this.el = el;
+    this.el = { recent: document.getElementById("history-recent"), repeat: document.getElementById("history-repeat"), ...el };
     this.callId = null;
   }
 
-  async load(call, { supervising }) {
+  load(call, { supervising }) {
     this.callId = call.call_id;
     this.el.orders.replaceChildren();
     this.el.calls.replaceChildren();
     this.el.callsBox.hidden = true;
     this.el.count.textContent = "";
+    this.el.recent.textContent = "";
+    this.el.repeat.hidden = true;
+    const shown = (number) => (supervising ? number : maskNumber(number));
+    return Promise.all([this.loadOrders(call, shown), this.loadCalls(call)]);
+  }
+
+  async loadOrders(call, shown) {
     if (call.masked || !call.caller) {
-      this.el.note.textContent = call.masked ? "保密来电：不显示历史记录" : "无来电号码";
+      this.el.note.textContent = call.masked ? "保密来电：不显示历史工单" : "无来电号码";
       return;
     }
     this.el.note.textContent = "查询中…";
-    const shown = (number) => (supervising ? number : maskNumber(number));
     try {
-      const query = `caller=${encodeURIComponent(call.caller)}&limit=10`;
-      const orders = await this.api(`/api/work-orders?${query}`);
+      const orders = await this.api(`/api/work-orders?caller=${encodeURIComponent(call.caller)}&limit=10`);
       if (this.callId !== call.call_id) return;
       for (const o of orders) {
         this.el.orders.append(tableRow([o.number, shown(o.caller.number), o.category.label, o.status.label, formatTime(o.created_at)]));
       }
       this.el.count.textContent = `（${orders.length} 条工单）`;
       this.el.note.textContent = orders.length ? "" : "无历史工单";
-      if (supervising) await this.loadCalls(call, shown);
     } catch (err) {
-      this.el.note.textContent = `历史记录查询失败：${err.message}`;
+      if (this.callId === call.call_id) this.el.note.textContent = `历史工单查询失败：${err.message}`;
     }
   }
 
-  async loadCalls(call, shown) {
-    const calls = await this.api(`/api/calls?caller_prefix=${encodeURIComponent(call.caller)}&limit=10`);
-    const earlier = calls.filter((c) => c.call_id !== call.call_id && c.caller === call.caller);
-    for (const c of earlier) {
-      this.el.calls.append(tableRow([formatTime(c.entered_ivr_at || c.queued_at), shown(c.caller), c.queue, c.agent_id, c.outcome]));
+  async loadCalls(call) {
+    try {
+      const history = await this.api(`/api/calls/${encodeURIComponent(call.call_id)}/caller-history`);
+      if (this.callId !== call.call_id) return;
+      this.el.calls.replaceChildren(...history.calls.map(earlierCallRow));
+      this.el.callsBox.hidden = history.calls.length === 0;
+      this.el.recent.textContent = `近${history.recent_days}天来电 ${history.recent_calls} 次`;
+      this.el.recent.dataset.count = String(history.recent_calls);
+      this.el.repeat.hidden = history.recent_calls === 0;
+    } catch (err) {
+      if (this.callId === call.call_id) this.el.recent.textContent = `历史来电查询失败：${err.message}`;
     }
-    this.el.callsBox.hidden = earlier.length === 0;
   }
 }
 

@@ -41,6 +41,8 @@ __all__ = [
     "add_call_event",
     "agent_state_history",
     "call_events",
+    "calls_from_caller",
+    "count_calls_from_caller",
     "get_agent",
     "get_call",
     "list_agents",
@@ -262,6 +264,49 @@ def list_calls(
         query = query.where(Call.caller.startswith(caller_prefix, autoescape=True))
     with sm() as s:
         return [_row(CallRow, c) for c in s.scalars(query)]
+
+
+def _from_caller(
+    caller: str, *, since: datetime, before: datetime, exclude_call_id: str | None
+) -> list[ColumnElement[bool]]:
+    where = [
+        Call.caller == caller,
+        Call.entered_ivr_at >= _aware(since, "since"),
+        Call.entered_ivr_at < _aware(before, "before"),
+    ]
+    if exclude_call_id is not None:
+        where.append(Call.call_id != exclude_call_id)
+    return where
+
+
+def calls_from_caller(
+    sm: Sessions,
+    *,
+    caller: str,
+    since: datetime,
+    before: datetime,
+    exclude_call_id: str | None = None,
+    limit: int = 20,
+) -> list[CallRow]:
+    """Calls from exactly ``caller`` that entered in ``[since, before)``, newest first, at most ``limit``."""
+    where = _from_caller(caller, since=since, before=before, exclude_call_id=exclude_call_id)
+    query = (
+        select(Call)
+        .where(*where)
+        .order_by(Call.entered_ivr_at.desc(), Call.call_id.desc())
+        .limit(max(0, limit))
+    )
+    with sm() as s:
+        return [_row(CallRow, c) for c in s.scalars(query)]
+
+
+def count_calls_from_caller(
+    sm: Sessions, *, caller: str, since: datetime, before: datetime, exclude_call_id: str | None = None
+) -> int:
+    """How many calls from exactly ``caller`` entered in ``[since, before)``."""
+    where = _from_caller(caller, since=since, before=before, exclude_call_id=exclude_call_id)
+    with sm() as s:
+        return int(s.scalar(select(func.count()).select_from(Call).where(*where)) or 0)
 
 
 def call_events(sm: Sessions, *, call_id: str) -> list[CallEventRow]:

@@ -135,15 +135,24 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     password = settings.admin_password.get_secret_value()
     if not password:
         password = (settings.state_dir / "admin-password").read_text().strip()
-    plan = SimulationPlan(
-        calls=args.calls,
-        agents=args.agents,
-        talk_s=args.talk,
-        patience_s=args.patience,
-        interval_s=args.interval,
-        keys=tuple(args.keys.split(",")),
-        no_answer_agents=args.no_answer_agents,
-    )
+    try:
+        plan = SimulationPlan(
+            calls=args.calls,
+            agents=args.agents,
+            talk_s=args.talk,
+            patience_s=args.patience,
+            interval_s=args.interval,
+            keys=tuple(args.keys.split(",")),
+            no_answer_agents=args.no_answer_agents,
+            pausing_agents=args.pausing_agents,
+            pause_s=args.pause_s,
+            pause_every=args.pause_every,
+            pause_reasons=_items(args.pause_reasons),
+            skills=_items(args.skills),
+        )
+    except ValueError as exc:
+        print(f"hotline simulate: {exc}", file=sys.stderr)
+        return 2
 
     async def go() -> dict[str, object]:
         ami = AmiClient(
@@ -162,6 +171,11 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     summary = asyncio.run(go())
     print(json.dumps(summary, ensure_ascii=False))
     return 0 if summary["lost"] == 0 else 1
+
+
+def _items(text: str) -> tuple[str, ...]:
+    """A comma-separated option as its non-empty items."""
+    return tuple(item.strip() for item in text.split(",") if item.strip())
 
 
 def cmd_openapi() -> int:
@@ -189,6 +203,20 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--interval", type=float, default=0.2, help="seconds between call arrivals")
     sim.add_argument("--keys", default="0,3,", help="menu keys per call, cycled; empty = silence")
     sim.add_argument("--no-answer-agents", type=int, default=0, help="agents whose phone never answers")
+    sim.add_argument(
+        "--pausing-agents",
+        type=int,
+        default=0,
+        help="agents who take a pause after every --pause-every calls",
+    )
+    sim.add_argument("--pause-s", type=float, default=10.0, help="seconds each pause lasts")
+    sim.add_argument("--pause-every", type=int, default=3, help="calls a pausing agent takes between pauses")
+    sim.add_argument("--pause-reasons", default="小休,就餐", help="pause reasons, used in turn")
+    sim.add_argument(
+        "--skills",
+        default="general,enterprise",
+        help="skills of the simulated agents; leave a queue's skill out to see its calls overflow",
+    )
     sim.add_argument("--url", default="", help="base URL of the centre (default from settings)")
     sub.add_parser("openapi", help="print the OpenAPI document")
     sub.add_parser("migrate", help="create or upgrade the database schema")

@@ -4,7 +4,9 @@ Files are 8 kHz mono 16-bit WAV (what Asterisk plays without transcoding surpris
 ``<sounds>/zh/hotline/<prompt id>.wav``. A generated prompt carries a stamp file with the hash of its
 text and voice settings and is regenerated only when those change; an admin upload removes the stamp,
 so generation leaves it alone. Files are written to a temporary name and renamed into place, so
-Asterisk never plays a half-written prompt.
+Asterisk never plays a half-written prompt. Fragments that are played one after another (the place in
+line and wait announcement, ``ivr.position_speech``) lose espeak-ng's trailing silence and keep a short
+pause instead, longer after a comma or full stop, so a composed sentence does not stutter.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ivr.errors import IvrError
+from ivr.position_speech import POSITION_PROMPTS
 
 VOICE = ("cmn", "200")
 RUNTIME_PROMPTS: Mapping[str, str] = {
@@ -27,7 +30,12 @@ RUNTIME_PROMPTS: Mapping[str, str] = {
     "degraded_notice": "请稍候，正在为您转接人工服务。",
     "hold_options": "坐席正忙，请稍候。如需回拨，请按1。",
     "callback_scheduled": "已为您登记回拨，您的排队顺序保留，请挂机等候来电，再见。",
+    **POSITION_PROMPTS,
 }
+FRAGMENTS = frozenset(POSITION_PROMPTS)
+"""Prompts generated without trailing silence, to be joined into sentences."""
+FRAGMENT_PAUSE_S = 0.05
+CLAUSE_PAUSE_S = 0.3
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"RIFF", "wav"),
     (b"fLaC", "flac"),
@@ -54,8 +62,15 @@ def prompt_file(sounds_dir: Path, prompt_id: str) -> Path:
     return sounds_dir / "zh" / "hotline" / f"{prompt_id}.wav"
 
 
-def _stamp(text: str) -> str:
-    return hashlib.sha256("|".join([*VOICE, text]).encode()).hexdigest()[:16]
+def _stamp(text: str, *, fragment: bool = False) -> str:
+    parts = [*VOICE, text, *(["fragment", str(FRAGMENT_PAUSE_S), str(CLAUSE_PAUSE_S)] if fragment else [])]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def _trim_effects(text: str) -> list[str]:
+    """sox effects that cut the trailing silence and leave a pause fitting the punctuation."""
+    pause = CLAUSE_PAUSE_S if text.rstrip()[-1:] in ("，", "。", ",", ".") else FRAGMENT_PAUSE_S
+    return ["reverse", "silence", "1", "0.01", "1%", "reverse", "pad", "0", f"{pause:g}"]
 
 
 def _stamp_file(target: Path) -> Path:
@@ -68,15 +83,18 @@ def _tools(prompt: str, *names: str) -> None:
         raise PromptError(prompt, f"{', '.join(missing)} not installed (scripts/setup-system.sh)")
 
 
-def _to_telephony(source: Path, target: Path, *, kind: str | None, prompt: str) -> None:
-    """Convert ``source`` to 8 kHz mono 16-bit WAV at ``target`` atomically."""
+def _to_telephony(
+    source: Path, target: Path, *, kind: str | None, prompt: str, effects: tuple[str, ...] = ()
+) -> None:
+    """Convert ``source`` to 8 kHz mono 16-bit WAV at ``target`` atomically (sox ``effects`` first)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".wav")
     os.close(fd)
     typed = ["-t", kind] if kind else []
     argv = ["sox", "-V1", *typed, str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"]
     try:
-        done = subprocess.run([*argv, tmp_name, "norm", "-3"], capture_output=True, text=True, check=False)
+        command = [*argv, tmp_name, *effects, "norm", "-3"]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise PromptError(prompt, f"sox could not convert the audio: {done.stderr.strip()[:300]}")
         os.chmod(tmp_name, 0o644)
@@ -85,8 +103,8 @@ def _to_telephony(source: Path, target: Path, *, kind: str | None, prompt: str) 
         Path(tmp_name).unlink(missing_ok=True)
 
 
-def synthesise(text: str, target: Path) -> None:
-    """Speak ``text`` with espeak-ng (Mandarin) into ``target``."""
+def synthesise(text: str, target: Path, *, fragment: bool = False) -> None:
+    """Speak ``text`` with espeak-ng (Mandarin) into ``target``; a ``fragment`` loses its silences."""
     _tools(target.stem, "espeak-ng", "sox")
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.wav"
@@ -94,7 +112,8 @@ def synthesise(text: str, target: Path) -> None:
         subprocess.run(
             ["espeak-ng", "-v", voice, "-s", speed, "-w", str(raw), text], check=True, capture_output=True
         )
-        _to_telephony(raw, target, kind=None, prompt=target.stem)
+        effects = tuple(_trim_effects(text)) if fragment else ()
+        _to_telephony(raw, target, kind=None, prompt=target.stem, effects=effects)
 
 
 def default_prompt_texts() -> dict[str, str]:
@@ -118,9 +137,10 @@ def ensure_prompts(sounds_dir: Path, prompts: Mapping[str, str]) -> list[Path]:
         stamp = _stamp_file(target)
         admin_replaced = target.exists() and not stamp.exists()
         current = stamp.read_text().strip() if stamp.exists() else ""
-        if not admin_replaced and (current != _stamp(text) or not target.exists()):
-            synthesise(text, target)
-            stamp.write_text(_stamp(text) + "\n")
+        wanted = _stamp(text, fragment=name in FRAGMENTS)
+        if not admin_replaced and (current != wanted or not target.exists()):
+            synthesise(text, target, fragment=name in FRAGMENTS)
+            stamp.write_text(wanted + "\n")
     return paths
 
 

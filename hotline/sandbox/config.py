@@ -61,6 +61,7 @@ class SandboxConfig:
     max_wait_s: int = 600
     hold_slice_s: int = 5
     hold_options_every: int = 6
+    hold_position_every: int = 6
     ring_timeout_s: int = 20
 
     def __post_init__(self) -> None:
@@ -131,6 +132,7 @@ class SandboxConfig:
             "MAX_WAIT_SECONDS": str(self.max_wait_s),
             "HOLD_SLICE_SECONDS": str(self.hold_slice_s),
             "HOLD_OPTIONS_EVERY": str(max(1, self.hold_options_every)),
+            "HOLD_POSITION_EVERY": str(max(1, self.hold_position_every)),
             "RING_TIMEOUT_SECONDS": str(self.ring_timeout_s),
         }
         return plain | agent_blocks(self.extensions, sip_secret=self.ami_secret, dtls=dtls)

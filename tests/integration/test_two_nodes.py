@@ -1,4 +1,7 @@
-"""Two app processes share one Redis and one Asterisk: a burst of calls and agent changes, no double offer."""
+"""Two app processes share one Redis and one Asterisk: a burst of calls and agent changes, no double offer.
+
+A supervisor's desktop on node A also sees the agent changes made through node B (the bus relay).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import redis
 from hotline.sandbox.instance import AsteriskSandbox
 from tests.conftest import free_port
 from tests.integration.calls import CallDriver, SeenEvent, eventually
-from tests.integration.desktop import DesktopClient
+from tests.integration.desktop import DesktopClient, frame_of
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.redis, pytest.mark.timeout(240)]
 
@@ -138,13 +141,16 @@ async def test_given_two_nodes_when_burst_of_calls_and_status_changes_then_no_do
             skills={"general": 1, "enterprise": 1},
             password=f"pw-{agent}",
         )
-    await admin.close()
+    await admin.connect()
     desks = []
     for i, agent in enumerate(AGENTS):
         desk = DesktopClient(url_a if i % 2 == 0 else url_b)
         await desk.sign_in(agent, f"pw-{agent}")
         await desk.status("available")
         desks.append(desk)
+    for agent in AGENTS[1::2]:
+        await admin.wait_frame(frame_of("agent_changed", agent_id=agent, status="available"), timeout=5)
+    await admin.close()
 
     calls = await asyncio.gather(*(driver.call(f"1370000{n:04d}", keys="03"[n % 2]) for n in range(18)))
     for _ in range(3):

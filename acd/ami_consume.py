@@ -59,6 +59,7 @@ class AmiConsumer:
                     caller=event.get("CallerIDNum", ""),
                     channel=event.get("Channel", ""),
                     priority=_int(event.get("CallPriority")),
+                    target_agent=event.get("TargetAgent") or None,
                     attrs={
                         "keys": event.get("Keys", ""),
                         "flow_version": event.get("FlowVersion", ""),

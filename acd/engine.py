@@ -210,6 +210,8 @@ class AcdEngine(Timers):
         )
         self.stats[call.queue].arrived(run.now)
         self.set_call(call, CallState.WAITING, "queued", run)
+        if event.target_agent:
+            self._offer_to(call, event.target_agent, run)
 
     def _abandoned(self, event: CallAbandoned, run: Run) -> None:
         call = self.call(event.call_id)

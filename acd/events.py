@@ -50,6 +50,9 @@ class CallQueued:
     attrs: Mapping[str, str] = field(default_factory=dict)
     priority_class: str | None = None
     """A class of :attr:`acd.model.AcdPolicy.priority_classes`; the higher of the two priorities wins."""
+    target_agent: str | None = None
+    """Offer the call to this agent first (a transfer to a named agent); when that agent is not ready,
+    or does not answer, the call waits in ``queue`` like any other."""
 
 
 @dataclass(frozen=True, slots=True)

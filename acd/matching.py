@@ -30,6 +30,7 @@ from acd.commands import OfferCall, OfferCallback
 from acd.core import EngineBase, Run
 from acd.machine import AgentTrigger, next_agent
 from acd.model import Agent, Call, QueueConfig
+from acd.store import Claim
 
 MAX_LOST_CLAIMS = 16
 
@@ -78,13 +79,25 @@ class Matcher(EngineBase):
         buckets = [(q, t) for q, low in entry.items() for t in range(low, self.routing.tier_count(q))]
         was = (agent.status, agent.state, agent.pause_reason, agent.ready)
         claim = self.store.claim_best(agent.agent_id, buckets)
+        return self._report_claim(claim, was, run) or claim.lost == "none"
+
+    def _report_claim(self, claim: Claim, was: tuple[object, object, object, bool], run: Run) -> bool:
+        """Report a won claim (offer command, agent and call changes); False when it was lost."""
         if not claim or claim.call is None or claim.agent is None:
-            return claim.lost == "none"
-        call, agent = claim.call, claim.agent
-        run.commands.append(self._offer_command(call, agent, run.now))
-        self.report_agent(agent, was, run)
-        self.report_call(call, "offered", run, was_waiting=True, tier_changed=False)
+            return False
+        run.commands.append(self._offer_command(claim.call, claim.agent, run.now))
+        self.report_agent(claim.agent, was, run)
+        self.report_call(claim.call, "offered", run, was_waiting=True, tier_changed=False)
         return True
+
+    def _offer_to(self, call: Call, agent_id: str, run: Run) -> bool:
+        """Offer ``call`` (just made WAITING) to one named agent if that agent is ready; False otherwise
+        (the call then waits in its queue like any other)."""
+        agent = self.store.get_agent(agent_id)
+        if agent is None or not agent.ready:
+            return False
+        was = (agent.status, agent.state, agent.pause_reason, agent.ready)
+        return self._report_claim(self.store.claim_offer(call.call_id, agent_id), was, run)
 
     @staticmethod
     def _offer_command(call: Call, agent: Agent, now: float) -> OfferCall | OfferCallback:

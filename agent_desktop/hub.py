@@ -6,6 +6,11 @@ writer task, so a slow browser delays only itself; when its queue overflows it l
 and is told to resynchronise. Screen-pops are delivered directly and awaited (the ACD rings the phone
 only after the offer frame was written). A call tagged ``confidential`` (by the IVR or a caller profile)
 reaches agents with the caller number masked (``138****8000``); supervisors and admins see it in full.
+
+With several app nodes (agent_desktop.cross_node) the hub also routes the events other nodes relayed,
+and a ``bus.relay_gap`` (events from other nodes may be lost) asks every desktop to resynchronise.
+Offers reach desktops only through :meth:`DesktopHub.deliver_offer` (called by the deciding node, or
+on its request), never through routing, so a desktop gets each offer exactly once.
 """
 
 from __future__ import annotations
@@ -13,16 +18,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from agent_desktop.auth import Principal, Role
 from agent_desktop.protocol import server_frame
-from hotline.bus import BusEvent, EventBus
+from hotline.bus import RELAY_GAP, BusEvent, EventBus
 
 log = logging.getLogger(__name__)
 
 SendText = Callable[[str], Awaitable[None]]
+PresenceListener = Callable[[str, int], None]
 Outbound = tuple[str, "asyncio.Future[bool] | None"]
 CONFIDENTIAL_TAG = "confidential"
 
@@ -129,22 +135,38 @@ class DesktopHub:
         self._bus = bus
         self._by_user: dict[str, set[Connection]] = {}
         self._supervisors: set[Connection] = set()
+        self._presence_listeners: list[PresenceListener] = []
+
+    def watch_presence(self, listener: PresenceListener) -> None:
+        """Call ``listener(user_id, open_desktops)`` whenever a user's desktop opens or closes."""
+        self._presence_listeners.append(listener)
+
+    def _presence_changed(self, user_id: str) -> None:
+        count = self.connections_of(user_id)
+        for listener in self._presence_listeners:
+            listener(user_id, count)
+
+    def users(self) -> Iterator[str]:
+        """The users with at least one open desktop."""
+        return iter(tuple(self._by_user))
 
     def add(self, conn: Connection) -> None:
         """Register a connection."""
         self._by_user.setdefault(conn.principal.user_id, set()).add(conn)
         if conn.supervising:
             self._supervisors.add(conn)
+        self._presence_changed(conn.principal.user_id)
 
     def remove(self, conn: Connection) -> None:
         """Unregister a connection."""
         conn.close()
         self._supervisors.discard(conn)
         conns = self._by_user.get(conn.principal.user_id)
-        if conns is not None:
+        if conns is not None and conn in conns:
             conns.discard(conn)
             if not conns:
                 del self._by_user[conn.principal.user_id]
+            self._presence_changed(conn.principal.user_id)
 
     def connections_of(self, user_id: str) -> int:
         """Number of open desktops of ``user_id``."""
@@ -173,28 +195,34 @@ class DesktopHub:
         return sum(1 for ok in results if ok)
 
     def route(self, event: BusEvent) -> None:
-        """Send one bus event to the connections that should see it."""
+        """Send one bus event to the connections that should see it (offers excepted: see the module)."""
         if event.topic == "agent.offer":
             return
         text: str | None = None
         agent_id = event.data.get("agent_id")
         mine = self._by_user.get(agent_id, ()) if isinstance(agent_id, str) else ()
-        personal = event.topic in ("agent.changed", "call.changed")
+        personal = event.topic in ("agent.changed", "call.changed", "call.consult")
         for conn in (*self._supervisors, *(c for c in mine if personal and not c.supervising)):
             text = text or encode(server_frame(event.topic.replace(".", "_"), data=dict(event.data)))
             conn.enqueue(text)
 
+    def resync_all(self, dropped: object) -> None:
+        """Ask every desktop to resynchronise: events it should have seen were lost (``dropped`` of
+        them, 0 when the number is unknown, as after a lost link to the other nodes)."""
+        count = dropped if isinstance(dropped, int) and dropped >= 0 else 0
+        text = encode(server_frame("resync_needed", dropped=count))
+        for conns in self._by_user.values():
+            for conn in conns:
+                conn.enqueue(text)
+
     async def run(self) -> None:
-        """Route bus events to connections until cancelled."""
-        sub = self._bus.subscribe("agent.", "call.", "queue.", maxsize=100_000)
+        """Route bus events (this node's and, when relayed, the other nodes') until cancelled."""
+        sub = self._bus.subscribe("agent.", "call.", "queue.", RELAY_GAP, maxsize=100_000, foreign=True)
         try:
             while True:
                 event = await sub.get()
-                if event.topic == "bus.overflow":
-                    text = encode(server_frame("resync_needed", dropped=event.data.get("dropped")))
-                    for conns in self._by_user.values():
-                        for conn in conns:
-                            conn.enqueue(text)
+                if event.topic in ("bus.overflow", RELAY_GAP):
+                    self.resync_all(event.data.get("dropped"))
                 else:
                     self.route(event)
         finally:

@@ -24,6 +24,7 @@ from agent_desktop.auth import TokenStore, hash_password
 from agent_desktop.call_api import CallControlContext
 from agent_desktop.call_control import CallControl
 from agent_desktop.context import DesktopContext
+from agent_desktop.cross_node import cross_node_desktops
 from agent_desktop.directory import load_directory
 from agent_desktop.hub import DesktopHub
 from agent_desktop.phone_api import PhoneDirectory, install_phone_directory
@@ -39,6 +40,7 @@ from hotline.sandbox.provision import ROOT_NAME, root_is_ready
 from hotline.settings import Settings
 from ivr.flow import SHANGHAI
 from ivr.player import identity_path
+from ivr.position_route import PositionRoute, acd_position
 from ivr.service import IvrService
 from tickets.intake import MessageIntake
 from tickets.service import TicketService
@@ -46,24 +48,11 @@ from tickets.service import TicketService
 log = logging.getLogger(__name__)
 
 
-IVR_QUEUE_SKILLS = (
-    ("general", "general"),
-    ("enterprise", "enterprise"),
-    ("social_security", "social_security"),
-    ("women_children", "women_children"),
-    ("elderly_services", "elderly_services"),
-    ("wage_arrears", "wage_arrears"),
-    ("accessibility", "sign_language"),
-    ("surge", "surge"),
-)
-
-
 def default_queues(settings: Settings) -> list[QueueConfig]:
-    """One queue per skill: every queue the shipped 12345 flow pack routes to."""
-    return [
-        QueueConfig(name=name, skill=skill, wrapup_seconds=settings.wrapup_seconds)
-        for name, skill in IVR_QUEUE_SKILLS
-    ]
+    """The shipped queues (``acd/queues.yaml``): every queue the 12345 flow pack routes to, with overflow."""
+    from acd.queue_config import default_queue_configs
+
+    return default_queue_configs(default_wrapup_s=settings.wrapup_seconds)
 
 
 def shanghai_now() -> datetime:
@@ -125,11 +114,12 @@ class Centre:
             host=s.ami_host, port=s.ami_port, username=s.ami_username, secret=self.ami_secret
         )
         self.hub = DesktopHub(self.bus)
+        self.cross_node = cross_node_desktops(s, bus=self.bus, hub=self.hub)
         self.acd = AcdService(
             engine=AcdEngine(queues=default_queues(s), store=acd_store(s)),
             ami=self.ami,
             bus=self.bus,
-            notifier=self.hub,
+            notifier=self.cross_node or self.hub,
             ring_timeout_s=s.ring_timeout_seconds,
             external_dial=s.external_dial,
         )
@@ -139,6 +129,7 @@ class Centre:
         self.ivr = self._build_ivr()
         for route, handler in self.ivr.routes().items():
             self.fastagi.add_route(route, handler)
+        self.fastagi.add_route("position", PositionRoute(position_of=acd_position(self.acd)))
         self.desktop = DesktopContext(
             sessions=self.sessions,
             tokens=TokenStore(),
@@ -152,17 +143,16 @@ class Centre:
         self.http.state.tickets = self.tickets
         self.intake = MessageIntake(bus=self.bus, tickets=self.tickets)
         install_phone_directory(self.http, PhoneDirectory.from_settings(s, sip_secret=self.ami_secret))
-        self.http.state.calls = CallControlContext(
-            CallControl(
-                acd=self.acd,
-                ami=self.ami,
-                bus=self.bus,
-                external_dial=s.external_dial,
-                transferred_priority=s.transferred_priority,
-                queues={q.name for q in self.acd.engine.queues.values()},
-            ),
-            load_directory(),
+        control = CallControl(
+            acd=self.acd,
+            ami=self.ami,
+            bus=self.bus,
+            external_dial=s.external_dial,
+            transferred_priority=s.transferred_priority,
+            queues={q.name for q in self.acd.engine.queues.values()},
         )
+        control.install()
+        self.http.state.calls = CallControlContext(control, load_directory())
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
         self._stopped = False
@@ -185,6 +175,8 @@ class Centre:
         """Connect to Asterisk, open FastAGI and HTTP, start background work."""
         self.tasks.append(asyncio.create_task(self.recorder.run()))
         self.tasks.append(asyncio.create_task(self.hub.run()))
+        if self.cross_node is not None:
+            await self.cross_node.start()
         self.tasks.append(asyncio.create_task(self.intake.run()))
         await self.ivr.start()
         await self.ami.start()
@@ -226,6 +218,8 @@ class Centre:
         await self.fastagi.close()
         await self.ivr.close()
         await self.acd.close()
+        if self.cross_node is not None:
+            await self.cross_node.close()
         with contextlib.suppress(TimeoutError):
             await self.recorder.drained(timeout=5.0)
         for task in self.tasks:

@@ -1,8 +1,10 @@
 "use strict";
-// Call controls on the screen-pop: blind transfer to a queue or a directory entry, three-way call with a
+// Call controls on the screen-pop: blind transfer to a queue, a named colleague or a directory entry;
+// attended transfer (consult first, then complete or cancel) to the same targets; three-way call with a
 // directory entry (110, departments), leaving the call, hold/resume through the browser phone.
-// Shows the call's live state (ringing / on call / three-way / transferred / ended).
-// Endpoints: GET /api/directory, POST /api/me/call/transfer, /api/me/call/three-way, /api/me/call/leave.
+// Shows the call's live state (ringing / on call / consulting / three-way / transferred / ended).
+// Endpoints: GET /api/directory, GET /api/colleagues, POST /api/me/call/transfer, /api/me/call/consult,
+// /api/me/call/consult/complete, /api/me/call/consult/cancel, /api/me/call/three-way, /api/me/call/leave.
 
 const DEFAULT_QUEUES = ["general", "enterprise", "social_security", "women_children", "elderly_services", "wage_arrears", "accessibility", "surge"];
 const QUEUE_LABEL = {
@@ -11,9 +13,14 @@ const QUEUE_LABEL = {
 };
 const KIND_LABEL = { emergency: "紧急服务", hotline: "专线", department: "部门" };
 const CALL_STATE_LABEL = {
-  ringing: "振铃", on_call: "通话中", three_way: "三方通话中", transferred: "已转接", left: "已退出（三方继续）", ended: "已结束",
+  ringing: "振铃", on_call: "通话中", consulting: "咨询中（来电人保持）", three_way: "三方通话中", transferred: "已转接", left: "已退出（三方继续）", ended: "已结束",
 };
-const LIVE = new Set(["on_call", "three_way"]);
+const CONTROL_ERROR = {
+  no_live_call: "当前没有通话", agent_not_available: "该坐席当前不可接听", consult_not_answered: "对方尚未接听，可等待或取消咨询",
+  consult_in_progress: "正在咨询，请先完成或取消", no_consult: "当前没有进行中的咨询（对方可能已挂机）",
+};
+const LIVE = new Set(["on_call", "three_way", "consulting"]);
+const AGENT_STATE_LABEL = { idle: "空闲", offered: "振铃", on_call: "通话中", wrap_up: "话后整理" };
 
 class CallControls {
   constructor(api, el, phone) {
@@ -27,6 +34,12 @@ class CallControls {
     el.threeWay.onclick = () => this.threeWayCall();
     el.leave.onclick = () => this.leave();
     el.hold.onclick = () => this.phone.toggleHold();
+    el.xferAgent.onclick = () => this.transferToAgent();
+    el.consultAgent.onclick = () => this.consult(this.colleagueTarget());
+    el.consultQueue.onclick = () => this.consult({ body: { queue: this.el.queue.value }, label: `队列 ${QUEUE_LABEL[this.el.queue.value] || this.el.queue.value}` });
+    el.consultNumber.onclick = () => this.consult(this.directoryTarget());
+    el.consultComplete.onclick = () => this.completeConsult();
+    el.consultCancel.onclick = () => this.cancelConsult();
     this.setQueues(DEFAULT_QUEUES);
     this.render();
   }
@@ -49,6 +62,29 @@ class CallControls {
     }
   }
 
+  async loadColleagues() {
+    try {
+      const agents = await this.api("/api/colleagues");
+      this.el.colleague.replaceChildren(...agents.map((a) => {
+        const option = new Option(`${a.agent_id}（${a.ready ? "可接" : a.pause_reason || AGENT_STATE_LABEL[a.state] || a.state}）`, a.agent_id);
+        option.disabled = !a.ready;
+        return option;
+      }));
+    } catch (err) {
+      this.el.error.textContent = `坐席列表不可用：${err.message}`;
+    }
+  }
+
+  colleagueTarget() {
+    const option = this.el.colleague.selectedOptions[0];
+    return option && !option.disabled ? { body: { agent_id: option.value }, label: `坐席 ${option.value}` } : null;
+  }
+
+  directoryTarget() {
+    const entry = this.selectedEntry();
+    return entry ? { body: { directory_id: entry.id }, label: entry.label } : null;
+  }
+
   setState(state, detail = "") {
     if (this.state === state && this.detail === detail) return;
     this.state = state;
@@ -64,7 +100,12 @@ class CallControls {
     const live = LIVE.has(this.state);
     this.el.xferQueue.disabled = !live;
     this.el.xferNumber.disabled = !live;
-    this.el.threeWay.disabled = this.state !== "on_call";
+    const talking = this.state === "on_call";
+    this.el.threeWay.disabled = !talking;
+    this.el.xferAgent.disabled = !talking;
+    for (const button of [this.el.consultAgent, this.el.consultQueue, this.el.consultNumber]) button.disabled = !talking;
+    this.el.consultComplete.disabled = this.state !== "consulting";
+    this.el.consultCancel.disabled = this.state !== "consulting";
     this.el.leave.disabled = !live;
     this.el.hold.disabled = !live || !this.phone.session;
   }
@@ -79,7 +120,7 @@ class CallControls {
     try {
       await action();
     } catch (err) {
-      this.el.error.textContent = err.errorId === "no_live_call" ? "当前没有通话" : err.message;
+      this.el.error.textContent = CONTROL_ERROR[err.errorId] || err.message;
     }
   }
 
@@ -97,6 +138,41 @@ class CallControls {
     return this.run(async () => {
       await this.api("/api/me/call/transfer", { method: "POST", body: JSON.stringify({ directory_id: entry.id }) });
       this.setState("transferred", entry.label);
+    });
+  }
+
+  transferToAgent() {
+    const target = this.colleagueTarget();
+    if (!target) return Promise.resolve();
+    return this.run(async () => {
+      await this.api("/api/me/call/transfer", { method: "POST", body: JSON.stringify(target.body) });
+      this.setState("transferred", target.label);
+    });
+  }
+
+  consult(target) {
+    if (!target) return Promise.resolve();
+    return this.run(async () => {
+      await this.api("/api/me/call/consult", { method: "POST", body: JSON.stringify(target.body) });
+      this.setState("consulting", target.label);
+    });
+  }
+
+  completeConsult() {
+    const label = this.detail;
+    return this.run(async () => {
+      await this.api("/api/me/call/consult/complete", { method: "POST" });
+      this.setState("transferred", label);
+    });
+  }
+
+  cancelConsult() {
+    return this.run(async () => {
+      try {
+        await this.api("/api/me/call/consult/cancel", { method: "POST" });
+      } finally {
+        this.setState("on_call");
+      }
     });
   }
 
@@ -124,6 +200,13 @@ class CallControls {
     else if ((agentState === "wrap_up" || agentState === "idle") && LIVE.has(this.state)) {
       this.setState(this.state === "three_way" ? "left" : "ended", this.state === "three_way" ? this.detail : "");
     } else this.render();
+  }
+
+  // Another tab of the same agent (or this one) started, completed or cancelled a consultation.
+  onConsult(phase, target) {
+    if (phase === "started") this.setState("consulting", this.detail || target);
+    else if (phase === "completed") this.setState("transferred", this.detail || target);
+    else if (phase === "cancelled" && this.state === "consulting") this.setState("on_call");
   }
 
   onCallChanged(callState) {

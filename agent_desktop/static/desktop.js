@@ -56,6 +56,7 @@ function showCall(call) {
   $("pop-waited").textContent = call.waited_s !== undefined ? `${call.waited_s.toFixed(1)} 秒` : "";
   $("screen-pop").dataset.callId = call.call_id;
   controls.setState(call.state === "connected" ? "on_call" : "ringing");
+  controls.loadColleagues();
   workOrder.reset(call);
   callerHistory.load(call, { supervising: supervising() });
 }
@@ -76,6 +77,9 @@ function onFrame(frame) {
   else if (frame.type === "call_changed") {
     if (frame.data.call_id === state.callId) controls.onCallChanged(frame.data.state);
     log(`通话 ${CALL_CHANGED_LABEL[frame.data.state] || frame.data.state}`);
+  }
+  else if (frame.type === "call_consult") {
+    if (frame.data.call_id === state.callId) controls.onConsult(frame.data.phase, frame.data.target);
   }
   else if (frame.type === "status_ok") { showAgent(frame.agent); }
   else if (frame.type === "error") { $("status-error").textContent = frame.message; }
@@ -129,6 +133,9 @@ const controls = new CallControls(api, {
   badge: $("call-state"), popState: $("pop-state"), queue: $("xfer-queue"), directory: $("directory"),
   xferQueue: $("btn-xfer-queue"), xferNumber: $("btn-xfer-number"), threeWay: $("btn-three-way"),
   leave: $("btn-leave"), hold: $("btn-pop-hold"), error: $("control-error"),
+  colleague: $("colleague"), xferAgent: $("btn-xfer-agent"), consultAgent: $("btn-consult-agent"),
+  consultQueue: $("btn-consult-queue"), consultNumber: $("btn-consult-number"),
+  consultComplete: $("btn-consult-complete"), consultCancel: $("btn-consult-cancel"),
 }, phone);
 
 const callerHistory = new CallerHistory(api, {

@@ -90,3 +90,15 @@ async def check_bridged(driver: CallDriver, call_id: str) -> SeenEvent:
     agent_channel = agent_in.event.get("Channel")
     assert bridges.get(agent_channel) == agent_in.event.get("BridgeUniqueid")
     return agent_in
+
+
+async def answer(page: Page, driver: CallDriver, call_id: str, steps: Steps) -> str:
+    """Answer the ringing call on the page; the agent's PJSIP channel once it is bridged."""
+    await expect(page.get_by_test_id("incoming")).to_be_visible(timeout=20_000)
+    await expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "ringing")
+    await page.get_by_test_id("answer").click()
+    await expect(page.get_by_test_id("in-call")).to_be_visible(timeout=10_000)
+    agent_leg = await check_bridged(driver, call_id)
+    await expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "on_call")
+    await steps.shot("answered")
+    return agent_leg.event.get("Channel", "")

@@ -20,7 +20,7 @@ from tests.e2e.agent_page import (
     AGENT_PASSWORD,
     Steps,
     admin_client,
-    check_bridged,
+    answer,
     create_browser_agent,
     on_channel,
     sign_in_and_register,
@@ -79,18 +79,6 @@ async def order_as_admin(centre: Centre, number: str) -> dict[str, Any]:
         return order
     finally:
         await admin.close()
-
-
-async def answer(page: Page, driver: CallDriver, call_id: str, steps: Steps) -> str:
-    """Answer the ringing call on the page; the agent's PJSIP channel once it is bridged."""
-    await expect(page.get_by_test_id("incoming")).to_be_visible(timeout=20_000)
-    await expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "ringing")
-    await page.get_by_test_id("answer").click()
-    await expect(page.get_by_test_id("in-call")).to_be_visible(timeout=10_000)
-    agent_leg = await check_bridged(driver, call_id)
-    await expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "on_call")
-    await steps.shot("answered")
-    return agent_leg.event.get("Channel", "")
 
 
 async def fill_complaint(page: Page) -> None:

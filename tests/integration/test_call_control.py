@@ -9,50 +9,25 @@ import pytest
 from hotline.app import Centre
 from hotline.db import repository as repo
 from tests.integration.calls import CallDriver, channel_starting, eventually, user_event
-from tests.integration.conftest import ADMIN_PASSWORD
 from tests.integration.desktop import DesktopClient, frame_of
+from tests.integration.seats import connected_call, seat
 
 pytestmark = pytest.mark.asterisk
-
-
-async def _agent(centre: Centre, agent_id: str, skills: dict[str, int]) -> DesktopClient:
-    admin = DesktopClient(centre.url)
-    await admin.sign_in("admin", ADMIN_PASSWORD)
-    await admin.put_agent(
-        agent_id,
-        name=agent_id,
-        contact=f"Local/{agent_id}*60*0.2@hotline-sim-agent",
-        skills=skills,
-        password=f"pw-{agent_id}",
-    )
-    await admin.close()
-    desk = DesktopClient(centre.url)
-    await desk.sign_in(agent_id, f"pw-{agent_id}")
-    await desk.connect()
-    await desk.status("available")
-    return desk
 
 
 @pytest.fixture
 async def general_agent(centre: Centre) -> AsyncIterator[DesktopClient]:
     """An agent of the general line whose simulated phone talks for a minute."""
-    desk = await _agent(centre, "7201", {"general": 1})
+    desk = await seat(centre, "7201", {"general": 1})
     yield desk
     await desk.close()
-
-
-async def _connected_call(driver: CallDriver, desk: DesktopClient, caller: str) -> str:
-    call = await driver.call(caller, keys="0")
-    await desk.wait_frame(frame_of("agent_changed", state="on_call"), timeout=20)
-    await driver.wait_event(lambda e: e.name == "BridgeEnter" and e.get("Uniqueid") == call.call_id)
-    return call.call_id
 
 
 async def test_given_call_when_transferred_to_queue_then_next_agent_of_that_queue_gets_it(
     centre: Centre, driver: CallDriver, general_agent: DesktopClient
 ) -> None:
-    call_id = await _connected_call(driver, general_agent, "13800000001")
-    enterprise = await _agent(centre, "7202", {"enterprise": 1})
+    call_id = await connected_call(driver, general_agent, "13800000001")
+    enterprise = await seat(centre, "7202", {"enterprise": 1})
     try:
         resp = await general_agent.http.post(
             "/api/me/call/transfer", json={"queue": "enterprise"}, headers=general_agent.auth
@@ -77,7 +52,7 @@ async def test_given_call_when_transferred_to_queue_then_next_agent_of_that_queu
 async def test_given_call_when_three_way_with_110_and_agent_leaves_then_caller_stays_with_110(
     centre: Centre, driver: CallDriver, general_agent: DesktopClient
 ) -> None:
-    call_id = await _connected_call(driver, general_agent, "13800000002")
+    call_id = await connected_call(driver, general_agent, "13800000002")
     resp = await general_agent.http.post(
         "/api/me/call/three-way", json={"directory_id": "police"}, headers=general_agent.auth
     )
@@ -102,7 +77,7 @@ async def test_given_call_when_three_way_with_110_and_agent_leaves_then_caller_s
 async def test_given_call_when_transferred_to_12315_then_caller_dials_it_and_agent_wraps_up(
     centre: Centre, driver: CallDriver, general_agent: DesktopClient
 ) -> None:
-    call_id = await _connected_call(driver, general_agent, "13800000003")
+    call_id = await connected_call(driver, general_agent, "13800000003")
     resp = await general_agent.http.post(
         "/api/me/call/transfer", json={"directory_id": "consumer"}, headers=general_agent.auth
     )

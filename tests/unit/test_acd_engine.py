@@ -352,3 +352,34 @@ def test_snapshot_is_json_able(centre: Centre) -> None:
         "available_agents": 0,
         "surge_skills": [],
     }
+
+
+def test_given_transfer_to_named_agent_when_that_agent_ready_then_offered_to_them_not_longest_idle(
+    centre: Centre,
+) -> None:
+    centre.ready_agent("longest-idle", "tax")
+    centre.ready_agent("named", "social")
+    commands = centre.do(CallQueued("c1", "tax", "1", "ch", priority=4, target_agent="named"), at=1010.0)
+    assert offers(commands) == [("c1", "named")]
+    assert centre.agent("longest-idle").state is AgentState.IDLE
+
+
+def test_given_transfer_to_named_agent_when_that_agent_paused_then_call_waits_for_the_queue(
+    centre: Centre,
+) -> None:
+    centre.ready_agent("named", "tax")
+    centre.do(AgentPaused("named", "小休"))
+    commands = centre.do(CallQueued("c1", "tax", "1", "ch", target_agent="named"))
+    assert offers(commands) == []
+    assert offers(centre.ready_agent("other", "tax")) == [("c1", "other")]
+
+
+def test_given_transfer_to_named_agent_when_they_do_not_answer_then_the_queue_takes_it(
+    centre: Centre,
+) -> None:
+    centre.ready_agent("named", "social")
+    centre.do(CallQueued("c1", "tax", "1", "ch", target_agent="named"))
+    centre.ready_agent("other", "tax")
+    commands = centre.do(OfferFailed("c1", "named", "no_answer"))
+    assert offers(commands) == [("c1", "other")]
+    assert centre.agent("named").pause_reason == "no answer"

@@ -71,3 +71,25 @@ async def test_given_closed_connection_when_offer_delivered_then_not_counted() -
     hub.add(conn)
     conn.close()
     assert await hub.deliver_offer("1001", {"call_id": "c1"}) == 0
+
+
+async def test_given_consult_event_then_agents_tabs_see_it_and_transfer_notice_only_supervisors() -> None:
+    hub = DesktopHub(EventBus())
+    tab, other, sup = Socket(), Socket(), Socket()
+    conns = [
+        _conn("1001", Role.AGENT, tab),
+        _conn("1002", Role.AGENT, other),
+        _conn("s1", Role.SUPERVISOR, sup),
+    ]
+    writers = [asyncio.create_task(c.run_writer()) for c in conns]
+    for c in conns:
+        hub.add(c)
+    hub.route(BusEvent("call.consult", {"call_id": "c1", "agent_id": "1001", "phase": "started"}))
+    hub.route(BusEvent("call.transferred", {"call_id": "c1", "kind": "attended", "target": "agent:1002"}))
+    await asyncio.sleep(0)
+    assert [f["type"] for f in tab.frames] == ["call_consult"]
+    assert other.frames == []
+    assert [f["type"] for f in sup.frames] == ["call_consult", "call_transferred"]
+    for w in writers:
+        w.cancel()
+    await asyncio.gather(*writers, return_exceptions=True)

@@ -1,18 +1,23 @@
 """Desktop websocket protocol, version 1 (documented in agent_desktop/PROTOCOL.md).
 
 Every frame is a JSON object with ``v`` (protocol version) and ``type``. Client frames are validated
-here; anything malformed yields an ``error`` frame and the connection stays open.
+here; anything malformed yields an ``error`` frame and the connection stays open. The JSON Schema of
+every frame in both directions is ``protocol.schema.json`` beside this module; the tests hold these
+models and the schema to the same verdict on client frames.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 64 * 1024
+SCHEMA_PATH = Path(__file__).with_name("protocol.schema.json")
 
 
 class _Frame(BaseModel):
@@ -43,6 +48,9 @@ class SyncFrame(_Frame):
 
 ClientFrame = Annotated[PingFrame | StatusFrame | SyncFrame, Field(discriminator="type")]
 _client_adapter: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
+CLIENT_FRAME_TYPES: tuple[str, ...] = tuple(  # the ``type`` literal of each member of the union
+    get_args(model.model_fields["type"].annotation)[0] for model in get_args(get_args(ClientFrame)[0])
+)
 
 
 class ProtocolError(Exception):
@@ -55,7 +63,11 @@ class ProtocolError(Exception):
 
 
 def parse_client_frame(raw: str | bytes) -> ClientFrame:
-    """Parse and validate one client frame or raise :class:`ProtocolError`."""
+    """Parse and validate one client frame or raise :class:`ProtocolError`.
+
+    For ``invalid_frame`` the details list every problem as ``{"loc": [...], "msg": ...}``, where ``loc``
+    is the path of the offending field inside the frame (``["status"]``, ``["type"]``).
+    """
     if len(raw) > MAX_FRAME_BYTES:
         raise ProtocolError("frame_too_large", f"frames are limited to {MAX_FRAME_BYTES} bytes")
     try:
@@ -64,17 +76,36 @@ def parse_client_frame(raw: str | bytes) -> ClientFrame:
         raise ProtocolError("invalid_json", "frame is not valid JSON", {"reason": str(exc)}) from None
     if not isinstance(data, dict):
         raise ProtocolError("invalid_frame", "a frame must be a JSON object")
-    if data.get("v", PROTOCOL_VERSION) != PROTOCOL_VERSION:
+    version = data.get("v", PROTOCOL_VERSION)
+    if isinstance(version, bool) or version != PROTOCOL_VERSION:
         raise ProtocolError(
             "unsupported_version", "this server speaks protocol version 1", {"supported": [PROTOCOL_VERSION]}
         )
     try:
         return _client_adapter.validate_python(data)
     except ValidationError as exc:
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+        errors = [_field_error(e["type"], e["loc"], e["msg"], data) for e in exc.errors()]
         raise ProtocolError(
             "invalid_frame", "frame does not match the protocol", {"errors": errors}
         ) from None
+
+
+def _field_error(kind: str, loc: tuple[int | str, ...], msg: str, data: dict[str, Any]) -> dict[str, Any]:
+    """One validation problem, located by its path inside the frame (the union tag dropped)."""
+    expected = ", ".join(CLIENT_FRAME_TYPES)
+    if kind == "union_tag_not_found":
+        return {"loc": ["type"], "msg": f"a frame needs a type: one of {expected}"}
+    if kind == "union_tag_invalid":
+        given = json.dumps(data.get("type"), ensure_ascii=False)[:40]
+        return {"loc": ["type"], "msg": f"unknown frame type {given}; expected one of {expected}"}
+    return {"loc": list(loc[1:]) if loc and loc[0] == data.get("type") else list(loc), "msg": msg}
+
+
+@cache
+def json_schema() -> dict[str, Any]:
+    """The protocol's JSON Schema (draft 2020-12), shipped as ``protocol.schema.json``."""
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
 
 
 def server_frame(kind: str, **fields: Any) -> dict[str, Any]:

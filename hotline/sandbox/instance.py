@@ -256,19 +256,20 @@ class AsteriskSandbox:
         if pids and not wait_gone(pids, 5.0):
             raise SandboxError("sandbox_unkillable", "processes of the instance survive SIGKILL", pids=pids)
 
-    def _check_ports_free(self) -> None:
+    def _check_ports_free(self, wait_s: float = 10.0) -> None:
+        """Fail when a port stays taken; right after ``down()`` the old instance's connections may hold
+        it for a moment (closing sockets whose peers have not read the end yet), so wait a little."""
         c = self.config
+        deadline = time.monotonic() + wait_s
         for kind, port in (
             (socket.SOCK_STREAM, c.ami_port),
             (socket.SOCK_STREAM, c.http_port),
             (socket.SOCK_DGRAM, c.sip_port),
         ):
-            with socket.socket(socket.AF_INET, kind) as probe:
-                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                try:
-                    probe.bind((c.bind_address, port))
-                except OSError as exc:
-                    raise SandboxError("sandbox_port_busy", f"port {port} is in use", port=port) from exc
+            while not _bindable(c.bind_address, port, kind):
+                if time.monotonic() > deadline:
+                    raise SandboxError("sandbox_port_busy", f"port {port} is in use", port=port)
+                time.sleep(0.1)
 
     def _log_tail(self, size: int = 3000) -> str:
         try:
@@ -292,3 +293,13 @@ def _tool(name: str) -> str:
     if path is None:
         raise SandboxError("sandbox_tool_missing", f"{name} is not installed", tool=name)
     return path
+
+
+def _bindable(address: str, port: int, kind: socket.SocketKind) -> bool:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((address, port))
+        except OSError:
+            return False
+    return True

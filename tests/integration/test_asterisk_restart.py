@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from hotline.app import Centre
@@ -19,8 +21,9 @@ async def test_given_waiting_caller_when_asterisk_restarts_then_call_is_closed_a
     await driver.wait_event(user_event("HotlineQueued", call.call_id), timeout=20)
     logins_before = centre.ami.connections_made
 
-    sandbox.down()
-    sandbox.up()
+    # In threads: the centre's event loop keeps running, as it would while a real Asterisk restarts.
+    await asyncio.to_thread(sandbox.down)
+    await asyncio.to_thread(sandbox.up)
 
     await eventually(lambda: centre.ami.connections_made > logins_before and centre.ami.connected, timeout=30)
 

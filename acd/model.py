@@ -11,6 +11,7 @@ surge mode may open extra groups at once. A call's ``tier`` is the number of ste
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -26,6 +27,12 @@ DEFAULT_PRIORITY_CLASSES: Mapping[str, int] = {
     "vip": 8,
 }
 """Caller priority classes and the priority number each one gets (higher is served sooner)."""
+
+DIALABLE = re.compile(r"[0-9]{3,20}")
+"""A caller number that can be dialled back (the same rule as the service's dial strings)."""
+
+CONSULT_TAG = "consult"
+"""Tag of a call that is an agent's consultation (attended transfer), not a citizen waiting."""
 
 PRIORITY_LIMIT = 10_000_000
 """Priorities are clamped to ``(-PRIORITY_LIMIT, PRIORITY_LIMIT)`` so stores can encode them."""
@@ -165,6 +172,11 @@ class Call:
     def order_key(self) -> tuple[int, float, int, str]:
         """Offer order within a queue: highest priority, then oldest, then first arrived."""
         return (-self.priority, self.entered_at, self.seq, self.call_id)
+
+    @property
+    def tags(self) -> list[str]:
+        """The IVR tags of the call (``attrs["tags"]``, comma-separated)."""
+        return [t for t in self.attrs.get("tags", "").split(",") if t]
 
     @property
     def since(self) -> float:

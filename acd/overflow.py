@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from acd.errors import InvalidConfig, UnknownQueue
-from acd.model import Agent, Call, QueueConfig
+from acd.model import CONSULT_TAG, DIALABLE, Agent, Call, MaxWait, QueueConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,17 +53,29 @@ class Routing:
         """The tier at ``now`` of a call in ``queue`` since ``since`` (same arithmetic as next_due)."""
         return sum(1 for tier in self.tiers[queue][1:] if since + tier.after_s <= now)
 
-    def max_wait_reached(self, call: Call, now: float) -> bool:
-        """True when ``call`` (not a callback entry) has reached its queue's maximum wait at ``now``."""
+    def max_wait_of(self, call: Call) -> MaxWait | None:
+        """The maximum-wait exit that applies to ``call``, if any. None for a callback entry, for an
+        agent's consultation (tag ``consult``: an agent waits, not a citizen), and for a callback exit
+        when the caller's number cannot be dialled back (withheld, or not plain digits): such a caller
+        keeps their place in line instead of being promised a callback nobody can make."""
         max_wait = self.queues[call.queue].max_wait
-        return max_wait is not None and call.callback is None and call.since + max_wait.after_s <= now
+        if max_wait is None or call.callback is not None or CONSULT_TAG in call.tags:
+            return None
+        if max_wait.kind == "callback" and not DIALABLE.fullmatch(call.caller):
+            return None
+        return max_wait
+
+    def max_wait_reached(self, call: Call, now: float) -> bool:
+        """True when ``call`` has reached the maximum wait that applies to it (max_wait_of) at ``now``."""
+        max_wait = self.max_wait_of(call)
+        return max_wait is not None and call.since + max_wait.after_s <= now
 
     def next_due(self, call: Call) -> float | None:
         """When the call's next overflow step or maximum wait falls due (None: never)."""
         tiers = self.tiers[call.queue]
         times = [call.since + t.after_s for t in tiers[call.tier + 1 :]]
-        max_wait = self.queues[call.queue].max_wait
-        if max_wait is not None and call.callback is None:
+        max_wait = self.max_wait_of(call)
+        if max_wait is not None:
             times.append(call.since + max_wait.after_s)
         return min(times) if times else None
 

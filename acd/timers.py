@@ -77,7 +77,7 @@ class Timers(Matcher):
         call = self.store.get_call(call_id)
         if call is None or call.state is not CallState.WAITING:
             return
-        max_wait = self.queues[call.queue].max_wait
+        max_wait = self.routing.max_wait_of(call)
         if max_wait is not None and self.routing.max_wait_reached(call, run.now):
             self._exit(call, max_wait, run)
             return

@@ -158,6 +158,21 @@ def test_given_max_wait_to_callback_then_entry_keeps_place_and_offers_a_callback
     ]
 
 
+def test_given_max_wait_to_callback_when_number_withheld_or_consultation_then_no_exit_and_no_timer() -> None:
+    queue = QueueConfig("tax", "tax", max_wait=MaxWait(60.0, "callback"))
+    centre = Centre([queue])
+    queued = centre.do(CallQueued("anon", "tax", "anonymous", "ch-anon"), at=0.0)
+    queued += centre.do(CallQueued("plus", "tax", "+8613800000000", "ch-plus"), at=0.0)
+    queued += centre.do(
+        CallQueued("desk", "tax", "13800000000", "ch-desk", attrs={"tags": "vip,consult"}), at=0.0
+    )
+    assert not [c for c in queued if isinstance(c, ScheduleTick)]
+    commands = centre.do(Tick(), at=3600.0)
+    assert not [c for c in commands if isinstance(c, ExitCall)]
+    assert {centre.store.get_call(c).state for c in ("anon", "plus", "desk")} == {CallState.WAITING}  # type: ignore[union-attr]
+    assert offers(centre.ready_agent("a1", tax=1)) == [("anon", "a1")]
+
+
 def test_callback_request_keeps_place_refuses_abandon_and_can_be_cancelled() -> None:
     centre = Centre([GENERAL])
     centre.queue("c1", "general")

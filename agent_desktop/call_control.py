@@ -17,11 +17,11 @@ import time
 from dataclasses import dataclass
 
 from acd.events import CallFinished
-from acd.model import Agent, AgentStatus, CallState
+from acd.model import CONSULT_TAG, Agent, AgentStatus, CallState
 from acd.service import AcdService
 from agent_desktop.directory import DirectoryEntry
 from agent_desktop.errors import DesktopError
-from hotline.ami.client import AmiClient, AmiEvent
+from hotline.ami.client import AmiClient, AmiError, AmiEvent
 from hotline.bus import EventBus
 from hotline.dialing import dial_string
 
@@ -35,6 +35,7 @@ class LiveCall:
     caller_channel: str
     agent_channel: str
     caller: str = ""
+    tags: str = ""
 
 
 CONSULT_START_S = 10.0
@@ -78,28 +79,51 @@ class CallControl:
         self._queues = queues
         self._consults: dict[str, Consult] = {}
 
-    def live_call(self, agent_id: str) -> LiveCall:
-        """The agent's connected call, or a 409 error."""
+    async def live_call(self, agent_id: str, *, consulting_ok: bool = False) -> LiveCall:
+        """The agent's connected call, or a 409 error (also while a consultation runs, unless
+        ``consulting_ok``: the caller is on hold then and only complete/cancel apply).
+
+        The agent's channel is known locally when this node's ACD made the offer; otherwise (the
+        desktop is on another app node) it is the caller's bridge peer, asked over AMI.
+        """
         agent = self._acd.engine.store.get_agent(agent_id)
         call_id = agent.current_call_id if agent is not None else None
         call = self._acd.engine.store.get_call(call_id) if call_id else None
-        leg_id = self._acd.leg_of_call.get(call_id or "")
-        leg = self._acd.legs.get(leg_id) if leg_id else None
-        if call is None or call.state is not CallState.CONNECTED or leg is None or not leg.channel:
+        if call is None or call.state is not CallState.CONNECTED:
             raise DesktopError("no_live_call", "you are not on a call", status_code=409)
-        return LiveCall(
+        leg_id = self._acd.leg_of_call.get(call.call_id)
+        leg = self._acd.legs.get(leg_id) if leg_id else None
+        channel = leg.channel if leg is not None and leg.channel else await self._peer_of(call.channel)
+        if not channel:
+            raise DesktopError("no_live_call", "you are not on a call", status_code=409)
+        live = LiveCall(
             call_id=call.call_id,
             queue=call.queue,
             caller_channel=call.channel,
-            agent_channel=leg.channel,
+            agent_channel=channel,
             caller=call.caller,
+            tags=",".join(call.tags),
         )
+        if not consulting_ok and await self._consult_of(agent_id, live) is not None:
+            raise DesktopError(
+                "consult_in_progress", "finish or cancel the current consultation first", status_code=409
+            )
+        return live
+
+    async def _peer_of(self, channel: str) -> str:
+        try:
+            reply = await self._ami.send_action(
+                {"Action": "Getvar", "Channel": channel, "Variable": "BRIDGEPEER"}
+            )
+        except AmiError:
+            return ""
+        return reply.get("Value", "")
 
     async def transfer_to_queue(self, agent_id: str, queue: str) -> LiveCall:
         """Blind transfer back into a queue, ahead of ordinary callers (transferred-back priority)."""
         if queue not in self._queues:
             raise DesktopError("unknown_queue", f"no queue {queue!r}", status_code=404)
-        call = self.live_call(agent_id)
+        call = await self.live_call(agent_id)
         await self._setvar(call.caller_channel, "HOTLINE_QUEUE", queue)
         await self._setvar(call.caller_channel, "HOTLINE_PRIORITY", str(self._transferred_priority))
         self._acd.submit(CallFinished(call_id=call.call_id))
@@ -147,7 +171,7 @@ class CallControl:
         """Blind transfer to a named agent who is available now; if they do not answer, the caller
         waits at the head of the same queue (transferred-back priority) for anyone."""
         self.ready_colleague(agent_id, target_id)
-        call = self.live_call(agent_id)
+        call = await self.live_call(agent_id)
         await self._setvar(call.caller_channel, "HOTLINE_QUEUE", call.queue)
         await self._setvar(call.caller_channel, "HOTLINE_PRIORITY", str(self._transferred_priority))
         await self._setvar(call.caller_channel, "HOTLINE_TARGET_AGENT", target_id)
@@ -168,11 +192,7 @@ class CallControl:
 
         Exactly one of ``entry`` (a number), ``queue`` or ``target_agent`` names the target.
         """
-        call = self.live_call(agent_id)
-        if await self._consult_of(agent_id, call) is not None:
-            raise DesktopError(
-                "consult_in_progress", "finish or cancel the current consultation first", status_code=409
-            )
+        call = await self.live_call(agent_id)
         if entry is not None:
             target = f"number:{entry.number}"
             await self._setvar(
@@ -192,13 +212,23 @@ class CallControl:
                 ("__HOTLINE_CONSULT_AGENT", target_agent or ""),
                 ("__HOTLINE_CONSULT_CALLER", call.caller),
                 ("__HOTLINE_CONSULT_PRIORITY", str(self._transferred_priority)),
+                ("__HOTLINE_CONSULT_TAGS", ",".join([*call.tags.split(","), CONSULT_TAG]).strip(",")),
             ):
                 await self._setvar(call.agent_channel, name, value)
             exten = CONSULT_ACD_EXTEN
-        await self._ami.send_action(
-            {"Action": "Atxfer", "Channel": call.agent_channel, "Exten": exten, "Context": CONSULT_CONTEXT}
-        )
         self._consults[agent_id] = Consult(call.call_id, call.agent_channel, target, time.monotonic())
+        try:
+            await self._ami.send_action(
+                {
+                    "Action": "Atxfer",
+                    "Channel": call.agent_channel,
+                    "Exten": exten,
+                    "Context": CONSULT_CONTEXT,
+                }
+            )
+        except AmiError:
+            del self._consults[agent_id]
+            raise
         self._publish_consult(agent_id, "started", call, target)
         return call, target
 
@@ -207,6 +237,17 @@ class CallControl:
             {"Action": "Getvar", "Channel": call.agent_channel, "Variable": "BRIDGEPEER"}
         )
         return reply.get("Value", "")
+
+    async def _consult_answered(self, call: LiveCall) -> bool:
+        """True once the agent talks to the consulted party: the agent's bridge peer is the consult
+        leg and that leg is answered (Asterisk bridges the agent with it while it still rings)."""
+        peer = await self._bridge_peer(call)
+        if f"@{CONSULT_CONTEXT}-" not in peer:
+            return False
+        reply = await self._ami.send_action(
+            {"Action": "Getvar", "Channel": peer, "Variable": "CHANNEL(state)"}
+        )
+        return reply.get("Value", "") == "Up"
 
     async def _consult_of(self, agent_id: str, call: LiveCall) -> Consult | None:
         """The agent's running consultation on ``call``; one that never started is forgotten."""
@@ -238,7 +279,7 @@ class CallControl:
                 del self._consults[agent_id]
 
     async def _consulting(self, agent_id: str) -> tuple[LiveCall, str]:
-        call = self.live_call(agent_id)
+        call = await self.live_call(agent_id, consulting_ok=True)
         consult = await self._consult_of(agent_id, call)
         if consult is None:
             raise DesktopError("no_consult", "no consultation is in progress", status_code=409)
@@ -247,7 +288,7 @@ class CallControl:
     async def complete_consult(self, agent_id: str) -> tuple[LiveCall, str]:
         """Join the caller to the consulted party and take the agent off the call (wrap-up follows)."""
         call, target = await self._consulting(agent_id)
-        if f"@{CONSULT_CONTEXT}-" not in await self._bridge_peer(call):
+        if not await self._consult_answered(call):
             raise DesktopError(
                 "consult_not_answered",
                 "the consulted party has not answered yet; wait, or cancel the consultation",
@@ -269,7 +310,7 @@ class CallControl:
 
     async def transfer_to_number(self, agent_id: str, entry: DirectoryEntry) -> LiveCall:
         """Blind transfer to a department, a special line or an emergency service."""
-        call = self.live_call(agent_id)
+        call = await self.live_call(agent_id)
         dial = dial_string(self._external_dial, entry.number)
         await self._setvar(call.caller_channel, "HOTLINE_DIAL", dial)
         self._acd.submit(CallFinished(call_id=call.call_id))
@@ -279,7 +320,7 @@ class CallControl:
 
     async def three_way(self, agent_id: str, entry: DirectoryEntry) -> str:
         """Move caller and agent into a conference and bring ``entry`` in (三方通话); returns its name."""
-        call = self.live_call(agent_id)
+        call = await self.live_call(agent_id)
         conf = f"hl-{call.call_id}"
         for channel, role in ((call.caller_channel, "caller"), (call.agent_channel, "agent")):
             await self._setvar(channel, "HOTLINE_CONF", conf)
@@ -308,7 +349,7 @@ class CallControl:
 
     async def leave(self, agent_id: str) -> LiveCall:
         """The agent hangs up their leg; a three-way call goes on without them."""
-        call = self.live_call(agent_id)
+        call = await self.live_call(agent_id)
         await self._ami.send_action({"Action": "Hangup", "Channel": call.agent_channel})
         return call
 

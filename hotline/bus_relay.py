@@ -259,7 +259,7 @@ class BusRelay:
             message = json.loads(raw) if isinstance(raw, str) else None
         except ValueError:
             message = None
-        if not isinstance(message, dict) or not isinstance(message.get("node"), str):
+        if not isinstance(message, dict) or not isinstance(message.get("node"), str) or not message["node"]:
             log.error("bus relay: malformed message ignored: %.200r", raw)
             return
         node, kind = message["node"], message.get("kind")
@@ -267,7 +267,10 @@ class BusRelay:
             return
         self.received += 1
         if kind == "event":
-            self._relayed_event(node, message)
+            try:
+                self._relayed_event(node, message)
+            except Exception:  # one bad message must not stop the relay
+                log.exception("bus relay: event from %s failed: %.200r", node, message)
         elif kind == "gap":
             self._deliver(RELAY_GAP, {"node": node, "reason": "dropped", "dropped": message.get("dropped")})
         elif isinstance(kind, str) and kind in self._handlers and isinstance(message.get("body"), dict):

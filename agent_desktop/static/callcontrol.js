@@ -98,15 +98,17 @@ class CallControls {
     this.el.badge.dataset.state = this.state;
     this.el.popState.textContent = this.el.badge.textContent;
     const live = LIVE.has(this.state);
-    this.el.xferQueue.disabled = !live;
-    this.el.xferNumber.disabled = !live;
+    // During a consultation the caller is on hold: only complete, cancel and hold apply.
+    const consulting = this.state === "consulting";
+    this.el.xferQueue.disabled = !live || consulting;
+    this.el.xferNumber.disabled = !live || consulting;
     const talking = this.state === "on_call";
     this.el.threeWay.disabled = !talking;
     this.el.xferAgent.disabled = !talking;
     for (const button of [this.el.consultAgent, this.el.consultQueue, this.el.consultNumber]) button.disabled = !talking;
-    this.el.consultComplete.disabled = this.state !== "consulting";
-    this.el.consultCancel.disabled = this.state !== "consulting";
-    this.el.leave.disabled = !live;
+    this.el.consultComplete.disabled = !consulting;
+    this.el.consultCancel.disabled = !consulting;
+    this.el.leave.disabled = !live || consulting;
     this.el.hold.disabled = !live || !this.phone.session;
   }
 
@@ -170,9 +172,10 @@ class CallControls {
     return this.run(async () => {
       try {
         await this.api("/api/me/call/consult/cancel", { method: "POST" });
-      } finally {
-        this.setState("on_call");
+      } catch (err) {
+        if (err.errorId !== "no_consult") throw err;
       }
+      this.setState("on_call");
     });
   }
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 
 from hotline.app import Centre
+from tests.integration.attended import wait_bridged, wait_state
 from tests.integration.calls import CallDriver, user_event
-from tests.integration.desktop import DesktopClient, frame_of
+from tests.integration.desktop import frame_of
 from tests.integration.seats import connected_call, seat
 
 pytestmark = pytest.mark.asterisk
@@ -87,7 +85,7 @@ async def test_given_call_when_consulting_12315_and_completed_then_caller_joins_
         )
         # The department hangs up by itself: the agent is back with the caller, nothing to cancel.
         await driver.ami.send_action({"Action": "Hangup", "Channel": department.event.get("Channel", "")})
-        await _wait_bridged(driver, call_id, "Local/7321*")
+        await wait_bridged(driver, call_id, "Local/7321*")
         stale = await first.http.post("/api/me/call/consult/cancel", headers=first.auth)
         assert (stale.status_code, stale.json()["error_id"]) == (409, "no_consult")
 
@@ -109,37 +107,9 @@ async def test_given_call_when_consulting_12315_and_completed_then_caller_joins_
         transfer = await driver.wait_event(lambda e: e.name == "AttendedTransfer", timeout=15)
         assert transfer.event.get("Result") == "Success"
         await first.wait_frame(frame_of("agent_changed", state="wrap_up"), timeout=10)
-        await _wait_bridged(driver, call_id, "Local/12315*")
+        await wait_bridged(driver, call_id, "Local/12315*")
     finally:
         await first.close()
-
-
-async def _wait_state(desk: DesktopClient, state: str, timeout: float = 15.0) -> None:
-    """Wait until the desk's agent is in ACD ``state`` (read over the REST API)."""
-    deadline = time.monotonic() + timeout
-    now = ""
-    while time.monotonic() < deadline:
-        now = (await desk.http.get("/api/me", headers=desk.auth)).json()["agent"]["state"]
-        if now == state:
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"agent stayed {now}, never {state}")
-
-
-async def _wait_bridged(driver: CallDriver, call_id: str, prefix: str, timeout: float = 10.0) -> None:
-    """Wait until the caller's channel shares a bridge with a channel whose name starts with ``prefix``."""
-    deadline = time.monotonic() + timeout
-    seen: list[tuple[str, str]] = []
-    while time.monotonic() < deadline:
-        channels = await driver.ami.send_action_list(
-            {"Action": "CoreShowChannels"}, complete_event="CoreShowChannelsComplete"
-        )
-        seen = [(c.get("Channel", ""), c.get("BridgeId", "")) for c in channels]
-        mine = next((c.get("BridgeId", "") for c in channels if c.get("Uniqueid") == call_id), "")
-        if mine and any(b == mine and name.startswith(prefix.rstrip("*")) for name, b in seen):
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"call {call_id} never shared a bridge with {prefix}: {seen}")
 
 
 async def test_given_call_when_consulting_named_agent_then_cancel_returns_and_complete_hands_over(
@@ -161,10 +131,10 @@ async def test_given_call_when_consulting_named_agent_then_cancel_returns_and_co
         cancelled = await first.http.post("/api/me/call/consult/cancel", headers=first.auth)
         assert cancelled.status_code == 200, cancelled.text
         await colleague.wait_frame(frame_of("agent_changed", state="wrap_up"), timeout=15)
-        await _wait_bridged(driver, call_id, "Local/7331*")
+        await wait_bridged(driver, call_id, "Local/7331*")
         me = await first.http.get("/api/me", headers=first.auth)
         assert me.json()["agent"]["state"] == "on_call"
-        await _wait_state(colleague, "idle")
+        await wait_state(colleague, "idle")
 
         before = len(driver.events)
         resp = await first.http.post("/api/me/call/consult", json={"agent_id": "7332"}, headers=first.auth)
@@ -180,8 +150,8 @@ async def test_given_call_when_consulting_named_agent_then_cancel_returns_and_co
         done = await first.http.post("/api/me/call/consult/complete", headers=first.auth)
         assert done.status_code == 200, done.text
         await first.wait_frame(frame_of("agent_changed", state="wrap_up"), timeout=10)
-        await _wait_bridged(driver, call_id, "Local/s@hotline-consult-wait")
-        await _wait_state(colleague, "on_call")
+        await wait_bridged(driver, call_id, "Local/s@hotline-consult-wait")
+        await wait_state(colleague, "on_call")
     finally:
         await colleague.close()
         await first.close()

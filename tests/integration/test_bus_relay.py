@@ -151,6 +151,7 @@ async def test_given_malformed_messages_on_the_channel_when_a_good_one_follows_t
             "[]",
             '{"node": 7}',
             '{"node": "n", "kind": "event", "topic": "bus.overflow"}',
+            '{"node": "", "kind": "event", "topic": "agent.changed", "data": {}, "at": 1.0}',
         ):
             raw.publish(channel, junk)
         raw.close()

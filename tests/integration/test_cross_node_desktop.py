@@ -103,6 +103,10 @@ async def test_given_desktop_on_node_a_when_node_b_decides_the_offer_then_pop_ar
     offers = [f for _, f in desk.frames if f.get("type") == "offer"]
     assert len(offers) == 1, "one screen-pop per offer, not one more from the relayed agent.offer"
     print(f"screen-pop {(ring.at - pop_at) * 1e3:.1f} ms before the agent leg's Newchannel")
+    # Call control from the desktop's node works although node B holds the agent leg.
+    left = await desk.http.post("/api/me/call/leave", headers=desk.auth)
+    assert left.status_code == 200, left.text
+    await desk.wait_frame(frame_of("agent_changed", state="wrap_up"), timeout=10)
     await driver.dialer.hang_up(call)
     await desk.close()
     await via_b.close()

@@ -9,7 +9,6 @@ names are checked. Every problem raises :class:`~acd.errors.InvalidConfig` namin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -20,6 +19,7 @@ from acd.errors import AcdError, InvalidConfig
 from acd.model import MaxWait, OverflowStep, QueueConfig
 from acd.overflow import Routing
 from acd.strategies import make_strategy
+from hotline.yaml_lines import yaml_line
 
 DEFAULT_QUEUES_PATH = Path(__file__).resolve().parent / "queues.yaml"
 SCHEMA_VERSION = 1
@@ -107,30 +107,13 @@ def _parse(text: str, source: str) -> Any:
 def _schema_error(exc: ValidationError, text: str, source: str) -> InvalidConfig:
     problems = []
     for err in exc.errors():
-        line = _yaml_line(text, err["loc"])
+        line = yaml_line(text, err["loc"])
         problems.append({"loc": ".".join(str(p) for p in err["loc"]), "message": err["msg"], "line": line})
     shown = "; ".join(
         f"{p['loc']}: {p['message']}" + (f" (line {p['line']})" if p["line"] else "") for p in problems[:5]
     )
     more = f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""
     return InvalidConfig(f"{source}: {shown}{more}", source=source, errors=problems)
-
-
-def _yaml_line(text: str, loc: Sequence[int | str]) -> int | None:
-    """The 1-based line of the YAML node at ``loc`` (parts not in the document are skipped)."""
-    try:
-        node: yaml.Node | None = yaml.compose(text)
-    except yaml.YAMLError:
-        return None
-    if node is None:
-        return None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            found = next((v for k, v in node.value if k.value == str(part)), None)
-            node = found if found is not None else node
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-    return node.start_mark.line + 1
 
 
 def _to_config(queue: _Queue, default_wrapup_s: float) -> QueueConfig:

@@ -7,13 +7,13 @@ Schema errors are mapped back to the YAML line of the offending field.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
 
+from hotline.yaml_lines import yaml_line
 from ivr.flow.errors import FlowError
 from ivr.flow.model import Flow
 
@@ -53,23 +53,6 @@ def _parse_documents(text: str, fmt: Format) -> list[Any]:
         raise FlowError("flow_parse_error", f"YAML error: {exc}") from exc
 
 
-def _yaml_line(text: str, doc_index: int, loc: Sequence[int | str]) -> int | None:
-    """The 1-based line of the YAML node at ``loc`` (parts not in the document are skipped)."""
-    try:
-        node: yaml.Node | None = list(yaml.compose_all(text))[doc_index]
-    except (yaml.YAMLError, IndexError):
-        return None
-    if node is None:
-        return None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            found = next((v for k, v in node.value if k.value == str(part)), None)
-            node = found if found is not None else node
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-    return node.start_mark.line + 1
-
-
 def _to_flow(raw: Any, *, text: str, fmt: Format, doc_index: int) -> Flow:
     if not isinstance(raw, dict):
         raise FlowError("flow_invalid", "a flow document must be a mapping", {"document": doc_index})
@@ -78,7 +61,7 @@ def _to_flow(raw: Any, *, text: str, fmt: Format, doc_index: int) -> Flow:
     except ValidationError as exc:
         problems: list[dict[str, Any]] = []
         for err in exc.errors():
-            line = _yaml_line(text, doc_index, err["loc"]) if fmt == "yaml" else None
+            line = yaml_line(text, err["loc"], doc_index=doc_index) if fmt == "yaml" else None
             loc = ".".join(str(p) for p in err["loc"])
             problems.append({"loc": loc, "message": err["msg"], "line": line})
         shown = "; ".join(

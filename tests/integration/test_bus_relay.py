@@ -27,6 +27,7 @@ from hotline.bus import RELAY_GAP, BusEvent, EventBus, Subscription
 from hotline.bus_relay import BusRelay, redis_client
 from tests.conftest import free_port
 from tests.integration.calls import eventually
+from tests.redis_keys import drop_prefix
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(60)]
 
@@ -109,11 +110,7 @@ async def nodes(url: str, count: int, **options: float) -> AsyncIterator[list[No
     finally:
         for node in made:
             await node.close()
-        client = redis.Redis.from_url(url)
-        keys = list(client.scan_iter(match=f"{prefix}*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
+        drop_prefix(url, prefix)
 
 
 async def test_given_three_nodes_when_one_publishes_then_each_other_gets_it_once_and_nothing_echoes() -> None:

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from hotline.app import Centre, ensure_admin
 from hotline.sandbox.instance import AsteriskSandbox
@@ -22,6 +21,7 @@ from tests.conftest import free_port
 from tests.integration.calls import CallDriver, channel_starting, user_event
 from tests.integration.conftest import ADMIN_PASSWORD, WORKING_MORNING, sandbox_settings
 from tests.integration.desktop import DesktopClient, frame_of
+from tests.redis_keys import drop_prefix
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.redis, pytest.mark.timeout(120)]
 
@@ -55,11 +55,7 @@ async def two_centres(sandbox: AsteriskSandbox, tmp_path: Path) -> AsyncIterator
     finally:
         for centre in centres:
             await centre.stop()
-        client = redis.Redis.from_url(REDIS_URL)
-        keys = list(client.scan_iter(match=f"{prefix}*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
+        drop_prefix(REDIS_URL, prefix)
 
 
 async def test_given_desktop_on_node_a_when_node_b_decides_the_offer_then_pop_arrives_once_before_ring(

@@ -47,6 +47,9 @@ class ScriptedCall:
 
 
 def _prompt_of(command: str) -> str | None:
+    """The prompt an AGI command plays (not a file list the hold loop's position route hands back)."""
+    if command.upper().startswith("SET VARIABLE"):
+        return None
     start = command.find(f'"{PROMPT_DIR}')
     if start < 0:
         return None

@@ -155,3 +155,30 @@ async def test_given_call_when_consulting_named_agent_then_cancel_returns_and_co
     finally:
         await colleague.close()
         await first.close()
+
+
+async def test_given_call_when_consulting_a_queue_then_an_agent_of_that_queue_answers_and_takes_the_caller(
+    centre: Centre, driver: CallDriver
+) -> None:
+    first = await seat(centre, "7351", {"general": 1})
+    try:
+        call_id = await connected_call(driver, first, "13800000016")
+        enterprise = await seat(centre, "7352", {"enterprise": 1})
+        try:
+            resp = await first.http.post(
+                "/api/me/call/consult", json={"queue": "enterprise"}, headers=first.auth
+            )
+            assert (resp.status_code, resp.json()["consulting"]) == (200, "queue:enterprise")
+            _, offer = await enterprise.wait_frame(frame_of("offer"), timeout=15)
+            assert offer["call"]["queue"] == "enterprise"
+            assert offer["call"]["ivr"]["tags"] == "consult"
+            await wait_state(enterprise, "on_call")
+            done = await first.http.post("/api/me/call/consult/complete", headers=first.auth)
+            assert done.status_code == 200, done.text
+            await first.wait_frame(frame_of("agent_changed", state="wrap_up"), timeout=10)
+            await wait_bridged(driver, call_id, "Local/s@hotline-consult-wait")
+            await wait_state(enterprise, "on_call")
+        finally:
+            await enterprise.close()
+    finally:
+        await first.close()

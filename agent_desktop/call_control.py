@@ -111,12 +111,14 @@ class CallControl:
         return live
 
     async def _peer_of(self, channel: str) -> str:
+        """The channel bridged with ``channel`` ("" when none, or when Asterisk does not know it)."""
         try:
-            reply = await self._ami.send_action(
-                {"Action": "Getvar", "Channel": channel, "Variable": "BRIDGEPEER"}
-            )
+            return await self._getvar(channel, "BRIDGEPEER")
         except AmiError:
             return ""
+
+    async def _getvar(self, channel: str, variable: str) -> str:
+        reply = await self._ami.send_action({"Action": "Getvar", "Channel": channel, "Variable": variable})
         return reply.get("Value", "")
 
     async def transfer_to_queue(self, agent_id: str, queue: str) -> LiveCall:
@@ -124,10 +126,7 @@ class CallControl:
         if queue not in self._queues:
             raise DesktopError("unknown_queue", f"no queue {queue!r}", status_code=404)
         call = await self.live_call(agent_id)
-        await self._setvar(call.caller_channel, "HOTLINE_QUEUE", queue)
-        await self._setvar(call.caller_channel, "HOTLINE_PRIORITY", str(self._transferred_priority))
-        self._acd.submit(CallFinished(call_id=call.call_id))
-        await self._redirect(call.caller_channel, context="hotline-wait", exten="s")
+        await self._requeue(call, queue)
         self._publish("queue", call, queue)
         return call
 
@@ -172,11 +171,7 @@ class CallControl:
         waits at the head of the same queue (transferred-back priority) for anyone."""
         self.ready_colleague(agent_id, target_id)
         call = await self.live_call(agent_id)
-        await self._setvar(call.caller_channel, "HOTLINE_QUEUE", call.queue)
-        await self._setvar(call.caller_channel, "HOTLINE_PRIORITY", str(self._transferred_priority))
-        await self._setvar(call.caller_channel, "HOTLINE_TARGET_AGENT", target_id)
-        self._acd.submit(CallFinished(call_id=call.call_id))
-        await self._redirect(call.caller_channel, context="hotline-wait", exten="s")
+        await self._requeue(call, call.queue, target_agent=target_id)
         self._publish("agent", call, target_id)
         return call
 
@@ -232,22 +227,13 @@ class CallControl:
         self._publish_consult(agent_id, "started", call, target)
         return call, target
 
-    async def _bridge_peer(self, call: LiveCall) -> str:
-        reply = await self._ami.send_action(
-            {"Action": "Getvar", "Channel": call.agent_channel, "Variable": "BRIDGEPEER"}
-        )
-        return reply.get("Value", "")
-
     async def _consult_answered(self, call: LiveCall) -> bool:
         """True once the agent talks to the consulted party: the agent's bridge peer is the consult
         leg and that leg is answered (Asterisk bridges the agent with it while it still rings)."""
-        peer = await self._bridge_peer(call)
+        peer = await self._getvar(call.agent_channel, "BRIDGEPEER")
         if f"@{CONSULT_CONTEXT}-" not in peer:
             return False
-        reply = await self._ami.send_action(
-            {"Action": "Getvar", "Channel": peer, "Variable": "CHANNEL(state)"}
-        )
-        return reply.get("Value", "") == "Up"
+        return await self._getvar(peer, "CHANNEL(state)") == "Up"
 
     async def _consult_of(self, agent_id: str, call: LiveCall) -> Consult | None:
         """The agent's running consultation on ``call``; one that never started is forgotten."""
@@ -352,6 +338,16 @@ class CallControl:
         call = await self.live_call(agent_id)
         await self._ami.send_action({"Action": "Hangup", "Channel": call.agent_channel})
         return call
+
+    async def _requeue(self, call: LiveCall, queue: str, *, target_agent: str = "") -> None:
+        """Send the caller back to the hold loop of ``queue`` with transferred-back priority (offered to
+        ``target_agent`` first, when given); the agent's part of the call ends first."""
+        await self._setvar(call.caller_channel, "HOTLINE_QUEUE", queue)
+        await self._setvar(call.caller_channel, "HOTLINE_PRIORITY", str(self._transferred_priority))
+        if target_agent:
+            await self._setvar(call.caller_channel, "HOTLINE_TARGET_AGENT", target_agent)
+        self._acd.submit(CallFinished(call_id=call.call_id))
+        await self._redirect(call.caller_channel, context="hotline-wait", exten="s")
 
     async def _setvar(self, channel: str, name: str, value: str) -> None:
         await self._ami.send_action(

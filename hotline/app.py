@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from acd.ami_consume import AmiConsumer
 from acd.engine import AcdEngine
 from acd.model import QueueConfig
+from acd.queue_config import default_queue_configs
 from acd.service import AcdService
 from acd.store import AcdStore, MemoryStore
 from acd.store_redis import RedisStore
@@ -50,8 +51,6 @@ log = logging.getLogger(__name__)
 
 def default_queues(settings: Settings) -> list[QueueConfig]:
     """The shipped queues (``acd/queues.yaml``): every queue the 12345 flow pack routes to, with overflow."""
-    from acd.queue_config import default_queue_configs
-
     return default_queue_configs(default_wrapup_s=settings.wrapup_seconds)
 
 

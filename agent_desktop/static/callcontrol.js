@@ -20,7 +20,6 @@ const CONTROL_ERROR = {
   consult_in_progress: "正在咨询，请先完成或取消", no_consult: "当前没有进行中的咨询（对方可能已挂机）",
 };
 const LIVE = new Set(["on_call", "three_way", "consulting"]);
-const AGENT_STATE_LABEL = { idle: "空闲", offered: "振铃", on_call: "通话中", wrap_up: "话后整理" };
 
 class CallControls {
   constructor(api, el, phone) {
@@ -62,11 +61,12 @@ class CallControls {
     }
   }
 
+  // Agent state labels are desktop.js's STATE_LABEL (loaded after this file; read only at call time).
   async loadColleagues() {
     try {
       const agents = await this.api("/api/colleagues");
       this.el.colleague.replaceChildren(...agents.map((a) => {
-        const option = new Option(`${a.agent_id}（${a.ready ? "可接" : a.pause_reason || AGENT_STATE_LABEL[a.state] || a.state}）`, a.agent_id);
+        const option = new Option(`${a.agent_id}（${a.ready ? "可接" : a.pause_reason || STATE_LABEL[a.state] || a.state}）`, a.agent_id);
         option.disabled = !a.ready;
         return option;
       }));

@@ -19,9 +19,9 @@ from hotline.app import Centre
 from hotline.sandbox.instance import AsteriskSandbox
 from hotline.settings import Settings
 from tests.conftest import REPO_ROOT
-from tests.integration.conftest import centre, driver, sandbox, sandbox_settings
+from tests.integration.conftest import centre, driver, sandbox_settings
 
-__all__ = ["centre", "driver", "sandbox"]
+__all__ = ["centre", "driver"]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [

@@ -1,56 +1,23 @@
-"""Integration fixtures: a real Asterisk 22 sandbox shared by the session, a centre per test."""
+"""Integration fixtures: a centre per test on the session's Asterisk sandbox (tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from hotline.app import Centre, ensure_admin
-from hotline.sandbox.instance import AsteriskSandbox, SandboxConfig
-from hotline.sandbox.provision import ensure_root
+from hotline.sandbox.instance import AsteriskSandbox
 from hotline.settings import Settings
 from ivr.flow import SHANGHAI
-from ivr.prompts import ensure_default_prompts
-from tests.conftest import REPO_ROOT, free_port
+from tests.conftest import free_port
 from tests.integration.calls import CallDriver
 
 ADMIN_PASSWORD = "test-admin-password"
 WORKING_MORNING = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
 """A Wednesday morning: the 12345 flow pack runs its working-hours menu."""
-
-
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsteriskSandbox]:
-    """One Asterisk instance for the whole test session, on free ports."""
-    state = tmp_path_factory.mktemp("asterisk-state")
-    root = ensure_root(Settings().cache_dir)
-    ensure_default_prompts(root / "usr" / "share" / "asterisk" / "sounds")
-    config = SandboxConfig(
-        instance=f"pytest-{os.getpid()}",
-        ami_port=free_port(),
-        ami_username="hotline",
-        ami_secret="pytest-secret",
-        fastagi_host="127.0.0.1",
-        fastagi_port=free_port(),
-        sip_port=free_port(),
-        http_port=free_port(),
-        extensions=("1001", "1002", "1003"),
-        conf_src=REPO_ROOT / "asterisk_conf",
-        heartbeat_stale_s=6,
-        max_wait_s=120,
-        hold_slice_s=2,
-        ring_timeout_s=8,
-    )
-    box = AsteriskSandbox(root=root, config=config, state_dir=state)
-    box.up()
-    try:
-        yield box
-    finally:
-        box.down()
 
 
 def sandbox_settings(sandbox: AsteriskSandbox, tmp_path: Path, **overrides: object) -> Settings:

@@ -4,7 +4,6 @@ with ring-no-answer agents, agents taking pauses and calls that only overflow ca
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -68,7 +67,6 @@ async def test_given_rona_and_pausing_agents_and_a_queue_nobody_staffs_when_simu
 ) -> None:
     """Key 3 goes to ``enterprise``; no simulated agent has that skill, so those calls are answered only
     once the shipped overflow (acd/queues.yaml) widens to general seats."""
-    started = time.monotonic()
     plan = SimulationPlan(
         calls=8,
         agents=3,
@@ -85,7 +83,6 @@ async def test_given_rona_and_pausing_agents_and_a_queue_nobody_staffs_when_simu
         timeout_s=55.0,
     )
     summary = await simulate(centre, sandbox, plan)
-    wall_s = time.monotonic() - started
     assert summary["lost"] == 0, summary
     assert (summary["answered"], summary["abandoned"]) == (8, 0), summary
     assert summary["rona_events"] >= 1, summary
@@ -97,5 +94,4 @@ async def test_given_rona_and_pausing_agents_and_a_queue_nobody_staffs_when_simu
     assert summary["overflow_steps"] >= 4
     assert summary["wait_s"]["max"] >= 15.0
     assert summary["events_missed"] == 0
-    assert wall_s < 60.0, wall_s
     print(json.dumps(summary, ensure_ascii=False))

@@ -67,13 +67,18 @@ class Matcher(EngineBase):
         """Ready agents qualifying for ``tier`` of ``queue`` (or an open surge group), longest idle first."""
         sources = self.routing.sources(queue, tier)
         if len(sources) == 1:
-            return self.store.ready_agents(*sources[0])
-        merged = heapq.merge(*(self.store.ready_agents(s, m) for s, m in sources), key=lambda a: a.idle_key)
-        return _unique(merged)
+            found = self.store.ready_agents(*sources[0])
+        else:
+            readers = (self.store.ready_agents(s, m) for s, m in sources)
+            found = _unique(heapq.merge(*readers, key=lambda a: a.idle_key))
+        # The record is read after the index: another engine may have claimed the agent in between.
+        return (agent for agent in found if agent.ready)
 
     def _offer(self, agent: Agent, run: Run) -> bool:
         """Claim for ``agent`` the longest-waiting call it qualifies for (store.claim_best) and report it;
         False only when the agent was no longer free."""
+        if not agent.ready:
+            return False
         next_agent(agent.status, agent.state, AgentTrigger.OFFER, agent_id=agent.agent_id)
         entry = self.routing.entry_tiers(agent)
         buckets = [(q, t) for q, low in entry.items() for t in range(low, self.routing.tier_count(q))]

@@ -18,7 +18,7 @@ from acd.core import Run
 from acd.errors import StaleState
 from acd.machine import AgentTrigger, CallTrigger, next_agent, next_call
 from acd.matching import Matcher
-from acd.model import Call, CallState, MaxWait
+from acd.model import AgentState, Call, CallState, MaxWait
 
 
 class Timers(Matcher):
@@ -67,8 +67,10 @@ class Timers(Matcher):
 
     def _end_wrapup(self, agent_id: str, run: Run) -> None:
         agent = self.store.get_agent(agent_id)
-        if agent is None:
-            return
+        if agent is None or agent.state is not AgentState.WRAP_UP:
+            return  # another engine sharing the store ended it after the due list was read
+        if agent.wrapup_until is None or agent.wrapup_until > run.now:
+            return  # ...and the agent has since started another wrap-up
         status, state = next_agent(agent.status, agent.state, AgentTrigger.WRAPUP_END, agent_id=agent_id)
         agent.idle_since, agent.wrapup_until = run.now, None
         self.set_agent(agent, status, state, run)

@@ -108,13 +108,16 @@ def test_two_nodes_claiming_the_same_pairs_never_double_offer(new_store: Callabl
 QUEUES = [QueueConfig(f"q{n}", f"s{n}", wrapup_seconds=1.0) for n in range(3)]
 
 
-def _race_node(store: RedisStore, events: list[tuple[float, AcdEvent]], out: list[AcdCommand]) -> None:
+def _race_node(
+    store: RedisStore, events: list[tuple[float, AcdEvent]], out: list[AcdCommand], errors: list[AcdError]
+) -> None:
+    """Every event here applies, so a refusal is a defect: it would drop the offers its run had won."""
     engine = AcdEngine(queues=QUEUES, store=store)
     for now, event in events:
         try:
             out += engine.handle(event, now)
-        except AcdError:
-            continue
+        except AcdError as exc:
+            errors.append(exc)
 
 
 def test_two_engines_racing_over_one_redis_offer_each_call_and_agent_once(
@@ -132,11 +135,15 @@ def test_two_engines_racing_over_one_redis_offer_each_call_and_agent_once(
     for n, agent_id in enumerate(agents):
         plans[(n + 1) % 2].insert(n, (1.5 + n, AgentReady(agent_id)))
     outs: list[list[AcdCommand]] = [[], []]
-    threads = [threading.Thread(target=_race_node, args=(new_store(), plans[i], outs[i])) for i in range(2)]
+    errors: list[AcdError] = []
+    threads = [
+        threading.Thread(target=_race_node, args=(new_store(), plans[i], outs[i], errors)) for i in range(2)
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert errors == []
     sweep = AcdEngine(queues=QUEUES, store=new_store())
     outs.append(sweep.handle(Tick(), 100.0))
     offers = [c for out in outs for c in out if isinstance(c, OfferCall)]

@@ -98,3 +98,12 @@ async def redirect(ami: AmiClient, *, channel: str, context: str, exten: str) ->
     await ami.send_action(
         {"Action": "Redirect", "Channel": channel, "Context": context, "Exten": exten, "Priority": "1"}
     )
+
+
+async def rejoin_queue(ami: AmiClient, *, caller: str, priority: int) -> None:
+    """Send a waiting caller whose agent leg could not be bridged back into their queue's hold loop
+    (``[hotline-rejoin]``, which counts the attempts), ahead of ordinary callers."""
+    await ami.send_action(
+        {"Action": "Setvar", "Channel": caller, "Variable": "HOTLINE_PRIORITY", "Value": str(priority)}
+    )
+    await redirect(ami, channel=caller, context="hotline-rejoin", exten="s")

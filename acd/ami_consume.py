@@ -2,6 +2,7 @@
 
 - ``UserEvent: HotlineQueued`` from the hold loop: the caller is waiting, music playing.
 - ``OriginateResponse`` for one of our agent legs: answered (then bridged) or failed/not answered.
+- ``UserEvent: HotlineBridgeFailed`` from an agent leg: answered, but Bridge() onto the caller failed.
 - ``Newchannel``: learn the agent leg's channel name (to hang it up if the caller leaves).
 - ``Hangup`` of a caller or an agent leg: abandoned while waiting/offered, or the end of a talk.
 - ``UserEvent: HotlineFallback``: the dialplan sent a caller to the static fallback queue.
@@ -67,6 +68,8 @@ class AmiConsumer:
                     },
                 )
             )
+        elif kind == "HotlineBridgeFailed":
+            self._service.bridge_failed(event.get("Uniqueid", ""), result=event.get("Result", ""))
         elif kind == "HotlineCallbackRequested":
             self._callback_requested(event)
         elif kind == "HotlineFallback":

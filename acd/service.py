@@ -28,7 +28,17 @@ from acd.commands import (
     ScheduleTick,
 )
 from acd.engine import NO_ANSWER_PAUSE_REASON, AcdEngine
-from acd.events import AcdEvent, AgentLoggedIn, AgentLoggedOut, AgentReady, OfferFailed, Tick
+from acd.events import (
+    AcdEvent,
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentReady,
+    CallFinished,
+    OfferAnswered,
+    OfferFailed,
+    Tick,
+)
+from acd.model import CallState
 from hotline.ami.client import AmiClient, AmiError
 from hotline.bus import EventBus
 from hotline.dialing import DialError
@@ -69,6 +79,7 @@ class AcdService:
         clock: Callable[[], float] = time.time,
         screen_pop_wait_s: float = 0.3,
         external_dial: str = "",
+        rejoin_priority: int = 5,
     ) -> None:
         self.engine = engine
         self._ami = ami
@@ -78,6 +89,7 @@ class AcdService:
         self._clock = clock
         self._screen_pop_wait_s = screen_pop_wait_s
         self._external_dial = external_dial
+        self._rejoin_priority = rejoin_priority
         self._paused_by_outage: set[str] = set()
         self.legs: dict[str, AgentLeg] = {}
         self.leg_of_call: dict[str, str] = {}
@@ -270,6 +282,34 @@ class AcdService:
         if self.leg_of_call.get(leg.call_id) == leg_id:
             del self.leg_of_call[leg.call_id]
         self.submit_quietly(OfferFailed(call_id=leg.call_id, agent_id=leg.agent_id, reason=reason))
+
+    def bridge_failed(self, leg_id: str, *, result: str) -> None:
+        """The agent answered but could not be bridged to the caller (Bridge() result ``result``).
+
+        The agent's part ends (wrap-up, as after any call); a caller who is still there goes back to
+        their queue's hold loop with transferred-back priority, re-announced by the dialplan under the
+        channel name it has now. ``[hotline-rejoin]`` sends a caller who keeps failing to the static
+        fallback queue, so one unbridgeable caller cannot cycle through every agent.
+        """
+        leg = self.legs.pop(leg_id, None)
+        if leg is None:
+            return
+        if self.leg_of_call.get(leg.call_id) == leg_id:
+            del self.leg_of_call[leg.call_id]
+        call = self.engine.store.get_call(leg.call_id)
+        if call is None or call.agent_id != leg.agent_id:
+            return
+        log.warning("agent %s not bridged to %s (%s); requeueing", leg.agent_id, call.call_id, result)
+        self._bus.publish(
+            "call.bridge_failed",
+            {"call_id": call.call_id, "agent_id": leg.agent_id, "result": result, "at": self._clock()},
+        )
+        if call.state is CallState.OFFERED:
+            self.submit_quietly(OfferAnswered(call_id=call.call_id, agent_id=leg.agent_id))
+        self.submit_quietly(CallFinished(call_id=call.call_id))
+        self._spawn(
+            self._safe(actions.rejoin_queue(self._ami, caller=call.call_id, priority=self._rejoin_priority))
+        )
 
     def submit_quietly(self, event: AcdEvent) -> bool:
         """Apply an event coming from Asterisk; an event that no longer applies is logged, not raised."""

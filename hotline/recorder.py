@@ -218,6 +218,9 @@ class Recorder:
         detail = {"kind": d["kind"], "target": d["target"], "from_queue": d["from_queue"]}
         return [self._event(d, "transferred", detail)]
 
+    def _bridge_failed(self, d: Mapping[str, Any]) -> list[Write]:
+        return [self._event(d, "bridge_failed", {"agent_id": d["agent_id"], "result": d["result"]})]
+
     def _event(self, d: Mapping[str, Any], kind: str, detail: Mapping[str, object] | None = None) -> Write:
         return lambda: repo.add_call_event(
             self._sm, call_id=d["call_id"], kind=kind, at=_ts(d["at"]), detail=detail
@@ -238,6 +241,7 @@ _HANDLERS: dict[str, Callable[[Recorder, Mapping[str, Any]], list[Write]]] = {
     "call.fallback_ended": Recorder._fallback_ended,
     "call.changed": Recorder._call_changed,
     "call.transferred": Recorder._transferred,
+    "call.bridge_failed": Recorder._bridge_failed,
     "call.survey": Recorder._survey,
     "call.message": Recorder._message,
     "agent.changed": Recorder._agent_changed,

@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import wave
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -173,6 +174,16 @@ def install_upload(sounds_dir: Path, prompt_id: str, data: bytes, *, kind: str |
             raise PromptError(prompt_id, exc.details["reason"], error_id="prompt_upload_invalid") from exc
     _stamp_file(target).unlink(missing_ok=True)
     return target
+
+
+def prompt_seconds(sounds_dir: Path, prompt_id: str) -> float:
+    """How long prompt ``prompt_id`` plays, from its WAV file (generated or uploaded)."""
+    path = prompt_file(sounds_dir, prompt_id)
+    try:
+        with wave.open(str(path), "rb") as audio:
+            return audio.getnframes() / audio.getframerate()
+    except (OSError, EOFError, wave.Error) as exc:
+        raise PromptError(prompt_id, f"cannot read its length: {exc}", error_id="prompt_unreadable") from exc
 
 
 def has_recording(sounds_dir: Path, prompt_id: str) -> bool:

@@ -3,6 +3,9 @@
 The script is a list of keys. Each ``AskDigits`` or ``AskSpeech`` takes the next key (``"say:<choice>"``
 is a recognised keyword, ``"say:"`` speech that matched nothing); a single key that may interrupt a
 ``Play`` cuts it short. When the keys run out the caller is silent.
+
+``seconds_to_outcome`` turns a dry run into the time the caller spends in the IVR, from prompt lengths
+and question timeouts: for a silent caller, the time from answer to a person.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ class DryRunResult:
     actions: tuple[Action, ...] = ()
     survey: SurveyResult | None = None
     unused_keys: tuple[str, ...] = ()
+    inputs: tuple[Input, ...] = ()
+    """What the caller gave back to each action but the last (``actions[i]`` got ``inputs[i]``)."""
 
     @property
     def node_ids(self) -> list[str]:
@@ -93,11 +98,13 @@ def dry_run(
     run = FlowRun(flow, flows, context)
     remaining = list(keys)
     actions = [run.start()]
+    inputs: list[Input] = []
     while not isinstance(actions[-1], Finish):
         if len(actions) >= max_actions:
             raise FlowRunError("dry_run_limit", f"no Finish after {max_actions} actions", {"path": run.path})
         assert isinstance(actions[-1], Play | AskDigits | AskSpeech)
-        actions.append(run.feed(_next_input(actions[-1], remaining)))
+        inputs.append(_next_input(actions[-1], remaining))
+        actions.append(run.feed(inputs[-1]))
     return DryRunResult(
         path=tuple(run.path),
         outcome=actions[-1].outcome,
@@ -106,4 +113,26 @@ def dry_run(
         actions=tuple(actions),
         survey=run.survey_result,
         unused_keys=tuple(remaining),
+        inputs=tuple(inputs),
     )
+
+
+def seconds_to_outcome(result: DryRunResult, prompt_seconds: Mapping[str, float]) -> float:
+    """Seconds from answer to the outcome: every prompt played to its end, every silence a full timeout.
+
+    For a silent caller this is the time to the queue (plus the IVR's own processing, and less where
+    the runtime caps question timeouts or a speech question stops listening early). An answer is counted
+    as given the moment its prompt ends. Prompts the outcome plays itself (a work-order status, the
+    message prompt) are not counted. ``prompt_seconds`` maps each prompt id to its length.
+    """
+    total = 0.0
+    for action, answer in zip(result.actions, result.inputs, strict=False):
+        if not isinstance(action, Play | AskDigits | AskSpeech):
+            continue
+        if action.prompt not in prompt_seconds:
+            msg = f"the length of prompt {action.prompt!r} is not known"
+            raise FlowRunError("unknown_prompt_length", msg, {"prompt": action.prompt})
+        total += prompt_seconds[action.prompt]
+        if isinstance(action, AskDigits | AskSpeech) and isinstance(answer, Timeout):
+            total += action.timeout_s
+    return total

@@ -6,8 +6,9 @@ Rules:
   the state unchanged. After ``Finish`` nothing more is accepted.
 - Nodes that need no caller input (condition, set_tags, subflow, return) are followed at once, at most
   ``_MAX_AUTO_STEPS`` in a row.
-- A menu re-asks on an invalid key or silence up to ``retries`` times, then goes to ``on_invalid`` or
-  ``on_timeout``. A digit that cuts a prompt short is typed ahead into the next menu.
+- A menu re-asks on an invalid key or silence up to ``retries`` times in all, silence alone at most
+  ``silence_retries`` times, then goes to ``on_invalid`` or ``on_timeout``. A digit that cuts a prompt
+  short is typed ahead into the next menu.
 - Whatever cannot go on (unknown node or flow, ``return`` from the top flow, too many inputs or steps)
   ends in the main flow's ``fallback_queue``: a person, never dead air.
 """
@@ -104,6 +105,7 @@ class FlowRun:
         self._stack: list[tuple[str, str]] = []
         self._wait = Wait.IDLE
         self._misses = 0
+        self._silences = 0
         self._pending: str | None = None
         self._survey: SurveyRun | None = None
         self._inputs = 0
@@ -172,7 +174,7 @@ class FlowRun:
             if node is None:
                 step = self._fallback(f"unknown_node:{self._flow.id}:{step}")
                 continue
-            self._node_id, self._misses = step, 0
+            self._node_id, self._misses, self._silences = step, 0, 0
             self.path.append(PathStep(self._flow.id, step))
             step = self._enter_by_type[type(node)](node)
         return self._emit(self._fallback("auto_step_limit"))
@@ -314,7 +316,11 @@ class FlowRun:
     def _miss(self, node: Menu | CollectDigitsNode, label: str, target: str) -> Step:
         self._note(label)
         self._misses += 1
-        if self._misses > node.retries:
+        used_up = self._misses > node.retries
+        if label == "timeout" and isinstance(node, MenuNode | SpeechMenuNode):
+            self._silences += 1
+            used_up = used_up or self._silences > node.silence_limit
+        if used_up:
             return target
         if node.invalid_prompt and label != "timeout":
             digits = "".join(node.options) if isinstance(node, MenuNode | SpeechMenuNode) else ""

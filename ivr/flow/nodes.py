@@ -59,13 +59,35 @@ class PlayNode(NodeBase):
 
 
 class _MenuFields(NodeBase):
+    """Fields of both menu types.
+
+    ``retries`` bounds the re-asks of a menu over all misses; ``silence_retries`` (default: the same as
+    ``retries``) bounds those after silence alone, so a long menu can send a silent caller to a person
+    at once while a wrong key is still re-asked.
+    """
+
     prompt: PromptId
     options: dict[Digit, NodeId] = Field(min_length=1)
     timeout_s: float = Field(default=5.0, gt=0, le=60)
     retries: int = Field(default=1, ge=0, le=5)
+    silence_retries: int | None = Field(default=None, ge=0, le=5)
     invalid_prompt: PromptId | None = None
     on_timeout: NodeId
     on_invalid: NodeId
+
+    @model_validator(mode="after")
+    def _check_silence_retries(self) -> _MenuFields:
+        if self.silence_retries is not None and self.silence_retries > self.retries:
+            raise ValueError(
+                f"silence_retries {self.silence_retries} is greater than retries {self.retries}, "
+                "which bounds every re-ask"
+            )
+        return self
+
+    @property
+    def silence_limit(self) -> int:
+        """How many times silence is re-asked before ``on_timeout``."""
+        return self.retries if self.silence_retries is None else self.silence_retries
 
     def targets(self) -> list[tuple[str, str]]:
         out = [(f"options.{k}", v) for k, v in self.options.items()]
@@ -76,7 +98,7 @@ class _MenuFields(NodeBase):
 
 
 class MenuNode(_MenuFields):
-    """A DTMF menu; silence (after ``retries`` re-asks) goes to ``on_timeout``, which must reach a person."""
+    """A DTMF menu; silence, once re-asked ``silence_limit`` times, goes to ``on_timeout`` (a person)."""
 
     type: Literal["menu"]
 

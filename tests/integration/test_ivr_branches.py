@@ -139,7 +139,7 @@ async def test_given_working_hours_when_callers_press_through_every_branch_then_
     )
     assert previous == "7009"
     assert "work_order_not_found" in [p for _, p in calls["order_not_found"].prompts]
-    assert [p for _, p in calls["silence"].prompts] == ["welcome", "main_menu", "main_menu"]
+    assert [p for _, p in calls["silence"].prompts] == ["welcome", "main_menu"]
     assert [p for _, p in calls["invalid_key_twice"].prompts] == [
         "welcome",
         "main_menu",

@@ -33,6 +33,7 @@ from ivr.flow import (
     default_calendar,
     dry_run,
 )
+from ivr.flow.dryrun import seconds_to_outcome
 
 NOON = datetime(2026, 11, 16, 12, 0, tzinfo=SHANGHAI)
 
@@ -96,6 +97,48 @@ def test_given_silence_when_fed_then_reask_once_then_person() -> None:
     run.start()
     assert run.feed(Timeout()) == AskDigits("p", 1, 5.0, None)
     assert run.feed(Digits("")) == Finish(ToQueue("general"))
+
+
+def menu_with(**fields: Any) -> dict[str, Any]:
+    """The nodes of ``MENU`` with ``fields`` changed on the menu."""
+    nodes: dict[str, Any] = dict(MENU)
+    nodes["m"] = {**nodes["m"], **fields}
+    return nodes
+
+
+def test_given_no_silence_retries_when_silent_then_person_at_once_but_a_wrong_key_is_reasked() -> None:
+    nodes = menu_with(silence_retries=0)
+    silent = FlowRun(make(nodes), None, ctx())
+    silent.start()
+    assert silent.feed(Timeout()) == Finish(ToQueue("general"))
+    assert silent.path[0].inputs == ("timeout",)
+    wrong = FlowRun(make(nodes), None, ctx())
+    wrong.start()
+    assert wrong.feed(Digits("7")) == Play("bad", "1290")
+    assert wrong.feed(Played(None)) == AskDigits("p", 1, 5.0, None)
+    assert wrong.feed(Timeout()) == Finish(ToQueue("general"))
+
+
+@pytest.mark.parametrize(
+    ("inputs", "asks"),
+    [
+        ([Timeout(), Timeout()], 2),
+        ([Timeout(), Digits("7"), Timeout()], 3),
+        ([Digits("7"), Timeout(), Digits("8")], 3),
+    ],
+)
+def test_given_fewer_silence_retries_than_retries_when_missing_then_each_limit_holds(
+    inputs: list[Any], asks: int
+) -> None:
+    nodes = menu_with(retries=2, silence_retries=1)
+    run = FlowRun(make(nodes), None, ctx())
+    actions: list[Any] = [run.start()]
+    for inp in inputs:
+        while isinstance(actions[-1], Play):
+            actions.append(run.feed(Played(None)))
+        actions.append(run.feed(inp))
+    assert actions[-1] == Finish(ToQueue("general"))
+    assert sum(isinstance(a, AskDigits) for a in actions) == asks
 
 
 @pytest.mark.parametrize("bad", [Played(None), Speech("1")])
@@ -316,3 +359,17 @@ def test_given_a_survey_node_in_a_flow_when_answered_then_stored_and_flow_contin
     assert result.outcome == Hangup()
     with pytest.raises(FlowRunError):
         SurveyRun(SURVEY).feed(Digits("1"))
+
+
+def test_given_a_dry_run_when_timed_then_prompts_in_full_plus_every_silent_timeout() -> None:
+    nodes = {"hi": {"type": "play", "prompt": "p", "next": "m", "interruptible_digits": "1"}, **MENU}
+    flow = make(nodes, start="hi")
+    lengths = {"p": 4.0, "bad": 1.5}
+    silent = dry_run(flow, caller="1", at=NOON, keys=[])
+    assert seconds_to_outcome(silent, lengths) == 4.0 + 2 * (4.0 + 5.0)
+    wrong_then_silent = dry_run(flow, caller="1", at=NOON, keys=["7"])
+    assert seconds_to_outcome(wrong_then_silent, lengths) == 4.0 + 4.0 + 1.5 + 4.0 + 5.0
+    assert seconds_to_outcome(dry_run(flow, caller="1", at=NOON, keys=["2"]), lengths) == 8.0
+    with pytest.raises(FlowRunError) as info:
+        seconds_to_outcome(silent, {"bad": 1.5})
+    assert info.value.error_id == "unknown_prompt_length"

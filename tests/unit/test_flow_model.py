@@ -105,6 +105,12 @@ def test_given_another_schema_version_when_loaded_then_rejected() -> None:
         ),
         ("  night: {type: hangup}", "  night: {type: work_order_status}", "exactly one of"),
         ("  night: {type: hangup}", "  night: {type: transfer, number: abc}", "nodes.night.transfer.number"),
+        (
+            "  night: {type: hangup}",
+            "  night: {type: menu, prompt: hi, options: {'0': day}, on_timeout: day, on_invalid: day, "
+            "retries: 1, silence_retries: 2}",
+            "silence_retries 2 is greater than retries 1",
+        ),
     ],
 )
 def test_given_malformed_node_fields_when_loaded_then_rejected(old: str, new: str, fragment: str) -> None:

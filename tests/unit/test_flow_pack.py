@@ -23,7 +23,7 @@ from ivr.flow import (
     default_pack,
     dry_run,
 )
-from ivr.flow.actions import Digits
+from ivr.flow.actions import AskDigits, AskSpeech, Digits, Play
 
 PACK = default_pack()
 MAIN = PACK["12345"]
@@ -114,6 +114,35 @@ def test_given_a_repeat_caller_with_an_open_order_when_choosing_then_status_or_a
     result = call(keys, attributes=REPEAT)
     assert result.node_ids[5:7] == ["open_order_check", "repeat_menu"]
     assert result.outcome == outcome
+
+
+def _prompts(result: DryRunResult) -> list[str]:
+    return [a.prompt for a in result.actions if isinstance(a, Play | AskDigits | AskSpeech)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "menu"),
+    [
+        ({}, "main_menu"),
+        ({"speech_available": True}, "main_menu"),
+        ({"attributes": REPEAT}, "repeat_menu"),
+        ({"at": HOLIDAY_NIGHT}, "off_hours_menu"),
+    ],
+)
+def test_given_silence_in_the_first_menu_when_calling_then_a_person_without_the_menu_again(
+    kwargs: dict[str, Any], menu: str
+) -> None:
+    result = call([], **kwargs)
+    assert _prompts(result) == ["welcome", menu]
+    assert isinstance(result.outcome, ToQueue)
+    assert result.outcome.queue == "general"
+
+
+def test_given_a_wrong_key_in_the_main_menu_when_pressed_then_reasked_once_then_a_person() -> None:
+    result = call(["7"])
+    assert _prompts(result) == ["welcome", "main_menu", "invalid_input", "main_menu"]
+    assert result.outcome == ToQueue("general")
+    assert call(["7", "3"]).outcome.queue == "enterprise"  # type: ignore[union-attr]
 
 
 def test_given_a_repeat_caller_without_open_order_when_calling_then_main_menu() -> None:

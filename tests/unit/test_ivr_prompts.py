@@ -15,6 +15,7 @@ from ivr.prompts import (
     ensure_prompts,
     install_upload,
     prompt_file,
+    prompt_seconds,
     sniff_format,
 )
 
@@ -48,6 +49,18 @@ def test_given_admin_upload_when_texts_change_then_the_upload_is_kept(tmp_path: 
     assert _format(target) == (8000, 1, 2)
     ensure_prompts(tmp_path, {"menu": "请按二。"})
     assert target.read_bytes() == uploaded
+
+
+def test_given_an_uploaded_prompt_when_measured_then_its_playing_time(tmp_path: Path) -> None:
+    source = tmp_path / "admin.wav"
+    subprocess.run(
+        ["sox", "-n", "-r", "16000", "-c", "2", str(source), "synth", "1.25", "sine", "300"], check=True
+    )
+    install_upload(tmp_path, "menu", source.read_bytes())
+    assert prompt_seconds(tmp_path, "menu") == pytest.approx(1.25, abs=0.001)
+    with pytest.raises(PromptError) as missing:
+        prompt_seconds(tmp_path, "nothing_recorded")
+    assert missing.value.error_id == "prompt_unreadable"
 
 
 def test_given_bad_ids_or_bytes_when_installed_then_refused_with_stable_ids(tmp_path: Path) -> None:

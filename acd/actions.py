@@ -43,6 +43,12 @@ async def originate_agent_leg(
     )
 
 
+async def channel_state(ami: AmiClient, *, channel: str) -> str:
+    """The channel's state as Asterisk names it ("Up", "Ring", "Ringing", ...); AmiError if it is gone."""
+    reply = await ami.send_action({"Action": "Getvar", "Channel": channel, "Variable": "CHANNEL(state)"})
+    return reply.get("Value", "")
+
+
 async def hangup_channel(ami: AmiClient, *, channel: str, cause: int = 16) -> None:
     """Hang up one channel by name or uniqueid."""
     await ami.send_action({"Action": "Hangup", "Channel": channel, "Cause": str(cause)})

@@ -6,7 +6,8 @@
 - ``Newchannel``: learn the agent leg's channel name (to hang it up if the caller leaves).
 - ``Hangup`` of a caller or an agent leg: abandoned while waiting/offered, or the end of a talk.
 - ``UserEvent: HotlineFallback``: the dialplan sent a caller to the static fallback queue.
-- after every (re)connection: calls that Asterisk no longer has are closed (Asterisk restarted).
+- after every (re)connection: calls that Asterisk no longer has are closed (Asterisk restarted), and an
+  agent leg that was answered while the connection was down is connected (its OriginateResponse was lost).
 """
 
 from __future__ import annotations
@@ -170,8 +171,12 @@ class AmiConsumer:
         )
         alive = {e.get("Uniqueid", "") for e in events}
         self._service.restore_after_outage()
-        for leg_id in [leg_id for leg_id in self._service.legs if leg_id not in alive]:
-            call = self._service.engine.store.get_call(self._service.legs[leg_id].call_id)
+        for leg_id in list(self._service.legs):
+            if leg_id in alive:
+                await self._service.settle_leg(leg_id, ring_over=False)
+                continue
+            leg = self._service.legs.get(leg_id)
+            call = self._service.engine.store.get_call(leg.call_id) if leg is not None else None
             if call is not None and call.state is CallState.OFFERED:
                 self._service.fail_leg(leg_id, reason="leg_vanished")
         for call in list(self._service.engine.store.iter_calls()):

@@ -45,6 +45,10 @@ from hotline.dialing import DialError
 
 log = logging.getLogger(__name__)
 
+LEG_VERDICT_GRACE_S = 5.0
+"""How long after its ring timeout an agent leg may go without an OriginateResponse before the
+service asks Asterisk itself how the leg stands (acd.service.AcdService.settle_leg)."""
+
 
 class OfferNotifier(Protocol):
     """Delivers a screen-pop to an agent's desktops before the phone rings."""
@@ -95,6 +99,7 @@ class AcdService:
         self.leg_of_call: dict[str, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._ticks: dict[float, asyncio.TimerHandle] = {}
+        self._leg_watches: dict[str, asyncio.TimerHandle] = {}
 
     def submit(self, event: AcdEvent) -> None:
         """Apply ``event``; raises the engine's typed errors for illegal events (state unchanged)."""
@@ -216,6 +221,7 @@ class AcdService:
             return
         try:
             await self._ring(offer, leg)
+            self._watch_leg(leg.leg_id)
         except AmiError as exc:
             log.warning("originate for %s to %s failed: %s", offer.call_id, offer.agent_id, exc)
             self._outage(leg.leg_id, offer.agent_id, exc.error_id)
@@ -246,6 +252,50 @@ class AcdService:
             leg_id=leg.leg_id,
             ring_timeout_s=self._ring_timeout_s,
         )
+
+    def _watch_leg(self, leg_id: str) -> None:
+        """Settle the leg from Asterisk's own view if no OriginateResponse settled it by the time the
+        phone has stopped ringing (an event lost on the way must not leave the offer open for ever)."""
+        delay = self._ring_timeout_s + LEG_VERDICT_GRACE_S
+        self._leg_watches[leg_id] = asyncio.get_running_loop().call_later(
+            delay, lambda: self._spawn(self._safe(self.settle_leg(leg_id)))
+        )
+
+    async def settle_leg(self, leg_id: str, *, ring_over: bool = True) -> None:
+        """Bring an offer whose outcome was never reported in line with the agent leg in Asterisk.
+
+        Nothing to do once the call is no longer offered on this leg (answered, failed, caller gone).
+        Otherwise a leg that is up was answered (OfferAnswered). Once its ring time is over
+        (``ring_over``), a leg still ringing is hung up, and that or a leg that is gone fails the offer
+        (the call goes back to the head of its queue). With AMI down nothing is decided: the resync
+        after reconnection looks again (``ring_over=False``), and the watch timer still runs.
+        """
+        self._leg_watches.pop(leg_id, None)
+        leg = self.legs.get(leg_id)
+        if leg is None or not self._still_offered(leg) or not self._ami.connected:
+            return
+        try:
+            state = await actions.channel_state(self._ami, channel=leg_id)
+        except AmiError:
+            state = ""
+        if self.legs.get(leg_id) is not leg or not self._still_offered(leg):
+            return
+        if state == "Up":
+            log.warning("agent leg %s is up but its answer was never reported; connecting", leg_id)
+            self.submit_quietly(OfferAnswered(call_id=leg.call_id, agent_id=leg.agent_id))
+            return
+        if not ring_over:
+            return
+        log.warning(
+            "agent leg %s has no outcome after its ring time (%s); requeueing", leg_id, state or "gone"
+        )
+        if state:
+            self._hangup_quietly(leg_id)
+        self.fail_leg(leg_id, reason=f"no_verdict:{state or 'gone'}")
+
+    def _still_offered(self, leg: AgentLeg) -> bool:
+        call = self.engine.store.get_call(leg.call_id)
+        return call is not None and call.state is CallState.OFFERED and call.agent_id == leg.agent_id
 
     def _outage(self, leg_id: str, agent_id: str, reason: str) -> None:
         """The phone could not be rung for a reason that is not the agent's: requeue the call, and give
@@ -381,9 +431,10 @@ class AcdService:
 
     async def close(self) -> None:
         """Cancel timers and background actions."""
-        for handle in self._ticks.values():
+        for handle in (*self._ticks.values(), *self._leg_watches.values()):
             handle.cancel()
         self._ticks.clear()
+        self._leg_watches.clear()
         for task in tuple(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

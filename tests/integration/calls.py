@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hotline.ami.client import AmiClient, AmiEvent
+from hotline.ami.client import AmiClient, AmiError, AmiEvent
 from hotline.citizens import CitizenCall, CitizenDialer
 from hotline.sandbox.instance import SandboxConfig
 from tests.integration.arrivals import first_match
@@ -48,6 +49,11 @@ class CallDriver:
     async def call(self, caller: str, keys: str = "", patience_s: float = 120.0) -> CitizenCall:
         """Place one citizen call."""
         return await self.dialer.dial(caller=caller, keys=keys, patience_s=patience_s)
+
+    async def hang_up(self, channel: str) -> None:
+        """Hang up a channel (by name or uniqueid) if it is still there, so no caller outlives its test."""
+        with contextlib.suppress(AmiError):
+            await self.ami.send_action({"Action": "Hangup", "Channel": channel})
 
     async def wait_event(self, match: Callable[[AmiEvent], bool], timeout: float = 20.0) -> SeenEvent:
         """The first recorded event matching ``match`` (waiting for it if needed)."""

@@ -87,6 +87,7 @@ async def test_given_agent_answers_when_bridge_fails_then_caller_requeued_ahead_
     finally:
         for desk in desks:
             await desk.close()
+        await driver.hang_up(call.call_id)
 
 
 async def test_given_caller_that_never_bridges_when_third_agent_fails_then_fallback_queue_takes_them(
@@ -107,3 +108,4 @@ async def test_given_caller_that_never_bridges_when_third_agent_fails_then_fallb
     finally:
         for desk in desks:
             await desk.close()
+        await driver.hang_up(call.call_id)

@@ -1,0 +1,120 @@
+"""An agent leg whose OriginateResponse never reaches the centre does not leave the offer open.
+
+The centre talks to Asterisk through a relay that loses every OriginateResponse. Once the leg's ring
+time and a grace period are over, the centre asks Asterisk how the leg stands: a leg that is up is
+connected; a leg that is gone fails the offer (the caller goes back to the head of the queue).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from acd.model import AgentState, CallState
+from acd.service import LEG_VERDICT_GRACE_S
+from hotline.app import Centre
+from hotline.sandbox.instance import AsteriskSandbox
+from hotline.settings import Settings
+from tests.integration.ami_proxy import AmiProxy
+from tests.integration.calls import CallDriver, eventually
+from tests.integration.conftest import sandbox_settings
+from tests.integration.desktop import DesktopClient, frame_of
+from tests.integration.seats import seat
+
+pytestmark = pytest.mark.asterisk
+
+RING_TIMEOUT_S = 4.0
+VERDICT_AFTER_S = RING_TIMEOUT_S + LEG_VERDICT_GRACE_S
+
+
+@pytest.fixture
+async def lossy_ami(sandbox: AsteriskSandbox) -> AsyncIterator[AmiProxy]:
+    """A relay to the sandbox's AMI that drops the OriginateResponse events of agent legs."""
+
+    def agent_leg_outcome(h: dict[str, str]) -> bool:
+        return h.get("Event") == "OriginateResponse" and h.get("ActionID", "").startswith("hl-")
+
+    proxy = AmiProxy(sandbox.config.ami_port, drop=agent_leg_outcome)
+    await proxy.start()
+    yield proxy
+    await proxy.close()
+
+
+@pytest.fixture
+def ring_timeout_s() -> float:
+    """How long the centre rings an agent."""
+    return RING_TIMEOUT_S
+
+
+@pytest.fixture
+def centre_settings(
+    sandbox: AsteriskSandbox, tmp_path: Path, lossy_ami: AmiProxy, ring_timeout_s: float
+) -> Settings:
+    """The centre reaches AMI through the lossy relay."""
+    return sandbox_settings(sandbox, tmp_path, ami_port=lossy_ami.port, ring_timeout_seconds=ring_timeout_s)
+
+
+async def test_given_answer_report_lost_when_ring_time_over_then_leg_found_up_and_call_connected(
+    centre: Centre, driver: CallDriver, lossy_ami: AmiProxy
+) -> None:
+    desk: DesktopClient = await seat(centre, "7411", {"general": 1})
+    call = await driver.call("13800000031", keys="0")
+    try:
+        await driver.wait_event(lambda e: e.name == "BridgeEnter" and e.get("Uniqueid") == call.call_id)
+        record = centre.acd.engine.store.get_call(call.call_id)
+        assert record is not None
+        assert record.state is CallState.OFFERED
+        await desk.wait_frame(frame_of("agent_changed", state="on_call"), timeout=VERDICT_AFTER_S + 10)
+        assert [h.get("Response") for h in lossy_ami.dropped] == ["Success"]
+        record = centre.acd.engine.store.get_call(call.call_id)
+        assert record is not None
+        assert (record.state, record.agent_id) == (CallState.CONNECTED, "7411")
+    finally:
+        await desk.close()
+        await driver.hang_up(call.call_id)
+
+
+async def test_given_no_answer_report_lost_when_ring_time_over_then_offer_fails_and_call_waits_again(
+    centre: Centre, driver: CallDriver, lossy_ami: AmiProxy
+) -> None:
+    desk: DesktopClient = await seat(centre, "7412", {"general": 1}, talk_s=-1)
+    call = await driver.call("13800000032", keys="0")
+    try:
+        await desk.wait_frame(frame_of("offer"), timeout=20)
+        paused_frame = frame_of("agent_changed", status="paused", pause_reason="no answer")
+        _, paused = await desk.wait_frame(paused_frame, timeout=VERDICT_AFTER_S + 10)
+        assert paused["data"]["state"] == "idle"
+        assert [h.get("Response") for h in lossy_ami.dropped] == ["Failure"]
+        record = centre.acd.engine.store.get_call(call.call_id)
+        assert record is not None
+        assert (record.state, record.agent_id) == (CallState.WAITING, None)
+        agent = centre.acd.engine.store.get_agent("7412")
+        assert agent is not None
+        assert agent.state is AgentState.IDLE
+        await eventually(lambda: not centre.acd.legs)
+    finally:
+        await desk.close()
+        await driver.hang_up(call.call_id)
+
+
+@pytest.mark.parametrize("ring_timeout_s", [120.0])
+async def test_given_answer_lost_when_link_drops_and_comes_back_then_resync_connects_the_leg_at_once(
+    centre: Centre, driver: CallDriver, lossy_ami: AmiProxy
+) -> None:
+    """The leg's ring time (two minutes) is far from over: only the resync after reconnection acts."""
+    desk: DesktopClient = await seat(centre, "7413", {"general": 1})
+    call = await driver.call("13800000033", keys="0")
+    try:
+        await driver.wait_event(lambda e: e.name == "BridgeEnter" and e.get("Uniqueid") == call.call_id)
+        connections = centre.ami.connections_made
+        await lossy_ami.cut()
+        await eventually(lambda: centre.ami.connections_made > connections and centre.ami.connected)
+        await desk.wait_frame(frame_of("agent_changed", state="on_call"), timeout=30)
+        record = centre.acd.engine.store.get_call(call.call_id)
+        assert record is not None
+        assert (record.state, record.agent_id) == (CallState.CONNECTED, "7413")
+    finally:
+        await desk.close()
+        await driver.hang_up(call.call_id)

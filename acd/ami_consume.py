@@ -57,7 +57,7 @@ class AmiConsumer:
             self._service.submit_quietly(
                 CallQueued(
                     call_id=event.get("Uniqueid", ""),
-                    queue=event.get("Queue", "") or "general",
+                    queue=self._service.queue_or_default(event.get("Queue", "") or "general"),
                     caller=event.get("CallerIDNum", ""),
                     channel=event.get("Channel", ""),
                     priority=_int(event.get("CallPriority")),

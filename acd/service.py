@@ -101,6 +101,16 @@ class AcdService:
         self._ticks: dict[float, asyncio.TimerHandle] = {}
         self._leg_watches: dict[str, asyncio.TimerHandle] = {}
 
+    def queue_or_default(self, name: str) -> str:
+        """``name`` when the ACD has that queue, else ``general`` (or the first configured queue): a
+        caller routed to a queue that is not, or no longer, configured still reaches a person."""
+        queues = self.engine.queues
+        if name in queues:
+            return name
+        fallback = "general" if "general" in queues else next(iter(queues))
+        log.error("no queue %r in the ACD configuration; the caller waits in %r", name, fallback)
+        return fallback
+
     def submit(self, event: AcdEvent) -> None:
         """Apply ``event``; raises the engine's typed errors for illegal events (state unchanged)."""
         commands = self.engine.handle(event, self._clock())

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from acd.ami_consume import AmiConsumer
 from acd.engine import AcdEngine
 from acd.model import QueueConfig
-from acd.queue_config import default_queue_configs
+from acd.queue_config import default_queue_configs, load_queues_file
 from acd.service import AcdService
 from acd.store import AcdStore, MemoryStore
 from acd.store_redis import RedisStore
@@ -50,7 +50,10 @@ log = logging.getLogger(__name__)
 
 
 def default_queues(settings: Settings) -> list[QueueConfig]:
-    """The shipped queues (``acd/queues.yaml``): every queue the 12345 flow pack routes to, with overflow."""
+    """The centre's queues: ``HOTLINE_QUEUES_FILE`` when set, else the shipped ``acd/queues.yaml`` (every
+    queue the 12345 flow pack routes to, with overflow). InvalidConfig says what is wrong with a file."""
+    if settings.queues_file is not None:
+        return load_queues_file(settings.queues_file, default_wrapup_s=settings.wrapup_seconds)
     return default_queue_configs(default_wrapup_s=settings.wrapup_seconds)
 
 
@@ -165,7 +168,7 @@ class Centre:
             bus=self.bus,
             sounds_dir=prompts_dir(root) if root else Path("/usr/share/asterisk/sounds"),
             clock=self.clock,
-            known_queues=frozenset(q.name for q in default_queues(s)),
+            known_queues=frozenset(self.acd.engine.queues),
             host_path=(lambda path: root / path.lstrip("/")) if root else identity_path,
             vosk_model_path=s.vosk_model_path,
             max_wait_s=s.ivr_digit_timeout_seconds,

@@ -110,6 +110,14 @@ async def _run_centre(settings: Settings) -> None:
 
 def cmd_run(settings: Settings, *, sandbox: bool) -> int:
     """``hotline run``: the whole centre in one process (starting the sandbox when asked)."""
+    from acd.errors import InvalidConfig
+    from hotline.app import default_queues
+
+    try:
+        default_queues(settings)
+    except InvalidConfig as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 2
     started_here = False
     box = None
     if sandbox and settings.asterisk_mode == "sandbox":

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     sip_ws_url: str = ""
 
     wrapup_seconds: float = 15.0
+    queues_file: Path | None = None
     external_dial: str = "Local/{number}*600*0.5@hotline-sim-agent"
     transferred_priority: int = 5
     ring_timeout_seconds: float = 20.0

@@ -45,3 +45,17 @@ def test_given_external_mode_when_rendered_then_config_is_complete(tmp_path: Pat
 def test_given_external_mode_when_asked_to_start_then_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOTLINE_ASTERISK_MODE", "external")
     assert main(["asterisk", "up"]) == 2
+
+
+def test_given_invalid_queues_file_when_run_then_refused_with_the_problem_before_anything_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    queues = tmp_path / "queues.yaml"
+    queues.write_text("schema_version: 1\nqueues:\n  - {name: general, skill: general, strategy: coin_toss}")
+    monkeypatch.setenv("HOTLINE_QUEUES_FILE", str(queues))
+    monkeypatch.setenv("HOTLINE_STATE_DIR", str(tmp_path / "state"))
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("hotline: ")
+    assert "coin_toss" in err
+    assert not (tmp_path / "state").exists()

@@ -29,6 +29,7 @@ from agent_desktop.hub import DesktopHub
 from hotline.bus import EventBus
 from hotline.bus_relay import FIRST_BACKOFF_S, MAX_BACKOFF_S, BusRelay, LinkErrors
 from hotline.settings import Settings
+from hotline.stopping import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,7 @@ class CrossNodeDesktops:
 
     async def close(self) -> None:
         """Withdraw this node's presence (best effort), stop background work and the relay."""
-        for task in tuple(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(tuple(self._tasks), what="cross-node desktops")
         with contextlib.suppress(TimeoutError, *LinkErrors):
             await asyncio.wait_for(
                 self._write_presence(self._dirty | set(self._hub.users()), present=False), 1.0

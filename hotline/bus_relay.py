@@ -44,6 +44,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from hotline.bus import RELAY_GAP, BusEvent, EventBus, Subscription
+from hotline.stopping import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -163,9 +164,7 @@ class BusRelay:
         """Stop relaying and close both connections."""
         if self._sub is not None:
             self._sub.close()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(self._tasks, what="bus relay")
         for client in (self.client, self._listener):
             with contextlib.suppress(*LinkErrors):
                 await client.aclose()

@@ -149,12 +149,21 @@ async def test_given_malformed_messages_on_the_channel_when_a_good_one_follows_t
             '{"node": 7}',
             '{"node": "n", "kind": "event", "topic": "bus.overflow"}',
             '{"node": "", "kind": "event", "topic": "agent.changed", "data": {}, "at": 1.0}',
+            '{"node": "n", "kind": "event", "topic": "call.fallback", "data": {}, "at": 1.0}',
+            '{"node": "n", "kind": "event", "topic": "queue.changed", "data": [], "at": 1.0}',
+            '{"node": "n", "kind": "offer", "body": "not an object"}',
+            '{"node": "n", "kind": "event", "topic": "agent.changed", "data": {"agent_id": "junk"}, '
+            '"at": "soon"}',
         ):
             raw.publish(channel, junk)
         raw.close()
         a.bus.publish("agent.changed", {"agent_id": "1001"})
-        got = await wait_for_events(b.seen, 1)
-        assert got[0].topic == "agent.changed"
+        got = await wait_for_events(b.seen, 2)
+        assert sorted((e.topic, e.data["agent_id"], e.origin) for e in got) == [
+            ("agent.changed", "1001", a.relay.node_id),
+            ("agent.changed", "junk", "n"),
+        ]
+        assert all(isinstance(e.at, float) for e in got)
         assert b.relay.listening
 
 
@@ -326,3 +335,15 @@ async def test_given_nothing_listening_when_relay_client_used_then_error_at_once
         await client.ping()
     await client.aclose()
     assert time.monotonic() - started < 1.0, "the relay does its own retrying"
+
+
+async def test_given_events_still_going_out_when_a_node_closes_then_close_returns() -> None:
+    async with nodes(REDIS_URL, 2) as (a, b):
+        for round_ in range(5):
+            for n in range(200):
+                a.bus.publish("agent.changed", {"agent_id": f"{round_}-{n}"})
+            await asyncio.sleep(0.001 * round_)
+        async with asyncio.timeout(10):
+            await a.relay.close()
+        assert not a.relay.listening
+        assert b.relay.listening

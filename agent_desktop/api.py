@@ -148,11 +148,13 @@ async def list_calls(
     since: datetime | None = None,
     caller_prefix: Annotated[str | None, Query(max_length=32, pattern=r"^[0-9+]*$")] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+    kind: repo.CallKind = "citizen",
 ) -> list[CallPublic]:
-    """Call records, newest first."""
+    """Call records, newest first: citizens' calls, or with ``kind=consult`` the agents' consultation
+    legs that waited in the ACD during attended transfers (kept for audit, never counted as calls)."""
     _require(me, Role.SUPERVISOR, Role.ADMIN)
     rows = await asyncio.to_thread(
-        repo.list_calls, ctx.sessions, since=since, caller_prefix=caller_prefix, limit=limit
+        repo.list_calls, ctx.sessions, since=since, caller_prefix=caller_prefix, limit=limit, kind=kind
     )
     return [CallPublic.model_validate(r, from_attributes=True) for r in rows]
 

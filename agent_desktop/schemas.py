@@ -57,7 +57,7 @@ class AgentPublic(BaseModel):
 
 
 class CallPublic(BaseModel):
-    """One call record."""
+    """One call record; ``kind`` is ``citizen``, or ``consult`` for an agent's consultation leg."""
 
     call_id: str
     caller: str
@@ -71,6 +71,7 @@ class CallPublic(BaseModel):
     ended_at: datetime | None
     wait_seconds: float | None
     talk_seconds: float | None
+    kind: str = "citizen"
 
 
 class EarlierCallPublic(BaseModel):

@@ -3,6 +3,21 @@
 One task drains a bus subscription and performs the writes in a worker thread. A write that fails
 (database restarting, lock timeout) is retried with backoff; events are never skipped, so no record is
 lost while the process lives.
+
+Every app node runs a recorder on the one database, and each records only what its own node published.
+Most call events come from one node's decision (the shared ACD store applies each change once), but
+every node hears the same Asterisk events about the static fallback queue and publishes
+``call.fallback``, ``call.fallback_answered`` and ``call.fallback_ended`` itself: those are recorded
+with the event's topic as ``once_key``, so the first node's report is written and the others change
+nothing, and any node left alive still records them. What depends on the order of two nodes' reports
+(the ACD giving up a call it sends to the fallback queue) is written so that either order ends alike.
+
+An agent's attended transfer to a queue or a colleague queues a stand-in for the agent (a Local
+channel tagged ``consult``) in the ACD. Its record is marked ``kind = consult`` as soon as a marked
+event about it arrives: a ``call.changed`` whose ``tags`` hold the consult tag, the screen-pop
+(``agent.offer``, whose IVR attributes hold the tags), or a fallback report from the consultation's
+Local channel. The consultation itself (started, completed, cancelled) is recorded on the citizen's
+call from ``call.consult``.
 """
 
 from __future__ import annotations
@@ -17,28 +32,41 @@ from typing import Any
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from acd.model import CONSULT_TAG
 from hotline.bus import BusEvent, EventBus
 from hotline.db import repository as repo
 from hotline.db.errors import RepositoryError
 
 log = logging.getLogger(__name__)
 
-Write = Callable[[], None]
+Write = Callable[[], object]
+
+CONSULT_CHANNEL_MARK = "@hotline-consult-wait-"
+"""In the channel name of an agent's consultation leg (``Local/s@hotline-consult-wait-...``)."""
 
 
 def _ts(value: Any) -> datetime:
     return datetime.fromtimestamp(float(value), UTC)
 
 
+def has_consult_tag(tags: object) -> bool:
+    """Whether ``tags`` (comma-separated text or a list) hold the consult tag."""
+    if isinstance(tags, str):
+        items: list[str] = tags.split(",")
+    elif isinstance(tags, (list, tuple)):
+        items = [str(t) for t in tags]
+    else:
+        return False
+    return CONSULT_TAG in (t.strip() for t in items)
+
+
 class Recorder:
-    """Persists ``call.*`` and ``agent.changed`` events."""
+    """Persists ``call.*`` and ``agent.changed`` events (``agent.offer`` only marks consultations)."""
 
     def __init__(self, *, bus: EventBus, sessions: sessionmaker[Session]) -> None:
         self._sm = sessions
-        self._sub = bus.subscribe("call.", "agent.changed", maxsize=1_000_000)
+        self._sub = bus.subscribe("call.", "agent.changed", "agent.offer", maxsize=1_000_000)
         self._answered_at: dict[str, float] = {}
-        self._ever_answered: set[str] = set()
-        self._in_fallback: set[str] = set()
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -120,33 +148,49 @@ class Recorder:
         return [self._event(d, "ivr_failed")]
 
     def _fallback(self, d: Mapping[str, Any]) -> list[Write]:
-        self._in_fallback.add(d["call_id"])
+        consult = CONSULT_CHANNEL_MARK in d["channel"]
+        update = repo.CallUpdate(outcome="fallback", queue="hotline-fallback")
+        if consult:
+            update["kind"] = "consult"
         return [
             lambda: repo.record_call_started(
                 self._sm,
                 call_id=d["call_id"],
                 caller=d["caller"],
                 channel=d["channel"],
-                dialed="12345",
+                dialed="" if consult else "12345",
                 at=_ts(d["at"]),
             ),
-            lambda: repo.update_call(
-                self._sm, call_id=d["call_id"], outcome="fallback", queue="hotline-fallback"
-            ),
-            self._event(d, "fallback", {"reason": d["reason"]}),
+            self._once(d, "call.fallback", "fallback", {"reason": d["reason"]}, update),
         ]
 
     def _fallback_answered(self, d: Mapping[str, Any]) -> list[Write]:
-        return [
-            lambda: repo.update_call(
-                self._sm,
-                call_id=d["call_id"],
-                outcome="answered",
-                answered_at=_ts(d["at"]),
-                wait_seconds=d["waited_s"],
-            ),
-            self._event(d, "answered", {"member": d["member"], "via": "fallback"}),
-        ]
+        update = repo.CallUpdate(outcome="answered", answered_at=_ts(d["at"]), wait_seconds=d["waited_s"])
+        detail = {"member": d["member"], "via": "fallback"}
+        return [self._once(d, "call.fallback_answered", "answered", detail, update)]
+
+    def _fallback_ended(self, d: Mapping[str, Any]) -> list[Write]:
+        update = repo.CallUpdate(ended_at=_ts(d["at"]))
+        return [self._once(d, "call.fallback_ended", "hangup", None, update)]
+
+    def _once(
+        self,
+        d: Mapping[str, Any],
+        once_key: str,
+        kind: str,
+        detail: Mapping[str, object] | None,
+        update: repo.CallUpdate,
+    ) -> Write:
+        return functools.partial(
+            repo.add_call_event_once,
+            self._sm,
+            call_id=d["call_id"],
+            once_key=once_key,
+            kind=kind,
+            at=_ts(d["at"]),
+            detail=detail,
+            call=update,
+        )
 
     def _update(self, call_id: str, **fields: Any) -> Write:
         return functools.partial(repo.update_call, self._sm, call_id=call_id, **fields)
@@ -154,6 +198,7 @@ class Recorder:
     def _call_changed(self, d: Mapping[str, Any]) -> list[Write]:
         call_id, state, at = d["call_id"], d["state"], _ts(d["at"])
         detail = {"queue": d["queue"], "agent_id": d["agent_id"], "reason": d["reason"]}
+        marks = [self._update(call_id, kind="consult")] if has_consult_tag(d.get("tags")) else []
         if state == "waiting" and d["reason"] == "queued":
             write = self._update(call_id, queue=d["queue"], queued_at=at)
         elif state == "waiting":
@@ -162,7 +207,6 @@ class Recorder:
             write = self._update(call_id, offered_at=at, agent_id=d["agent_id"])
         elif state == "connected":
             self._answered_at[call_id] = float(d["at"])
-            self._ever_answered.add(call_id)
             write = self._update(
                 call_id,
                 answered_at=at,
@@ -172,18 +216,28 @@ class Recorder:
             )
         else:
             write = self._ended(d)
-        return [write, self._event(d, state, detail)]
+        return [*marks, write, self._event(d, state, detail)]
 
     def _ended(self, d: Mapping[str, Any]) -> Write:
+        """The end of a talk this node saw begin, or else the caller leaving the ACD (which the
+        database settles against what other nodes recorded: answered earlier, gone to fallback)."""
         call_id, at = d["call_id"], _ts(d["at"])
         answered = self._answered_at.pop(call_id, None)
-        if call_id in self._in_fallback:
-            return self._update(call_id)
         if answered is not None:
             return self._update(call_id, ended_at=at, talk_seconds=max(0.0, float(d["at"]) - answered))
-        if call_id in self._ever_answered:
-            return self._update(call_id, ended_at=at)
-        return self._update(call_id, outcome="abandoned", ended_at=at, wait_seconds=d["waited_s"])
+        return functools.partial(
+            repo.record_call_abandoned, self._sm, call_id=call_id, ended_at=at, wait_seconds=d["waited_s"]
+        )
+
+    def _offer(self, d: Mapping[str, Any]) -> list[Write]:
+        ivr = d.get("ivr")
+        if isinstance(ivr, Mapping) and has_consult_tag(ivr.get("tags")):
+            return [self._update(d["call_id"], kind="consult")]
+        return []
+
+    def _consult(self, d: Mapping[str, Any]) -> list[Write]:
+        detail = {"phase": d["phase"], "agent_id": d["agent_id"], "target": d["target"], "queue": d["queue"]}
+        return [self._event(d, "consult", detail)]
 
     def _agent_changed(self, d: Mapping[str, Any]) -> list[Write]:
         return [
@@ -208,11 +262,6 @@ class Recorder:
     def _message(self, d: Mapping[str, Any]) -> list[Write]:
         detail = {k: d[k] for k in ("path", "recorded", "status", "callback", "tags", "flow_version")}
         return [self._event(d, "message", detail)]
-
-    def _fallback_ended(self, d: Mapping[str, Any]) -> list[Write]:
-        self._in_fallback.discard(d["call_id"])
-        self._ever_answered.discard(d["call_id"])
-        return [self._update(d["call_id"], ended_at=_ts(d["at"])), self._event(d, "hangup")]
 
     def _transferred(self, d: Mapping[str, Any]) -> list[Write]:
         detail = {"kind": d["kind"], "target": d["target"], "from_queue": d["from_queue"]}
@@ -241,8 +290,10 @@ _HANDLERS: dict[str, Callable[[Recorder, Mapping[str, Any]], list[Write]]] = {
     "call.fallback_ended": Recorder._fallback_ended,
     "call.changed": Recorder._call_changed,
     "call.transferred": Recorder._transferred,
+    "call.consult": Recorder._consult,
     "call.bridge_failed": Recorder._bridge_failed,
     "call.survey": Recorder._survey,
     "call.message": Recorder._message,
     "agent.changed": Recorder._agent_changed,
+    "agent.offer": Recorder._offer,
 }

@@ -17,7 +17,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db import repository as repo
@@ -26,6 +27,15 @@ from hotline.db.errors import InvalidValueError, UnknownAgentError
 from hotline.db.registry import full_metadata, include_in_comparison
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+CALL_KIND_REVISION = "0004_call_kind"
+OLD_CALL_ROW = (
+    "INSERT INTO calls (call_id, caller, channel, dialed, ivr_keys, entered_ivr_at) "
+    "VALUES ('old', '13800138000', 'PJSIP/trunk-old', '12345', '0', '2026-03-01 08:00:00')"
+)
+OLD_EVENT_ROW = (
+    "INSERT INTO call_events (call_id, at, kind, detail) "
+    "VALUES ('old', '2026-03-01 08:00:00', 'hangup', '{}')"
+)
 
 
 def schema_diff(url: str) -> list[object]:
@@ -368,3 +378,215 @@ class DbContract:
         assert all(c.outcome == "answered" and c.agent_id == "1001" for c in calls)
         assert len(repo.agent_state_history(sm, agent_id="1001", limit=10_000)) == 4 * per_thread
         assert all(len(repo.call_events(sm, call_id=c.call_id)) == 1 for c in calls)
+
+    def test_given_rows_of_previous_schema_when_migrated_then_they_are_citizen_calls_and_events_unkeyed(
+        self, db_url: str
+    ) -> None:
+        cfg = alembic_config(db_url)
+        for previous_head in head_revisions(db_url) - {CALL_KIND_REVISION}:
+            command.upgrade(cfg, previous_head)
+        engine = make_engine(db_url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(OLD_CALL_ROW))
+                conn.execute(text(OLD_EVENT_ROW))
+        finally:
+            engine.dispose()
+        migrate(db_url)
+        engine = make_engine(db_url)
+        sm = session_factory(engine)
+        try:
+            row = repo.get_call(sm, call_id="old")
+            events = repo.call_events(sm, call_id="old")
+        finally:
+            engine.dispose()
+        assert row is not None
+        assert row.kind == "citizen"
+        assert [(e.kind, e.once_key) for e in events] == [("hangup", None)]
+
+    def test_given_consultation_leg_then_it_is_left_out_of_citizen_lists_and_caller_history(
+        self, sm: sessionmaker[Session]
+    ) -> None:
+        start(sm, "citizen", caller="13800000001", at=T0)
+        repo.update_call(sm, call_id="stand-in", queue="enterprise", queued_at=T0 + timedelta(seconds=30))
+        repo.update_call(sm, call_id="stand-in", kind="consult")
+        start(sm, "stand-in", caller="13800000001", at=T0 + timedelta(seconds=30))
+        later = T0 + timedelta(minutes=5)
+        assert [r.call_id for r in repo.list_calls(sm)] == ["citizen"]
+        assert [r.call_id for r in repo.list_calls(sm, caller_prefix="138")] == ["citizen"]
+        assert [r.call_id for r in repo.list_calls(sm, kind="consult")] == ["stand-in"]
+        assert [r.call_id for r in repo.list_calls(sm, kind=None)] == ["stand-in", "citizen"]
+        history = repo.calls_from_caller(sm, caller="13800000001", since=T0, before=later)
+        assert [r.call_id for r in history] == ["citizen"]
+        assert repo.count_calls_from_caller(sm, caller="13800000001", since=T0, before=later) == 1
+        stand_in = repo.get_call(sm, call_id="stand-in")
+        assert stand_in is not None
+        assert (stand_in.kind, stand_in.queue) == ("consult", "enterprise")
+
+    def test_given_unknown_kind_when_written_then_the_database_refuses_it(
+        self, sm: sessionmaker[Session]
+    ) -> None:
+        start(sm, "k1")
+        with pytest.raises(IntegrityError):
+            repo.update_call(sm, call_id="k1", kind="vip")  # type: ignore[arg-type]
+        row = repo.get_call(sm, call_id="k1")
+        assert row is not None
+        assert row.kind == "citizen"
+
+    def test_given_step_recorded_once_when_reported_again_then_neither_event_nor_record_changes(
+        self, sm: sessionmaker[Session]
+    ) -> None:
+        repo.upsert_agent(sm, agent_id="1001", name="a", contact="PJSIP/1001", skills={})
+        first = repo.add_call_event_once(
+            sm,
+            call_id="f1",
+            once_key="call.fallback_answered",
+            kind="answered",
+            at=T0 + timedelta(seconds=10),
+            detail={"member": "Local/1001@hotline-agent-phones"},
+            call=repo.CallUpdate(
+                outcome="answered", answered_at=T0 + timedelta(seconds=10), wait_seconds=4.0
+            ),
+        )
+        again = repo.add_call_event_once(
+            sm,
+            call_id="f1",
+            once_key="call.fallback_answered",
+            kind="answered",
+            at=T0 + timedelta(seconds=11),
+            detail={"member": "Local/1002@hotline-agent-phones"},
+            call=repo.CallUpdate(
+                outcome="answered", answered_at=T0 + timedelta(seconds=11), wait_seconds=5.0
+            ),
+        )
+        other = repo.add_call_event_once(
+            sm, call_id="f2", once_key="call.fallback_answered", kind="answered", at=T0
+        )
+        repo.add_call_event(sm, call_id="f1", kind="survey", at=T0 + timedelta(seconds=60))
+        repo.add_call_event(sm, call_id="f1", kind="survey", at=T0 + timedelta(seconds=60))
+        assert (first, again, other) == (True, False, True)
+        row = repo.get_call(sm, call_id="f1")
+        assert row is not None
+        assert (row.outcome, row.answered_at, row.wait_seconds) == (
+            "answered",
+            T0 + timedelta(seconds=10),
+            4.0,
+        )
+        assert row.entered_ivr_at == T0 + timedelta(seconds=10)
+        events = repo.call_events(sm, call_id="f1")
+        assert [(e.kind, e.once_key) for e in events] == [
+            ("answered", "call.fallback_answered"),
+            ("survey", None),
+            ("survey", None),
+        ]
+        assert dict(events[0].detail) == {"member": "Local/1001@hotline-agent-phones"}
+
+    def test_given_unconfigured_agent_in_step_recorded_once_then_nothing_is_written(
+        self, sm: sessionmaker[Session]
+    ) -> None:
+        with pytest.raises(UnknownAgentError):
+            repo.add_call_event_once(
+                sm, call_id="f3", once_key="k", kind="offered", at=T0, call=repo.CallUpdate(agent_id="4040")
+            )
+        assert repo.call_events(sm, call_id="f3") == []
+        assert repo.get_call(sm, call_id="f3") is None
+        assert repo.add_call_event_once(sm, call_id="f3", once_key="k", kind="offered", at=T0)
+
+    def test_given_four_threads_when_reporting_the_same_step_then_exactly_one_is_recorded(
+        self, sm: sessionmaker[Session]
+    ) -> None:
+        results: list[bool] = []
+
+        def report(i: int) -> None:
+            for n in range(10):
+                results.append(
+                    repo.add_call_event_once(
+                        sm,
+                        call_id=f"race-{n}",
+                        once_key="call.fallback",
+                        kind="fallback",
+                        at=T0 + timedelta(milliseconds=i),
+                        call=repo.CallUpdate(outcome="fallback", queue="hotline-fallback"),
+                    )
+                )
+
+        assert run_in_threads(4, report) == []
+        assert sorted(results) == [False] * 30 + [True] * 10
+        for n in range(10):
+            assert [e.kind for e in repo.call_events(sm, call_id=f"race-{n}")] == ["fallback"]
+
+    def test_given_caller_left_the_acd_then_abandoned_only_fills_an_empty_outcome(
+        self, sm: sessionmaker[Session]
+    ) -> None:
+        repo.upsert_agent(sm, agent_id="1001", name="a", contact="PJSIP/1001", skills={})
+        for call_id in ("waiting", "answered", "fallback"):
+            start(sm, call_id)
+        end = T0 + timedelta(seconds=90)
+        repo.update_call(
+            sm, call_id="answered", agent_id="1001", outcome="answered", ended_at=T0 + timedelta(seconds=40)
+        )
+        repo.update_call(sm, call_id="fallback", outcome="fallback", queue="hotline-fallback")
+        for call_id in ("waiting", "answered", "fallback"):
+            repo.record_call_abandoned(sm, call_id=call_id, ended_at=end, wait_seconds=30.0)
+        repo.record_call_abandoned(
+            sm, call_id="answered", ended_at=T0 + timedelta(seconds=20), wait_seconds=1.0
+        )
+        rows = {c: repo.get_call(sm, call_id=c) for c in ("waiting", "answered", "fallback")}
+        summary = {c: (r.outcome, r.ended_at, r.wait_seconds) for c, r in rows.items() if r is not None}
+        assert summary == {
+            "waiting": ("abandoned", end, 30.0),
+            "answered": ("answered", end, None),
+            "fallback": ("fallback", None, None),
+        }
+
+    def test_given_fallback_reports_of_two_nodes_in_either_order_then_the_record_ends_alike(
+        self, sm: sessionmaker[Session]
+    ) -> None:
+        left, answered, ended = (T0 + timedelta(seconds=s) for s in (30, 45, 100))
+
+        def fallback(call_id: str, at: datetime) -> None:
+            update = repo.CallUpdate(outcome="fallback", queue="hotline-fallback")
+            repo.add_call_event_once(
+                sm, call_id=call_id, once_key="call.fallback", kind="fallback", at=at, call=update
+            )
+
+        def answer(call_id: str) -> None:
+            update = repo.CallUpdate(outcome="answered", answered_at=answered, wait_seconds=15.0)
+            repo.add_call_event_once(
+                sm,
+                call_id=call_id,
+                once_key="call.fallback_answered",
+                kind="answered",
+                at=answered,
+                call=update,
+            )
+
+        def hang_up(call_id: str) -> None:
+            update = repo.CallUpdate(ended_at=ended)
+            repo.add_call_event_once(
+                sm, call_id=call_id, once_key="call.fallback_ended", kind="hangup", at=ended, call=update
+            )
+
+        start(sm, "acd-first")
+        repo.record_call_abandoned(sm, call_id="acd-first", ended_at=left, wait_seconds=30.0)
+        fallback("acd-first", left)
+        answer("acd-first")
+        hang_up("acd-first")
+
+        start(sm, "acd-last")
+        fallback("acd-last", left)
+        answer("acd-last")
+        hang_up("acd-last")
+        fallback("acd-last", left + timedelta(milliseconds=5))
+        repo.record_call_abandoned(sm, call_id="acd-last", ended_at=left, wait_seconds=30.0)
+
+        rows = [repo.get_call(sm, call_id=c) for c in ("acd-first", "acd-last")]
+        assert [(r.outcome, r.answered_at, r.ended_at, r.wait_seconds) for r in rows if r is not None] == [
+            ("answered", answered, ended, 15.0)
+        ] * 2
+        for call_id in ("acd-first", "acd-last"):
+            assert [e.kind for e in repo.call_events(sm, call_id=call_id)] == [
+                "fallback",
+                "answered",
+                "hangup",
+            ]

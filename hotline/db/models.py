@@ -5,6 +5,10 @@ backend and hands back aware values); constraint and index names come from one n
 the Alembic migration and these models name things identically. ``call_events.call_id`` and
 ``agent_state_log.agent_id`` are plain indexed columns, not foreign keys: history is written in
 arrival order and must never be refused because the row it refers to is not there (yet).
+
+A row of ``calls`` is a citizen call unless its ``kind`` says ``consult``: the stand-in call an
+agent's attended transfer to a queue or a colleague puts through the ACD. Such a row is kept for audit
+(who answered the consultation, when, for how long) and left out of every citizen figure and list.
 """
 
 from __future__ import annotations
@@ -12,7 +16,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Dialect, ForeignKey, Index, MetaData, String
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -25,6 +38,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+CITIZEN = "citizen"
+"""``calls.kind`` of a call a citizen made (the default)."""
+CONSULT = "consult"
+"""``calls.kind`` of an agent's consultation leg queued through the ACD (attended transfer)."""
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -75,11 +92,13 @@ class Agent(Base):
 
 
 class Call(Base):
-    """One citizen call, keyed by the caller channel's Asterisk Uniqueid."""
+    """One call through the centre, keyed by the waiting channel's Asterisk Uniqueid: a citizen's
+    call, or (``kind`` = ``consult``) an agent's consultation leg that waited in the ACD."""
 
     __tablename__ = "calls"
     __table_args__ = (
         CheckConstraint("survey_score BETWEEN 1 AND 5", name="survey_score_range"),
+        CheckConstraint(f"kind IN ('{CITIZEN}', '{CONSULT}')", name="kind_known"),
         Index("ix_calls_entered_ivr_at", "entered_ivr_at"),
         Index("ix_calls_caller", "caller", postgresql_ops={"caller": "text_pattern_ops"}),
         Index("ix_calls_agent_id", "agent_id"),
@@ -103,6 +122,7 @@ class Call(Base):
     talk_seconds: Mapped[float | None]
     recording_path: Mapped[str | None] = mapped_column(String)
     survey_score: Mapped[int | None]
+    kind: Mapped[str] = mapped_column(String, default=CITIZEN, server_default=CITIZEN)
 
 
 class AgentStateLog(Base):
@@ -121,13 +141,22 @@ class AgentStateLog(Base):
 
 
 class CallEvent(Base):
-    """One step in a call's life (``ivr_started``, ``queued``, ``offered``, ``answered``, ...)."""
+    """One step in a call's life (``ivr_started``, ``queued``, ``offered``, ``answered``, ...).
+
+    ``once_key`` names a step that happens at most once in a call but is reported by every app node
+    (each node hears the same Asterisk event): the first report is kept, the others are not recorded.
+    Steps reported by one node only leave it empty (NULLs never collide in the unique index).
+    """
 
     __tablename__ = "call_events"
-    __table_args__ = (Index("ix_call_events_call_id_at", "call_id", "at"),)
+    __table_args__ = (
+        Index("ix_call_events_call_id_at", "call_id", "at"),
+        Index("uq_call_events_call_id_once_key", "call_id", "once_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     call_id: Mapped[str] = mapped_column(String)
     at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String)
     detail: Mapped[dict[str, Any]]
+    once_key: Mapped[str | None] = mapped_column(String)

@@ -8,6 +8,14 @@ immutable rows (``hotline.db.rows``) read in one transaction. Writes never lose 
 - ``update_call`` for an unknown ``call_id`` first creates a placeholder row (empty caller, channel
   and dialed; ``entered_ivr_at`` = the earliest timestamp given, else now) and then applies the update.
 - ``None`` in ``update_call`` means "leave unchanged"; values are never cleared.
+- ``add_call_event_once`` records a step that every app node reports (each hears the same Asterisk
+  event) exactly once: the first report is written together with its changes to the call record;
+  later reports of the same ``once_key`` change nothing and return ``False``.
+- ``record_call_abandoned`` never overrides a later fact: a call already answered keeps its outcome
+  (only its end moves later), a call already in the static fallback queue is left alone.
+
+A call's ``kind`` is ``citizen`` unless an ``update_call(kind="consult")`` marked it as an agent's
+consultation leg; ``list_calls`` (by default) and the caller's history list citizen calls only.
 
 Refusals happen before anything is written and raise ``hotline.db.errors`` types: naive datetimes
 or a survey score outside 1-5 (``InvalidValueError``), an ``agent_id`` nobody configured
@@ -20,25 +28,28 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypedDict, TypeVar
 
-from sqlalchemy import ColumnElement, case, func, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.engine import WRITE_OPTION
 from hotline.db.errors import InvalidValueError, UnknownAgentError
-from hotline.db.models import Agent, AgentStateLog, Call, CallEvent
+from hotline.db.models import CITIZEN, Agent, AgentStateLog, Call, CallEvent
 from hotline.db.rows import AgentRow, AgentStateRow, CallEventRow, CallRow
 
 __all__ = [
     "AgentRow",
     "AgentStateRow",
     "CallEventRow",
+    "CallKind",
     "CallRow",
+    "CallUpdate",
     "Outcome",
     "Role",
     "add_call_event",
+    "add_call_event_once",
     "agent_state_history",
     "call_events",
     "calls_from_caller",
@@ -48,6 +59,7 @@ __all__ = [
     "list_agents",
     "list_calls",
     "log_agent_state",
+    "record_call_abandoned",
     "record_call_started",
     "update_call",
     "upsert_agent",
@@ -55,6 +67,7 @@ __all__ = [
 
 Role = Literal["agent", "supervisor", "admin"]
 Outcome = Literal["answered", "abandoned", "fallback", "ivr_hangup"]
+CallKind = Literal["citizen", "consult"]
 Sessions = sessionmaker[Session]
 RowT = TypeVar("RowT", AgentRow, CallRow, CallEventRow, AgentStateRow)
 
@@ -165,6 +178,46 @@ def _check_call_fields(changes: dict[str, Any]) -> None:
         )
 
 
+class CallUpdate(TypedDict, total=False):
+    """Fields of a call record to set (see ``update_call``)."""
+
+    queue: str
+    ivr_keys: str
+    ivr_flow_version: str
+    queued_at: datetime
+    offered_at: datetime
+    answered_at: datetime
+    ended_at: datetime
+    agent_id: str
+    outcome: Outcome
+    wait_seconds: float
+    talk_seconds: float
+    recording_path: str
+    survey_score: int
+    kind: CallKind
+
+
+def _checked(changes: Mapping[str, object]) -> dict[str, Any]:
+    """The given (not ``None``) fields, validated; timestamps converted to UTC."""
+    given = {k: v for k, v in changes.items() if v is not None}
+    _check_call_fields(given)
+    return given
+
+
+def _apply(s: Session, call_id: str, changes: dict[str, Any], *, at: datetime | None = None) -> None:
+    """Refuse an unconfigured agent, create the row if needed (earliest stamp given, else ``at`` or
+    now), then write ``changes`` (already ``_checked``)."""
+    agent_id = changes.get("agent_id")
+    if agent_id is not None and s.get(Agent, agent_id) is None:
+        raise UnknownAgentError(
+            "unknown_agent", f"agent {agent_id} is not configured", agent_id=agent_id, call_id=call_id
+        )
+    stamps = [v for v in changes.values() if isinstance(v, datetime)]
+    _ensure_call(s, call_id, min(stamps, default=at or datetime.now(UTC)))
+    if changes:
+        s.execute(update(Call).where(Call.call_id == call_id).values(**changes))
+
+
 def update_call(
     sm: Sessions,
     *,
@@ -182,6 +235,7 @@ def update_call(
     talk_seconds: float | None = None,
     recording_path: str | None = None,
     survey_score: int | None = None,
+    kind: CallKind | None = None,
 ) -> None:
     """Set the given fields of call ``call_id`` (``None`` = unchanged), creating the row if needed."""
     given = {
@@ -198,18 +252,39 @@ def update_call(
         "talk_seconds": talk_seconds,
         "recording_path": recording_path,
         "survey_score": survey_score,
+        "kind": kind,
     }
-    changes = {k: v for k, v in given.items() if v is not None}
-    _check_call_fields(changes)
-    stamps = [v for v in changes.values() if isinstance(v, datetime)]
+    changes = _checked(given)
     with _writing(sm) as s:
-        if agent_id is not None and s.get(Agent, agent_id) is None:
-            raise UnknownAgentError(
-                "unknown_agent", f"agent {agent_id} is not configured", agent_id=agent_id, call_id=call_id
+        _apply(s, call_id, changes)
+
+
+def record_call_abandoned(sm: Sessions, *, call_id: str, ended_at: datetime, wait_seconds: float) -> None:
+    """The caller left the ACD without (or no longer) talking to an agent.
+
+    Without an outcome yet the call becomes ``abandoned`` (end and wait set). A call already
+    ``answered`` (transferred back to a queue, or answered in the fallback queue) keeps its outcome
+    and its wait; its end becomes ``ended_at`` unless a later end is recorded. Any other outcome
+    (``fallback``: the caller is now in the static queue, whose own records finish the call) is kept
+    untouched. So the result does not depend on which app node's report arrives first.
+    """
+    ended_at = _aware(ended_at, "ended_at")
+    with _writing(sm) as s:
+        _ensure_call(s, call_id, ended_at)
+        s.execute(
+            update(Call)
+            .where(Call.call_id == call_id, Call.outcome.is_(None))
+            .values(outcome="abandoned", ended_at=ended_at, wait_seconds=wait_seconds)
+        )
+        s.execute(
+            update(Call)
+            .where(
+                Call.call_id == call_id,
+                Call.outcome == "answered",
+                or_(Call.ended_at.is_(None), Call.ended_at < ended_at),
             )
-        _ensure_call(s, call_id, min(stamps, default=datetime.now(UTC)))
-        if changes:
-            s.execute(update(Call).where(Call.call_id == call_id).values(**changes))
+            .values(ended_at=ended_at)
+        )
 
 
 def add_call_event(
@@ -219,6 +294,35 @@ def add_call_event(
     at = _aware(at, "at")
     with _writing(sm) as s:
         s.add(CallEvent(call_id=call_id, kind=kind, at=at, detail=dict(detail or {})))
+
+
+def add_call_event_once(
+    sm: Sessions,
+    *,
+    call_id: str,
+    once_key: str,
+    kind: str,
+    at: datetime,
+    detail: Mapping[str, object] | None = None,
+    call: CallUpdate | None = None,
+) -> bool:
+    """Append the event and apply ``call`` to the record, unless ``(call_id, once_key)`` is recorded.
+
+    One transaction: the event is inserted if absent (a concurrent insert of the same key by another
+    node waits for it, then finds it) and ``call`` is applied only when this insert happened.
+    Returns whether it did. A refusal (naive datetime, unconfigured agent) leaves nothing written.
+    """
+    at = _aware(at, "at")
+    changes = _checked(call or {})
+    with _writing(sm) as s:
+        stmt = _insert(s)(CallEvent).values(
+            call_id=call_id, kind=kind, at=at, detail=dict(detail or {}), once_key=once_key
+        )
+        stmt = stmt.on_conflict_do_nothing(index_elements=[CallEvent.call_id, CallEvent.once_key])
+        if s.scalar(stmt.returning(CallEvent.id)) is None:
+            return False
+        _apply(s, call_id, changes, at=at)
+        return True
 
 
 def log_agent_state(
@@ -254,10 +358,20 @@ def get_call(sm: Sessions, *, call_id: str) -> CallRow | None:
 
 
 def list_calls(
-    sm: Sessions, *, since: datetime | None = None, caller_prefix: str | None = None, limit: int = 1000
+    sm: Sessions,
+    *,
+    since: datetime | None = None,
+    caller_prefix: str | None = None,
+    limit: int = 1000,
+    kind: CallKind | None = "citizen",
 ) -> list[CallRow]:
-    """Calls newest first (by ``entered_ivr_at``), optionally from ``since`` on and by caller prefix."""
+    """Calls newest first (by ``entered_ivr_at``), optionally from ``since`` on and by caller prefix.
+
+    Citizen calls only unless ``kind`` asks for consultations (``consult``) or everything (``None``).
+    """
     query = select(Call).order_by(Call.entered_ivr_at.desc(), Call.call_id.desc()).limit(max(0, limit))
+    if kind is not None:
+        query = query.where(Call.kind == kind)
     if since is not None:
         query = query.where(Call.entered_ivr_at >= _aware(since, "since"))
     if caller_prefix:
@@ -271,6 +385,7 @@ def _from_caller(
 ) -> list[ColumnElement[bool]]:
     where = [
         Call.caller == caller,
+        Call.kind == CITIZEN,
         Call.entered_ivr_at >= _aware(since, "since"),
         Call.entered_ivr_at < _aware(before, "before"),
     ]
@@ -288,7 +403,8 @@ def calls_from_caller(
     exclude_call_id: str | None = None,
     limit: int = 20,
 ) -> list[CallRow]:
-    """Calls from exactly ``caller`` that entered in ``[since, before)``, newest first, at most ``limit``."""
+    """Citizen calls from exactly ``caller`` that entered in ``[since, before)``, newest first, at most
+    ``limit`` (an agent's consultation legs carry the citizen's number but are not the citizen's calls)."""
     where = _from_caller(caller, since=since, before=before, exclude_call_id=exclude_call_id)
     query = (
         select(Call)
@@ -303,7 +419,7 @@ def calls_from_caller(
 def count_calls_from_caller(
     sm: Sessions, *, caller: str, since: datetime, before: datetime, exclude_call_id: str | None = None
 ) -> int:
-    """How many calls from exactly ``caller`` entered in ``[since, before)``."""
+    """How many citizen calls from exactly ``caller`` entered in ``[since, before)``."""
     where = _from_caller(caller, since=since, before=before, exclude_call_id=exclude_call_id)
     with sm() as s:
         return int(s.scalar(select(func.count()).select_from(Call).where(*where)) or 0)

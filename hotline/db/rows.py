@@ -22,7 +22,8 @@ class AgentRow:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallRow:
-    """One call record; every timestamp is an aware UTC datetime."""
+    """One call record; every timestamp is an aware UTC datetime. ``kind`` is ``citizen``, or
+    ``consult`` for an agent's consultation leg that waited in the ACD (not a citizen's call)."""
 
     call_id: str
     caller: str
@@ -42,6 +43,7 @@ class CallRow:
     talk_seconds: float | None
     recording_path: str | None
     survey_score: int | None
+    kind: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,6 +55,7 @@ class CallEventRow:
     at: datetime
     kind: str
     detail: Mapping[str, object]
+    once_key: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

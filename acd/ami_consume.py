@@ -139,7 +139,7 @@ class AmiConsumer:
         uniqueid = event.get("Uniqueid", "")
         leg = self._service.legs.get(uniqueid)
         if leg is not None:
-            self._end_talk(leg.call_id)
+            self._leg_gone(uniqueid, leg.call_id, leg.agent_id)
             return
         if uniqueid in self._fallback_calls:
             self._fallback_calls.discard(uniqueid)
@@ -158,6 +158,17 @@ class AmiConsumer:
             self._service.submit_quietly(CallAbandoned(call_id=call_id))
         elif call.state is CallState.CONNECTED:
             self._service.submit_quietly(CallFinished(call_id=call_id))
+
+    def _leg_gone(self, leg_id: str, call_id: str, agent_id: str) -> None:
+        """An agent leg hung up: still ringing for its offer (its OriginateResponse not yet applied, or
+        lost) fails the offer; after an answer it ends the talk. Either way this node forgets the leg,
+        also when another node applied the end of the call."""
+        call = self._service.engine.store.get_call(call_id)
+        if call is not None and call.state is CallState.OFFERED and call.agent_id == agent_id:
+            self._service.fail_leg(leg_id, reason="leg_hung_up")
+            return
+        self._end_talk(call_id)
+        self._service.forget_leg(leg_id)
 
     def _end_talk(self, call_id: str) -> None:
         call = self._service.engine.store.get_call(call_id)

@@ -263,10 +263,10 @@ class AcdService:
             ring_timeout_s=self._ring_timeout_s,
         )
 
-    def _watch_leg(self, leg_id: str) -> None:
+    def _watch_leg(self, leg_id: str, delay_s: float | None = None) -> None:
         """Settle the leg from Asterisk's own view if no OriginateResponse settled it by the time the
         phone has stopped ringing (an event lost on the way must not leave the offer open for ever)."""
-        delay = self._ring_timeout_s + LEG_VERDICT_GRACE_S
+        delay = self._ring_timeout_s + LEG_VERDICT_GRACE_S if delay_s is None else delay_s
         self._leg_watches[leg_id] = asyncio.get_running_loop().call_later(
             delay, lambda: self._spawn(self._safe(self.settle_leg(leg_id)))
         )
@@ -274,15 +274,22 @@ class AcdService:
     async def settle_leg(self, leg_id: str, *, ring_over: bool = True) -> None:
         """Bring an offer whose outcome was never reported in line with the agent leg in Asterisk.
 
-        Nothing to do once the call is no longer offered on this leg (answered, failed, caller gone).
-        Otherwise a leg that is up was answered (OfferAnswered). Once its ring time is over
-        (``ring_over``), a leg still ringing is hung up, and that or a leg that is gone fails the offer
-        (the call goes back to the head of its queue). With AMI down nothing is decided: the resync
-        after reconnection looks again (``ring_over=False``), and the watch timer still runs.
+        ``ring_over`` (the watch firing): the leg's ring time is over. Nothing to do once the call is
+        no longer offered on this leg (answered, failed, caller gone). Otherwise a leg that is up was
+        answered (OfferAnswered); once the ring time is over, a leg still ringing is hung up, and that or
+        a leg that is gone fails the offer (the call goes back to the head of its queue). With AMI down
+        nothing is decided and the watch looks again later; the resync after a reconnection calls this
+        with ``ring_over=False`` (only an answered leg is settled then).
         """
-        self._leg_watches.pop(leg_id, None)
+        if ring_over:
+            self._leg_watches.pop(leg_id, None)
         leg = self.legs.get(leg_id)
-        if leg is None or not self._still_offered(leg) or not self._ami.connected:
+        if leg is None or not self._still_offered(leg):
+            self._unwatch_leg(leg_id)
+            return
+        if not self._ami.connected:
+            if ring_over:
+                self._watch_leg(leg_id, LEG_VERDICT_GRACE_S)
             return
         try:
             state = await actions.channel_state(self._ami, channel=leg_id)
@@ -291,17 +298,30 @@ class AcdService:
         if self.legs.get(leg_id) is not leg or not self._still_offered(leg):
             return
         if state == "Up":
+            self._unwatch_leg(leg_id)
             log.warning("agent leg %s is up but its answer was never reported; connecting", leg_id)
             self.submit_quietly(OfferAnswered(call_id=leg.call_id, agent_id=leg.agent_id))
             return
         if not ring_over:
             return
-        log.warning(
-            "agent leg %s has no outcome after its ring time (%s); requeueing", leg_id, state or "gone"
-        )
+        seen = state or "gone"
+        log.warning("agent leg %s has no outcome after its ring time (%s); requeueing", leg_id, seen)
         if state:
             self._hangup_quietly(leg_id)
-        self.fail_leg(leg_id, reason=f"no_verdict:{state or 'gone'}")
+        self.fail_leg(leg_id, reason=f"no_verdict:{seen}")
+
+    def _unwatch_leg(self, leg_id: str) -> None:
+        handle = self._leg_watches.pop(leg_id, None)
+        if handle is not None:
+            handle.cancel()
+
+    def forget_leg(self, leg_id: str) -> None:
+        """Drop what this node keeps about an agent leg that has hung up (another node may have
+        applied the end of its call, so this node never saw the call end)."""
+        leg = self.legs.pop(leg_id, None)
+        self._unwatch_leg(leg_id)
+        if leg is not None and self.leg_of_call.get(leg.call_id) == leg_id:
+            del self.leg_of_call[leg.call_id]
 
     def _still_offered(self, leg: AgentLeg) -> bool:
         call = self.engine.store.get_call(leg.call_id)
@@ -336,11 +356,10 @@ class AcdService:
 
     def fail_leg(self, leg_id: str, *, reason: str) -> None:
         """The agent leg failed or was not answered: the engine requeues the call (RONA)."""
-        leg = self.legs.pop(leg_id, None)
+        leg = self.legs.get(leg_id)
         if leg is None:
             return
-        if self.leg_of_call.get(leg.call_id) == leg_id:
-            del self.leg_of_call[leg.call_id]
+        self.forget_leg(leg_id)
         self.submit_quietly(OfferFailed(call_id=leg.call_id, agent_id=leg.agent_id, reason=reason))
 
     def bridge_failed(self, leg_id: str, *, result: str) -> None:
@@ -351,11 +370,10 @@ class AcdService:
         channel name it has now. ``[hotline-rejoin]`` sends a caller who keeps failing to the static
         fallback queue, so one unbridgeable caller cannot cycle through every agent.
         """
-        leg = self.legs.pop(leg_id, None)
+        leg = self.legs.get(leg_id)
         if leg is None:
             return
-        if self.leg_of_call.get(leg.call_id) == leg_id:
-            del self.leg_of_call[leg.call_id]
+        self.forget_leg(leg_id)
         call = self.engine.store.get_call(leg.call_id)
         if call is None or call.agent_id != leg.agent_id:
             return
@@ -383,9 +401,9 @@ class AcdService:
         return True
 
     def _forget_call(self, call_id: str) -> None:
-        leg_id = self.leg_of_call.pop(call_id, None)
+        leg_id = self.leg_of_call.get(call_id)
         if leg_id is not None:
-            self.legs.pop(leg_id, None)
+            self.forget_leg(leg_id)
 
     def confirm_callback(self, channel: str) -> None:
         """Tell the caller their callback is booked and let them go (their place in line is kept)."""

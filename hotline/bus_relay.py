@@ -131,6 +131,11 @@ class BusRelay:
         return self._listening.is_set()
 
     @property
+    def stopped(self) -> bool:
+        """True once every background task of the relay has ended (after ``close``)."""
+        return all(task.done() for task in self._tasks)
+
+    @property
     def backlog(self) -> int:
         """Events published here and not yet sent to Redis."""
         return self._sub.pending if self._sub is not None else 0

@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 
 Write = Callable[[], object]
 
+FORGET_ANSWERS_AFTER_S = 12 * 3600.0
+"""Answer times kept for talk-time arithmetic are dropped after this long (see Recorder._remember_answer)."""
+
 CONSULT_CHANNEL_MARK = "@hotline-consult-wait-"
 """In the channel name of an agent's consultation leg (``Local/s@hotline-consult-wait-...``)."""
 
@@ -206,7 +209,7 @@ class Recorder:
         elif state == "offered":
             write = self._update(call_id, offered_at=at, agent_id=d["agent_id"])
         elif state == "connected":
-            self._answered_at[call_id] = float(d["at"])
+            self._remember_answer(call_id, float(d["at"]))
             write = self._update(
                 call_id,
                 answered_at=at,
@@ -217,6 +220,16 @@ class Recorder:
         else:
             write = self._ended(d)
         return [*marks, write, self._event(d, state, detail)]
+
+    def _remember_answer(self, call_id: str, at: float) -> None:
+        """Keep the answer time for the talk time at the end. With several app nodes another node may
+        apply the end (this node then never sees it, and the database works the talk time out from the
+        recorded answer), so answers older than any talk are forgotten."""
+        self._answered_at[call_id] = at
+        if len(self._answered_at) % 256 == 0:
+            horizon = at - FORGET_ANSWERS_AFTER_S
+            for old in [c for c, when in self._answered_at.items() if when < horizon]:
+                del self._answered_at[old]
 
     def _ended(self, d: Mapping[str, Any]) -> Write:
         """The end of a talk this node saw begin, or else the caller leaving the ACD (which the

@@ -539,6 +539,31 @@ class DbContract:
             "fallback": ("fallback", None, None),
         }
 
+    def test_given_talk_answered_through_another_node_when_ended_here_then_talk_time_from_the_answer(
+        self, sm: sessionmaker[Session]
+    ) -> None:
+        repo.upsert_agent(sm, agent_id="1001", name="a", contact="PJSIP/1001", skills={})
+        for call_id in ("elsewhere", "timed"):
+            start(sm, call_id)
+            repo.update_call(
+                sm,
+                call_id=call_id,
+                agent_id="1001",
+                outcome="answered",
+                answered_at=T0 + timedelta(seconds=10),
+            )
+        repo.update_call(sm, call_id="timed", talk_seconds=42.0, ended_at=T0 + timedelta(seconds=52))
+        for call_id in ("elsewhere", "timed"):
+            repo.record_call_abandoned(
+                sm, call_id=call_id, ended_at=T0 + timedelta(seconds=70), wait_seconds=1.0
+            )
+        rows = {c: repo.get_call(sm, call_id=c) for c in ("elsewhere", "timed")}
+        summary = {c: (r.outcome, r.talk_seconds, r.ended_at) for c, r in rows.items() if r is not None}
+        assert summary == {
+            "elsewhere": ("answered", 60.0, T0 + timedelta(seconds=70)),
+            "timed": ("answered", 42.0, T0 + timedelta(seconds=70)),
+        }
+
     def test_given_fallback_reports_of_two_nodes_in_either_order_then_the_record_ends_alike(
         self, sm: sessionmaker[Session]
     ) -> None:

@@ -263,10 +263,12 @@ def record_call_abandoned(sm: Sessions, *, call_id: str, ended_at: datetime, wai
     """The caller left the ACD without (or no longer) talking to an agent.
 
     Without an outcome yet the call becomes ``abandoned`` (end and wait set). A call already
-    ``answered`` (transferred back to a queue, or answered in the fallback queue) keeps its outcome
-    and its wait; its end becomes ``ended_at`` unless a later end is recorded. Any other outcome
-    (``fallback``: the caller is now in the static queue, whose own records finish the call) is kept
-    untouched. So the result does not depend on which app node's report arrives first.
+    ``answered`` (transferred back to a queue, answered in the fallback queue, or answered through
+    another app node, which then did not see the talk end) keeps its outcome and its wait; its end
+    becomes ``ended_at`` unless a later end is recorded, and a talk time not yet recorded is the time
+    from its answer to that end. Any other outcome (``fallback``: the caller is now in the static
+    queue, whose own records finish the call) is kept untouched. So the result does not depend on
+    which app node's report arrives first.
     """
     ended_at = _aware(ended_at, "ended_at")
     with _writing(sm) as s:
@@ -285,6 +287,21 @@ def record_call_abandoned(sm: Sessions, *, call_id: str, ended_at: datetime, wai
             )
             .values(ended_at=ended_at)
         )
+        answered = s.execute(
+            select(Call.answered_at).where(
+                Call.call_id == call_id,
+                Call.outcome == "answered",
+                Call.talk_seconds.is_(None),
+                Call.answered_at.is_not(None),
+            )
+        ).scalar_one_or_none()
+        if answered is not None:
+            talk = max(0.0, (ended_at - answered).total_seconds())
+            s.execute(
+                update(Call)
+                .where(Call.call_id == call_id, Call.talk_seconds.is_(None))
+                .values(talk_seconds=talk)
+            )
 
 
 def add_call_event(

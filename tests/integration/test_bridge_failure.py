@@ -34,8 +34,10 @@ def centre_settings(sandbox: AsteriskSandbox, tmp_path: Path) -> Settings:
     return sandbox_settings(sandbox, tmp_path, wrapup_seconds=120.0)
 
 
-def rename_in_record(store: AcdStore, call_id: str, n: int) -> None:
-    """Make the ACD's copy of a waiting caller's channel name stale."""
+async def rename_in_record(store: AcdStore, call_id: str, n: int) -> None:
+    """Make the ACD's copy of a waiting caller's channel name stale (once the ACD has the caller: the
+    test's own AMI connection may see HotlineQueued before the centre's does)."""
+    await eventually(lambda: store.get_call(call_id))
     call = store.get_call(call_id)
     assert call is not None
     call.channel = f"PJSIP/renamed-{n:08x}"
@@ -63,7 +65,7 @@ async def test_given_agent_answers_when_bridge_fails_then_caller_requeued_ahead_
 ) -> None:
     call = await driver.call("13800000021", keys="0")
     first = await queued(driver, call.call_id, 1)
-    rename_in_record(centre.acd.engine.store, call.call_id, 1)
+    await rename_in_record(centre.acd.engine.store, call.call_id, 1)
     desks: list[DesktopClient] = []
     try:
         desks.append(await seat(centre, "7311", GENERAL))
@@ -98,7 +100,7 @@ async def test_given_caller_that_never_bridges_when_third_agent_fails_then_fallb
     try:
         for n in range(1, 4):
             await queued(driver, call.call_id, n)
-            rename_in_record(centre.acd.engine.store, call.call_id, n)
+            await rename_in_record(centre.acd.engine.store, call.call_id, n)
             desks.append(await seat(centre, f"732{n}", GENERAL))
             await nth(driver, bridge_failed, n)
         fallback = await driver.wait_event(user_event("HotlineFallback", call.call_id))

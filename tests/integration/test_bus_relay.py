@@ -345,5 +345,6 @@ async def test_given_events_still_going_out_when_a_node_closes_then_close_return
             await asyncio.sleep(0.001 * round_)
         async with asyncio.timeout(10):
             await a.relay.close()
+        assert a.relay.stopped
         assert not a.relay.listening
         assert b.relay.listening

@@ -1,8 +1,9 @@
 """An agent leg whose OriginateResponse never reaches the centre does not leave the offer open.
 
-The centre talks to Asterisk through a relay that loses every OriginateResponse. Once the leg's ring
-time and a grace period are over, the centre asks Asterisk how the leg stands: a leg that is up is
-connected; a leg that is gone fails the offer (the caller goes back to the head of the queue).
+The centre talks to Asterisk through a relay that loses the agent legs' OriginateResponse events. A leg
+that hangs up unanswered fails the offer (the caller goes back to the head of the queue). Once the
+leg's ring time and a grace period are over, the centre asks Asterisk how the leg stands: a leg that
+is up is connected; a leg that is gone (its Hangup lost too) fails the offer.
 """
 
 from __future__ import annotations
@@ -30,11 +31,18 @@ VERDICT_AFTER_S = RING_TIMEOUT_S + LEG_VERDICT_GRACE_S
 
 
 @pytest.fixture
-async def lossy_ami(sandbox: AsteriskSandbox) -> AsyncIterator[AmiProxy]:
-    """A relay to the sandbox's AMI that drops the OriginateResponse events of agent legs."""
+def lost_events() -> frozenset[str]:
+    """Which events about agent legs the relay loses."""
+    return frozenset({"OriginateResponse"})
+
+
+@pytest.fixture
+async def lossy_ami(sandbox: AsteriskSandbox, lost_events: frozenset[str]) -> AsyncIterator[AmiProxy]:
+    """A relay to the sandbox's AMI that drops ``lost_events`` about agent legs (ids ``hl-...``)."""
 
     def agent_leg_outcome(h: dict[str, str]) -> bool:
-        return h.get("Event") == "OriginateResponse" and h.get("ActionID", "").startswith("hl-")
+        leg = h.get("ActionID", "").startswith("hl-") or h.get("Uniqueid", "").startswith("hl-")
+        return leg and h.get("Event", "") in lost_events
 
     proxy = AmiProxy(sandbox.config.ami_port, drop=agent_leg_outcome)
     await proxy.start()
@@ -115,6 +123,28 @@ async def test_given_answer_lost_when_link_drops_and_comes_back_then_resync_conn
         record = centre.acd.engine.store.get_call(call.call_id)
         assert record is not None
         assert (record.state, record.agent_id) == (CallState.CONNECTED, "7413")
+    finally:
+        await desk.close()
+        await driver.hang_up(call.call_id)
+
+
+@pytest.mark.parametrize("lost_events", [frozenset({"OriginateResponse", "Hangup"})])
+async def test_given_leg_outcome_and_hangup_lost_when_ring_time_over_then_leg_found_gone_and_offer_fails(
+    centre: Centre, driver: CallDriver, lossy_ami: AmiProxy
+) -> None:
+    desk: DesktopClient = await seat(centre, "7414", {"general": 1}, talk_s=-1)
+    call = await driver.call("13800000034", keys="0")
+    try:
+        await desk.wait_frame(frame_of("offer"), timeout=20)
+        paused_frame = frame_of("agent_changed", status="paused", pause_reason="no answer")
+        await desk.wait_frame(paused_frame, timeout=VERDICT_AFTER_S + 10)
+        dropped = [h.get("Event") for h in lossy_ami.dropped]
+        assert "OriginateResponse" in dropped
+        assert "Hangup" in dropped
+        record = centre.acd.engine.store.get_call(call.call_id)
+        assert record is not None
+        assert record.state is CallState.WAITING
+        await eventually(lambda: not centre.acd.legs)
     finally:
         await desk.close()
         await driver.hang_up(call.call_id)

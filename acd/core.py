@@ -3,12 +3,14 @@
 ``set_agent`` / ``set_call`` write one object and append the commands reporting it; they also note
 in the current :class:`Run` which queues need matching (a call became WAITING or changed tier),
 which agents became ready, which queues' counters changed and whether a timer may have moved.
+The one write that is not a plain ``put_*`` is a claim (acd.matching), reported with the same
+``report_agent`` / ``report_call``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from types import EllipsisType
 
 from acd.commands import AcdCommand, AgentChanged, CallChanged
@@ -23,7 +25,7 @@ from acd.strategies import Strategy, make_strategy
 class Run:
     """What one ``handle`` call has produced so far."""
 
-    __slots__ = ("commands", "dirty", "earliest", "lost", "now", "ready", "timers", "touched")
+    __slots__ = ("commands", "counts", "dirty", "earliest", "lost", "now", "ready", "timers", "touched")
 
     def __init__(self, now: float) -> None:
         self.now = now
@@ -34,6 +36,9 @@ class Run:
         self.timers = False
         self.earliest = math.inf
         self.lost = 0
+        self.counts: dict[str, tuple[int, int]] = {}
+        """(waiting, ready) per queue as read by the last store step; any change reported after it
+        clears them (``report_agent`` / ``report_call``), so they are never older than the state."""
 
     def timer(self, at: float | None) -> None:
         """Note a timer written at ``at`` (None: none)."""
@@ -85,18 +90,14 @@ class EngineBase:
 
         Fields that are not reported (call ids, times) are set by the caller beforehand.
         """
-        was = (agent.status, agent.state, agent.pause_reason, agent.ready)
-        agent.status, agent.state = status, state
-        if status is not AgentStatus.PAUSED:
-            agent.pause_reason = None
-        elif not isinstance(pause_reason, EllipsisType):
-            agent.pause_reason = pause_reason
+        was = change_agent(agent, status, state, pause_reason)
         self.store.put_agent(agent)
         run.timer(agent.wrapup_until)
         self.report_agent(agent, was, run)
 
-    def report_agent(self, agent: Agent, was: tuple[object, object, object, bool], run: Run) -> None:
+    def report_agent(self, agent: Agent, was: AgentWas, run: Run) -> None:
         """Append AgentChanged if the agent's visible state changed; note ready changes."""
+        run.counts.clear()
         if (agent.status, agent.state, agent.pause_reason) != was[:3]:
             run.commands.append(AgentChanged(agent.agent_id, agent.status, agent.state, agent.pause_reason))
         if agent.ready != was[3]:
@@ -126,6 +127,7 @@ class EngineBase:
         self, call: Call, reason: str, run: Run, *, was_waiting: bool, tier_changed: bool
     ) -> None:
         """Append CallChanged; note queues to report and to match."""
+        run.counts.clear()
         end = call.answered_at if call.answered_at is not None else run.now
         run.commands.append(
             CallChanged(call.call_id, call.state, call.queue, call.agent_id, reason, end - call.entered_at)
@@ -135,3 +137,30 @@ class EngineBase:
             run.touched[call.queue] = None
         if waiting and (not was_waiting or tier_changed):
             run.dirty[call.queue] = None
+
+    def count_items(self, names: Iterable[str]) -> list[tuple[str, str, int]]:
+        """What ``store.queue_counts`` takes for the queues ``names``."""
+        return [(n, self.queues[n].skill, self.queues[n].min_level) for n in names]
+
+
+AgentWas = tuple[AgentStatus, AgentState, str | None, bool]
+"""An agent's (status, state, pause reason, ready) before a change, for ``report_agent``."""
+
+
+def agent_was(agent: Agent) -> AgentWas:
+    """The agent's (status, state, pause reason, ready) now."""
+    return (agent.status, agent.state, agent.pause_reason, agent.ready)
+
+
+def change_agent(
+    agent: Agent, status: AgentStatus, state: AgentState, pause_reason: str | EllipsisType | None = ...
+) -> AgentWas:
+    """Set the agent's status, state and pause reason (``...`` keeps it; only PAUSED has one) in
+    memory, without writing; returns what it was."""
+    was = agent_was(agent)
+    agent.status, agent.state = status, state
+    if status is not AgentStatus.PAUSED:
+        agent.pause_reason = None
+    elif not isinstance(pause_reason, EllipsisType):
+        agent.pause_reason = pause_reason
+    return was

@@ -8,6 +8,12 @@ look at every queue: that picks up state left by an earlier run, and, with sever
 store, pairs that two engines' concurrent events both missed (so the service should deliver a
 periodic Tick when nodes share a store). The engine is split by concern:
 acd.core (state and the write path), acd.matching, acd.timers, and this module (the events).
+
+AgentReady starts from the store's last seen copy of the agent (``last_seen_agent``, no round
+trip): its write is compare-and-set, so an outdated copy is refused before anything is written, and
+the engine then reads the agent and decides again (as it does when the copy makes the event look
+illegal). An agent that becomes ready with nothing else to apply or match is written and offered
+its call in one store step (acd.matching).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Any
 from acd.commands import AcdCommand, AnnouncePosition, QueueChanged
 from acd.core import Run
 from acd.erlang import erlang_c, mean_wait, wait_at_position
-from acd.errors import IllegalTransition, UnknownPauseReason, UnknownQueue
+from acd.errors import IllegalTransition, StaleState, UnknownPauseReason, UnknownQueue
 from acd.events import (
     AcdEvent,
     AgentLoggedIn,
@@ -134,8 +140,11 @@ class AcdEngine(Timers):
 
     def _report_queues(self, run: Run) -> None:
         names = list(run.touched)
-        items = [(n, self.queues[n].skill, self.queues[n].min_level) for n in names]
-        for name, (waiting, ready) in zip(names, self.store.queue_counts(items), strict=True):
+        unread = [n for n in names if n not in run.counts]
+        if unread:
+            run.counts.update(zip(unread, self.store.queue_counts(self.count_items(unread)), strict=True))
+        for name in names:
+            waiting, ready = run.counts[name]
             run.commands.append(QueueChanged(queue=name, waiting=waiting, available_agents=ready))
 
     # -- agent events ----------------------------------------------------------------------------
@@ -150,11 +159,26 @@ class AcdEngine(Timers):
         self.set_agent(agent, status, state, run, pause_reason=LOGIN_PAUSE_REASON)
 
     def _ready(self, event: AgentReady, run: Run) -> None:
-        agent = self.agent(event.agent_id)
+        seen = self.store.last_seen_agent(event.agent_id)
+        if seen is not None:
+            try:
+                self._make_ready(seen, run)
+                return
+            except (IllegalTransition, StaleState):
+                pass  # the copy may be out of date: decide again on the stored agent
+        self._make_ready(self.agent(event.agent_id), run)
+
+    def _make_ready(self, agent: Agent, run: Run) -> None:
+        """Apply READY to ``agent``; a refusal (IllegalTransition, StaleState) comes before any
+        write and leaves ``run`` unchanged."""
         status, state = next_agent(agent.status, agent.state, AgentTrigger.READY, agent_id=agent.agent_id)
+        becomes_ready = not agent.ready and status is AgentStatus.AVAILABLE and state is AgentState.IDLE
         if agent.state is AgentState.WRAP_UP:
             agent.idle_since, agent.wrapup_until = run.now, None
-        self.set_agent(agent, status, state, run)
+        if becomes_ready and agent.wrapup_until is None and not run.dirty and self.nothing_due(run):
+            self.set_ready_and_offer(agent, run)  # this agent is all the run has to match
+        else:
+            self.set_agent(agent, status, state, run)
 
     def _paused(self, event: AgentPaused, run: Run) -> None:
         reasons = self.policy.pause_reasons

@@ -19,6 +19,11 @@ Every offer goes through ``store.claim_best``, which picks the agent's call amon
 is still free. With several engines on one shared store a strategy's pick can be taken meanwhile:
 the engine then reads again and moves on, at most ``MAX_LOST_CLAIMS`` times per event (each loss
 means another engine made progress on the same agents).
+
+An agent that becomes ready in a run with nothing else to apply or match (the engine checks: no
+queue to serve, no timer due) is written and offered its call in one store step
+(``store.put_agent_and_claim``, one round trip on Redis): the outcome of writing it and then
+serving it as above, with nothing able to come in between.
 """
 
 from __future__ import annotations
@@ -27,10 +32,10 @@ import heapq
 from collections.abc import Iterator
 
 from acd.commands import OfferCall, OfferCallback
-from acd.core import EngineBase, Run
+from acd.core import AgentWas, EngineBase, Run, agent_was, change_agent
 from acd.machine import AgentTrigger, next_agent
-from acd.model import Agent, Call, QueueConfig
-from acd.store import Claim
+from acd.model import Agent, AgentState, AgentStatus, Call, QueueConfig
+from acd.store import Claim, copy_agent
 
 MAX_LOST_CLAIMS = 16
 
@@ -63,6 +68,34 @@ class Matcher(EngineBase):
         if agent.ready:
             self._offer(agent, run)
 
+    def set_ready_and_offer(self, agent: Agent, run: Run) -> None:
+        """Make ``agent`` AVAILABLE + IDLE, write it and claim its call, in one store step
+        (``store.put_agent_and_claim``), which also reads the counters of the queues this changes.
+
+        The same writes and commands as ``set_agent`` followed by ``match`` serving this one agent;
+        only for a run where nothing else is applied or matched (the caller checks), so nothing
+        comes in between. ``run`` is changed only after the store step, so a refused write
+        (StaleState) leaves it as it was.
+        """
+        was = change_agent(agent, AgentStatus.AVAILABLE, AgentState.IDLE)
+        next_agent(agent.status, agent.state, AgentTrigger.OFFER, agent_id=agent.agent_id)
+        buckets = self._buckets(agent)
+        bases = [q.name for q in self.routing.base_queues(agent.skills)]
+        others = {q for q, _ in buckets}.difference(bases)
+        written = copy_agent(agent)  # MemoryStore's claim flips the object it stores to OFFERED
+        claim, counts = self.store.put_agent_and_claim(
+            written, buckets, self.count_items(bases), self.count_items(others)
+        )
+        self.report_agent(agent, was, run)
+        run.ready.pop(agent.agent_id, None)  # served here: this claim is its one offer of the run
+        self._report_claim(claim, agent_was(agent), run)
+        run.counts.update(counts)
+
+    def _buckets(self, agent: Agent) -> list[tuple[str, int]]:
+        """The (queue, tier) buckets whose calls ``agent`` qualifies for."""
+        entry = self.routing.entry_tiers(agent)
+        return [(q, t) for q, low in entry.items() for t in range(low, self.routing.tier_count(q))]
+
     def _candidates(self, queue: str, tier: int) -> Iterator[Agent]:
         """Ready agents qualifying for ``tier`` of ``queue`` (or an open surge group), longest idle first."""
         sources = self.routing.sources(queue, tier)
@@ -80,13 +113,11 @@ class Matcher(EngineBase):
         if not agent.ready:
             return False
         next_agent(agent.status, agent.state, AgentTrigger.OFFER, agent_id=agent.agent_id)
-        entry = self.routing.entry_tiers(agent)
-        buckets = [(q, t) for q, low in entry.items() for t in range(low, self.routing.tier_count(q))]
-        was = (agent.status, agent.state, agent.pause_reason, agent.ready)
-        claim = self.store.claim_best(agent.agent_id, buckets)
+        was = agent_was(agent)
+        claim = self.store.claim_best(agent.agent_id, self._buckets(agent))
         return self._report_claim(claim, was, run) or claim.lost == "none"
 
-    def _report_claim(self, claim: Claim, was: tuple[object, object, object, bool], run: Run) -> bool:
+    def _report_claim(self, claim: Claim, was: AgentWas, run: Run) -> bool:
         """Report a won claim (offer command, agent and call changes); False when it was lost."""
         if not claim or claim.call is None or claim.agent is None:
             return False
@@ -101,7 +132,7 @@ class Matcher(EngineBase):
         agent = self.store.get_agent(agent_id)
         if agent is None or not agent.ready:
             return False
-        was = (agent.status, agent.state, agent.pause_reason, agent.ready)
+        was = agent_was(agent)
         return self._report_claim(self.store.claim_offer(call.call_id, agent_id), was, run)
 
     @staticmethod

@@ -3,10 +3,15 @@
 The engine reads an object, changes it and writes it back with ``put_*``; the store derives the
 object's index entries (acd.indexes) from what is written, so an index can never disagree with the
 object. Writes are compare-and-set on ``version``: writing a copy read before someone else's write
-raises StaleState and writes nothing. The one write that decides something, an offer, is
+(or of an object deleted since; an absent object has version 0) raises StaleState and writes
+nothing. The one write that decides something, an offer, is
 ``claim_offer`` (or ``claim_best``, which also picks the call): it checks that the call is still
 WAITING and the agent still AVAILABLE + IDLE and flips both in one atomic step; a lost race returns
 a falsy :class:`Claim`.
+
+An agent becoming ready is written and offered its call in one step, ``put_agent_and_claim`` (one
+round trip on a shared store); ``last_seen_agent`` hands out the copy the store last read or wrote,
+without a round trip, for a compare-and-set write that a stale copy makes fail.
 
 MemoryStore keeps each index as a sorted list (bisect): O(log n) search plus a memmove, which for
 the sizes of a contact centre (thousands) costs about a microsecond, and iterates in order. It
@@ -18,7 +23,8 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, insort
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from operator import attrgetter
 
 from acd.errors import StaleState
 from acd.indexes import Entry, agent_entries, best_head, call_entries, call_member, member_call_id
@@ -45,6 +51,12 @@ class AcdStore:
     def get_agent(self, agent_id: str) -> Agent | None:
         """The agent, or None if it never logged in."""
         raise NotImplementedError
+
+    def last_seen_agent(self, agent_id: str) -> Agent | None:
+        """The agent as this store last read or wrote it, without reading shared state (so another
+        engine may have written it since), or None. Only for a compare-and-set write, which raises
+        StaleState if the copy is out of date; read the agent again before trusting a refusal."""
+        return self.get_agent(agent_id)
 
     def put_agent(self, agent: Agent) -> None:
         """Insert or replace the agent (compare-and-set on ``version``, which is then bumped)."""
@@ -142,6 +154,29 @@ class AcdStore:
         if call is None:
             return Claim(lost="none")
         return self.claim_offer(call.call_id, agent_id)
+
+    def put_agent_and_claim(
+        self,
+        agent: Agent,
+        buckets: Sequence[tuple[str, int]],
+        counts: Sequence[tuple[str, str, int]],
+        claimed_counts: Sequence[tuple[str, str, int]] = (),
+    ) -> tuple[Claim, dict[str, tuple[int, int]]]:
+        """``put_agent(agent)``, then ``claim_best`` for it over ``buckets``, then (waiting, ready) by
+        queue (as ``queue_counts``) for the queues of ``counts`` and, if a call was claimed, for its
+        queue when it is one of ``claimed_counts``: all in one atomic step (one round trip).
+
+        The write is compare-and-set like ``put_agent``: StaleState, and nothing written, if the agent
+        changed since it was read. The claim is falsy with ``lost`` "agent" if the written agent is not
+        AVAILABLE + IDLE. This default runs the steps in a row, which is atomic for a store used from
+        one thread; a shared store overrides it with one atomic operation.
+        """
+        self.put_agent(agent)
+        claim = self.claim_best(agent.agent_id, buckets)
+        items = list(counts)
+        if claim.call is not None:
+            items += [item for item in claimed_counts if item[0] == claim.call.queue]
+        return claim, dict(zip((q for q, _, _ in items), self.queue_counts(items), strict=True))
 
 
 class _SortedIndex:
@@ -313,8 +348,19 @@ class MemoryStore(AcdStore):
             self._entries.pop(owner, None)
 
 
+_AGENT_ATTRS = attrgetter(*(f.name for f in fields(Agent)))
+
+
+def copy_agent(agent: Agent) -> Agent:
+    """A copy of ``agent`` that shares nothing mutable with it (``dataclasses.replace``, faster)."""
+    copied = Agent(*_AGENT_ATTRS(agent))
+    copied.skills = dict(agent.skills)
+    return copied
+
+
 def _check_version(stored: Agent | Call | None, new: Agent | Call, key: str) -> None:
-    if stored is not None and stored is not new and stored.version != new.version:
+    version = 0 if stored is None else stored.version
+    if stored is not new and version != new.version:
         raise StaleState(
-            f"{key} changed since it was read", key=key, read_version=new.version, version=stored.version
+            f"{key} changed since it was read", key=key, read_version=new.version, version=version
         )

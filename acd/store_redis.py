@@ -11,11 +11,17 @@ How two engines sharing one Redis never offer one call to two agents, nor two ca
   OFFERED, links them and removes both from the waiting/ready indexes, all in one script. Redis runs
   scripts one at a time, so of two engines claiming the same call (or agent) exactly one wins; the
   other gets a falsy Claim, reads again and moves on (acd.matching).
+- ``put_agent_and_claim`` (an agent becoming ready, then its offer) is one script,
+  acd.redis_lua.PUT_CLAIM_BEST: the same compare-and-set write, then the same claim, then the queue
+  counters. The engine writes there the copy ``last_seen_agent`` keeps of what this store last
+  read or wrote, so a decision is one round trip; if another engine wrote the agent since, the
+  compare-and-set refuses the copy and the engine reads the agent and decides again.
 
 Layout under ``prefix``: ``a:<id>`` / ``c:<id>`` hashes (``v`` version, ``d`` JSON, the fields an
 offer changes kept as separate hash fields so the claim needs no JSON re-encoding), ``agents`` /
 ``calls`` id sets, one sorted set per index (``waiting:<queue>`` and ``bucket:<queue>:<tier>`` are
-lexicographic, the member encoding the offer order), ``levels:<skill>`` (skill levels seen). Reads
+lexicographic, the member encoding the offer order), ``levels:<skill>`` (every level
+whose ``ready:<skill>:<level>`` index has members, and maybe more). Reads
 are single round trips (a pipeline or a read-only script) wherever the engine reads in bulk.
 """
 
@@ -30,9 +36,9 @@ import redis
 
 from acd import redis_lua
 from acd.errors import StaleState
-from acd.indexes import Entry, agent_entries, call_entries, call_member, member_call_id
+from acd.indexes import CLAIMED_KINDS, agent_entries, call_entries, call_member, kind, member_call_id
 from acd.model import Agent, AgentState, AgentStatus, Call, CallState
-from acd.store import AcdStore, Claim
+from acd.store import AcdStore, Claim, copy_agent
 
 PAGE = 16
 
@@ -47,18 +53,29 @@ class RedisStore(AcdStore):
         self._delete = client.register_script(redis_lua.DELETE)
         self._claim = client.register_script(redis_lua.CLAIM)
         self._claim_best = client.register_script(redis_lua.CLAIM_BEST)
+        self._put_claim_best = client.register_script(redis_lua.PUT_CLAIM_BEST)
         self._heads = client.register_script(redis_lua.HEADS)
         self._ready_first = client.register_script(redis_lua.READY_FIRST)
         self._count_ready = client.register_script(redis_lua.COUNT_READY)
         self._queue_counts = client.register_script(redis_lua.QUEUE_COUNTS)
+        self._seen: dict[str, Agent] = {}
+        """A private copy of each agent as this store last read or wrote it (``last_seen_agent``)."""
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "hotline:acd") -> RedisStore:
-        """A store on a new client for ``url`` (``redis://host:port/db``)."""
-        return cls(redis.Redis.from_url(url, decode_responses=True), prefix=prefix)
+        """A store on a new client for ``url`` (``redis://host:port/db``).
+
+        The client keeps one connection (engines use a store from one thread; the client locks it
+        anyway) and speaks RESP2 unless the URL asks otherwise: taking a pooled connection checks
+        its socket first, and redis-py parses RESP3 replies more slowly; both add up on a decision,
+        which is a read and one script (see bench/acd_decisions.py).
+        """
+        client = redis.Redis.from_url(url, decode_responses=True, protocol=2, single_connection_client=True)
+        return cls(client, prefix=prefix)
 
     def clear(self) -> int:
         """Delete every key under the prefix (tests, resets); returns how many."""
+        self._seen.clear()
         keys = list(self.r.scan_iter(match=f"{self.prefix}*", count=1000))
         for i in range(0, len(keys), 500):
             self.r.delete(*keys[i : i + 500])
@@ -68,17 +85,22 @@ class RedisStore(AcdStore):
 
     def get_agent(self, agent_id: str) -> Agent | None:
         """The agent, or None if it never logged in."""
-        return _agent(agent_id, self.r.hmget(self._a(agent_id), *_AGENT_FIELDS))
+        agent = _agent(agent_id, self.r.hmget(self._a(agent_id), *_AGENT_FIELDS))
+        self._saw(agent_id, agent)
+        return agent
+
+    def last_seen_agent(self, agent_id: str) -> Agent | None:
+        """A copy of the agent as this store last read or wrote it (no round trip); may be stale."""
+        seen = self._seen.get(agent_id)
+        return None if seen is None else copy_agent(seen)
 
     def put_agent(self, agent: Agent) -> None:
         """Write the agent if nobody wrote it since it was read (else StaleState)."""
-        fields = {"d": _agent_json(agent), "status": agent.status, "state": agent.state}
-        fields["offered"] = agent.offered_call_id or ""
-        sticky: list[list[str | int]] = [[f"levels:{skill}", level] for skill, level in agent.skills.items()]
-        self._write(self._a(agent.agent_id), "agents", agent, agent_entries(agent), sticky, fields)
+        self._write(self._a(agent.agent_id), "agents", agent, _agent_put_args(agent))
 
     def delete_agent(self, agent_id: str) -> None:
         """Forget the agent (no error if absent)."""
+        self._seen.pop(agent_id, None)
         self._delete(keys=[self._a(agent_id), self.prefix + "agents"], args=[self.prefix, agent_id])
 
     def iter_agents(self) -> Iterator[Agent]:
@@ -93,8 +115,7 @@ class RedisStore(AcdStore):
 
     def put_call(self, call: Call) -> None:
         """Write the call if nobody wrote it since it was read (else StaleState)."""
-        fields = {"d": _call_json(call), "state": call.state, "agent": call.agent_id or ""}
-        self._write(self._c(call.call_id), "calls", call, call_entries(call), [], fields)
+        self._write(self._c(call.call_id), "calls", call, _call_put_args(call))
 
     def delete_call(self, call_id: str) -> None:
         """Forget the call (no error if absent)."""
@@ -150,8 +171,7 @@ class RedisStore(AcdStore):
         if not items:
             return []
         args: list[str | int] = [self.prefix, *(x for item in items for x in item)]
-        out = cast(list[int], self._queue_counts(args=args))
-        return [(int(out[i]), int(out[i + 1])) for i in range(0, len(out), 2)]
+        return _pairs(cast(list[int], self._queue_counts(args=args)))
 
     def wrapups_due(self, now: float) -> list[str]:
         """Agents whose wrap-up ends at or before ``now``, earliest first."""
@@ -183,13 +203,42 @@ class RedisStore(AcdStore):
             list[Any],
             self._claim(keys=[self._c(call_id), self._a(agent_id)], args=[self.prefix, call_id, agent_id]),
         )
-        return _claimed(out, agent_id)
+        return self._claimed(out, agent_id)
 
     def claim_best(self, agent_id: str, buckets: Sequence[tuple[str, int]]) -> Claim:
         """Pick the best head of ``buckets`` for the agent and claim it, in one script (CLAIM_BEST)."""
         keys = [self._a(agent_id), *(f"{self.prefix}bucket:{q}:{t}" for q, t in buckets)]
         args = [self.prefix, agent_id, *(q for q, _ in buckets)]
-        return _claimed(cast(list[Any], self._claim_best(keys=keys, args=args)), agent_id)
+        return self._claimed(cast(list[Any], self._claim_best(keys=keys, args=args)), agent_id)
+
+    def put_agent_and_claim(
+        self,
+        agent: Agent,
+        buckets: Sequence[tuple[str, int]],
+        counts: Sequence[tuple[str, str, int]],
+        claimed_counts: Sequence[tuple[str, str, int]] = (),
+    ) -> tuple[Claim, dict[str, tuple[int, int]]]:
+        """Write the agent, claim its best bucket head and count queues, in one script (PUT_CLAIM_BEST)."""
+        entries = agent_entries(agent)
+        offered = [e for e in entries if kind(e[0]) not in CLAIMED_KINDS]
+        plan = {"buckets": buckets, "counts": counts, "claimed": claimed_counts}
+        args: list[str | int] = [self.prefix, agent.agent_id, agent.version, json.dumps(entries)]
+        args += [json.dumps(offered), json.dumps(plan), *_agent_fields(agent)]
+        keys = [self._a(agent.agent_id), self.prefix + "agents"]
+        out = json.loads(cast(str, self._put_claim_best(keys=keys, args=args)))
+        self._check_written(agent, out[:2])
+        lost, call_id, call_d, call_v, agent_v = out[2:7]
+        found = dict(zip((q for q, _, _ in counts), _pairs(out[7 : 7 + 2 * len(counts)]), strict=True))
+        self._saw(agent.agent_id, agent)
+        if lost:
+            return Claim(lost=lost), found
+        call = _call(call_id, [call_d, call_v, CallState.OFFERED, agent.agent_id])
+        taken = copy_agent(agent)
+        taken.state, taken.offered_call_id, taken.version = AgentState.OFFERED, call_id, agent_v
+        self._seen[agent.agent_id] = copy_agent(taken)
+        if call is not None:
+            found.update((call.queue, pair) for pair in _pairs(out[7 + 2 * len(counts) :]))
+        return Claim(call=call, agent=taken), found
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -199,31 +248,38 @@ class RedisStore(AcdStore):
     def _c(self, call_id: str) -> str:
         return f"{self.prefix}c:{call_id}"
 
-    def _write(
-        self,
-        key: str,
-        ids: str,
-        obj: Agent | Call,
-        entries: list[Entry],
-        sticky: list[list[str | int]],
-        fields: dict[str, str],
-    ) -> None:
+    def _write(self, key: str, ids: str, obj: Agent | Call, put_args: list[str]) -> None:
         oid = obj.agent_id if isinstance(obj, Agent) else obj.call_id
-        flat: list[str] = [item for pair in fields.items() for item in pair]
-        args: list[str | int] = [
-            self.prefix,
-            oid,
-            obj.version,
-            json.dumps(entries),
-            json.dumps(sticky),
-            *flat,
-        ]
-        ok, version = cast(list[int], self._put(keys=[key, self.prefix + ids], args=args))
-        if not ok:
+        args: list[str | int] = [self.prefix, oid, obj.version, *put_args]
+        self._check_written(obj, cast(list[int], self._put(keys=[key, self.prefix + ids], args=args)))
+        if isinstance(obj, Agent):
+            self._saw(oid, obj)
+
+    def _check_written(self, obj: Agent | Call, reply: Sequence[int]) -> None:
+        """Take the new version from a PUT reply, or raise StaleState if the write was refused."""
+        ok, version = reply
+        if not int(ok):
+            oid = obj.agent_id if isinstance(obj, Agent) else obj.call_id
+            if isinstance(obj, Agent):
+                self._seen.pop(oid, None)
             raise StaleState(
-                f"{oid} changed since it was read", key=oid, read_version=obj.version, version=version
+                f"{oid} changed since it was read", key=oid, read_version=obj.version, version=int(version)
             )
         obj.version = int(version)
+
+    def _claimed(self, out: list[Any], agent_id: str) -> Claim:
+        """The Claim in a CLAIM reply. A won claim is the agent's last seen state; one lost on the
+        agent means this store's copy may be out of date, so it is forgotten."""
+        claim = _claimed(out, agent_id)
+        if claim or claim.lost == "agent":
+            self._saw(agent_id, claim.agent)
+        return claim
+
+    def _saw(self, agent_id: str, agent: Agent | None) -> None:
+        if agent is None:
+            self._seen.pop(agent_id, None)
+        else:
+            self._seen[agent_id] = copy_agent(agent)
 
     def _paged(self, key: str, first: list[str]) -> Iterator[tuple[float, str]]:
         page = first
@@ -270,6 +326,27 @@ def _claimed(out: list[Any], agent_id: str) -> Claim:
     call = _call(call_id, [out[1], out[2], CallState.OFFERED, agent_id])
     agent = _agent(agent_id, [out[3], out[4], out[5], AgentState.OFFERED, call_id])
     return Claim(call=call, agent=agent)
+
+
+def _pairs(flat: Sequence[int]) -> list[tuple[int, int]]:
+    return [(int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2)]
+
+
+def _agent_fields(agent: Agent) -> list[str]:
+    """The agent hash's field/value pairs (besides ``v`` and ``ix``)."""
+    offered = agent.offered_call_id or ""
+    return ["d", _agent_json(agent), "status", agent.status, "state", agent.state, "offered", offered]
+
+
+def _agent_put_args(agent: Agent) -> list[str]:
+    """ix JSON, then the hash's field/value pairs (what PUT takes after the version)."""
+    return [json.dumps(agent_entries(agent)), *_agent_fields(agent)]
+
+
+def _call_put_args(call: Call) -> list[str]:
+    """ix JSON, then the hash's field/value pairs (what PUT takes after the version)."""
+    fields = ["d", _call_json(call), "state", call.state, "agent", call.agent_id or ""]
+    return [json.dumps(call_entries(call)), *fields]
 
 
 _AGENT_FIELDS = ("d", "v", "status", "state", "offered")

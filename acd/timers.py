@@ -34,8 +34,7 @@ class Timers(Matcher):
         knows of (every timer it writes is known); a Tick always asks, which also catches timers
         written by other engines sharing the store.
         """
-        known = self._known_due
-        if not ticked and known is not None and run.now < min(known, run.earliest):
+        if not ticked and self.nothing_due(run):
             return
         run.timers = True
         wrapups, calls = self.store.due_now(run.now)
@@ -49,6 +48,12 @@ class Timers(Matcher):
                 self._advance(call_id, run)
             except StaleState:
                 continue
+
+    def nothing_due(self, run: Run) -> bool:
+        """True when no timer this engine knows of is due at ``run.now`` (then an untimed
+        ``apply_due`` does nothing)."""
+        known = self._known_due
+        return known is not None and run.now < min(known, run.earliest)
 
     def schedule(self, run: Run, *, ticked: bool) -> None:
         """Append ScheduleTick for the earliest pending timer unless one at or before it is pending."""

@@ -6,10 +6,14 @@ each queue a bullseye step to a neighbouring skill). After each timed decision t
 (untimed), which requeues the call in its place and pauses the agent, so every decision sees the same
 sizes. Prints one JSON object per store, one line each:
 
-    store, agents, waiting_calls, decision_us_p50, decision_us_p99, assignments_per_s, baseline_us_p50
+    store, agents, waiting_calls, decision_us_p50, decision_us_p99, assignments_per_s, baseline_us_p50,
+    round_trips_per_decision
 
 ``baseline_us_p50`` times a trivial same-process loop (100 dict lookups), so runs on noisy machines
 compare as ratios. ``assignments_per_s`` is decisions per second of decision time.
+``round_trips_per_decision`` counts what the Redis client sends (one send, a command or a pipeline,
+is one round trip) over ``COUNTED`` more decisions after the timed ones, so counting costs the
+timed ones nothing; it is 0 for the in-process store.
 
     .venv/bin/python bench/acd_decisions.py [--quick] [--stores memory,redis] [--redis-url URL]
 """
@@ -24,6 +28,9 @@ import secrets
 import statistics
 import time
 from collections.abc import Callable
+from unittest import mock
+
+from redis.connection import AbstractConnection
 
 from acd.commands import OfferCall
 from acd.engine import AcdEngine
@@ -32,6 +39,9 @@ from acd.model import AcdPolicy, OverflowStep, QueueConfig
 from acd.store import AcdStore, MemoryStore
 
 DEFAULT_REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+COUNTED = 100
+SEND = AbstractConnection.send_packed_command
+"""What the Redis client calls once per round trip (one command, or one pipeline)."""
 
 
 def queues_for(count: int) -> list[QueueConfig]:
@@ -87,13 +97,15 @@ def measure(
     samples: list[float] = []
     now = 10.0
     for i in range(decisions):
-        agent_id = f"a{i % agents}"
         now += 1e-3
-        t0 = time.perf_counter_ns()
-        commands = engine.handle(AgentReady(agent_id), now)
-        samples.append((time.perf_counter_ns() - t0) / 1e3)
-        offer = next(c for c in commands if isinstance(c, OfferCall))
-        engine.handle(OfferFailed(offer.call_id, agent_id, "bench"), now)
+        samples.append(decide(engine, f"a{i % agents}", now, time.perf_counter_ns) / 1e3)
+    sent = 0
+    with mock.patch.object(
+        AbstractConnection, "send_packed_command", autospec=True, side_effect=SEND
+    ) as send:
+        for i in range(decisions, decisions + COUNTED):
+            now += 1e-3
+            sent += decide(engine, f"a{i % agents}", now, lambda: send.call_count)
     gc.unfreeze()
     return {
         "store": name,
@@ -103,7 +115,19 @@ def measure(
         "decision_us_p99": round(percentile(samples, 0.99), 1),
         "assignments_per_s": round(len(samples) / (sum(samples) / 1e6), 1),
         "baseline_us_p50": round(baseline_us(), 3),
+        "round_trips_per_decision": round(sent / COUNTED, 2),
     }
+
+
+def decide(engine: AcdEngine, agent_id: str, now: float, gauge: Callable[[], int]) -> int:
+    """One decision (``agent_id`` becomes ready and is offered a call), then its offer fails (which
+    requeues the call and pauses the agent); returns how much ``gauge`` grew over the decision only."""
+    before = gauge()
+    commands = engine.handle(AgentReady(agent_id), now)
+    grown = gauge() - before
+    offer = next(c for c in commands if isinstance(c, OfferCall))
+    engine.handle(OfferFailed(offer.call_id, agent_id, "bench"), now)
+    return grown
 
 
 def redis_store(url: str) -> tuple[AcdStore, Callable[[], None]]:

@@ -219,6 +219,84 @@ class StoreContract:
         assert again is not None
         assert (again.status, again.contact) == (AgentStatus.PAUSED, "PJSIP/a1")
 
+    def test_a_copy_of_a_deleted_object_is_stale(self, store: AcdStore) -> None:
+        store.put_agent(ready("a1", 1.0, tax=1))
+        store.put_call(waiting("c1", "q", 1.0))
+        agent, call = store.get_agent("a1"), store.get_call("c1")
+        assert agent is not None
+        assert call is not None
+        agent, call = replace(agent), replace(call)
+        store.delete_agent("a1")
+        store.delete_call("c1")
+        with pytest.raises(StaleState):
+            store.put_agent(agent)
+        with pytest.raises(StaleState):
+            store.put_call(call)
+        assert (store.get_agent("a1"), store.get_call("c1"), store.count_ready("tax")) == (None, None, 0)
+
+    def test_put_agent_and_claim_ends_as_put_agent_then_claim_best(self, store: AcdStore) -> None:
+        buckets = [("社保", 0), ("r", 0)]
+        reference = _memory()
+        for target in (store, reference):
+            _claim_scene(target)
+        agent = _made_ready(store)
+        claim, counts = store.put_agent_and_claim(agent, buckets, [("s", "tax", 1)], [("社保", "tax", 1)])
+        expected_agent = _made_ready(reference)
+        reference.put_agent(expected_agent)
+        expected = reference.claim_best("a1", buckets)
+        assert claim.call is not None
+        assert (claim.call, claim.agent) == (expected.call, expected.agent)
+        assert (claim.call.call_id, claim.call.attrs) == ("q-old", {"区": "东"})
+        assert counts == {"s": (1, 1), "社保": (0, 1)}
+        assert _state(store) == _state(reference)
+
+    def test_put_agent_and_claim_without_a_call_leaves_the_agent_ready(self, store: AcdStore) -> None:
+        _claim_scene(store)
+        claim, counts = store.put_agent_and_claim(
+            _made_ready(store), [("empty", 0)], [("社保", "tax", 1)], [("empty", "tax", 1)]
+        )
+        assert (bool(claim), claim.lost, counts) == (False, "none", {"社保": (1, 2)})
+        assert ids(store.ready_agents("tax")) == ["a2", "a1"]
+        assert store.last_seen_agent("a1") == store.get_agent("a1")
+
+    def test_put_agent_and_claim_of_an_agent_not_ready_writes_it_and_claims_nothing(
+        self, store: AcdStore
+    ) -> None:
+        _claim_scene(store)
+        paused = store.get_agent("a1")
+        assert paused is not None
+        paused.contact = "PJSIP/desk-9"
+        claim, counts = store.put_agent_and_claim(paused, [("社保", 0)], [("社保", "tax", 1)])
+        assert (claim.lost, counts) == ("agent", {"社保": (1, 1)})
+        stored = store.get_agent("a1")
+        assert stored is not None
+        assert (stored.contact, stored.status, stored.version) == ("PJSIP/desk-9", AgentStatus.PAUSED, 2)
+
+    def test_put_agent_and_claim_of_a_stale_copy_writes_nothing(self, store: AcdStore) -> None:
+        _claim_scene(store)
+        stale = _made_ready(store)
+        other = store.get_agent("a1")
+        assert other is not None
+        other = replace(other, pause_reason="会议")
+        store.put_agent(other)
+        with pytest.raises(StaleState):
+            store.put_agent_and_claim(stale, [("社保", 0)], [("社保", "tax", 1)])
+        stored = store.get_agent("a1")
+        assert stored is not None
+        assert (stored.status, stored.pause_reason, stored.version) == (AgentStatus.PAUSED, "会议", 2)
+        assert (store.count_waiting("社保"), store.count_ready("tax")) == (1, 1)
+
+    def test_last_seen_agent_is_the_agent_as_last_written(self, store: AcdStore) -> None:
+        assert store.last_seen_agent("nobody") is None
+        store.put_agent(ready("a1", 1.0, tax=1))
+        store.put_call(waiting("c1", "q", 1.0))
+        assert store.last_seen_agent("a1") == store.get_agent("a1")
+        assert store.claim_offer("c1", "a1")
+        seen = store.last_seen_agent("a1")
+        assert seen is not None
+        assert (seen.state, seen.offered_call_id) == (AgentState.OFFERED, "c1")
+        assert seen == store.get_agent("a1")
+
     def test_an_engine_runs_the_same_on_this_store(self, store: AcdStore) -> None:
         assert run_scenario(store) == run_scenario(_memory())
 
@@ -227,6 +305,37 @@ def _memory() -> AcdStore:
     from acd.store import MemoryStore
 
     return MemoryStore()
+
+
+def _claim_scene(store: AcdStore) -> None:
+    """a1 paused, a2 ready (both ``tax`` 1); one WAITING call in each of queues 社保, r and s."""
+    paused = ready("a1", 1.0, tax=1)
+    paused.status, paused.pause_reason = AgentStatus.PAUSED, "小休"
+    store.put_agent(paused)
+    store.put_agent(ready("a2", 0.5, tax=1))
+    oldest = waiting("q-old", "社保", 1.0, seq=1)
+    oldest.attrs = {"区": "东"}
+    for call in (oldest, waiting("r-mid", "r", 2.0, seq=2), waiting("s-other", "s", 3.0, seq=3)):
+        store.put_call(call)
+
+
+def _made_ready(store: AcdStore) -> Agent:
+    """A copy of a1 as read, made AVAILABLE (not written)."""
+    agent = store.get_agent("a1")
+    assert agent is not None
+    return replace(agent, status=AgentStatus.AVAILABLE, pause_reason=None, idle_since=2.0)
+
+
+def _state(store: AcdStore) -> tuple[object, ...]:
+    """Objects, counters, orders and timers of the claim scene, to compare two stores."""
+    return (
+        sorted(store.iter_agents(), key=lambda a: a.agent_id),
+        sorted(store.iter_calls(), key=lambda c: c.call_id),
+        [ids(store.waiting_calls(q)) for q in ("社保", "r", "s")],
+        ids(store.ready_agents("tax")),
+        store.count_staffed("tax"),
+        store.next_due(),
+    )
 
 
 def run_scenario(store: AcdStore) -> list[AcdCommand]:

@@ -13,11 +13,19 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from acd.commands import AcdCommand, OfferCall
+from acd.commands import AcdCommand, AgentChanged, OfferCall
 from acd.engine import AcdEngine
-from acd.errors import AcdError
-from acd.events import AcdEvent, AgentLoggedIn, AgentReady, CallQueued, Tick
-from acd.model import CallState, QueueConfig
+from acd.errors import AcdError, StaleState
+from acd.events import (
+    AcdEvent,
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentPaused,
+    AgentReady,
+    CallQueued,
+    Tick,
+)
+from acd.model import AgentState, AgentStatus, CallState, QueueConfig
 from acd.store import AcdStore
 from acd.store_redis import RedisStore
 from tests.store_contract import StoreContract, ready, waiting
@@ -163,6 +171,54 @@ def test_two_engines_racing_over_one_redis_offer_each_call_and_agent_once(
     assert sum(check.count_waiting(q.name) for q in QUEUES) == 30
 
 
+def test_last_seen_agent_is_a_private_copy_that_another_node_can_outdate(
+    new_store: Callable[[], RedisStore],
+) -> None:
+    one, two = new_store(), new_store()
+    one.put_agent(ready("a1", 1.0, tax=1))
+    seen = one.last_seen_agent("a1")
+    assert seen is not None
+    seen.contact = "PJSIP/changed-here"
+    assert one.last_seen_agent("a1") == one.get_agent("a1")
+    assert two.last_seen_agent("a1") is None
+    other = two.get_agent("a1")
+    assert other is not None
+    other.status = AgentStatus.PAUSED
+    two.put_agent(other)
+    stale = one.last_seen_agent("a1")
+    assert stale is not None
+    assert stale.status is AgentStatus.AVAILABLE
+    with pytest.raises(StaleState):
+        one.put_agent(stale)
+    assert one.last_seen_agent("a1") is None
+
+
+def test_an_engine_whose_copy_of_the_agent_is_outdated_reads_it_again(
+    new_store: Callable[[], RedisStore],
+) -> None:
+    one, two = AcdEngine(queues=QUEUES, store=new_store()), AcdEngine(queues=QUEUES, store=new_store())
+    one.handle(AgentLoggedIn("a1", "PJSIP/a1", {"s0": 1}), 0.0)
+    one.handle(AgentLoggedIn("a2", "PJSIP/a2", {"s0": 1}), 0.0)
+    one.handle(AgentLoggedOut("a2"), 0.5)
+    two.handle(AgentPaused("a1", "会议"), 1.0)
+    two.handle(AgentLoggedIn("a2", "PJSIP/a2", {"s0": 1}), 1.0)
+    two.handle(CallQueued("c1", "q0", "110", "ch1"), 2.0)
+    two.handle(CallQueued("c2", "q0", "120", "ch2"), 2.5)
+    one.handle(Tick(), 3.0)
+    out = one.handle(AgentReady("a1"), 4.0) + one.handle(AgentReady("a2"), 5.0)
+    assert [(c.call_id, c.agent_id) for c in out if isinstance(c, OfferCall)] == [("c1", "a1"), ("c2", "a2")]
+    changes = [(c.agent_id, c.status, c.state, c.pause_reason) for c in out if isinstance(c, AgentChanged)]
+    assert changes == [
+        ("a1", AgentStatus.AVAILABLE, AgentState.IDLE, None),
+        ("a1", AgentStatus.AVAILABLE, AgentState.OFFERED, None),
+        ("a2", AgentStatus.AVAILABLE, AgentState.IDLE, None),
+        ("a2", AgentStatus.AVAILABLE, AgentState.OFFERED, None),
+    ]
+    a1 = two.store.get_agent("a1")
+    assert a1 is not None
+    assert (a1.state, a1.offered_call_id, a1.version) == (AgentState.OFFERED, "c1", 4)
+
+
 def test_position_and_estimate_on_redis(new_store: Callable[[], RedisStore]) -> None:
     engine = AcdEngine(queues=QUEUES, store=new_store())
     engine.handle(AgentLoggedIn("a1", "PJSIP/a1", {"s0": 1}), 0.0)
@@ -174,8 +230,10 @@ def test_position_and_estimate_on_redis(new_store: Callable[[], RedisStore]) -> 
 
 
 def test_quick_bench_runs_on_redis() -> None:
+    """The quick bench runs on Redis, and a decision there is one round trip (the write and claim
+    script, the agent taken from the store's last seen copy)."""
     from tests.unit.test_acd_bench import KEYS, run_bench
 
     (row,) = run_bench("--stores", "redis", "--redis-url", REDIS_URL)
     assert set(row) == KEYS
-    assert (row["store"], row["waiting_calls"]) == ("redis", 200)
+    assert (row["store"], row["waiting_calls"], row["round_trips_per_decision"]) == ("redis", 200, 1.0)

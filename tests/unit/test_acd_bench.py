@@ -16,6 +16,7 @@ KEYS = {
     "decision_us_p99",
     "assignments_per_s",
     "baseline_us_p50",
+    "round_trips_per_decision",
 }
 
 
@@ -40,3 +41,4 @@ def test_quick_bench_prints_one_json_line_per_store() -> None:
         assert isinstance(value, float)
         assert value > 0
     assert row["decision_us_p50"] <= row["decision_us_p99"]  # type: ignore[operator]
+    assert row["round_trips_per_decision"] == 0.0

@@ -7,7 +7,9 @@ offer order, within its queue, among those the agent qualifies for (FIFO within 
 tier), and the global invariants below must hold: among them, no caller waits past an overflow step
 or maximum wait that is due, nor while a qualified agent is idle. Queues use skill levels, bullseye
 steps, a maximum wait to voicemail and to another queue, surge groups and callbacks. A refused event
-must raise a typed error and change nothing.
+must raise a typed error and change nothing. A twin engine that never takes the one-step path for an
+agent becoming ready (``set_ready_and_offer``) but writes the agent and then matches it, on a store of
+its own, must return the same commands and end in the same state after every event.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from acd.commands import AcdCommand, AgentChanged, CallChanged, OfferCall, QueueChanged
+from acd.core import Run
 from acd.engine import AcdEngine
 from acd.errors import (
     AcdError,
@@ -45,7 +48,7 @@ from acd.events import (
     SurgeMode,
     Tick,
 )
-from acd.model import Agent, MaxWait, OverflowStep, QueueConfig
+from acd.model import Agent, AgentState, AgentStatus, Call, MaxWait, OverflowStep, QueueConfig
 from acd.store import MemoryStore
 
 AGENTS = ["a1", "a2", "a3", "a4", "a5"]
@@ -81,6 +84,19 @@ TYPED_ERRORS = (IllegalTransition, UnknownAgent, UnknownCall, UnknownQueue, Unkn
 Snapshot = dict[str, Any]
 
 
+def _contents(store: MemoryStore) -> tuple[list[Agent], list[Call]]:
+    """Every agent and call of ``store`` (versions included), by id."""
+    agents = sorted(store.iter_agents(), key=lambda a: a.agent_id)
+    return agents, sorted(store.iter_calls(), key=lambda c: c.call_id)
+
+
+class TwoStepEngine(AcdEngine):
+    """Writes an agent that becomes ready and then matches it, as ``set_agent`` + ``match`` do."""
+
+    def set_ready_and_offer(self, agent: Agent, run: Run) -> None:
+        self.set_agent(agent, AgentStatus.AVAILABLE, AgentState.IDLE, run)
+
+
 @dataclass
 class Replay:
     """Agent and call states rebuilt from the state before an event plus the commands it returned."""
@@ -109,6 +125,8 @@ class AcdMachine(RuleBasedStateMachine):
         super().__init__()
         self.store = MemoryStore()
         self.engine = AcdEngine(queues=QUEUES, store=self.store)
+        self.twin_store = MemoryStore()
+        self.twin = TwoStepEngine(queues=QUEUES, store=self.twin_store)
         self.now = 0.0
         self.next_call = 0
         self.info: dict[str, tuple[str, int, float, int]] = {}
@@ -125,6 +143,7 @@ class AcdMachine(RuleBasedStateMachine):
             commands = self.engine.handle(acd_event, self.now)
         except AcdError as exc:
             refusal = exc
+        self.check_twin(acd_event, None if refusal is not None else commands, refusal)
         if refusal is not None:
             assert isinstance(refusal, TYPED_ERRORS), refusal
             assert refusal.error_id
@@ -243,6 +262,19 @@ class AcdMachine(RuleBasedStateMachine):
         self.apply(SurgeMode(on=on, queues=queues))
 
     # -- per-event checks ------------------------------------------------------------------------
+
+    def check_twin(
+        self, acd_event: AcdEvent, commands: list[AcdCommand] | None, refusal: AcdError | None
+    ) -> None:
+        twin_commands: list[AcdCommand] | None = None
+        twin_refusal: AcdError | None = None
+        try:
+            twin_commands = self.twin.handle(acd_event, self.now)
+        except AcdError as exc:
+            twin_refusal = exc
+        assert type(twin_refusal) is type(refusal), f"refusals differ: {refusal!r}, {twin_refusal!r}"
+        assert twin_commands == commands, "the one-step path returned other commands"
+        assert _contents(self.store) == _contents(self.twin_store), "the one-step path left another state"
 
     def check_commands(self, before: Snapshot, commands: list[AcdCommand]) -> None:
         replay = _replay_start(before)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hotline.ami.client import AmiClient
+from hotline.ami.client import AmiClient, AmiError
 from hotline.dialing import dial_string
 
 AGENT_LEG_CONTEXT = "hotline-agent-leg"
@@ -46,6 +46,22 @@ async def originate_agent_leg(
 async def channel_state(ami: AmiClient, *, channel: str) -> str:
     """The channel's state as Asterisk names it ("Up", "Ring", "Ringing", ...); AmiError if it is gone."""
     reply = await ami.send_action({"Action": "Getvar", "Channel": channel, "Variable": "CHANNEL(state)"})
+    return reply.get("Value", "")
+
+
+async def channel_name(ami: AmiClient, *, channel: str) -> str:
+    """The current name of a channel given by uniqueid (a masquerade may have renamed it); AmiError if
+    it is gone."""
+    reply = await ami.send_action({"Action": "Getvar", "Channel": channel, "Variable": "CHANNEL(name)"})
+    name = reply.get("Value", "")
+    if not name:
+        raise AmiError("ami.no_channel", f"no channel {channel}", channel=channel)
+    return name
+
+
+async def bridge_peer(ami: AmiClient, *, channel: str) -> str:
+    """The channel bridged with ``channel`` ("" when it is in no two-party bridge)."""
+    reply = await ami.send_action({"Action": "Getvar", "Channel": channel, "Variable": "BRIDGEPEER"})
     return reply.get("Value", "")
 
 
@@ -104,12 +120,3 @@ async def redirect(ami: AmiClient, *, channel: str, context: str, exten: str) ->
     await ami.send_action(
         {"Action": "Redirect", "Channel": channel, "Context": context, "Exten": exten, "Priority": "1"}
     )
-
-
-async def rejoin_queue(ami: AmiClient, *, caller: str, priority: int) -> None:
-    """Send a waiting caller whose agent leg could not be bridged back into their queue's hold loop
-    (``[hotline-rejoin]``, which counts the attempts), ahead of ordinary callers."""
-    await ami.send_action(
-        {"Action": "Setvar", "Channel": caller, "Variable": "HOTLINE_PRIORITY", "Value": str(priority)}
-    )
-    await redirect(ami, channel=caller, context="hotline-rejoin", exten="s")

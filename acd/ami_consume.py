@@ -1,7 +1,10 @@
 """AMI events in, ACD events out: the only place that knows how Asterisk reports a call.
 
 - ``UserEvent: HotlineQueued`` from the hold loop: the caller is waiting, music playing.
-- ``OriginateResponse`` for one of our agent legs: answered (then bridged) or failed/not answered.
+- ``OriginateResponse`` for one of our agent legs: failed/not answered; for a callback leg also the
+  answer (the leg then dials the citizen).
+- ``BridgeEnter`` of an agent leg for a waiting caller: the answer. Answered is what the caller hears:
+  an agent whose phone picked up but could not be bridged to the caller did not answer the call.
 - ``UserEvent: HotlineBridgeFailed`` from an agent leg: answered, but Bridge() onto the caller failed.
 - ``Newchannel``: learn the agent leg's channel name (to hang it up if the caller leaves).
 - ``Hangup`` of a caller or an agent leg: abandoned while waiting/offered, or the end of a talk.
@@ -46,6 +49,7 @@ class AmiConsumer:
         self._ami.on_event("UserEvent", self.on_user_event)
         self._ami.on_event("OriginateResponse", self.on_originate_response)
         self._ami.on_event("Newchannel", self.on_new_channel)
+        self._ami.on_event("BridgeEnter", self.on_bridge_enter)
         self._ami.on_event("Hangup", self.on_hangup)
         self._ami.on_event("AgentConnect", self.on_fallback_connect)
         self._ami.on_connected(self.resync)
@@ -124,9 +128,19 @@ class AmiConsumer:
         if leg is None:
             return
         if event.get("Response") == "Success":
-            self._service.submit_quietly(OfferAnswered(call_id=leg.call_id, agent_id=leg.agent_id))
+            if not leg.caller_channel:  # a callback: the agent answering is the answer
+                self._service.submit_quietly(OfferAnswered(call_id=leg.call_id, agent_id=leg.agent_id))
         else:
             self._service.fail_leg(leg_id, reason=f"no_answer:{event.get('Reason', '')}")
+
+    def on_bridge_enter(self, event: AmiEvent) -> None:
+        """An agent leg for a waiting caller entered the caller's bridge: that is the answer."""
+        leg = self._service.legs.get(event.get("Uniqueid", ""))
+        if leg is None or not leg.caller_channel:
+            return
+        call = self._service.engine.store.get_call(leg.call_id)
+        if call is not None and call.state is CallState.OFFERED and call.agent_id == leg.agent_id:
+            self._service.submit_quietly(OfferAnswered(call_id=leg.call_id, agent_id=leg.agent_id))
 
     def on_new_channel(self, event: AmiEvent) -> None:
         """Remember the channel name of our agent legs."""

@@ -51,6 +51,8 @@ class CallChanged:
     agent_id: str | None
     reason: str | None
     waited_s: float
+    tags: tuple[str, ...] = ()
+    """The call's IVR tags (``consult`` marks an agent's consultation leg, not a citizen's call)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,7 +130,15 @@ class EngineBase:
         run.counts.clear()
         end = call.answered_at if call.answered_at is not None else run.now
         run.commands.append(
-            CallChanged(call.call_id, call.state, call.queue, call.agent_id, reason, end - call.entered_at)
+            CallChanged(
+                call.call_id,
+                call.state,
+                call.queue,
+                call.agent_id,
+                reason,
+                end - call.entered_at,
+                tuple(call.tags),
+            )
         )
         waiting = call.state is CallState.WAITING
         if was_waiting != waiting:

@@ -32,6 +32,7 @@ from acd.events import (
     AgentLoggedOut,
     AgentPaused,
     AgentReady,
+    BridgeFailed,
     CallAbandoned,
     CallbackCancelled,
     CallbackRequested,
@@ -44,12 +45,24 @@ from acd.events import (
     Tick,
 )
 from acd.machine import AgentTrigger, CallTrigger, next_agent, next_call
-from acd.model import PRIORITY_LIMIT, AcdPolicy, Agent, AgentState, AgentStatus, Call, CallState, QueueConfig
+from acd.model import (
+    CONSULT_TAG,
+    PRIORITY_LIMIT,
+    AcdPolicy,
+    Agent,
+    AgentState,
+    AgentStatus,
+    Call,
+    CallState,
+    QueueConfig,
+)
 from acd.store import AcdStore
 from acd.timers import Timers
 from acd.views import agent_view, call_view, queue_view
 
 LOGIN_PAUSE_REASON = "login"
+BRIDGE_FAILURES_ATTR = "bridge_failures"
+"""Call attribute: how many agents answered the call but could not be bridged to the caller."""
 NO_ANSWER_PAUSE_REASON = "no answer"
 
 
@@ -71,6 +84,7 @@ class AcdEngine(Timers):
             CallAbandoned: self._abandoned,
             OfferAnswered: self._answered,
             OfferFailed: self._failed,
+            BridgeFailed: self._unbridged,
             CallFinished: self._finished,
             Tick: _nothing,
             CallbackRequested: self._callback,
@@ -232,7 +246,8 @@ class AcdEngine(Timers):
             seq=next(self._seq),
             priority_class=event.priority_class,
         )
-        self.stats[call.queue].arrived(run.now)
+        if CONSULT_TAG not in call.tags:  # an agent consulting is not demand on the queue
+            self.stats[call.queue].arrived(run.now)
         self.set_call(call, CallState.WAITING, "queued", run)
         if event.target_agent:
             self._offer_to(call, event.target_agent, run)
@@ -276,6 +291,20 @@ class AcdEngine(Timers):
         call.agent_id = None
         self.set_call(call, call_state, "requeued", run)
 
+    def _unbridged(self, event: BridgeFailed, run: Run) -> None:
+        call, agent = self._offered_pair(event.call_id, event.agent_id, "unbridged")
+        trigger = CallTrigger.ABANDON if event.give_up else CallTrigger.NO_ANSWER
+        call_state = next_call(call.state, trigger, call_id=call.call_id)
+        status, state = next_agent(
+            agent.status, agent.state, AgentTrigger.CALLER_GONE, agent_id=agent.agent_id
+        )
+        agent.offered_call_id = None
+        self.set_agent(agent, status, state, run)
+        call.agent_id = None
+        call.channel = event.channel or call.channel
+        call.attrs[BRIDGE_FAILURES_ATTR] = str(bridge_failures(call) + 1)
+        self.set_call(call, call_state, "unbridged", run)
+
     def _finished(self, event: CallFinished, run: Run) -> None:
         call = self.call(event.call_id)
         call_state = next_call(call.state, CallTrigger.HANGUP, call_id=call.call_id)
@@ -288,7 +317,8 @@ class AcdEngine(Timers):
         agent.talk_s += talk
         self.set_agent(agent, status, state, run)
         self.set_call(call, call_state, "finished", run)
-        self.stats[call.queue].handled(talk + wrapup)
+        if CONSULT_TAG not in call.tags:
+            self.stats[call.queue].handled(talk + wrapup)
 
     def _callback(self, event: CallbackRequested, run: Run) -> None:
         call = self.call(event.call_id)
@@ -336,6 +366,12 @@ class AcdEngine(Timers):
                 trigger=trigger,
             )
         return call, agent
+
+
+def bridge_failures(call: Call) -> int:
+    """How many answered agent legs could not be bridged to this caller so far."""
+    value = call.attrs.get(BRIDGE_FAILURES_ATTR, "0")
+    return int(value) if value.isdigit() else 0
 
 
 def _nothing(event: Tick, run: Run) -> None:

@@ -80,6 +80,18 @@ class OfferFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class BridgeFailed:
+    """The agent answered but their leg could not be bridged to the caller: the agent is free again (not
+    their fault, no pause) and the call waits at its old place in line under ``channel``, the caller's
+    channel name now (empty: unchanged); ``give_up`` ends the call instead (it keeps failing)."""
+
+    call_id: str
+    agent_id: str
+    channel: str = ""
+    give_up: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class CallFinished:
     """A connected call hung up; the agent enters wrap-up."""
 
@@ -138,6 +150,7 @@ AcdEvent: TypeAlias = (
     | CallAbandoned
     | OfferAnswered
     | OfferFailed
+    | BridgeFailed
     | CallFinished
     | Tick
     | CallbackRequested

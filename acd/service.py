@@ -27,13 +27,13 @@ from acd.commands import (
     QueueChanged,
     ScheduleTick,
 )
-from acd.engine import NO_ANSWER_PAUSE_REASON, AcdEngine
+from acd.engine import NO_ANSWER_PAUSE_REASON, AcdEngine, bridge_failures
 from acd.events import (
     AcdEvent,
     AgentLoggedIn,
     AgentLoggedOut,
     AgentReady,
-    CallFinished,
+    BridgeFailed,
     OfferAnswered,
     OfferFailed,
     Tick,
@@ -44,6 +44,9 @@ from hotline.bus import EventBus
 from hotline.dialing import DialError
 
 log = logging.getLogger(__name__)
+
+MAX_BRIDGE_FAILURES = 3
+"""Answered agent legs that may fail to bridge to one caller before the call is given up (fallback queue)."""
 
 LEG_VERDICT_GRACE_S = 5.0
 """How long after its ring timeout an agent leg may go without an OriginateResponse before the
@@ -83,7 +86,6 @@ class AcdService:
         clock: Callable[[], float] = time.time,
         screen_pop_wait_s: float = 0.3,
         external_dial: str = "",
-        rejoin_priority: int = 5,
     ) -> None:
         self.engine = engine
         self._ami = ami
@@ -93,7 +95,6 @@ class AcdService:
         self._clock = clock
         self._screen_pop_wait_s = screen_pop_wait_s
         self._external_dial = external_dial
-        self._rejoin_priority = rejoin_priority
         self._paused_by_outage: set[str] = set()
         self.legs: dict[str, AgentLeg] = {}
         self.leg_of_call: dict[str, str] = {}
@@ -160,6 +161,7 @@ class AcdService:
                     "agent_id": command.agent_id,
                     "reason": command.reason,
                     "waited_s": command.waited_s,
+                    "tags": list(command.tags),
                     "at": now,
                 },
             )
@@ -297,9 +299,9 @@ class AcdService:
             state = ""
         if self.legs.get(leg_id) is not leg or not self._still_offered(leg):
             return
-        if state == "Up":
+        if state == "Up" and await self._leg_connected(leg):
             self._unwatch_leg(leg_id)
-            log.warning("agent leg %s is up but its answer was never reported; connecting", leg_id)
+            log.warning("agent leg %s is connected but its answer was never reported", leg_id)
             self.submit_quietly(OfferAnswered(call_id=leg.call_id, agent_id=leg.agent_id))
             return
         if not ring_over:
@@ -309,6 +311,17 @@ class AcdService:
         if state:
             self._hangup_quietly(leg_id)
         self.fail_leg(leg_id, reason=f"no_verdict:{seen}")
+
+    async def _leg_connected(self, leg: AgentLeg) -> bool:
+        """Whether an answered leg reached its caller: a callback leg by answering (it dials the
+        citizen itself), a leg for a waiting caller by sharing a bridge with them."""
+        if not leg.caller_channel:
+            return True
+        try:
+            peer = await actions.bridge_peer(self._ami, channel=leg.leg_id)
+        except AmiError:
+            return False
+        return bool(peer)
 
     def _unwatch_leg(self, leg_id: str) -> None:
         handle = self._leg_watches.pop(leg_id, None)
@@ -363,31 +376,39 @@ class AcdService:
         self.submit_quietly(OfferFailed(call_id=leg.call_id, agent_id=leg.agent_id, reason=reason))
 
     def bridge_failed(self, leg_id: str, *, result: str) -> None:
-        """The agent answered but could not be bridged to the caller (Bridge() result ``result``).
+        """The agent answered but their leg could not be bridged to the caller (Bridge() ``result``).
 
-        The agent's part ends (wrap-up, as after any call); a caller who is still there goes back to
-        their queue's hold loop with transferred-back priority, re-announced by the dialplan under the
-        channel name it has now. ``[hotline-rejoin]`` sends a caller who keeps failing to the static
-        fallback queue, so one unbridgeable caller cannot cycle through every agent.
+        The call was never connected (an answer is the bridge, see acd.ami_consume), so nothing is
+        recorded as answered. The service asks Asterisk for the caller's channel name now (a renamed
+        channel is the usual cause) and the call waits at its old place in line under that name, the
+        agent free again (BridgeFailed). A caller who is gone is left to their Hangup (abandoned); at
+        the third failure the call is given up and the caller goes to the static fallback queue
+        (``[hotline-unbridged]``), so one unbridgeable caller cannot cycle through every agent.
         """
         leg = self.legs.get(leg_id)
         if leg is None:
             return
         self.forget_leg(leg_id)
         call = self.engine.store.get_call(leg.call_id)
-        if call is None or call.agent_id != leg.agent_id:
+        if call is None or call.agent_id != leg.agent_id or call.state is not CallState.OFFERED:
             return
-        log.warning("agent %s not bridged to %s (%s); requeueing", leg.agent_id, call.call_id, result)
+        log.warning("agent %s not bridged to %s (%s)", leg.agent_id, call.call_id, result)
         self._bus.publish(
             "call.bridge_failed",
             {"call_id": call.call_id, "agent_id": leg.agent_id, "result": result, "at": self._clock()},
         )
-        if call.state is CallState.OFFERED:
-            self.submit_quietly(OfferAnswered(call_id=call.call_id, agent_id=leg.agent_id))
-        self.submit_quietly(CallFinished(call_id=call.call_id))
-        self._spawn(
-            self._safe(actions.rejoin_queue(self._ami, caller=call.call_id, priority=self._rejoin_priority))
-        )
+        give_up = bridge_failures(call) + 1 >= MAX_BRIDGE_FAILURES
+        self._spawn(self._safe(self._unbridged(call.call_id, leg.agent_id, give_up=give_up)))
+
+    async def _unbridged(self, call_id: str, agent_id: str, *, give_up: bool) -> None:
+        try:
+            channel = await actions.channel_name(self._ami, channel=call_id)
+        except AmiError:
+            return  # the caller is gone: their Hangup ends the call as abandoned
+        if not self.submit_quietly(BridgeFailed(call_id, agent_id, channel=channel, give_up=give_up)):
+            return
+        if give_up:
+            await actions.redirect(self._ami, channel=call_id, context="hotline-unbridged", exten="s")
 
     def submit_quietly(self, event: AcdEvent) -> bool:
         """Apply an event coming from Asterisk; an event that no longer applies is logged, not raised."""

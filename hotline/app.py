@@ -124,7 +124,6 @@ class Centre:
             notifier=self.cross_node or self.hub,
             ring_timeout_s=s.ring_timeout_seconds,
             external_dial=s.external_dial,
-            rejoin_priority=s.transferred_priority,
         )
         AmiConsumer(ami=self.ami, service=self.acd, bus=self.bus).install()
         self.recorder = Recorder(bus=self.bus, sessions=self.sessions)

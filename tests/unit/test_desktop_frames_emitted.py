@@ -141,6 +141,7 @@ async def test_given_a_running_core_when_calls_flow_then_every_frame_sent_valida
         leg_id = core.service.leg_of_call[first]
         await core.push(Event="Newchannel", Uniqueid=leg_id, Channel="PJSIP/1001-00000002")
         await core.push(Event="OriginateResponse", ActionID=leg_id, Response="Success")
+        await core.push(Event="BridgeEnter", Uniqueid=leg_id, Channel="PJSIP/1001-00000002")
         await agent.wait_frame(frame_of("agent_changed", state="on_call"))
         await agent.send({"type": "status", "status": "logged_out", "id": "out"})
         await agent.wait_frame(frame_of("error", reply_to="out"))

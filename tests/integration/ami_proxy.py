@@ -62,6 +62,12 @@ class AmiProxy:
         if relay is not None:
             self._relays.add(relay)
             relay.add_done_callback(self._relays.discard)
+        try:
+            await self._relay(client_r, client_w)
+        except (asyncio.CancelledError, ConnectionError, OSError):
+            client_w.close()  # cut (close, cut, or the event loop ending): the link just drops
+
+    async def _relay(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
         ups = asyncio.ensure_future(self._pipe(client_r, server_w))
         downs = asyncio.ensure_future(self._filter(server_r, client_w))

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from acd.legs import LEG_VERDICT_GRACE_S
 from acd.model import AgentState, CallState
-from acd.service import LEG_VERDICT_GRACE_S
 from hotline.app import Centre
 from hotline.sandbox.instance import AsteriskSandbox
 from hotline.settings import Settings

@@ -1,0 +1,225 @@
+"""Agent legs: the phone calls the ACD service originates to offer a call, and how each one ends.
+
+An offered call's agent leg ends one of these ways, each settled here: the agent answers (the leg
+enters the caller's bridge; acd.ami_consume), rings out or fails (``fail_leg``: RONA), answers but
+cannot be bridged to the caller (``bridge_failed``), or its outcome never arrives (a lost event):
+then a watch, once the ring time is over, asks Asterisk how the leg stands (``settle_leg``). A node
+forgets a leg when its call ends or the leg hangs up, also when another node applied that end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from acd import actions
+from acd.engine import AcdEngine, bridge_failures
+from acd.errors import AcdError
+from acd.events import AcdEvent, BridgeFailed, OfferAnswered, OfferFailed
+from acd.model import CallState
+from hotline.ami.client import AmiClient, AmiError
+from hotline.bus import EventBus
+
+log = logging.getLogger(__name__)
+
+MAX_BRIDGE_FAILURES = 3
+"""Answered agent legs that may fail to bridge to one caller before the call is given up (fallback queue)."""
+
+LEG_VERDICT_GRACE_S = 5.0
+"""How long after its ring timeout an agent leg may go without an outcome before the service asks
+Asterisk itself how the leg stands (``LegKeeper.settle_leg``)."""
+
+
+@dataclass(slots=True)
+class AgentLeg:
+    """One originated agent phone leg for an offered call."""
+
+    leg_id: str
+    call_id: str
+    agent_id: str
+    caller_channel: str
+    channel: str = ""
+
+
+class LegKeeper:
+    """The legs of one ACD service (its base class), and the background tasks it spawns."""
+
+    def __init__(
+        self,
+        *,
+        engine: AcdEngine,
+        ami: AmiClient,
+        bus: EventBus,
+        ring_timeout_s: float,
+        clock: Callable[[], float],
+    ) -> None:
+        self.engine = engine
+        self._ami = ami
+        self._bus = bus
+        self._ring_timeout_s = ring_timeout_s
+        self._clock = clock
+        self.legs: dict[str, AgentLeg] = {}
+        self.leg_of_call: dict[str, str] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._leg_watches: dict[str, asyncio.TimerHandle] = {}
+
+    def submit(self, event: AcdEvent) -> None:
+        """Apply ``event`` (the service executes the engine's commands)."""
+        raise NotImplementedError
+
+    def _watch_leg(self, leg_id: str, delay_s: float | None = None) -> None:
+        """Settle the leg from Asterisk's own view if no OriginateResponse settled it by the time the
+        phone has stopped ringing (an event lost on the way must not leave the offer open for ever)."""
+        delay = self._ring_timeout_s + LEG_VERDICT_GRACE_S if delay_s is None else delay_s
+        self._leg_watches[leg_id] = asyncio.get_running_loop().call_later(
+            delay, lambda: self._spawn(self._safe(self.settle_leg(leg_id)))
+        )
+
+    async def settle_leg(self, leg_id: str, *, ring_over: bool = True) -> None:
+        """Bring an offer whose outcome was never reported in line with the agent leg in Asterisk.
+
+        ``ring_over`` (the watch firing): the leg's ring time is over. Nothing to do once the call is
+        no longer offered on this leg (answered, failed, caller gone). Otherwise a leg that is up was
+        answered (OfferAnswered); once the ring time is over, a leg still ringing is hung up, and that or
+        a leg that is gone fails the offer (the call goes back to the head of its queue). With AMI down
+        nothing is decided and the watch looks again later; the resync after a reconnection calls this
+        with ``ring_over=False`` (only an answered leg is settled then).
+        """
+        if ring_over:
+            self._leg_watches.pop(leg_id, None)
+        leg = self.legs.get(leg_id)
+        if leg is None or not self._still_offered(leg):
+            self._unwatch_leg(leg_id)
+            return
+        if not self._ami.connected:
+            if ring_over:
+                self._watch_leg(leg_id, LEG_VERDICT_GRACE_S)
+            return
+        try:
+            state = await actions.channel_state(self._ami, channel=leg_id)
+        except AmiError:
+            state = ""
+        if self.legs.get(leg_id) is not leg or not self._still_offered(leg):
+            return
+        if state == "Up" and await self._leg_connected(leg):
+            self._unwatch_leg(leg_id)
+            log.warning("agent leg %s is connected but its answer was never reported", leg_id)
+            self.submit_quietly(OfferAnswered(call_id=leg.call_id, agent_id=leg.agent_id))
+            return
+        if not ring_over:
+            return
+        seen = state or "gone"
+        log.warning("agent leg %s has no outcome after its ring time (%s); requeueing", leg_id, seen)
+        if state:
+            self._hangup_quietly(leg_id)
+        self.fail_leg(leg_id, reason=f"no_verdict:{seen}")
+
+    async def _leg_connected(self, leg: AgentLeg) -> bool:
+        """Whether an answered leg reached its caller: a callback leg by answering (it dials the
+        citizen itself), a leg for a waiting caller by sharing a bridge with them."""
+        if not leg.caller_channel:
+            return True
+        try:
+            peer = await actions.bridge_peer(self._ami, channel=leg.leg_id)
+        except AmiError:
+            return False
+        return bool(peer)
+
+    def _unwatch_leg(self, leg_id: str) -> None:
+        handle = self._leg_watches.pop(leg_id, None)
+        if handle is not None:
+            handle.cancel()
+
+    def forget_leg(self, leg_id: str) -> None:
+        """Drop what this node keeps about an agent leg that has hung up (another node may have
+        applied the end of its call, so this node never saw the call end)."""
+        leg = self.legs.pop(leg_id, None)
+        self._unwatch_leg(leg_id)
+        if leg is not None and self.leg_of_call.get(leg.call_id) == leg_id:
+            del self.leg_of_call[leg.call_id]
+
+    def _still_offered(self, leg: AgentLeg) -> bool:
+        call = self.engine.store.get_call(leg.call_id)
+        return call is not None and call.state is CallState.OFFERED and call.agent_id == leg.agent_id
+
+    def _hangup_quietly(self, leg_id: str) -> None:
+        if self._ami.connected:
+            self._spawn(self._safe(actions.hangup_channel(self._ami, channel=leg_id)))
+
+    def fail_leg(self, leg_id: str, *, reason: str) -> None:
+        """The agent leg failed or was not answered: the engine requeues the call (RONA)."""
+        leg = self.legs.get(leg_id)
+        if leg is None:
+            return
+        self.forget_leg(leg_id)
+        self.submit_quietly(OfferFailed(call_id=leg.call_id, agent_id=leg.agent_id, reason=reason))
+
+    def bridge_failed(self, leg_id: str, *, result: str) -> None:
+        """The agent answered but their leg could not be bridged to the caller (Bridge() ``result``).
+
+        The call was never connected (an answer is the bridge, see acd.ami_consume), so nothing is
+        recorded as answered. The service asks Asterisk for the caller's channel name now (a renamed
+        channel is the usual cause) and the call waits at its old place in line under that name, the
+        agent free again (BridgeFailed). A caller who is gone is left to their Hangup (abandoned); at
+        the third failure the call is given up and the caller goes to the static fallback queue
+        (``[hotline-unbridged]``), so one unbridgeable caller cannot cycle through every agent.
+        """
+        leg = self.legs.get(leg_id)
+        if leg is None:
+            return
+        self.forget_leg(leg_id)
+        call = self.engine.store.get_call(leg.call_id)
+        if call is None or call.agent_id != leg.agent_id or call.state is not CallState.OFFERED:
+            return
+        log.warning("agent %s not bridged to %s (%s)", leg.agent_id, call.call_id, result)
+        self._bus.publish(
+            "call.bridge_failed",
+            {"call_id": call.call_id, "agent_id": leg.agent_id, "result": result, "at": self._clock()},
+        )
+        give_up = bridge_failures(call) + 1 >= MAX_BRIDGE_FAILURES
+        self._spawn(self._safe(self._unbridged(call.call_id, leg.agent_id, give_up=give_up)))
+
+    async def _unbridged(self, call_id: str, agent_id: str, *, give_up: bool) -> None:
+        try:
+            channel = await actions.channel_name(self._ami, channel=call_id)
+        except AmiError:
+            return  # the caller is gone: their Hangup ends the call as abandoned
+        if not self.submit_quietly(BridgeFailed(call_id, agent_id, channel=channel, give_up=give_up)):
+            return
+        if give_up:
+            await actions.redirect(self._ami, channel=call_id, context="hotline-unbridged", exten="s")
+
+    def _forget_call(self, call_id: str) -> None:
+        leg_id = self.leg_of_call.get(call_id)
+        if leg_id is not None:
+            self.forget_leg(leg_id)
+
+    def hangup_leg_of(self, call_id: str) -> None:
+        """Stop ringing/talking on the agent leg of ``call_id`` (caller gone)."""
+        leg_id = self.leg_of_call.get(call_id)
+        leg = self.legs.get(leg_id) if leg_id else None
+        if leg is not None:
+            self._spawn(self._safe(actions.hangup_channel(self._ami, channel=leg.channel or leg.leg_id)))
+
+    def submit_quietly(self, event: AcdEvent) -> bool:
+        """Apply an event coming from Asterisk; an event that no longer applies is logged, not raised."""
+        try:
+            self.submit(event)
+        except AcdError as exc:
+            log.debug("ignored %s: %s", type(event).__name__, exc)
+            return False
+        return True
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _safe(self, coro: Coroutine[Any, Any, None]) -> None:
+        try:
+            await coro
+        except AmiError as exc:
+            log.info("AMI action failed: %s", exc)

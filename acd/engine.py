@@ -298,7 +298,7 @@ class AcdEngine(Timers):
         status, state = next_agent(
             agent.status, agent.state, AgentTrigger.CALLER_GONE, agent_id=agent.agent_id
         )
-        agent.offered_call_id = None
+        agent.offered_call_id, agent.idle_since = None, run.now  # others idle longer go first
         self.set_agent(agent, status, state, run)
         call.agent_id = None
         call.channel = event.channel or call.channel

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 MAX_BRIDGE_FAILURES = 3
 """Answered agent legs that may fail to bridge to one caller before the call is given up (fallback queue)."""
 
+CHANNEL_GONE = ("ami.action_failed", "ami.no_channel")
+"""Error ids of a Getvar on a channel Asterisk no longer has (as opposed to AMI not answering)."""
+
 LEG_VERDICT_GRACE_S = 5.0
 """How long after its ring timeout an agent leg may go without an outcome before the service asks
 Asterisk itself how the leg stands (``LegKeeper.settle_leg``)."""
@@ -185,12 +188,17 @@ class LegKeeper:
     async def _unbridged(self, call_id: str, agent_id: str, *, give_up: bool) -> None:
         try:
             channel = await actions.channel_name(self._ami, channel=call_id)
-        except AmiError:
-            return  # the caller is gone: their Hangup ends the call as abandoned
-        if not self.submit_quietly(BridgeFailed(call_id, agent_id, channel=channel, give_up=give_up)):
-            return
+        except AmiError as exc:
+            if exc.error_id in CHANNEL_GONE:
+                return  # the caller is gone: their Hangup ends the call as abandoned
+            channel, give_up = "", False  # no answer from Asterisk: back in line under the old name
         if give_up:
-            await actions.redirect(self._ami, channel=call_id, context="hotline-unbridged", exten="s")
+            try:
+                await actions.redirect(self._ami, channel=call_id, context="hotline-unbridged", exten="s")
+            except AmiError as exc:
+                log.warning("call %s not sent to the fallback queue (%s); it stays in line", call_id, exc)
+                give_up = False
+        self.submit_quietly(BridgeFailed(call_id, agent_id, channel=channel, give_up=give_up))
 
     def _forget_call(self, call_id: str) -> None:
         leg_id = self.leg_of_call.get(call_id)

@@ -174,6 +174,18 @@ def test_given_answered_leg_when_bridge_fails_then_agent_free_and_call_back_at_i
     assert [c.call_id for c in centre.store.waiting_calls("tax")] == ["c2"]
 
 
+def test_given_bridge_failed_when_another_agent_is_idle_then_the_call_goes_to_them_first(
+    centre: Centre,
+) -> None:
+    centre.ready_agent("a1")
+    centre.now = 1001.0
+    centre.ready_agent("a2")
+    assert offers(centre.do(CallQueued("c1", "tax", "110", "PJSIP/t-1"), at=1002.0)) == [("c1", "a1")]
+    commands = centre.do(BridgeFailed("c1", "a1", channel="PJSIP/t-1<renamed>"), at=1003.0)
+    assert offers(commands) == [("c1", "a2")]
+    assert centre.agent("a1").ready
+
+
 def test_given_bridge_keeps_failing_when_given_up_then_call_ends_and_agent_takes_the_next(
     centre: Centre,
 ) -> None:

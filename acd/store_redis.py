@@ -22,7 +22,8 @@ offer changes kept as separate hash fields so the claim needs no JSON re-encodin
 ``calls`` id sets, one sorted set per index (``waiting:<queue>`` and ``bucket:<queue>:<tier>`` are
 lexicographic, the member encoding the offer order), ``levels:<skill>`` (every level
 whose ``ready:<skill>:<level>`` index has members, and maybe more). Reads
-are single round trips (a pipeline or a read-only script) wherever the engine reads in bulk.
+are single round trips (a pipeline or a read-only script) wherever the engine reads in bulk. How one
+agent or call is encoded there, and the scripts' arguments and replies: acd.redis_rows.
 """
 
 from __future__ import annotations
@@ -36,8 +37,19 @@ import redis
 
 from acd import redis_lua
 from acd.errors import StaleState
-from acd.indexes import CLAIMED_KINDS, agent_entries, call_entries, call_member, kind, member_call_id
-from acd.model import Agent, AgentState, AgentStatus, Call, CallState
+from acd.indexes import CLAIMED_KINDS, agent_entries, call_member, kind, member_call_id
+from acd.model import Agent, AgentState, Call, CallState
+from acd.redis_rows import (
+    AGENT_FIELDS,
+    CALL_FIELDS,
+    agent_fields,
+    agent_from_row,
+    agent_put_args,
+    call_from_row,
+    call_put_args,
+    claimed,
+    pairs,
+)
 from acd.store import AcdStore, Claim, copy_agent
 
 PAGE = 16
@@ -85,7 +97,7 @@ class RedisStore(AcdStore):
 
     def get_agent(self, agent_id: str) -> Agent | None:
         """The agent, or None if it never logged in."""
-        agent = _agent(agent_id, self.r.hmget(self._a(agent_id), *_AGENT_FIELDS))
+        agent = agent_from_row(agent_id, self.r.hmget(self._a(agent_id), *AGENT_FIELDS))
         self._saw(agent_id, agent)
         return agent
 
@@ -96,7 +108,7 @@ class RedisStore(AcdStore):
 
     def put_agent(self, agent: Agent) -> None:
         """Write the agent if nobody wrote it since it was read (else StaleState)."""
-        self._write(self._a(agent.agent_id), "agents", agent, _agent_put_args(agent))
+        self._write(self._a(agent.agent_id), "agents", agent, agent_put_args(agent))
 
     def delete_agent(self, agent_id: str) -> None:
         """Forget the agent (no error if absent)."""
@@ -111,11 +123,11 @@ class RedisStore(AcdStore):
 
     def get_call(self, call_id: str) -> Call | None:
         """The live call, or None."""
-        return _call(call_id, self.r.hmget(self._c(call_id), *_CALL_FIELDS))
+        return call_from_row(call_id, self.r.hmget(self._c(call_id), *CALL_FIELDS))
 
     def put_call(self, call: Call) -> None:
         """Write the call if nobody wrote it since it was read (else StaleState)."""
-        self._write(self._c(call.call_id), "calls", call, _call_put_args(call))
+        self._write(self._c(call.call_id), "calls", call, call_put_args(call))
 
     def delete_call(self, call_id: str) -> None:
         """Forget the call (no error if absent)."""
@@ -136,7 +148,7 @@ class RedisStore(AcdStore):
             return []
         keys = [f"{self.prefix}bucket:{q}:{t}" for q, t in buckets]
         rows = cast(list[list[Any]], self._heads(keys=keys, args=[self.prefix]))
-        return [_call(row[0], row[1:]) if row else None for row in rows]
+        return [call_from_row(row[0], row[1:]) if row else None for row in rows]
 
     def count_waiting(self, queue: str) -> int:
         """How many calls wait in ``queue``."""
@@ -171,7 +183,7 @@ class RedisStore(AcdStore):
         if not items:
             return []
         args: list[str | int] = [self.prefix, *(x for item in items for x in item)]
-        return _pairs(cast(list[int], self._queue_counts(args=args)))
+        return pairs(cast(list[int], self._queue_counts(args=args)))
 
     def wrapups_due(self, now: float) -> list[str]:
         """Agents whose wrap-up ends at or before ``now``, earliest first."""
@@ -223,21 +235,21 @@ class RedisStore(AcdStore):
         offered = [e for e in entries if kind(e[0]) not in CLAIMED_KINDS]
         plan = {"buckets": buckets, "counts": counts, "claimed": claimed_counts}
         args: list[str | int] = [self.prefix, agent.agent_id, agent.version, json.dumps(entries)]
-        args += [json.dumps(offered), json.dumps(plan), *_agent_fields(agent)]
+        args += [json.dumps(offered), json.dumps(plan), *agent_fields(agent)]
         keys = [self._a(agent.agent_id), self.prefix + "agents"]
         out = json.loads(cast(str, self._put_claim_best(keys=keys, args=args)))
         self._check_written(agent, out[:2])
         lost, call_id, call_d, call_v, agent_v = out[2:7]
-        found = dict(zip((q for q, _, _ in counts), _pairs(out[7 : 7 + 2 * len(counts)]), strict=True))
+        found = dict(zip((q for q, _, _ in counts), pairs(out[7 : 7 + 2 * len(counts)]), strict=True))
         self._saw(agent.agent_id, agent)
         if lost:
             return Claim(lost=lost), found
-        call = _call(call_id, [call_d, call_v, CallState.OFFERED, agent.agent_id])
+        call = call_from_row(call_id, [call_d, call_v, CallState.OFFERED, agent.agent_id])
         taken = copy_agent(agent)
         taken.state, taken.offered_call_id, taken.version = AgentState.OFFERED, call_id, agent_v
         self._seen[agent.agent_id] = copy_agent(taken)
         if call is not None:
-            found.update((call.queue, pair) for pair in _pairs(out[7 + 2 * len(counts) :]))
+            found.update((call.queue, pair) for pair in pairs(out[7 + 2 * len(counts) :]))
         return Claim(call=call, agent=taken), found
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -270,7 +282,7 @@ class RedisStore(AcdStore):
     def _claimed(self, out: list[Any], agent_id: str) -> Claim:
         """The Claim in a CLAIM reply. A won claim is the agent's last seen state; one lost on the
         agent means this store's copy may be out of date, so it is forgotten."""
-        claim = _claimed(out, agent_id)
+        claim = claimed(out, agent_id)
         if claim or claim.lost == "agent":
             self._saw(agent_id, claim.agent)
         return claim
@@ -296,9 +308,9 @@ class RedisStore(AcdStore):
     def _agents_for(self, ids: Sequence[str]) -> Iterator[Agent]:
         pipe = self.r.pipeline(transaction=False)
         for agent_id in ids:
-            pipe.hmget(self._a(agent_id), *_AGENT_FIELDS)
+            pipe.hmget(self._a(agent_id), *AGENT_FIELDS)
         rows = pipe.execute() if ids else []
-        found = (_agent(i, row) for i, row in zip(ids, rows, strict=True))
+        found = (agent_from_row(i, row) for i, row in zip(ids, rows, strict=True))
         return iter([a for a in found if a is not None])
 
     def _agents_lazily(self, ids: Iterator[str]) -> Iterator[Agent]:
@@ -313,128 +325,7 @@ class RedisStore(AcdStore):
     def _calls_for(self, ids: Sequence[str]) -> Iterator[Call]:
         pipe = self.r.pipeline(transaction=False)
         for call_id in ids:
-            pipe.hmget(self._c(call_id), *_CALL_FIELDS)
+            pipe.hmget(self._c(call_id), *CALL_FIELDS)
         rows = pipe.execute() if ids else []
-        found = (_call(i, row) for i, row in zip(ids, rows, strict=True))
+        found = (call_from_row(i, row) for i, row in zip(ids, rows, strict=True))
         return iter([c for c in found if c is not None])
-
-
-def _claimed(out: list[Any], agent_id: str) -> Claim:
-    if int(out[0]) != 1:
-        return Claim(lost=str(out[1]))
-    call_id = str(out[6])
-    call = _call(call_id, [out[1], out[2], CallState.OFFERED, agent_id])
-    agent = _agent(agent_id, [out[3], out[4], out[5], AgentState.OFFERED, call_id])
-    return Claim(call=call, agent=agent)
-
-
-def _pairs(flat: Sequence[int]) -> list[tuple[int, int]]:
-    return [(int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2)]
-
-
-def _agent_fields(agent: Agent) -> list[str]:
-    """The agent hash's field/value pairs (besides ``v`` and ``ix``)."""
-    offered = agent.offered_call_id or ""
-    return ["d", _agent_json(agent), "status", agent.status, "state", agent.state, "offered", offered]
-
-
-def _agent_put_args(agent: Agent) -> list[str]:
-    """ix JSON, then the hash's field/value pairs (what PUT takes after the version)."""
-    return [json.dumps(agent_entries(agent)), *_agent_fields(agent)]
-
-
-def _call_put_args(call: Call) -> list[str]:
-    """ix JSON, then the hash's field/value pairs (what PUT takes after the version)."""
-    fields = ["d", _call_json(call), "state", call.state, "agent", call.agent_id or ""]
-    return [json.dumps(call_entries(call)), *fields]
-
-
-_AGENT_FIELDS = ("d", "v", "status", "state", "offered")
-_CALL_FIELDS = ("d", "v", "state", "agent")
-
-
-def _agent_json(agent: Agent) -> str:
-    return json.dumps(
-        [
-            agent.contact,
-            agent.skills,
-            agent.pause_reason,
-            agent.idle_since,
-            agent.current_call_id,
-            agent.wrapup_until,
-            agent.calls_handled,
-            agent.talk_s,
-        ],
-        ensure_ascii=False,
-    )
-
-
-def _agent(agent_id: str, row: Sequence[Any]) -> Agent | None:
-    d, v, status, state, offered = row
-    if d is None:
-        return None
-    contact, skills, pause, idle, current, wrapup, handled, talk = json.loads(d)
-    return Agent(
-        agent_id=agent_id,
-        contact=contact,
-        skills=skills,
-        status=AgentStatus(status),
-        state=AgentState(state),
-        pause_reason=pause,
-        idle_since=idle,
-        offered_call_id=offered or None,
-        current_call_id=current,
-        wrapup_until=wrapup,
-        calls_handled=handled,
-        talk_s=talk,
-        version=int(v),
-    )
-
-
-def _call_json(call: Call) -> str:
-    return json.dumps(
-        [
-            call.queue,
-            call.caller,
-            call.channel,
-            call.entered_at,
-            call.priority,
-            call.attrs,
-            call.answered_at,
-            call.seq,
-            call.tier,
-            call.queue_since,
-            call.due_at,
-            call.callback,
-            call.priority_class,
-        ],
-        ensure_ascii=False,
-    )
-
-
-def _call(call_id: str, row: Sequence[Any]) -> Call | None:
-    d, v, state, agent = row
-    if d is None:
-        return None
-    queue, caller, channel, entered, priority, attrs, answered, seq, tier, since, due, callback, cls = (
-        json.loads(d)
-    )
-    return Call(
-        call_id=call_id,
-        queue=queue,
-        caller=caller,
-        channel=channel,
-        entered_at=entered,
-        priority=priority,
-        state=CallState(state),
-        agent_id=agent or None,
-        attrs=attrs,
-        answered_at=answered,
-        seq=seq,
-        tier=tier,
-        queue_since=since,
-        due_at=due,
-        callback=callback,
-        priority_class=cls,
-        version=int(v),
-    )

@@ -36,6 +36,7 @@ from hotline.db import repository as repo
 from hotline.db.engine import make_engine, migrate, session_factory
 from hotline.fastagi.server import FastAgiServer
 from hotline.http import build_http_app
+from hotline.private_files import private_dir, private_sqlite_file, write_private
 from hotline.recorder import Recorder
 from hotline.sandbox.provision import ROOT_NAME, root_is_ready
 from hotline.settings import Settings
@@ -47,6 +48,8 @@ from tickets.intake import MessageIntake
 from tickets.service import TicketService
 
 log = logging.getLogger(__name__)
+
+ADMIN_PASSWORD_FILE = "admin-password"
 
 
 def default_queues(settings: Settings) -> list[QueueConfig]:
@@ -75,11 +78,17 @@ def acd_store(settings: Settings) -> AcdStore:
     return MemoryStore()
 
 
-def ensure_admin(sessions: sessionmaker[Session], settings: Settings) -> str | None:
-    """Make sure an ``admin`` user exists; return a newly generated password, if one was made."""
+def ensure_admin(sessions: sessionmaker[Session], settings: Settings) -> Path | None:
+    """Make sure an ``admin`` user exists. A password given in the settings is used and never written
+    anywhere; otherwise one is generated and written (mode 0600) to ``admin-password`` in the state
+    directory. Returns that file's path when a password was generated, else None."""
     if repo.get_agent(sessions, agent_id="admin") is not None:
         return None
-    password = settings.admin_password.get_secret_value() or secrets.token_urlsafe(12)
+    given = settings.admin_password.get_secret_value()
+    password = given or secrets.token_urlsafe(12)
+    secret_file = settings.state_dir / ADMIN_PASSWORD_FILE
+    if not given:
+        write_private(secret_file, password + "\n")
     repo.upsert_agent(
         sessions,
         agent_id="admin",
@@ -89,11 +98,7 @@ def ensure_admin(sessions: sessionmaker[Session], settings: Settings) -> str | N
         role="admin",
         password_hash=hash_password(password),
     )
-    secret_file = settings.state_dir / "admin-password"
-    secret_file.parent.mkdir(parents=True, exist_ok=True)
-    secret_file.write_text(password + "\n")
-    secret_file.chmod(0o600)
-    return None if settings.admin_password.get_secret_value() else password
+    return None if given else secret_file
 
 
 @dataclass
@@ -110,6 +115,8 @@ class Centre:
     def __post_init__(self) -> None:
         s = self.settings
         url = s.resolved_database_url()
+        private_dir(s.state_dir)
+        private_sqlite_file(url)
         migrate(url)
         self.sessions = session_factory(make_engine(url))
         self.ami = AmiClient(

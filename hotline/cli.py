@@ -95,11 +95,11 @@ async def _run_centre(settings: Settings) -> None:
     from hotline.app import Centre, ensure_admin
 
     centre = Centre(settings=settings, ami_secret=ami_secret(settings))
-    new_password = ensure_admin(centre.sessions, settings)
+    password_file = ensure_admin(centre.sessions, settings)
     await centre.start()
     print(f"hotline is running. Agent page: {centre.url}", flush=True)
-    if new_password:
-        print(f"admin password (also in {settings.state_dir / 'admin-password'}): {new_password}", flush=True)
+    if password_file is not None:
+        print(f"the generated admin password is in {password_file} (readable by this user only)", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -248,7 +248,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_simulate(settings, args)
     if args.command == "migrate":
         from hotline.db.engine import migrate
+        from hotline.private_files import private_sqlite_file
 
+        private_sqlite_file(settings.resolved_database_url())
         migrate(settings.resolved_database_url())
         return 0
     return cmd_openapi()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from hotline.ami.client import AmiClient, AmiError
 from hotline.dialing import dial_string
+from privacy.masking import is_confidential, sip_caller_id
 
 AGENT_LEG_CONTEXT = "hotline-agent-leg"
 
@@ -18,8 +21,11 @@ async def originate_agent_leg(
     agent_id: str,
     leg_id: str,
     ring_timeout_s: float,
+    attrs: Mapping[str, str],
 ) -> str:
     """Ring the agent's phone; when it answers, bridge it onto the waiting caller.
+
+    The phone shows the caller's number, masked when the call's IVR ``attrs`` tag it confidential.
 
     The leg runs ``[hotline-agent-leg]``, which bridges it onto the caller; when the agent leg hangs up,
     the caller continues at ``hotline-after`` (survey, then hangup).
@@ -30,7 +36,7 @@ async def originate_agent_leg(
         context=AGENT_LEG_CONTEXT,
         exten="s",
         priority=1,
-        caller_id=f'"12345 {caller_number}" <{caller_number}>',
+        caller_id=sip_caller_id("12345", caller_number, confidential=is_confidential(attrs)),
         variables={
             "HOTLINE_CALL_ID": call_id,
             "HOTLINE_AGENT_ID": agent_id,
@@ -95,14 +101,18 @@ async def originate_callback_leg(
     agent_id: str,
     leg_id: str,
     ring_timeout_s: float,
+    attrs: Mapping[str, str],
 ) -> str:
-    """Ring the agent for a callback; when they answer, ``[hotline-desk] callback`` dials the citizen."""
+    """Ring the agent for a callback; when they answer, ``[hotline-desk] callback`` dials the citizen.
+
+    The phone shows the number to be called back, masked when ``attrs`` tag the call confidential.
+    """
     return await ami.originate(
         channel=contact,
         context="hotline-desk",
         exten="callback",
         priority=1,
-        caller_id=f'"12345 回拨 {number}" <{number}>',
+        caller_id=sip_caller_id("12345 回拨", number, confidential=is_confidential(attrs)),
         variables={
             "HOTLINE_CALL_ID": call_id,
             "HOTLINE_AGENT_ID": agent_id,

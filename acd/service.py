@@ -222,6 +222,7 @@ class AcdService(LegKeeper):
                 agent_id=offer.agent_id,
                 leg_id=leg.leg_id,
                 ring_timeout_s=self._ring_timeout_s,
+                attrs=offer.attrs,
             )
             return
         await actions.originate_agent_leg(
@@ -233,6 +234,7 @@ class AcdService(LegKeeper):
             agent_id=offer.agent_id,
             leg_id=leg.leg_id,
             ring_timeout_s=self._ring_timeout_s,
+            attrs=offer.attrs,
         )
 
     def _outage(self, leg_id: str, agent_id: str, reason: str) -> None:

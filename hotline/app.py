@@ -134,7 +134,9 @@ class Centre:
         )
         AmiConsumer(ami=self.ami, service=self.acd, bus=self.bus).install()
         self.recorder = Recorder(bus=self.bus, sessions=self.sessions)
-        self.fastagi = FastAgiServer(host=s.fastagi_host, port=s.fastagi_port)
+        self.fastagi = FastAgiServer(
+            host=s.fastagi_host, port=s.fastagi_port, allowed_peers=s.fastagi_peers()
+        )
         self.ivr = self._build_ivr()
         for route, handler in self.ivr.routes().items():
             self.fastagi.add_route(route, handler)

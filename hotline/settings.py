@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     admin_password: SecretStr = SecretStr("")
     fastagi_host: str = "127.0.0.1"
     fastagi_port: int = 4573
+    fastagi_allowed_peers: str = ""
     sip_port: int = 5060
     agent_extensions: str = "1001-1020"
     asterisk_bind_address: str = "127.0.0.1"
@@ -73,6 +74,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.state_dir / 'hotline.db'}"
+
+    def fastagi_peers(self) -> list[str]:
+        """Who may open FastAGI sessions: loopback, the Asterisk host (``ami_host``) and the
+        comma-separated addresses, networks or host names of ``HOTLINE_FASTAGI_ALLOWED_PEERS``."""
+        extra = [part.strip() for part in self.fastagi_allowed_peers.split(",") if part.strip()]
+        return ["127.0.0.0/8", "::1", self.ami_host, *extra]
 
     def extension_list(self) -> list[str]:
         """Agent extensions from a spec such as ``1001-1020,2001``."""

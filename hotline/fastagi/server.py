@@ -5,7 +5,8 @@ forever on a client that disconnects mid-header (freezing the event loop), and i
 ``asyncio.coroutine``, which Python 3.11 removed. Here every connection gets ``header_timeout`` to send
 its header block, routes are async callables checked when added, and nothing a session does can stop
 the server: an unknown route, a handler error or a hangup only closes that one socket, after which the
-dialplan continues (``AGISTATUS``) and takes its fallback path.
+dialplan continues (``AGISTATUS``) and takes its fallback path. Connections from peers outside
+``allowed_peers`` (hotline.fastagi.peers; loopback by default) are closed at accept, unread, and logged.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
+from hotline.fastagi.peers import LOOPBACK, PeerFilter
 from hotline.fastagi.protocol import AgiError, AgiHangup, AgiResult, read_headers, route_name
 from hotline.fastagi.session import AgiSession
 
@@ -37,9 +39,17 @@ class FastAgiServer:
     """Routes FastAGI connections by ``agi_network_script`` to async handlers."""
 
     def __init__(
-        self, *, host: str, port: int, header_timeout: float = 5.0, command_timeout: float = 30.0
+        self,
+        *,
+        host: str,
+        port: int,
+        header_timeout: float = 5.0,
+        command_timeout: float = 30.0,
+        allowed_peers: Sequence[str] = LOOPBACK,
     ) -> None:
         self._host = host
+        self._allowed_peers = tuple(allowed_peers)
+        self._peers = PeerFilter(())
         self._port = port
         self._header_timeout = header_timeout
         self._command_timeout = command_timeout
@@ -71,6 +81,7 @@ class FastAgiServer:
         """Start listening."""
         if self._server is not None:
             raise RuntimeError("FastAgiServer already started")
+        self._peers = await PeerFilter.resolve(self._allowed_peers)
         self._server = await asyncio.start_server(self._on_connection, self._host, self._port)
         log.info("FastAGI listening on %s:%d (routes: %s)", self._host, self.port, ", ".join(self._routes))
 
@@ -92,7 +103,10 @@ class FastAgiServer:
         self._connections.add(task)
         peer = writer.get_extra_info("peername")
         try:
-            await self._serve(reader, writer, peer)
+            if self._peers.allows(peer):
+                await self._serve(reader, writer, peer)
+            else:
+                log.warning("FastAGI connection from %s refused: not an allowed Asterisk peer", peer)
         except asyncio.CancelledError:
             log.info("FastAGI session from %s cancelled by shutdown", peer)
         finally:

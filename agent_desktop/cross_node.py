@@ -196,9 +196,16 @@ class CrossNodeDesktops:
         task.add_done_callback(self._tasks.discard)
 
 
-def cross_node_desktops(settings: Settings, *, bus: EventBus, hub: DesktopHub) -> CrossNodeDesktops | None:
-    """Desktops shared across nodes when the centre runs on a shared Redis, else None (one node)."""
+def cross_node_desktops(
+    settings: Settings, *, bus: EventBus, hub: DesktopHub, ami_secret: str
+) -> CrossNodeDesktops | None:
+    """Desktops shared across nodes when the centre runs on a shared Redis, else None (one node).
+
+    Relay messages are signed with ``HOTLINE_RELAY_SECRET``, or without it with the AMI secret, which
+    every node of one Asterisk shares.
+    """
     if not settings.redis_url:
         return None
-    relay = BusRelay.from_url(settings.redis_url, bus=bus, prefix=settings.redis_prefix)
+    secret = settings.relay_secret.get_secret_value() or ami_secret
+    relay = BusRelay.from_url(settings.redis_url, bus=bus, prefix=settings.redis_prefix, secret=secret)
     return CrossNodeDesktops(hub=hub, relay=relay, prefix=settings.redis_prefix)

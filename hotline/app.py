@@ -28,15 +28,18 @@ from agent_desktop.context import DesktopContext
 from agent_desktop.cross_node import cross_node_desktops
 from agent_desktop.directory import load_directory
 from agent_desktop.hub import DesktopHub
+from agent_desktop.login import login_guard
 from agent_desktop.phone_api import PhoneDirectory, install_phone_directory
+from agent_desktop.protocol import MAX_FRAME_BYTES
 from agent_desktop.service import DesktopService
-from hotline.ami.client import AmiClient
+from hotline.ami.client import AmiClient, AmiNotConnected
 from hotline.bus import EventBus
 from hotline.db import repository as repo
 from hotline.db.engine import make_engine, migrate, session_factory
 from hotline.fastagi.server import FastAgiServer
 from hotline.http import build_http_app
 from hotline.private_files import private_dir, private_sqlite_file, write_private
+from hotline.reconcile import Reconciler
 from hotline.recorder import Recorder
 from hotline.sandbox.provision import ROOT_NAME, root_is_ready
 from hotline.settings import Settings
@@ -69,6 +72,16 @@ def sandbox_root(settings: Settings) -> Path | None:
     """The Asterisk sandbox root under the cache directory, when one has been built."""
     root = settings.cache_dir / ROOT_NAME
     return root if root_is_ready(root) else None
+
+
+def cel_file(settings: Settings) -> Path | None:
+    """Asterisk's channel event log: configured, or the sandbox instance's own (when a root is built)."""
+    if settings.cel_file is not None or settings.asterisk_mode != "sandbox":
+        return settings.cel_file
+    root = sandbox_root(settings)
+    if root is None:
+        return None
+    return root / "etc" / "hotline" / settings.asterisk_instance / "log" / "cel.jsonl"
 
 
 def acd_store(settings: Settings) -> AcdStore:
@@ -111,6 +124,7 @@ class Centre:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     clock: Callable[[], datetime] = shanghai_now
     asterisk_root: Path | None = None
+    telephony_wait_s: float = 5.0
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -123,7 +137,7 @@ class Centre:
             host=s.ami_host, port=s.ami_port, username=s.ami_username, secret=self.ami_secret
         )
         self.hub = DesktopHub(self.bus)
-        self.cross_node = cross_node_desktops(s, bus=self.bus, hub=self.hub)
+        self.cross_node = cross_node_desktops(s, bus=self.bus, hub=self.hub, ami_secret=self.ami_secret)
         self.acd = AcdService(
             engine=AcdEngine(queues=default_queues(s), store=acd_store(s)),
             ami=self.ami,
@@ -134,6 +148,8 @@ class Centre:
         )
         AmiConsumer(ami=self.ami, service=self.acd, bus=self.bus).install()
         self.recorder = Recorder(bus=self.bus, sessions=self.sessions)
+        cel = cel_file(s)
+        self.reconciler = None if cel is None else Reconciler(sessions=self.sessions, cel_file=cel)
         self.fastagi = FastAgiServer(
             host=s.fastagi_host, port=s.fastagi_port, allowed_peers=s.fastagi_peers()
         )
@@ -144,11 +160,13 @@ class Centre:
         self.desktop = DesktopContext(
             sessions=self.sessions,
             tokens=TokenStore(),
+            login=login_guard(s.redis_url, prefix=f"{s.redis_prefix}:login"),
             hub=self.hub,
             desktop=DesktopService(acd=self.acd, sessions=self.sessions),
             acd=self.acd,
         )
         self.http = build_http_app(self.desktop)
+        self.http.state.telephony = lambda: "up" if self.ami.connected else "down"
         self.http.state.ivr = self.ivr
         self.tickets = TicketService(sessions=self.sessions)
         self.http.state.tickets = self.tickets
@@ -183,22 +201,42 @@ class Centre:
         )
 
     async def start(self) -> None:
-        """Connect to Asterisk, open FastAGI and HTTP, start background work."""
+        """Open FastAGI and HTTP, start background work and connect to Asterisk in the background:
+        pages and work orders are served (and ``/healthz`` says telephony is down) while Asterisk is
+        unreachable. Waits at most ``telephony_wait_s`` for the AMI login, so that a centre whose
+        Asterisk is up returns from here connected."""
         self.tasks.append(asyncio.create_task(self.recorder.run()))
         self.tasks.append(asyncio.create_task(self.hub.run()))
         if self.cross_node is not None:
             await self.cross_node.start()
         self.tasks.append(asyncio.create_task(self.intake.run()))
         await self.ivr.start()
-        await self.ami.start()
         await self.fastagi.start()
+        await self._serve_http()
+        connecting = asyncio.create_task(self._connect_telephony())
+        self.tasks.append(connecting)
         self.tasks.append(asyncio.create_task(self.acd.heartbeat_forever()))
         self.tasks.append(asyncio.create_task(self.acd.tick_forever()))
+        if self.reconciler is not None:
+            self.tasks.append(asyncio.create_task(self.reconciler.run()))
+        await asyncio.wait({connecting}, timeout=self.telephony_wait_s)
+
+    async def _connect_telephony(self) -> None:
+        """Log in to AMI, retrying until Asterisk answers (the client then heals the link itself)."""
+        while True:
+            try:
+                await self.ami.start()
+                return
+            except AmiNotConnected as exc:
+                log.warning("Asterisk is unreachable, calls wait for it: %s", exc)
+
+    async def _serve_http(self) -> None:
         config = uvicorn.Config(
             self.http,
             host=self.settings.http_host,
             port=self.settings.http_port,
             ws="websockets-sansio",
+            ws_max_size=MAX_FRAME_BYTES,
             log_level="warning",
             lifespan="off",
             timeout_graceful_shutdown=2,
@@ -227,6 +265,7 @@ class Centre:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._server_task), 5.0)
         await self.fastagi.close()
+        await self.desktop.login.close()
         await self.ivr.close()
         await self.acd.close()
         if self.cross_node is not None:

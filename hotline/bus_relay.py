@@ -5,7 +5,8 @@ relay makes what one node's ACD, IVR or call control publishes visible to the de
 
 Redis pub/sub channels under the prefix: ``<prefix>:bus`` carries relayed events, ``<prefix>:node:<id>``
 the messages addressed to one node (screen-pop requests and acks, liveness pings). Every message is a
-JSON object naming the node that sent it.
+JSON object naming the node that sent it, signed with the nodes' shared secret (hotline.relay_signing);
+an unsigned or forged message is dropped and logged.
 
 Rules:
 
@@ -44,6 +45,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from hotline.bus import RELAY_GAP, BusEvent, EventBus, Subscription
+from hotline.relay_signing import RelaySigner
 from hotline.stopping import stop_tasks
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,7 @@ class BusRelay:
         client: Redis,
         listener: Redis,
         prefix: str,
+        secret: str,
         node_id: str = "",
         ping_interval_s: float = 2.0,
         buffer: int = 10_000,
@@ -99,6 +102,7 @@ class BusRelay:
         self.client = client
         self._listener = listener
         self._bus = bus
+        self._signer = RelaySigner(secret)
         self._prefix = prefix.rstrip(":")
         self._bus_channel = f"{self._prefix}:bus"
         self._ping_interval_s = ping_interval_s
@@ -109,15 +113,20 @@ class BusRelay:
         self._listening = asyncio.Event()
         self.relayed = 0
         self.received = 0
+        self.rejected = 0
 
     @classmethod
-    def from_url(cls, url: str, *, bus: EventBus, prefix: str, ping_interval_s: float = 2.0) -> BusRelay:
-        """A relay on ``url`` (``redis://host:port/db``) with its own command and listening connections."""
+    def from_url(
+        cls, url: str, *, bus: EventBus, prefix: str, secret: str, ping_interval_s: float = 2.0
+    ) -> BusRelay:
+        """A relay on ``url`` (``redis://host:port/db``) with its own command and listening connections;
+        ``secret`` is shared by every node and signs their messages."""
         return cls(
             bus=bus,
             client=redis_client(url),
             listener=redis_client(url),
             prefix=prefix,
+            secret=secret,
             ping_interval_s=ping_interval_s,
         )
 
@@ -150,7 +159,8 @@ class BusRelay:
         Raises the Redis error when Redis is unreachable.
         """
         text = json.dumps({"node": self.node_id, "kind": kind, "body": body}, ensure_ascii=False, default=str)
-        receivers: int = await self.client.publish(self.node_channel(node_id), text)
+        channel = self.node_channel(node_id)
+        receivers: int = await self.client.publish(channel, self._signer.seal(channel, text))
         return receivers
 
     async def start(self, wait_s: float = 2.0) -> None:
@@ -193,7 +203,7 @@ class BusRelay:
         delay, failing = FIRST_BACKOFF_S, False
         while True:
             try:
-                await self.client.publish(self._bus_channel, text)
+                await self.client.publish(self._bus_channel, self._signer.seal(self._bus_channel, text))
             except LinkErrors as exc:
                 if not failing:
                     log.warning("bus relay: cannot publish (%s); events wait, retrying", exc)
@@ -243,7 +253,7 @@ class BusRelay:
                 now = time.monotonic()
                 if message is not None:
                     heard = now
-                    self._dispatch(message.get("data"))
+                    self._dispatch(message.get("channel"), message.get("data"))
                 if now - heard > 3 * self._ping_interval_s:
                     raise ConnectionError(f"no message for {now - heard:.1f} s, not even our own ping")
                 if now - pinged >= self._ping_interval_s and (ping is None or ping.done()):
@@ -258,13 +268,28 @@ class BusRelay:
         with contextlib.suppress(*LinkErrors):
             await self.send(self.node_id, "ping", {})
 
-    def _dispatch(self, raw: object) -> None:
+    def _verified(self, channel: object, raw: object) -> dict[str, Any] | None:
+        """The message if it is signed with the shared secret and well formed; else None (logged)."""
+        text = self._signer.open(str(channel), raw)
+        if text is None:
+            self.rejected += 1
+            if self.rejected & (self.rejected - 1) == 0:
+                log.error(
+                    "bus relay: unsigned or forged message on %s dropped (%d so far)", channel, self.rejected
+                )
+            return None
         try:
-            message = json.loads(raw) if isinstance(raw, str) else None
+            message = json.loads(text)
         except ValueError:
             message = None
         if not isinstance(message, dict) or not isinstance(message.get("node"), str) or not message["node"]:
             log.error("bus relay: malformed message ignored: %.200r", raw)
+            return None
+        return message
+
+    def _dispatch(self, channel: object, raw: object) -> None:
+        message = self._verified(channel, raw)
+        if message is None:
             return
         node, kind = message["node"], message.get("kind")
         if node == self.node_id:

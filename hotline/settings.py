@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     redis_url: str = ""
     redis_prefix: str = "hotline:acd"
+    relay_secret: SecretStr = SecretStr("")
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080
@@ -68,6 +69,9 @@ class Settings(BaseSettings):
     ring_timeout_seconds: float = 20.0
     ivr_digit_timeout_seconds: float = 5.0
     vosk_model_path: str = ""
+    cel_file: Path | None = None
+    """Asterisk's channel event log (JSON lines, asterisk_conf/cel_custom.conf), read to record calls
+    handled while no app process ran; in sandbox mode it defaults to the instance's own log."""
 
     def resolved_database_url(self) -> str:
         """The configured database URL, or SQLite in the state directory."""

@@ -25,6 +25,7 @@ from agent_desktop.cross_node import CrossNodeDesktops
 from agent_desktop.hub import Connection, DesktopHub
 from hotline.bus import RELAY_GAP, BusEvent, EventBus, Subscription
 from hotline.bus_relay import BusRelay, redis_client
+from hotline.relay_signing import RelaySigner
 from tests.conftest import free_port
 from tests.integration.calls import eventually
 from tests.redis_keys import drop_prefix
@@ -33,6 +34,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.timeout(60)]
 
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 DESKTOP_TOPICS = ("agent.", "call.", "queue.", RELAY_GAP)
+SECRET = "test-relay-secret"
 
 
 class Socket:
@@ -55,7 +57,9 @@ class Node:
     def __init__(self, url: str, prefix: str, *, ping_interval_s: float = 2.0) -> None:
         self.bus = EventBus()
         self.hub = DesktopHub(self.bus)
-        relay = BusRelay.from_url(url, bus=self.bus, prefix=prefix, ping_interval_s=ping_interval_s)
+        relay = BusRelay.from_url(
+            url, bus=self.bus, prefix=prefix, secret=SECRET, ping_interval_s=ping_interval_s
+        )
         self.desktops = CrossNodeDesktops(hub=self.hub, relay=relay, prefix=prefix)
         self.relay = relay
         self.seen = self.bus.subscribe(*DESKTOP_TOPICS, foreign=True)
@@ -155,7 +159,7 @@ async def test_given_malformed_messages_on_the_channel_when_a_good_one_follows_t
             '{"node": "n", "kind": "event", "topic": "agent.changed", "data": {"agent_id": "junk"}, '
             '"at": "soon"}',
         ):
-            raw.publish(channel, junk)
+            raw.publish(channel, RelaySigner(SECRET).seal(channel, junk))
         raw.close()
         a.bus.publish("agent.changed", {"agent_id": "1001"})
         got = await wait_for_events(b.seen, 2)

@@ -157,7 +157,19 @@ def test_app_talks_to_the_other_services_by_name() -> None:
     assert env["HOTLINE_ASTERISK_MODE"] == "external"
     assert env["HOTLINE_AMI_HOST"] == "asterisk"
     assert "@postgres:5432/" in env["HOTLINE_DATABASE_URL"]
-    assert env["HOTLINE_REDIS_URL"].startswith("redis://redis:6379")
+    assert "@redis:6379/" in env["HOTLINE_REDIS_URL"]
+
+
+def test_redis_requires_a_password_that_the_app_and_the_healthcheck_use() -> None:
+    redis = services()["redis"]
+    command = redis["command"]
+    password = command[command.index("--requirepass") + 1]
+    assert password == "${REDIS_PASSWORD:?set REDIS_PASSWORD}"
+    assert environment(redis)["REDISCLI_AUTH"] == password
+    for name in ("app", "asterisk-config"):
+        env = environment(services()[name])
+        assert env["HOTLINE_REDIS_URL"].startswith(f"redis://:{password}@redis:6379/"), name
+        assert env["HOTLINE_RELAY_SECRET"] == "${HOTLINE_RELAY_SECRET:?set HOTLINE_RELAY_SECRET}", name
 
 
 def test_published_host_ports_do_not_collide() -> None:

@@ -143,10 +143,13 @@ class AmiConsumer:
             self._service.submit_quietly(OfferAnswered(call_id=leg.call_id, agent_id=leg.agent_id))
 
     def on_new_channel(self, event: AmiEvent) -> None:
-        """Remember the channel name of our agent legs."""
-        leg = self._service.legs.get(event.get("Uniqueid", ""))
+        """Remember the channel name of our agent legs; hang up a cancelled leg that appears late."""
+        uniqueid = event.get("Uniqueid", "")
+        leg = self._service.legs.get(uniqueid)
         if leg is not None:
             leg.channel = event.get("Channel", "")
+        else:
+            self._service.doomed_leg_appeared(uniqueid)
 
     def on_hangup(self, event: AmiEvent) -> None:
         """A caller or an agent leg hung up."""
@@ -159,16 +162,18 @@ class AmiConsumer:
             self._fallback_calls.discard(uniqueid)
             self._bus.publish("call.fallback_ended", {"call_id": uniqueid, "at": time.time()})
             return
-        self._service.hangup_leg_of(uniqueid)
         self._caller_gone(uniqueid)
 
     def _caller_gone(self, call_id: str) -> None:
+        """The caller's channel is gone: their agent leg is hung up (once), the call abandoned or ended.
+        A callback entry's caller left on purpose (its agent leg dials them back): nothing to do."""
         call = self._service.engine.store.get_call(call_id)
+        if call is not None and call.callback is not None:
+            return
+        self._service.hangup_leg_of(call_id)
         if call is None:
             return
         if call.state in (CallState.WAITING, CallState.OFFERED):
-            if call.state is CallState.OFFERED:
-                self._service.hangup_leg_of(call_id)
             self._service.submit_quietly(CallAbandoned(call_id=call_id))
         elif call.state is CallState.CONNECTED:
             self._service.submit_quietly(CallFinished(call_id=call_id))
@@ -190,21 +195,29 @@ class AmiConsumer:
             self._service.submit_quietly(CallFinished(call_id=call_id))
 
     async def resync(self) -> None:
-        """After a (re)connection, close every call whose channel Asterisk no longer has."""
+        """After a (re)connection, settle what Asterisk's channel list says about the ACD's view.
+
+        Only what existed when the list was asked for is judged against it: calls the ACD knew then, and
+        agent legs whose channel it had seen. A caller queued or a leg created while the list was on its
+        way (events read right behind its end, or handled during the awaits below) is never closed for
+        being absent from it; if it is really gone, its own Hangup says so on this connection.
+        """
+        known_calls = [call.call_id for call in self._service.engine.store.iter_calls()]
+        known_legs = [leg_id for leg_id, leg in self._service.legs.items() if leg.channel]
         events = await self._ami.send_action_list(
             {"Action": "CoreShowChannels"}, complete_event="CoreShowChannelsComplete"
         )
         alive = {e.get("Uniqueid", "") for e in events}
-        self._service.restore_after_outage()
-        for leg_id in list(self._service.legs):
+        for leg_id in known_legs:
+            leg = self._service.legs.get(leg_id)
+            if leg is None:
+                continue
             if leg_id in alive:
                 await self._service.settle_leg(leg_id, ring_over=False)
-                continue
-            leg = self._service.legs.get(leg_id)
-            call = self._service.engine.store.get_call(leg.call_id) if leg is not None else None
-            if call is not None and call.state is CallState.OFFERED:
+            elif self._service.offer_open(leg):
                 self._service.fail_leg(leg_id, reason="leg_vanished")
-        for call in list(self._service.engine.store.iter_calls()):
-            if call.call_id not in alive:
-                log.info("call %s vanished from Asterisk; closing it", call.call_id)
-                self._caller_gone(call.call_id)
+        for call_id in known_calls:
+            if call_id not in alive and self._service.engine.store.get_call(call_id) is not None:
+                log.info("call %s vanished from Asterisk; closing it", call_id)
+                self._caller_gone(call_id)
+        self._service.restore_after_outage()

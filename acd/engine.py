@@ -65,6 +65,13 @@ BRIDGE_FAILURES_ATTR = "bridge_failures"
 """Call attribute: how many agents answered the call but could not be bridged to the caller."""
 NO_ANSWER_PAUSE_REASON = "no answer"
 
+OUTAGE_PAUSE_REASON = "telephony outage"
+"""Pause of an agent whose phone could not be rung because Asterisk was unreachable: not the agent's
+fault, so not "no answer"; the service makes them available again when AMI is back."""
+
+OUTAGE_FAILURE_PREFIX = "originate_error:"
+"""Prefix of an :class:`OfferFailed` reason for an offer whose phone was never rung (AMI outage)."""
+
 
 class AcdEngine(Timers):
     """Decides which agent takes which waiting call; state lives in ``store``."""
@@ -286,7 +293,9 @@ class AcdEngine(Timers):
         trigger = AgentTrigger.NO_ANSWER
         status, state = next_agent(agent.status, agent.state, trigger, agent_id=agent.agent_id)
         agent.offered_call_id = None
-        reason = NO_ANSWER_PAUSE_REASON if agent.status is AgentStatus.AVAILABLE else ...
+        rung = not event.reason.startswith(OUTAGE_FAILURE_PREFIX)
+        paused = NO_ANSWER_PAUSE_REASON if rung else OUTAGE_PAUSE_REASON
+        reason = paused if agent.status is AgentStatus.AVAILABLE else ...
         self.set_agent(agent, status, state, run, pause_reason=reason)
         call.agent_id = None
         self.set_call(call, call_state, "requeued", run)

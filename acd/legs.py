@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from acd import actions
@@ -36,15 +37,27 @@ LEG_VERDICT_GRACE_S = 5.0
 Asterisk itself how the leg stands (``LegKeeper.settle_leg``)."""
 
 
+class LegPhase(StrEnum):
+    """How far the service got with an agent leg's Originate."""
+
+    PENDING = "pending"
+    """Registered with the offer; no Originate sent yet (the screen-pop goes first)."""
+    DIALLING = "dialling"
+    """Originate sent, Asterisk's reply not yet back: the channel may or may not exist."""
+    RINGING = "ringing"
+    """Originate accepted: the agent's phone rings (or has answered)."""
+
+
 @dataclass(slots=True)
 class AgentLeg:
-    """One originated agent phone leg for an offered call."""
+    """One agent phone leg for an offered call, registered when the engine decides to ring."""
 
     leg_id: str
     call_id: str
     agent_id: str
     caller_channel: str
     channel: str = ""
+    phase: LegPhase = LegPhase.PENDING
 
 
 class LegKeeper:
@@ -68,6 +81,7 @@ class LegKeeper:
         self.leg_of_call: dict[str, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._leg_watches: dict[str, asyncio.TimerHandle] = {}
+        self._doomed: dict[str, asyncio.TimerHandle] = {}
 
     def submit(self, event: AcdEvent) -> None:
         """Apply ``event`` (the service executes the engine's commands)."""
@@ -206,11 +220,35 @@ class LegKeeper:
             self.forget_leg(leg_id)
 
     def hangup_leg_of(self, call_id: str) -> None:
-        """Stop ringing/talking on the agent leg of ``call_id`` (caller gone)."""
+        """Stop ringing/talking on the agent leg of ``call_id`` (caller gone): one Hangup for a leg that
+        rings; nothing for a leg not yet dialled (it is never rung) or still being dialled (the offer
+        hangs it up once Asterisk has accepted the Originate, see ``cancel_leg``)."""
         leg_id = self.leg_of_call.get(call_id)
         leg = self.legs.get(leg_id) if leg_id else None
-        if leg is not None:
+        if leg is not None and leg.phase is LegPhase.RINGING:
             self._spawn(self._safe(actions.hangup_channel(self._ami, channel=leg.channel or leg.leg_id)))
+
+    def offer_open(self, leg: AgentLeg) -> bool:
+        """Whether the offer may still ring: its leg is registered and its call still offered to the agent."""
+        return self.legs.get(leg.leg_id) is leg and self._still_offered(leg)
+
+    def cancel_leg(self, leg_id: str) -> None:
+        """A leg whose call ended while its Originate was on the way: hang it up now, and again when its
+        channel appears (Asterisk may create it after the Originate's reply)."""
+        self._hangup_quietly(leg_id)
+        loop = asyncio.get_running_loop()
+        self._doomed[leg_id] = loop.call_later(
+            self._ring_timeout_s + LEG_VERDICT_GRACE_S, self._doomed.pop, leg_id, None
+        )
+
+    def doomed_leg_appeared(self, leg_id: str) -> bool:
+        """Hang up ``leg_id`` if it is a cancelled leg whose channel has just appeared."""
+        handle = self._doomed.pop(leg_id, None)
+        if handle is None:
+            return False
+        handle.cancel()
+        self._hangup_quietly(leg_id)
+        return True
 
     def submit_quietly(self, event: AcdEvent) -> bool:
         """Apply an event coming from Asterisk; an event that no longer applies is logged, not raised."""

@@ -26,7 +26,7 @@ from acd.commands import (
     QueueChanged,
     ScheduleTick,
 )
-from acd.engine import NO_ANSWER_PAUSE_REASON, AcdEngine
+from acd.engine import OUTAGE_FAILURE_PREFIX, OUTAGE_PAUSE_REASON, AcdEngine
 from acd.events import (
     AcdEvent,
     AgentLoggedIn,
@@ -34,7 +34,7 @@ from acd.events import (
     AgentReady,
     Tick,
 )
-from acd.legs import AgentLeg, LegKeeper
+from acd.legs import AgentLeg, LegKeeper, LegPhase
 from hotline.ami.client import AmiClient, AmiError
 from hotline.bus import EventBus
 from hotline.dialing import DialError
@@ -98,7 +98,7 @@ class AcdService(LegKeeper):
 
     def _execute(self, command: AcdCommand) -> None:
         if isinstance(command, (OfferCall, OfferCallback)):
-            self._spawn(self._offer(command))
+            self._spawn(self._offer(command, self._register_leg(command)))
         elif isinstance(command, ScheduleTick):
             self._schedule_tick(command.at)
         elif isinstance(command, ExitCall):
@@ -173,10 +173,9 @@ class AcdService(LegKeeper):
             return None
         return agent.offered_call_id or agent.current_call_id
 
-    async def _offer(self, offer: OfferCall | OfferCallback) -> None:
-        """Screen-pop first, then ring the agent: into the caller's bridge, or (callback) the agent first."""
-        callback = isinstance(offer, OfferCallback)
-        caller = offer.number if isinstance(offer, OfferCallback) else offer.caller
+    def _register_leg(self, offer: OfferCall | OfferCallback) -> AgentLeg:
+        """Register the agent leg in the same step as the engine's decision to ring: a caller's hang-up
+        handled before the offer task runs finds the leg and forgets it, so nothing is rung."""
         leg = AgentLeg(
             leg_id=f"hl-{uuid.uuid4().hex}",
             call_id=offer.call_id,
@@ -185,6 +184,16 @@ class AcdService(LegKeeper):
         )
         self.legs[leg.leg_id] = leg
         self.leg_of_call[offer.call_id] = leg.leg_id
+        return leg
+
+    async def _offer(self, offer: OfferCall | OfferCallback, leg: AgentLeg) -> None:
+        """Screen-pop first, then ring the agent: into the caller's bridge, or (callback) the agent first.
+
+        The phone is rung only if, right before the Originate goes out, the leg is still registered and
+        the call is still offered to this agent; a leg forgotten during the Originate round trip (its
+        caller hung up meanwhile) is hung up as soon as Asterisk has it."""
+        callback = isinstance(offer, OfferCallback)
+        caller = offer.number if isinstance(offer, OfferCallback) else offer.caller
         payload: dict[str, object] = {
             "call_id": offer.call_id,
             "agent_id": offer.agent_id,
@@ -196,20 +205,28 @@ class AcdService(LegKeeper):
             "offered_at": self._clock(),
         }
         await self._notify(offer.agent_id, offer.call_id, payload)
-        if self.legs.get(leg.leg_id) is not leg:
+        if not self.offer_open(leg):
+            self.forget_leg(leg.leg_id)
             return
         if not self._ami.connected:
             self._outage(leg.leg_id, offer.agent_id, "ami_not_connected")
             return
+        leg.phase = LegPhase.DIALLING
         try:
             await self._ring(offer, leg)
-            self._watch_leg(leg.leg_id)
         except AmiError as exc:
             log.warning("originate for %s to %s failed: %s", offer.call_id, offer.agent_id, exc)
             self._outage(leg.leg_id, offer.agent_id, exc.error_id)
+            return
         except DialError as exc:
             log.error("callback %s cannot be dialled: %s", offer.call_id, exc)
             self.fail_leg(leg.leg_id, reason="undialable")
+            return
+        leg.phase = LegPhase.RINGING
+        if self.legs.get(leg.leg_id) is not leg:
+            self.cancel_leg(leg.leg_id)
+            return
+        self._watch_leg(leg.leg_id)
 
     async def _ring(self, offer: OfferCall | OfferCallback, leg: AgentLeg) -> None:
         if isinstance(offer, OfferCallback):
@@ -238,10 +255,10 @@ class AcdService(LegKeeper):
         )
 
     def _outage(self, leg_id: str, agent_id: str, reason: str) -> None:
-        """The phone could not be rung for a reason that is not the agent's: requeue the call, and give
-        the agent back (no 'no answer' pause) as soon as Asterisk is reachable again."""
+        """The phone could not be rung for a reason that is not the agent's: requeue the call; the agent
+        waits paused "telephony outage" (not "no answer") and is given back once Asterisk is reachable."""
         self._hangup_quietly(leg_id)
-        self.fail_leg(leg_id, reason=f"originate_error:{reason}")
+        self.fail_leg(leg_id, reason=f"{OUTAGE_FAILURE_PREFIX}{reason}")
         self._paused_by_outage.add(agent_id)
 
     def restore_after_outage(self) -> None:
@@ -249,7 +266,7 @@ class AcdService(LegKeeper):
         agents, self._paused_by_outage = self._paused_by_outage, set()
         for agent_id in agents:
             agent = self.engine.store.get_agent(agent_id)
-            if agent is not None and agent.pause_reason == NO_ANSWER_PAUSE_REASON:
+            if agent is not None and agent.pause_reason == OUTAGE_PAUSE_REASON:
                 self.submit_quietly(AgentReady(agent_id=agent_id))
 
     async def _notify(self, agent_id: str, call_id: str, payload: dict[str, object]) -> None:
@@ -296,10 +313,11 @@ class AcdService(LegKeeper):
 
     async def close(self) -> None:
         """Cancel timers and background actions."""
-        for handle in (*self._ticks.values(), *self._leg_watches.values()):
+        for handle in (*self._ticks.values(), *self._leg_watches.values(), *self._doomed.values()):
             handle.cancel()
         self._ticks.clear()
         self._leg_watches.clear()
+        self._doomed.clear()
         for task in tuple(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

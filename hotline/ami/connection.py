@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from hotline.ami.framing import FrameBuffer
 from hotline.ami.messages import (
     AmiError,
     AmiEvent,
@@ -31,7 +32,6 @@ from hotline.ami.messages import (
 log = logging.getLogger(__name__)
 
 GREETING = b"Asterisk Call Manager/"
-FRAME_END = b"\r\n\r\n"
 MAX_BUFFER = 4 * 1024 * 1024
 
 EventSink = Callable[[AmiEvent, bool], None]
@@ -52,7 +52,7 @@ class AmiConnection(asyncio.Protocol):
     def __init__(self, sink: EventSink) -> None:
         self._sink = sink
         self._transport: asyncio.Transport | None = None
-        self._buffer = bytearray()
+        self._buffer = FrameBuffer()
         self._greeted = False
         self._pending: dict[str, _Pending] = {}
         self._previous_reply_id = ""
@@ -105,12 +105,10 @@ class AmiConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         """Split the stream into frames and handle each; never raises."""
-        self._buffer += data
+        self._buffer.feed(data)
         if not self._greeted and not self._strip_greeting():
             return
-        while (end := self._buffer.find(FRAME_END)) >= 0:
-            raw = bytes(self._buffer[:end])
-            del self._buffer[: end + len(FRAME_END)]
+        for raw in self._buffer.frames():
             try:
                 self._handle_frame(raw.decode("utf-8", "replace"))
             except Exception:
@@ -121,17 +119,18 @@ class AmiConnection(asyncio.Protocol):
             self.close()
 
     def _strip_greeting(self) -> bool:
-        head = bytes(self._buffer[: len(GREETING)])
+        buffer = self._buffer.data
+        head = bytes(buffer[: len(GREETING)])
         if not head.startswith(GREETING):
             if GREETING.startswith(head) and len(head) < len(GREETING):
                 return False
             self._greeted = True
             return True
-        end = self._buffer.find(b"\r\n")
+        end = buffer.find(b"\r\n")
         if end < 0:
             return False
-        self.version = self._buffer[len(GREETING) : end].decode("ascii", "replace").strip()
-        del self._buffer[: end + 2]
+        self.version = buffer[len(GREETING) : end].decode("ascii", "replace").strip()
+        self._buffer.drop_head(end + 2)
         self._greeted = True
         log.info("AMI protocol version %s", self.version)
         return True

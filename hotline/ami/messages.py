@@ -98,8 +98,11 @@ def parse_frame(text: str) -> AmiEvent | AmiResponse | None:
     """One frame (without its blank-line terminator) as an event or a response, else None.
 
     ``Event`` wins over ``Response``: ``OriginateResponse`` events carry a ``Response`` header too.
+    Headers are kept as sent, an empty value included (also on the frame's last line, and written
+    ``Key:`` without the space).
     """
-    parsed = Message.from_line(text.strip())
+    lines = [line + " " if line.endswith(":") else line for line in text.strip("\r\n").split("\r\n")]
+    parsed = Message.from_line("\r\n".join(lines))
     if parsed is None:
         return None
     headers: dict[str, HeaderValue] = {str(k): v for k, v in parsed.items() if k != "content"}

@@ -1,13 +1,19 @@
-"""Passwords and bearer tokens for desktop users (agents, supervisors, admins)."""
+"""Passwords and bearer tokens for desktop users (agents, supervisors, admins).
+
+A token ends when it expires, when it is revoked (sign-out) or when its user's tokens are revoked (the
+user was changed: role, password, disabled); whoever watches the store (the websocket hub) is told of
+every revocation so that open desktops of that token close at once.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from agent_desktop.passwords import Passwords
 
 
 class Role(StrEnum):
@@ -18,29 +24,17 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_PASSWORDS = Passwords()
 
 
 def hash_password(password: str) -> str:
-    """Salted scrypt hash in the form ``scrypt$<salt hex>$<hash hex>``."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
+    """A salted argon2id hash at the default cost (agent_desktop.passwords)."""
+    return _PASSWORDS.hash(password)
 
 
 def verify_password(password: str, stored: str | None) -> bool:
-    """Constant-time check of ``password`` against a stored hash."""
-    if not stored or stored.count("$") != 2:
-        return False
-    scheme, salt_hex, digest_hex = stored.split("$")
-    if scheme != "scrypt":
-        return False
-    try:
-        salt = bytes.fromhex(salt_hex)
-    except ValueError:
-        return False
-    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
-    return hmac.compare_digest(digest.hex(), digest_hex)
+    """Whether ``password`` matches a stored hash (argon2id, or a legacy scrypt one)."""
+    return _PASSWORDS.verify(password, stored).ok
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +50,27 @@ class Principal:
         return self.role in roles
 
 
+RevokeListener = Callable[[str, str], None]
+REVOKED = "session_revoked"
+USER_CHANGED = "user_changed"
+
+
 class TokenStore:
     """Opaque bearer tokens with a lifetime, kept in memory."""
 
     def __init__(self, *, lifetime_s: float = 12 * 3600) -> None:
         self._lifetime_s = lifetime_s
         self._tokens: dict[str, Principal] = {}
+        self._listeners: list[RevokeListener] = []
+
+    def on_revoke(self, listener: RevokeListener) -> None:
+        """Call ``listener(token, reason)`` whenever a token is revoked (reason ``session_revoked`` or
+        ``user_changed``)."""
+        self._listeners.append(listener)
+
+    def _revoked(self, token: str, reason: str) -> None:
+        for listener in self._listeners:
+            listener(token, reason)
 
     def issue(self, user_id: str, role: Role, *, now: float | None = None) -> str:
         """A new token for ``user_id``."""
@@ -84,10 +93,12 @@ class TokenStore:
     def revoke(self, token: str) -> None:
         """Forget ``token``."""
         self._tokens.pop(token, None)
+        self._revoked(token, REVOKED)
 
     def revoke_user(self, user_id: str) -> int:
         """Forget every token of ``user_id`` (role or password changed); returns how many."""
         gone = [t for t, p in self._tokens.items() if p.user_id == user_id]
         for token in gone:
             del self._tokens[token]
+            self._revoked(token, USER_CHANGED)
         return len(gone)

@@ -3,9 +3,11 @@
 One bus subscription serves every connection: each event is encoded once and routed to the agent it is
 about (all of that agent's tabs) and to every supervisor. Each connection has its own outbound queue and
 writer task, so a slow browser delays only itself; when its queue overflows it loses the oldest frames
-and is told to resynchronise. Screen-pops are delivered directly and awaited (the ACD rings the phone
-only after the offer frame was written). A call tagged ``confidential`` (by the IVR or a caller profile)
-reaches agents with the caller number masked (``138****8000``); supervisors and admins see it in full.
+and is told to resynchronise. A connection lives as long as its session: when its token is revoked
+(sign-out, user changed) or expires, it is asked to close (:meth:`Connection.end`). Screen-pops are
+delivered directly and awaited (the ACD rings the phone only after the offer frame was written). A
+call tagged ``confidential`` (by the IVR or a caller profile) reaches agents with the caller number
+masked (``138****8000``); supervisors and admins see it in full.
 
 With several app nodes (agent_desktop.cross_node) the hub also routes the events other nodes relayed,
 and a ``bus.relay_gap`` (events from other nodes may be lost) asks every desktop to resynchronise.
@@ -68,12 +70,23 @@ def encode(frame: dict[str, Any]) -> str:
 class Connection:
     """One websocket of one user, with its outbound queue."""
 
-    def __init__(self, principal: Principal, send_text: SendText, *, maxsize: int = 1000) -> None:
+    def __init__(
+        self, principal: Principal, send_text: SendText, *, token: str = "", maxsize: int = 1000
+    ) -> None:
         self.principal = principal
+        self.token = token
         self._send_text = send_text
         self._queue: asyncio.Queue[Outbound] = asyncio.Queue(maxsize=max(maxsize, 4))
         self.closed = False
         self.dropped = 0
+        self.ended = asyncio.Event()
+        self.end_reason = ""
+
+    def end(self, reason: str) -> None:
+        """Ask the socket to close: its session ended (``reason``: expired, revoked, user changed)."""
+        if not self.ended.is_set():
+            self.end_reason = reason
+            self.ended.set()
 
     @property
     def supervising(self) -> bool:
@@ -167,6 +180,13 @@ class DesktopHub:
             if not conns:
                 del self._by_user[conn.principal.user_id]
             self._presence_changed(conn.principal.user_id)
+
+    def end_session(self, token: str, reason: str) -> None:
+        """Close every desktop signed in with ``token`` (the token was revoked)."""
+        for conns in tuple(self._by_user.values()):
+            for conn in tuple(conns):
+                if conn.token == token:
+                    conn.end(reason)
 
     def connections_of(self, user_id: str) -> int:
         """Number of open desktops of ``user_id``."""

@@ -1,9 +1,11 @@
 """Desktop websocket protocol, version 1 (documented in agent_desktop/PROTOCOL.md).
 
 Every frame is a JSON object with ``v`` (protocol version) and ``type``. Client frames are validated
-here; anything malformed yields an ``error`` frame and the connection stays open. The JSON Schema of
-every frame in both directions is ``protocol.schema.json`` beside this module; the tests hold these
-models and the schema to the same verdict on client frames.
+here; anything malformed (bad JSON, numbers too long to convert, nesting too deep, fields that do not
+match) yields an ``error`` frame and the connection stays open; only a frame over ``MAX_FRAME_BYTES``
+closes it (code 1009). The first client frame must be ``auth`` (the token never travels in the URL).
+The JSON Schema of every frame in both directions is ``protocol.schema.json`` beside this module; the
+tests hold these models and the schema to the same verdict on client frames.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 64 * 1024
+AUTH_TIMEOUT_S = 10.0
+CLOSE_TOO_BIG = 1009
+CLOSE_UNAUTHENTICATED = 4401
 SCHEMA_PATH = Path(__file__).with_name("protocol.schema.json")
 
 
@@ -24,6 +29,13 @@ class _Frame(BaseModel):
     model_config = ConfigDict(extra="forbid")
     v: Literal[1] = 1
     id: str | None = Field(default=None, max_length=64)
+
+
+class AuthFrame(_Frame):
+    """The first frame of a connection: the bearer token from ``POST /api/sessions``."""
+
+    type: Literal["auth"]
+    token: str = Field(min_length=1, max_length=256)
 
 
 class PingFrame(_Frame):
@@ -46,7 +58,7 @@ class SyncFrame(_Frame):
     type: Literal["sync"]
 
 
-ClientFrame = Annotated[PingFrame | StatusFrame | SyncFrame, Field(discriminator="type")]
+ClientFrame = Annotated[AuthFrame | PingFrame | StatusFrame | SyncFrame, Field(discriminator="type")]
 _client_adapter: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
 CLIENT_FRAME_TYPES: tuple[str, ...] = tuple(  # the ``type`` literal of each member of the union
     get_args(model.model_fields["type"].annotation)[0] for model in get_args(get_args(ClientFrame)[0])
@@ -68,12 +80,14 @@ def parse_client_frame(raw: str | bytes) -> ClientFrame:
     For ``invalid_frame`` the details list every problem as ``{"loc": [...], "msg": ...}``, where ``loc``
     is the path of the offending field inside the frame (``["status"]``, ``["type"]``).
     """
-    if len(raw) > MAX_FRAME_BYTES:
+    if frame_size(raw) > MAX_FRAME_BYTES:
         raise ProtocolError("frame_too_large", f"frames are limited to {MAX_FRAME_BYTES} bytes")
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProtocolError("invalid_json", "frame is not valid JSON", {"reason": str(exc)}) from None
+    except RecursionError:
+        raise ProtocolError("invalid_json", "frame is nested too deeply", {"reason": "nesting"}) from None
+    except ValueError as exc:  # bad JSON, bad UTF-8, or an integer too long to convert
+        raise ProtocolError("invalid_json", "frame is not valid JSON", {"reason": str(exc)[:200]}) from None
     if not isinstance(data, dict):
         raise ProtocolError("invalid_frame", "a frame must be a JSON object")
     version = data.get("v", PROTOCOL_VERSION)
@@ -88,6 +102,11 @@ def parse_client_frame(raw: str | bytes) -> ClientFrame:
         raise ProtocolError(
             "invalid_frame", "frame does not match the protocol", {"errors": errors}
         ) from None
+
+
+def frame_size(raw: str | bytes) -> int:
+    """The size of a frame in bytes (UTF-8 for text)."""
+    return len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
 
 
 def _field_error(kind: str, loc: tuple[int | str, ...], msg: str, data: dict[str, Any]) -> dict[str, Any]:

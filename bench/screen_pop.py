@@ -157,7 +157,7 @@ def _configure_agents(centre: Centre, agents: list[str]) -> None:
 
 async def _clients(centre: Centre, agents: list[str], echo_url: str, args: argparse.Namespace) -> Any:
     job = {
-        "ws": centre.url.replace("http", "ws", 1) + "ws/v1?token=",
+        "ws": centre.url.replace("http", "ws", 1) + "ws/v1",
         "tokens": [centre.desktop.tokens.issue(a, Role.AGENT) for a in agents],
         "echo": echo_url,
         "samples": args.baseline_samples,
@@ -238,8 +238,11 @@ def _summary(
 class _Desk:
     """One agent's desktop connection in the client process."""
 
-    def __init__(self, url: str, offers: dict[str, list[Any]], done: asyncio.Event, expected: int) -> None:
+    def __init__(
+        self, url: str, token: str, offers: dict[str, list[Any]], done: asyncio.Event, expected: int
+    ) -> None:
         self.url = url
+        self.token = token
         self.offers = offers
         self.done = done
         self.expected = expected
@@ -247,12 +250,13 @@ class _Desk:
 
     async def run(self) -> None:
         async with websockets.connect(self.url, max_size=2**20, ping_interval=None) as ws:
+            await ws.send(json.dumps({"v": 1, "type": "auth", "token": self.token}))
             await ws.recv()
             self.hello.set()
             async for raw in ws:
                 at = time.monotonic()
-                if isinstance(raw, str) and '"type": "offer"' in raw and self.url not in self.offers:
-                    self.offers[self.url] = [json.loads(raw)["call"]["call_id"], at]
+                if isinstance(raw, str) and '"type": "offer"' in raw and self.token not in self.offers:
+                    self.offers[self.token] = [json.loads(raw)["call"]["call_id"], at]
                     if len(self.offers) == self.expected:
                         self.done.set()
 
@@ -272,7 +276,7 @@ async def worker(job: dict[str, Any]) -> None:
     """The client process: connect every desktop, report readiness, collect one offer per agent."""
     offers: dict[str, list[Any]] = {}
     done = asyncio.Event()
-    desks = [_Desk(job["ws"] + token, offers, done, len(job["tokens"])) for token in job["tokens"]]
+    desks = [_Desk(job["ws"], token, offers, done, len(job["tokens"])) for token in job["tokens"]]
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
     tasks: list[asyncio.Task[None]] = []
 

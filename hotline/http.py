@@ -1,4 +1,11 @@
-"""The FastAPI application: desktop API, websocket, static pages and error mapping."""
+"""The FastAPI application: desktop API, websocket, static pages and error mapping.
+
+Every refusal answers with the one error body ``{"error_id", "message", "details"}``, whatever raised it
+(a desktop or ACD refusal, a request that does not parse or validate, a body over its limit, an unknown
+path). Request bodies are limited while they stream in (``JSON_BODY_LIMIT`` unless a route sets its own,
+like the sign-in and the prompt upload), and routes that need a signed-in user refuse anonymous
+requests before reading their body (agent_desktop.auth_gate).
+"""
 
 from __future__ import annotations
 
@@ -8,22 +15,43 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from acd.errors import AcdError
 from agent_desktop import api, call_api, phone_api, ws
+from agent_desktop.auth_gate import AuthFirst
 from agent_desktop.context import DesktopContext
-from agent_desktop.errors import DesktopError
+from agent_desktop.errors import DesktopError, error_body
 from hotline.ami.client import AmiError
 from ivr import api as ivr_api
+from privacy import api as privacy_api
 from tickets import api as tickets_api
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "agent_desktop" / "static"
+JSON_BODY_LIMIT = 256 * 1024
+BODY_LIMIT_SCOPE_KEY = "starlette.max_body_size"
+HTTP_ERROR_IDS = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+}
 
 
-def _error(status: int, error_id: str, message: str, details: object) -> JSONResponse:
-    return JSONResponse(
-        status_code=status, content={"error_id": error_id, "message": message, "details": details}
-    )
+def _error(
+    status: int, error_id: str, message: str, details: object, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(status_code=status, content=error_body(error_id, message, details), headers=headers)
+
+
+def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    details: dict[str, object] = {}
+    if exc.status_code == 413 and isinstance(request.scope.get(BODY_LIMIT_SCOPE_KEY), int):
+        details["limit_bytes"] = request.scope[BODY_LIMIT_SCOPE_KEY]
+    error_id = HTTP_ERROR_IDS.get(exc.status_code, f"http_{exc.status_code}")
+    return _error(exc.status_code, error_id, str(exc.detail), details, dict(exc.headers or {}))
 
 
 def build_http_app(desktop: DesktopContext | None) -> FastAPI:
@@ -32,12 +60,15 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
         title="hotline",
         version="0.1.0",
         description="12345 contact centre: desktop, supervision and administration API",
+        max_body_size=JSON_BODY_LIMIT,
     )
+    app.add_middleware(AuthFirst)
     app.state.desktop = desktop
     app.include_router(api.router)
     app.include_router(ws.router)
     app.include_router(ivr_api.router)
     app.include_router(tickets_api.router)
+    app.include_router(privacy_api.router)
     app.include_router(call_api.router)
     app.include_router(phone_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -48,12 +79,22 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
 
     @app.get("/healthz", tags=["ops"])
     async def healthz(request: Request) -> dict[str, object]:
+        """Pages and work orders are served; ``telephony`` is ``up`` while the AMI link to Asterisk is."""
         ctx: DesktopContext | None = request.app.state.desktop
-        return {"ok": True, "desktops": ctx.hub.total if ctx else 0}
+        telephony = getattr(request.app.state, "telephony", None)
+        return {
+            "ok": True,
+            "desktops": ctx.hub.total if ctx else 0,
+            "telephony": telephony() if telephony is not None else "unknown",
+        }
 
     @app.exception_handler(DesktopError)
     async def desktop_error(_: Request, exc: DesktopError) -> JSONResponse:
-        return _error(exc.status_code, exc.error_id, str(exc), exc.details)
+        return _error(exc.status_code, exc.error_id, str(exc), exc.details, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _http_error(request, exc)
 
     @app.exception_handler(AcdError)
     async def acd_error(_: Request, exc: AcdError) -> JSONResponse:

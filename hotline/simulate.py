@@ -139,8 +139,9 @@ class Simulation:
         ready = asyncio.Event()
 
         async def loop() -> None:
-            ws_url = self._base_url.replace("http", "ws", 1) + f"/ws/v1?token={token}"
+            ws_url = self._base_url.replace("http", "ws", 1) + "/ws/v1"
             async with websockets.connect(ws_url) as ws:
+                await ws.send(json.dumps({"v": 1, "type": "auth", "token": token}))
                 ready.set()
                 async for raw in ws:
                     await on_frame(ws, json.loads(raw))

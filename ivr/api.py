@@ -210,7 +210,7 @@ async def dry_run(body: DryRunRequest, _: Admin, ivr: Ivr) -> dict[str, Any]:
     return dict(await ivr.dry_run(body))
 
 
-@router.put("/prompts/{prompt_id:path}")
+@router.put("/prompts/{prompt_id:path}", max_body_size=MAX_UPLOAD_BYTES)
 async def upload_prompt(
     prompt_id: str,
     request: Request,

@@ -92,9 +92,12 @@ function send(frame) {
 
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${scheme}://${location.host}/ws/v1?token=${encodeURIComponent(state.token)}`);
+  const ws = new WebSocket(`${scheme}://${location.host}/ws/v1`);
   state.ws = ws;
-  ws.onopen = () => { state.retry = 0; $("conn").textContent = "已连接"; $("conn").className = "badge on"; };
+  ws.onopen = () => {
+    ws.send(JSON.stringify({ v: 1, type: "auth", token: state.token }));
+    state.retry = 0; $("conn").textContent = "已连接"; $("conn").className = "badge on";
+  };
   ws.onmessage = (ev) => {
     const at = hotlineNow();
     const frame = JSON.parse(ev.data);

@@ -97,8 +97,8 @@ class DesktopClient:
 
     async def connect(self) -> None:
         """Open the websocket and start collecting frames."""
-        url = self.base_url.replace("http", "ws", 1) + f"/ws/v1?token={self.token}"
-        self._ws = await websockets.connect(url)
+        self._ws = await websockets.connect(self.base_url.replace("http", "ws", 1) + "/ws/v1")
+        await self._ws.send(json.dumps({"v": 1, "type": "auth", "token": self.token}))
         self._reader = asyncio.create_task(self._read(self._ws))
 
     async def _read(self, ws: ClientConnection) -> None:

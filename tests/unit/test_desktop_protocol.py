@@ -51,10 +51,10 @@ def test_given_version_written_as_a_float_when_parsed_then_accepted() -> None:
         (
             '{"type":"launch_missiles"}',
             ["type"],
-            'unknown frame type "launch_missiles"; expected one of ping',
+            'unknown frame type "launch_missiles"; expected one of auth, ping',
         ),
         ('{"type":null}', ["type"], "unknown frame type null"),
-        ('{"v":1}', ["type"], "a frame needs a type: one of ping, status, sync"),
+        ('{"v":1}', ["type"], "a frame needs a type: one of auth, ping, status, sync"),
         ('{"type":"status","status":"paused","reason":"' + "长" * 65 + '"}', ["reason"], "at most 64"),
     ],
 )

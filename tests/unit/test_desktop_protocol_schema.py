@@ -28,6 +28,7 @@ from agent_desktop.protocol import (
     CLIENT_FRAME_TYPES,
     PROTOCOL_VERSION,
     SCHEMA_PATH,
+    AuthFrame,
     PingFrame,
     ProtocolError,
     StatusFrame,
@@ -120,7 +121,7 @@ def test_given_schema_when_walked_then_every_object_states_its_additional_proper
 
 def test_given_schema_when_compared_with_the_parser_models_then_client_frames_match() -> None:
     assert tuple(_client_types()) == CLIENT_FRAME_TYPES
-    for model in (PingFrame, StatusFrame, SyncFrame):
+    for model in (AuthFrame, PingFrame, StatusFrame, SyncFrame):
         definition = json_schema()["$defs"][get_args(model.model_fields["type"].annotation)[0]]
         assert set(definition["properties"]) == set(model.model_fields)
         required = {name for name, field in model.model_fields.items() if field.is_required()}
@@ -204,9 +205,11 @@ FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "id": AROUND_64 | st.none() | st.integers(),
     "status": st.sampled_from(["available", "paused", "logged_out", "asleep"]) | JSON_VALUES,
     "reason": AROUND_64 | st.none() | JSON_VALUES,
+    "token": st.text(max_size=3) | st.text(min_size=255, max_size=257) | JSON_VALUES,
     "extra": JSON_VALUES,
 }
 VALID_FRAMES = [
+    {"type": "auth", "token": "t0k3n"},
     {"type": "ping"},
     {"v": 1, "type": "sync", "id": "7"},
     {"type": "status", "status": "available"},

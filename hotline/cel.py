@@ -1,0 +1,172 @@
+"""Asterisk's own account of citizen calls, read from its channel event log (CEL as JSON lines).
+
+Asterisk writes one JSON object per channel event (asterisk_conf/cel.conf, cel_custom.conf) whether or
+not the hotline service is running. This module turns those lines into one :class:`CelCall` per citizen
+call, with no I/O of its own beyond reading the file:
+
+- a citizen call is the channel that answers in the inbound dialplan (``ANSWER`` by the ``Answer``
+  application in ``hotline-inbound``, extension 12345); its ``UniqueID`` is the centre's ``call_id``;
+- it reached the static fallback queue when its ``Queue`` application started on ``hotline-fallback``;
+- a person answered it when it shared a bridge with another channel (``BRIDGE_ENTER`` or ``BRIDGE_EXIT``
+  naming a peer): the hold loop plays music without a bridge, so only an agent leg bridges with it;
+- it ended at its ``HANGUP``; the dialplan place it hung up in tells a booked callback or a message.
+
+:class:`CelReader` reads the file incrementally (a rotated or truncated file is read from its start
+again) and hands out each call once, when it has ended.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+INBOUND_CONTEXT = "hotline-inbound"
+INBOUND_EXTEN = "12345"
+FALLBACK_QUEUE = "hotline-fallback"
+CALLBACK_PLACE = ("hotline-desk", "callback-ack")
+MESSAGE_CONTEXT = "hotline-message"
+
+
+@dataclass
+class CelCall:
+    """One citizen call as Asterisk saw it (times are epoch seconds)."""
+
+    call_id: str
+    caller: str
+    channel: str
+    started_at: float
+    answered_at: float | None = None
+    fallback_at: float | None = None
+    ended_at: float | None = None
+    end_context: str = ""
+    end_exten: str = ""
+
+    @property
+    def answered(self) -> bool:
+        """Whether a person (an agent leg) was bridged with the caller."""
+        return self.answered_at is not None
+
+    @property
+    def via_fallback(self) -> bool:
+        """Whether the caller reached the static fallback queue."""
+        return self.fallback_at is not None
+
+    @property
+    def callback(self) -> bool:
+        """Whether the caller left after booking a callback (the ACD still owns the call)."""
+        return (self.end_context, self.end_exten) == CALLBACK_PLACE
+
+    @property
+    def message(self) -> bool:
+        """Whether the caller left a message (it becomes a work order through its own route)."""
+        return self.end_context == MESSAGE_CONTEXT
+
+
+def _is_citizen_answer(event: dict[str, Any]) -> bool:
+    return (
+        event.get("eventtype") == "ANSWER"
+        and event.get("appname") == "Answer"
+        and event.get("context") == INBOUND_CONTEXT
+        and event.get("exten") == INBOUND_EXTEN
+    )
+
+
+class CelCalls:
+    """Folds CEL events into citizen calls; ended calls are taken out with :meth:`pop_ended`."""
+
+    def __init__(self) -> None:
+        self._live: dict[str, CelCall] = {}
+        self._ended: list[CelCall] = []
+
+    def feed(self, event: dict[str, Any]) -> None:
+        """Apply one CEL event (events of other channels are ignored)."""
+        uniqueid = str(event.get("uniqueid", ""))
+        at = float(event.get("eventtime") or 0.0)
+        call = self._live.get(uniqueid)
+        if call is None:
+            if _is_citizen_answer(event):
+                self._live[uniqueid] = CelCall(
+                    call_id=uniqueid,
+                    caller=str(event.get("num", "")),
+                    channel=str(event.get("channame", "")),
+                    started_at=at,
+                )
+            return
+        kind = event.get("eventtype")
+        if kind == "APP_START" and str(event.get("appdata", "")).startswith(FALLBACK_QUEUE):
+            call.fallback_at = call.fallback_at or at
+        elif kind in ("BRIDGE_ENTER", "BRIDGE_EXIT") and event.get("peer"):
+            call.answered_at = call.answered_at or at
+        elif kind == "HANGUP":
+            call.ended_at = at
+            call.end_context = str(event.get("context", ""))
+            call.end_exten = str(event.get("exten", ""))
+            self._ended.append(self._live.pop(uniqueid))
+
+    def pop_ended(self) -> list[CelCall]:
+        """The calls that ended since the last call, in the order they ended."""
+        ended, self._ended = self._ended, []
+        return ended
+
+    @property
+    def live(self) -> list[CelCall]:
+        """Calls Asterisk still has."""
+        return list(self._live.values())
+
+
+def parse_lines(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The JSON objects of ``lines``; a line that is not one (cut short while being written) is skipped."""
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            log.warning("CEL line skipped (not JSON): %.120s", line)
+            continue
+        if isinstance(event, dict):
+            yield event
+
+
+def read_calls(path: Path) -> tuple[list[CelCall], list[CelCall]]:
+    """Every citizen call in the file at ``path``: (ended, still live)."""
+    calls = CelCalls()
+    reader = CelReader(path, calls)
+    reader.read()
+    return calls.pop_ended(), calls.live
+
+
+class CelReader:
+    """Reads new complete lines of a CEL file into a :class:`CelCalls`, remembering where it stopped."""
+
+    def __init__(self, path: Path, calls: CelCalls) -> None:
+        self.path = path
+        self.calls = calls
+        self._offset = 0
+        self._inode: int | None = None
+
+    def read(self) -> int:
+        """Feed every complete line written since the last read; how many events were read."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return 0
+        if stat.st_ino != self._inode or stat.st_size < self._offset:
+            self._inode, self._offset = stat.st_ino, 0
+        with self.path.open("rb") as f:
+            f.seek(self._offset)
+            data = f.read()
+        complete = data.rfind(b"\n") + 1
+        self._offset += complete
+        count = 0
+        for event in parse_lines(data[:complete].decode("utf-8", "replace").splitlines()):
+            self.calls.feed(event)
+            count += 1
+        return count

@@ -2,7 +2,8 @@
 
 An agent whose contact is ``PJSIP/<extension>`` (or, without a contact, whose id is an extension) has a
 WebRTC endpoint on Asterisk; the page registers it with JsSIP using the credentials given here. The SIP
-password is derived from the instance secret exactly as the Asterisk config renders it.
+password is random, kept in Asterisk and handed only to the signed-in user entitled to the extension; handing
+it to someone else rotates it (hotline.sip_secrets).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from pydantic import BaseModel
 
 from agent_desktop.api import Ctx, Me
 from agent_desktop.errors import DesktopError
+from hotline.ami.messages import AmiError
 from hotline.db import repository as repo
-from hotline.sandbox.render import sip_password
 from hotline.settings import Settings
+from hotline.sip_secrets import SipSecrets, owner_of
 
 __all__ = ["PhoneDirectory", "PhonePublic", "install_phone_directory", "router"]
 
@@ -44,16 +46,16 @@ class PhonePublic(BaseModel):
 class PhoneDirectory:
     """The Asterisk side of browser phones, as the centre is configured."""
 
-    sip_secret: str
+    secrets: SipSecrets
     extensions: frozenset[str]
     http_port: int = 8088
     ws_url: str = ""
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, sip_secret: str) -> PhoneDirectory:
-        """The directory for ``settings``; ``sip_secret`` is the instance (AMI) secret."""
+    def from_settings(cls, settings: Settings, *, secrets: SipSecrets) -> PhoneDirectory:
+        """The directory for ``settings``; ``secrets`` keeps the SIP passwords (in Asterisk)."""
         return cls(
-            sip_secret=sip_secret,
+            secrets=secrets,
             extensions=frozenset(settings.extension_list()),
             http_port=settings.asterisk_http_port,
             ws_url=settings.sip_ws_url,
@@ -66,8 +68,8 @@ class PhoneDirectory:
         host = f"[{page_host}]" if ":" in page_host else page_host
         return f"{'wss' if secure else 'ws'}://{host}:{self.http_port}/ws"
 
-    def phone(self, *, extension: str, name: str, ws_url: str) -> PhonePublic:
-        """The registration details of ``extension``."""
+    async def phone(self, *, extension: str, name: str, ws_url: str, owner: str) -> PhonePublic:
+        """The registration details of ``extension`` for ``owner`` (hotline.sip_secrets.owner_of)."""
         if extension not in self.extensions:
             raise DesktopError(
                 "no_browser_phone",
@@ -75,6 +77,10 @@ class PhoneDirectory:
                 status_code=404,
                 details={"extension": extension},
             )
+        try:
+            password = await self.secrets.password_for(extension, owner)
+        except AmiError as exc:
+            raise DesktopError("phone_unavailable", "telephony is unreachable", status_code=503) from exc
         domain = urlsplit(ws_url).hostname or "localhost"
         domain = f"[{domain}]" if ":" in domain else domain
         return PhonePublic(
@@ -83,7 +89,7 @@ class PhoneDirectory:
             ws_url=ws_url,
             sip_uri=f"sip:{extension}@{domain}",
             authorization_user=extension,
-            password=sip_password(self.sip_secret, extension),
+            password=password,
             display_name=name,
             ice_servers=[],
         )
@@ -121,4 +127,10 @@ async def my_phone(request: Request, me: Me, ctx: Ctx, directory: Directory) -> 
         page_host=request.url.hostname or "127.0.0.1", secure=request.url.scheme == "https"
     )
     name = row.name if row is not None else me.user_id
-    return directory.phone(extension=extension, name=name, ws_url=ws_url)
+    owner = owner_of(
+        me.user_id,
+        contact=contact,
+        role=row.role if row is not None else "",
+        password_hash=row.password_hash if row is not None else None,
+    )
+    return await directory.phone(extension=extension, name=name, ws_url=ws_url, owner=owner)

@@ -43,6 +43,7 @@ from hotline.reconcile import Reconciler
 from hotline.recorder import Recorder
 from hotline.sandbox.provision import ROOT_NAME, root_is_ready
 from hotline.settings import Settings
+from hotline.sip_secrets import SipSecrets, keep_owners_entitled
 from ivr.flow import SHANGHAI
 from ivr.player import identity_path
 from ivr.position_route import PositionRoute, acd_position
@@ -171,7 +172,8 @@ class Centre:
         self.tickets = TicketService(sessions=self.sessions)
         self.http.state.tickets = self.tickets
         self.intake = MessageIntake(bus=self.bus, tickets=self.tickets)
-        install_phone_directory(self.http, PhoneDirectory.from_settings(s, sip_secret=self.ami_secret))
+        self.sip_secrets = SipSecrets(self.ami)
+        install_phone_directory(self.http, PhoneDirectory.from_settings(s, secrets=self.sip_secrets))
         control = CallControl(
             acd=self.acd,
             ami=self.ami,
@@ -217,6 +219,12 @@ class Centre:
         self.tasks.append(connecting)
         self.tasks.append(asyncio.create_task(self.acd.heartbeat_forever()))
         self.tasks.append(asyncio.create_task(self.acd.tick_forever()))
+        checking = keep_owners_entitled(
+            self.sip_secrets,
+            lambda: repo.list_agents(self.sessions),
+            every_s=self.settings.sip_owner_check_seconds,
+        )
+        self.tasks.append(asyncio.create_task(checking))
         if self.reconciler is not None:
             self.tasks.append(asyncio.create_task(self.reconciler.run()))
         await asyncio.wait({connecting}, timeout=self.telephony_wait_s)

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     asterisk_http_port: int = 8088
     ami_permit: str = "127.0.0.1/255.255.255.255"
     sip_ws_url: str = ""
+    sip_owner_check_seconds: float = 10.0
 
     wrapup_seconds: float = 15.0
     queues_file: Path | None = None

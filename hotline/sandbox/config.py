@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hotline.sandbox.dtls import DtlsFiles
 from hotline.sandbox.errors import SandboxError
-from hotline.sandbox.render import agent_blocks, sip_password
+from hotline.sandbox.render import agent_blocks
 from hotline.settings import Settings
 
 __all__ = ["DEFAULT_CONF_SRC", "SandboxConfig", "instance_state_dir", "persistent_secret"]
@@ -106,10 +106,6 @@ class SandboxConfig:
             ring_timeout_s=max(1, round(settings.ring_timeout_seconds)),
         )
 
-    def sip_password(self, extension: str) -> str:
-        """The password the agent phone of ``extension`` registers with."""
-        return sip_password(self.ami_secret, extension)
-
     def values(self, *, instance_dir: str, modules_dir: str, dtls: DtlsFiles | None = None) -> dict[str, str]:
         """Every placeholder value for the templates (paths as seen inside the chroot).
 
@@ -135,4 +131,4 @@ class SandboxConfig:
             "HOLD_POSITION_EVERY": str(max(1, self.hold_position_every)),
             "RING_TIMEOUT_SECONDS": str(self.ring_timeout_s),
         }
-        return plain | agent_blocks(self.extensions, sip_secret=self.ami_secret, dtls=dtls)
+        return plain | agent_blocks(self.extensions, dtls=dtls)

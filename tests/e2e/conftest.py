@@ -55,7 +55,7 @@ def centre_settings(sandbox: AsteriskSandbox, tmp_path: Path) -> Settings:
 @pytest.fixture
 def web_centre(centre: Centre) -> Centre:
     """The running centre with its browser-phone directory in place."""
-    directory = PhoneDirectory.from_settings(centre.settings, sip_secret=centre.ami_secret)
+    directory = PhoneDirectory.from_settings(centre.settings, secrets=centre.sip_secrets)
     install_phone_directory(centre.http, directory)
     return centre
 

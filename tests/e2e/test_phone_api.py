@@ -1,7 +1,9 @@
-"""GET /api/me/phone against the real sandbox config: the credentials it hands out are the rendered ones."""
+"""GET /api/me/phone against the real sandbox: the SIP password it hands out registers on Asterisk, is the
+agent's own, and stops working once the agent's record changes."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 
@@ -9,9 +11,12 @@ import httpx
 import pytest
 
 from hotline.app import Centre
+from hotline.db import repository as repo
 from hotline.sandbox.instance import AsteriskSandbox
+from hotline.sip_secrets import entitled_owners
 from tests.integration.conftest import ADMIN_PASSWORD
 from tests.integration.desktop import DesktopClient
+from tests.integration.sip_register import register
 
 pytestmark = pytest.mark.asterisk
 
@@ -25,7 +30,12 @@ async def phone_of(centre: Centre, user_id: str, password: str) -> httpx.Respons
         await desk.close()
 
 
-async def test_given_browser_agent_when_asking_for_the_phone_then_gets_the_rendered_sip_credentials(
+async def registers(sandbox: AsteriskSandbox, extension: str, password: str) -> bool:
+    status = await asyncio.to_thread(register, "127.0.0.1", sandbox.config.sip_port, extension, password)
+    return status == 200
+
+
+async def test_given_browser_agent_when_asking_for_the_phone_then_gets_credentials_that_register(
     web_centre: Centre, sandbox: AsteriskSandbox
 ) -> None:
     admin = DesktopClient(web_centre.url)
@@ -40,10 +50,12 @@ async def test_given_browser_agent_when_asking_for_the_phone_then_gets_the_rende
     assert phone["ws_url"] == f"ws://127.0.0.1:{sandbox.config.http_port}/ws"
     assert phone["sip_uri"] == "sip:1002@127.0.0.1"
     assert phone["authorization_user"] == "1002"
-    assert phone["password"] == sandbox.config.sip_password("1002")
     assert phone["ice_servers"] == []
+    assert await registers(sandbox, "1002", phone["password"])
     pjsip = (sandbox.host_instance_dir / "etc" / "pjsip.conf").read_text()
-    assert f"username=1002\npassword={phone['password']}\n" in pjsip
+    assert phone["password"] not in pjsip
+    again = await phone_of(web_centre, "1002", "secret-1002")
+    assert again.json()["password"] == phone["password"]
 
     other = await phone_of(web_centre, "7002", "secret-7002")
     assert other.status_code == 404
@@ -73,3 +85,23 @@ def test_sandbox_endpoints_use_the_instance_dtls_certificate(sandbox: AsteriskSa
     endpoint = sandbox.cli("pjsip show endpoint 1001")
     assert re.search(r"\bwebrtc\s*:\s*yes\b", endpoint)
     assert re.search(r"\bmedia_encryption\s*:\s*dtls\b", endpoint)
+
+
+async def test_given_an_agent_whose_record_changed_when_checked_then_their_sip_password_stops_working(
+    web_centre: Centre, sandbox: AsteriskSandbox
+) -> None:
+    admin = DesktopClient(web_centre.url)
+    await admin.sign_in("admin", ADMIN_PASSWORD)
+    await admin.put_agent("1001", name="张三", contact="PJSIP/1001", password="password-before-1")
+    old = (await phone_of(web_centre, "1001", "password-before-1")).json()["password"]
+    assert await registers(sandbox, "1001", old)
+
+    await admin.put_agent("1001", name="张三", contact="PJSIP/1001", password="password-after-22")
+    await admin.close()
+    rows = await asyncio.to_thread(repo.list_agents, web_centre.sessions)
+    entitled = entitled_owners((r.agent_id, r.contact, r.role, r.password_hash) for r in rows)
+    assert "1001" in await web_centre.sip_secrets.reconcile(entitled)
+    assert not await registers(sandbox, "1001", old)
+    new = (await phone_of(web_centre, "1001", "password-after-22")).json()["password"]
+    assert new != old
+    assert await registers(sandbox, "1001", new)

@@ -9,7 +9,7 @@ import pytest
 
 from hotline.sandbox.config import DEFAULT_CONF_SRC, SandboxConfig
 from hotline.sandbox.errors import SandboxError
-from hotline.sandbox.render import agent_blocks, render_text, render_tree, sip_password
+from hotline.sandbox.render import agent_blocks, render_text, render_tree
 from hotline.settings import Settings
 
 
@@ -94,19 +94,15 @@ def test_agent_blocks_give_one_fallback_member_per_extension_in_order() -> None:
     ]
 
 
-def test_agent_blocks_give_endpoint_aor_and_auth_per_extension() -> None:
-    text = agent_blocks(["1001", "1002"], sip_secret="k")["PJSIP_AGENT_ENDPOINTS"]
+def test_agent_blocks_give_endpoint_and_aor_per_extension_and_no_password() -> None:
+    text = agent_blocks(["1001", "1002"])["PJSIP_AGENT_ENDPOINTS"]
     for ext in ("1001", "1002"):
-        assert text.count(f"[{ext}]\n") == 3
+        assert text.count(f"[{ext}]\n") == 2
         assert f"aors={ext}\n" in text
-        assert f"username={ext}\npassword={sip_password('k', ext)}\n" in text
-    assert text.count("type=endpoint") == text.count("type=aor") == text.count("type=auth") == 2
-
-
-def test_sip_passwords_differ_per_extension_and_secret_and_are_random_without_secret() -> None:
-    assert sip_password("k", "1001") != sip_password("k", "1002")
-    assert sip_password("k", "1001") != sip_password("j", "1001")
-    assert agent_blocks(["1001"]) != agent_blocks(["1001"])
+        assert f"auth={ext}\n" in text
+    assert text.count("type=endpoint") == text.count("type=aor") == 2
+    assert "type=auth" not in text
+    assert "password" not in text
 
 
 @pytest.mark.parametrize("ext", ["10 01", "1001]\n[evil", ""])
@@ -125,7 +121,8 @@ def test_the_repository_templates_render_with_the_instance_values(tmp_path: Path
     assert "port = 5038" in manager
     assert "[hotline]\nsecret = s3cret" in manager
     assert "astdbdir => /etc/hotline/unit/db" in (tmp_path / "asterisk.conf").read_text()
-    assert "type=auth" in (tmp_path / "pjsip.conf").read_text()
+    assert "password" not in (tmp_path / "pjsip.conf").read_text()
+    assert "auth = astdb,hotline-pjsip" in (tmp_path / "sorcery.conf").read_text()
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,174 @@
+"""Random SIP passwords for agent phones, kept in Asterisk and rotated when their user changes.
+
+Where they live: Asterisk's own database (AstDB), family ``hotline-pjsip/auth``, key = extension, value =
+the PJSIP auth object as JSON. ``asterisk_conf/sorcery.conf`` makes res_pjsip read auth objects from
+there on every authentication, so a password written over AMI (DBPut) applies at once, with no reload or
+restart, and the password that it replaces stops working at once. No password is derived from anything,
+none is in a config file, and an extension that was never handed out has none (nobody can register it).
+
+Who holds one: ``hotline/sip-owner`` records, per extension, the owner the current password was handed
+to: the user's id and a fingerprint of their record (phone, role, password hash). A user who asks for
+their phone (after signing in) gets the current password only if they are its recorded owner; anyone
+else gets a new one, which locks the previous holder out. :meth:`SipSecrets.reconcile` rotates every
+extension whose owner is no longer a user entitled to it (the user was removed, changed phone, role or
+password), so a former agent's password stops working within one check interval even if nobody else
+takes the phone. Several app nodes share one Asterisk and so share these records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from typing import Protocol
+
+from hotline.ami.client import AmiClient
+from hotline.ami.messages import AmiError
+
+__all__ = [
+    "AUTH_FAMILY",
+    "OWNER_FAMILY",
+    "SipSecrets",
+    "UserRecord",
+    "entitled_owners",
+    "keep_owners_entitled",
+    "owner_of",
+]
+
+log = logging.getLogger(__name__)
+
+AUTH_FAMILY = "hotline-pjsip/auth"
+OWNER_FAMILY = "hotline/sip-owner"
+CONTACT_PREFIX = "PJSIP/"
+
+
+def owner_of(user_id: str, *, contact: str, role: str, password_hash: str | None) -> str:
+    """The owner mark of a user record: their id and a fingerprint of what makes them entitled."""
+    material = "\n".join((user_id, contact, role, password_hash or ""))
+    return f"{user_id}:{hashlib.sha256(material.encode()).hexdigest()[:20]}"
+
+
+def extension_of(user_id: str, contact: str) -> str:
+    """The extension of a user's browser phone: ``PJSIP/<ext>`` or, without a contact, their id."""
+    if contact:
+        return contact.removeprefix(CONTACT_PREFIX) if contact.startswith(CONTACT_PREFIX) else ""
+    return user_id
+
+
+def entitled_owners(users: Iterable[tuple[str, str, str, str | None]]) -> dict[str, set[str]]:
+    """Per extension, the owner marks of the users entitled to it, from (id, contact, role, hash) rows."""
+    out: dict[str, set[str]] = {}
+    for user_id, contact, role, password_hash in users:
+        extension = extension_of(user_id, contact)
+        if extension:
+            mark = owner_of(user_id, contact=contact, role=role, password_hash=password_hash)
+            out.setdefault(extension, set()).add(mark)
+    return out
+
+
+def auth_object(extension: str, password: str) -> str:
+    """The JSON of the PJSIP auth object res_sorcery_astdb reads (every value a string)."""
+    return json.dumps({"auth_type": "userpass", "username": extension, "password": password})
+
+
+class SipSecrets:
+    """Reads, hands out and rotates the agent phones' SIP passwords over AMI."""
+
+    def __init__(self, ami: AmiClient) -> None:
+        self._ami = ami
+
+    async def password_for(self, extension: str, owner: str) -> str:
+        """The password of ``extension`` for ``owner``; a new one unless ``owner`` holds the current one."""
+        if await self._get(OWNER_FAMILY, extension) == owner:
+            stored = await self._get(AUTH_FAMILY, extension)
+            if stored is not None:
+                password = json.loads(stored).get("password")
+                if isinstance(password, str) and password:
+                    return password
+        return await self.rotate(extension, owner=owner)
+
+    async def rotate(self, extension: str, *, owner: str = "") -> str:
+        """Give ``extension`` a new random password (held by ``owner``; nobody when empty); returns it."""
+        password = secrets.token_urlsafe(18)
+        await self._put(AUTH_FAMILY, extension, auth_object(extension, password))
+        await self._put(OWNER_FAMILY, extension, owner or "-")
+        log.info("SIP password of extension %s rotated", extension)
+        return password
+
+    async def owners(self) -> dict[str, str]:
+        """The recorded owner of every extension handed out so far."""
+        try:
+            events = await self._ami.send_action_list(
+                {"Action": "DBGetTree", "Family": OWNER_FAMILY}, complete_event="DBGetTreeComplete"
+            )
+        except AmiError as exc:
+            if _not_found(exc):
+                return {}
+            raise
+        return {
+            str(e.get("Key", "")).rsplit("/", 1)[-1]: str(e.get("Val", ""))
+            for e in events
+            if e.get("Event") == "DBGetTreeResponse"
+        }
+
+    async def reconcile(self, entitled: Mapping[str, set[str]]) -> list[str]:
+        """Rotate (to nobody) every extension whose owner is not among ``entitled[ext]``; the rotated ones."""
+        rotated = []
+        for extension, owner in sorted((await self.owners()).items()):
+            if owner != "-" and owner not in entitled.get(extension, set()):
+                await self.rotate(extension)
+                rotated.append(extension)
+        return rotated
+
+    async def _get(self, family: str, key: str) -> str | None:
+        try:
+            events = await self._ami.send_action_list(
+                {"Action": "DBGet", "Family": family, "Key": key}, complete_event="DBGetComplete"
+            )
+        except AmiError as exc:
+            if _not_found(exc):
+                return None
+            raise
+        values = [str(e.get("Val", "")) for e in events if e.get("Event") == "DBGetResponse"]
+        return values[0] if values else None
+
+    async def _put(self, family: str, key: str, value: str) -> None:
+        await self._ami.send_action({"Action": "DBPut", "Family": family, "Key": key, "Val": value})
+
+
+class UserRecord(Protocol):
+    """The fields of a user that decide which phone they are entitled to (hotline.db AgentRow)."""
+
+    @property
+    def agent_id(self) -> str: ...
+    @property
+    def contact(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def password_hash(self) -> str | None: ...
+
+
+async def keep_owners_entitled(
+    store: SipSecrets, users: Callable[[], Iterable[UserRecord]], *, every_s: float
+) -> None:
+    """Every ``every_s``, rotate the password of each extension whose holder is no longer entitled to it
+    (``users`` is called in a worker thread and returns every user record)."""
+    while True:
+        try:
+            rows = await asyncio.to_thread(lambda: list(users()))
+            entitled = entitled_owners((r.agent_id, r.contact, r.role, r.password_hash) for r in rows)
+            rotated = await store.reconcile(entitled)
+        except AmiError as exc:
+            log.info("SIP password holders not checked (%s); next try in %.0f s", exc, every_s)
+        else:
+            if rotated:
+                log.warning("SIP passwords rotated for extensions no longer held: %s", ", ".join(rotated))
+        await asyncio.sleep(every_s)
+
+
+def _not_found(exc: AmiError) -> bool:
+    return "not found" in f"{exc} {exc.details}".lower()

@@ -7,8 +7,10 @@ call, with no I/O of its own beyond reading the file:
 - a citizen call is the channel that answers in the inbound dialplan (``ANSWER`` by the ``Answer``
   application in ``hotline-inbound``, extension 12345); its ``UniqueID`` is the centre's ``call_id``;
 - it reached the static fallback queue when its ``Queue`` application started on ``hotline-fallback``;
-- a person answered it when it shared a bridge with another channel (``BRIDGE_ENTER`` or ``BRIDGE_EXIT``
-  naming a peer): the hold loop plays music without a bridge, so only an agent leg bridges with it;
+- a person answered it when another channel joined it in a bridge: a ``BRIDGE_ENTER`` of the caller
+  naming a peer (the agent leg was there first, as in the fallback queue), or of another channel naming
+  the caller as its peer (the caller was there first, as when the ACD's agent leg runs ``Bridge()``).
+  The hold loop plays music without a bridge, so only an agent leg ever bridges with the caller;
 - it ended at its ``HANGUP``; the dialplan place it hung up in tells a booked callback or a message.
 
 :class:`CelReader` reads the file incrementally (a rotated or truncated file is read from its start
@@ -82,31 +84,36 @@ class CelCalls:
 
     def __init__(self) -> None:
         self._live: dict[str, CelCall] = {}
+        self._by_channel: dict[str, CelCall] = {}
         self._ended: list[CelCall] = []
 
     def feed(self, event: dict[str, Any]) -> None:
         """Apply one CEL event (events of other channels are ignored)."""
         uniqueid = str(event.get("uniqueid", ""))
         at = float(event.get("eventtime") or 0.0)
+        kind = event.get("eventtype")
+        if kind == "BRIDGE_ENTER" and (joined := self._by_channel.get(str(event.get("peer", "")))):
+            joined.answered_at = joined.answered_at or at
         call = self._live.get(uniqueid)
         if call is None:
             if _is_citizen_answer(event):
-                self._live[uniqueid] = CelCall(
+                call = CelCall(
                     call_id=uniqueid,
                     caller=str(event.get("num", "")),
                     channel=str(event.get("channame", "")),
                     started_at=at,
                 )
+                self._live[uniqueid] = self._by_channel[call.channel] = call
             return
-        kind = event.get("eventtype")
         if kind == "APP_START" and str(event.get("appdata", "")).startswith(FALLBACK_QUEUE):
             call.fallback_at = call.fallback_at or at
-        elif kind in ("BRIDGE_ENTER", "BRIDGE_EXIT") and event.get("peer"):
+        elif kind == "BRIDGE_ENTER" and event.get("peer"):
             call.answered_at = call.answered_at or at
         elif kind == "HANGUP":
             call.ended_at = at
             call.end_context = str(event.get("context", ""))
             call.end_exten = str(event.get("exten", ""))
+            self._by_channel.pop(call.channel, None)
             self._ended.append(self._live.pop(uniqueid))
 
     def pop_ended(self) -> list[CelCall]:

@@ -54,6 +54,22 @@ def fallback_call(uid: str, *, answered: bool = True) -> list[str]:
     return [*lines, cel("HANGUP", 5.4, uid, **queue), cel("HANGUP", 5.5, f"{uid}-citizen", exten="s")]
 
 
+def acd_answered(uid: str) -> list[str]:
+    """A citizen call the ACD's agent leg answered: the leg runs Bridge() onto the waiting caller, who is
+    in the bridge first (its own BRIDGE_ENTER names no peer; the leg's names the caller)."""
+    wait = {"exten": "s", "context": "hotline-wait"}
+    leg = {"channame": "Local/1003*2*0.2@hotline-sim-agent-00000003;1", "context": "hotline-agent-leg"}
+    return [
+        cel("CHAN_START", 0.0, uid, num=""),
+        cel("ANSWER", 0.002, uid, appname="Answer"),
+        cel("BRIDGE_ENTER", 0.7, uid, **wait),
+        cel("BRIDGE_ENTER", 0.8, "hl-leg", peer=INBOUND, appname="Bridge", **leg),
+        cel("BRIDGE_EXIT", 2.8, "hl-leg", peer=INBOUND, appname="Bridge", **leg),
+        cel("BRIDGE_EXIT", 2.8, uid, **wait),
+        cel("HANGUP", 2.9, uid, exten="s", context="hotline-after"),
+    ]
+
+
 def queued_then_gone(uid: str) -> list[str]:
     """A citizen call that waited in the ACD's hold loop and hung up there."""
     wait = {"exten": "s", "context": "hotline-wait", "appname": "WaitExten"}
@@ -93,6 +109,26 @@ def test_given_a_fallback_call_in_the_log_then_it_is_one_answered_citizen_call_v
     assert (call.answered, call.via_fallback, call.callback) == (True, True, False)
     assert call.answered_at == pytest.approx(T0 + 0.3)
     assert call.ended_at == pytest.approx(T0 + 5.4)
+
+
+def test_given_the_acd_leg_bridged_onto_a_waiting_caller_then_the_call_is_answered_when_the_leg_joins(
+    tmp_path: Path,
+) -> None:
+    [call], _ = read_calls(write(tmp_path / "cel.jsonl", acd_answered("cit-8-in")))
+    assert (call.answered, call.via_fallback) == (True, False)
+    assert call.answered_at == pytest.approx(T0 + 0.8)
+
+
+def test_given_an_offer_answered_after_the_app_died_when_reconciled_then_answered_not_abandoned(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    repo.update_call(
+        sessions, call_id="cit-9-in", queue="general", offered_at=datetime.fromtimestamp(T0 + 0.5, UTC)
+    )
+    assert reconciler(sessions, write(tmp_path / "cel.jsonl", acd_answered("cit-9-in"))).pass_once() == 1
+    row = repo.get_call(sessions, call_id="cit-9-in")
+    assert row is not None
+    assert (row.outcome, row.queue, row.talk_seconds) == ("answered", "general", pytest.approx(2.1))
 
 
 def test_given_a_line_cut_short_while_written_then_it_is_read_once_complete(tmp_path: Path) -> None:

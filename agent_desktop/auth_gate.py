@@ -1,27 +1,34 @@
 """Authenticate before parsing: a request to a route that needs a signed-in user, without a valid bearer
-token, is refused with 401 before its body is read or validated (so bad JSON without a token is a 401,
-not a 422, and an anonymous body costs nothing but its headers).
+token, is refused with 401 when it starts reading its body, before a byte of it is read or parsed (so
+bad JSON without a token is a 401, not a 422, and an anonymous body costs nothing but its headers).
 
-The routes that need a user are found from the app itself: those whose dependencies include the
-desktop API's bearer-token dependency (``agent_desktop.api._principal``).
+The middleware watches the request's ``receive``: by the time an endpoint reads its body the router
+has put the matched route in the scope, and a route needs a user when its dependencies include the
+desktop API's bearer-token dependency (``agent_desktop.api._principal``). The refusal is an
+HTTPException, which the app's error mapping turns into the uniform error body.
 """
 
 from __future__ import annotations
 
 from fastapi.dependencies.models import Dependant
-from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from starlette.routing import Match
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent_desktop import api
 from agent_desktop.context import DesktopContext
-from agent_desktop.errors import error_body
 
 
-def needs_user(route: APIRoute) -> bool:
+class Unauthenticated(HTTPException):
+    """A body was about to be read for a route that needs a user, and the request has none."""
+
+    def __init__(self) -> None:
+        super().__init__(401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+
+
+def needs_user(route: object) -> bool:
     """Whether ``route`` depends on a signed-in user."""
-    return _depends_on_principal(route.dependant)
+    return isinstance(route, APIRoute) and _depends_on_principal(route.dependant)
 
 
 def _depends_on_principal(dependant: Dependant) -> bool:
@@ -29,33 +36,34 @@ def _depends_on_principal(dependant: Dependant) -> bool:
 
 
 class AuthFirst:
-    """ASGI middleware that refuses anonymous requests to routes needing a user, before the body."""
+    """ASGI middleware refusing anonymous requests to routes needing a user before their body is read."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._guarded: list[APIRoute] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Refuse with 401 or pass the request on untouched."""
-        if scope["type"] != "http" or self._signed_in(scope) or not self._guards(scope):
+        """Pass the request on, with a ``receive`` that checks the token before the first body read."""
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = error_body("unauthenticated", "a valid bearer token is required", {})
-        response = JSONResponse(status_code=401, content=body, headers={"WWW-Authenticate": "Bearer"})
-        await response(scope, receive, send)
+        checked = False
 
-    def _guards(self, scope: Scope) -> bool:
-        if self._guarded is None:
-            routes = scope["app"].routes
-            self._guarded = [r for r in routes if isinstance(r, APIRoute) and needs_user(r)]
-        return any(route.matches(scope)[0] is Match.FULL for route in self._guarded)
+        async def receive_signed_in() -> Message:
+            nonlocal checked
+            if not checked:
+                checked = True
+                if needs_user(scope.get("route")) and not _signed_in(scope):
+                    raise Unauthenticated
+            return await receive()
 
-    @staticmethod
-    def _signed_in(scope: Scope) -> bool:
-        ctx: DesktopContext | None = scope["app"].state.desktop
-        if ctx is None:
-            return True
-        header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
-        if not header.startswith("Bearer "):
-            return False
-        return ctx.tokens.resolve(header.removeprefix("Bearer ").strip()) is not None
+        await self.app(scope, receive_signed_in, send)
+
+
+def _signed_in(scope: Scope) -> bool:
+    ctx: DesktopContext | None = scope["app"].state.desktop
+    if ctx is None:
+        return True
+    header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+    if not header.startswith("Bearer "):
+        return False
+    return ctx.tokens.resolve(header.removeprefix("Bearer ").strip()) is not None

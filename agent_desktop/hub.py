@@ -83,10 +83,12 @@ class Connection:
         self.end_reason = ""
 
     def end(self, reason: str) -> None:
-        """Ask the socket to close: its session ended (``reason``: expired, revoked, user changed)."""
+        """Send nothing more and ask the socket to close: its session ended (``reason``: expired,
+        revoked, user changed)."""
         if not self.ended.is_set():
             self.end_reason = reason
             self.ended.set()
+        self.close()
 
     @property
     def supervising(self) -> bool:

@@ -23,13 +23,13 @@ from agent_desktop.auth_gate import AuthFirst
 from agent_desktop.context import DesktopContext
 from agent_desktop.errors import DesktopError, error_body
 from hotline.ami.client import AmiError
+from hotline.body_limit import BodyLimit, BodyTooLarge
 from ivr import api as ivr_api
 from privacy import api as privacy_api
 from tickets import api as tickets_api
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "agent_desktop" / "static"
 JSON_BODY_LIMIT = 256 * 1024
-BODY_LIMIT_SCOPE_KEY = "starlette.max_body_size"
 HTTP_ERROR_IDS = {
     400: "bad_request",
     401: "unauthenticated",
@@ -46,10 +46,8 @@ def _error(
     return JSONResponse(status_code=status, content=error_body(error_id, message, details), headers=headers)
 
 
-def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    details: dict[str, object] = {}
-    if exc.status_code == 413 and isinstance(request.scope.get(BODY_LIMIT_SCOPE_KEY), int):
-        details["limit_bytes"] = request.scope[BODY_LIMIT_SCOPE_KEY]
+def _http_error(exc: StarletteHTTPException) -> JSONResponse:
+    details: dict[str, object] = {"limit_bytes": exc.limit} if isinstance(exc, BodyTooLarge) else {}
     error_id = HTTP_ERROR_IDS.get(exc.status_code, f"http_{exc.status_code}")
     return _error(exc.status_code, error_id, str(exc.detail), details, dict(exc.headers or {}))
 
@@ -60,9 +58,9 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
         title="hotline",
         version="0.1.0",
         description="12345 contact centre: desktop, supervision and administration API",
-        max_body_size=JSON_BODY_LIMIT,
     )
-    app.add_middleware(AuthFirst)
+    app.add_middleware(AuthFirst)  # the innermost: it checks the token before the limit is looked at
+    app.add_middleware(BodyLimit, default=JSON_BODY_LIMIT)
     app.state.desktop = desktop
     app.include_router(api.router)
     app.include_router(ws.router)
@@ -93,8 +91,8 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
         return _error(exc.status_code, exc.error_id, str(exc), exc.details, exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _http_error(request, exc)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _http_error(exc)
 
     @app.exception_handler(AcdError)
     async def acd_error(_: Request, exc: AcdError) -> JSONResponse:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from agent_desktop.api import Me
 from agent_desktop.auth import Principal, Role
 from agent_desktop.errors import DesktopError
+from hotline.body_limit import body_limit
 from ivr import flow_store as store
 from ivr.dryrun_view import DryRunRequest
 from ivr.errors import IvrError
@@ -210,7 +211,8 @@ async def dry_run(body: DryRunRequest, _: Admin, ivr: Ivr) -> dict[str, Any]:
     return dict(await ivr.dry_run(body))
 
 
-@router.put("/prompts/{prompt_id:path}", max_body_size=MAX_UPLOAD_BYTES)
+@router.put("/prompts/{prompt_id:path}")
+@body_limit(MAX_UPLOAD_BYTES)
 async def upload_prompt(
     prompt_id: str,
     request: Request,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from pydantic import AwareDatetime
 
 from acd.errors import AcdError
 from agent_desktop.auth import Principal, Role, hash_password, verify_password
@@ -23,6 +23,10 @@ from agent_desktop.schemas import (
     StatusUpdate,
 )
 from hotline.db import repository as repo
+from privacy.reads import audit_read
+
+if TYPE_CHECKING:
+    from agent_desktop.phone_api import PhoneDirectory
 
 router = APIRouter(prefix="/api")
 
@@ -76,26 +80,41 @@ async def whoami(me: Me, ctx: Ctx) -> dict[str, Any]:
     return {"user_id": me.user_id, "role": str(me.role), "agent": agent}
 
 
+def _check_contact(request: Request, me: Principal, agent_id: str, contact: str | None) -> None:
+    """A phone named in a status change must be a configured extension's (HOTLINE_AGENT_EXTENSIONS);
+    an agent may name only their own. Refused otherwise, so nobody routes citizens' calls elsewhere."""
+    if contact is None:
+        return
+    if not me.may(Role.SUPERVISOR, Role.ADMIN) and contact != f"PJSIP/{me.user_id}":
+        raise DesktopError("contact_not_allowed", "agents may only use their own phone", status_code=403)
+    directory: PhoneDirectory | None = getattr(request.app.state, "phone", None)
+    if directory is None or not directory.allows_contact(contact):
+        raise DesktopError(
+            "contact_not_allowed",
+            "only the phone of a configured agent extension may be used",
+            status_code=403,
+            details={"agent_id": agent_id},
+        )
+
+
 @router.post("/me/status", tags=["agent"])
-async def change_my_status(body: StatusUpdate, me: Me, ctx: Ctx) -> dict[str, Any]:
+async def change_my_status(request: Request, body: StatusUpdate, me: Me, ctx: Ctx) -> dict[str, Any]:
     """Go available, pause with a reason, or log out of the ACD.
 
     An agent may name no phone (the configured one is used) or their own browser phone ``PJSIP/<id>``;
-    any other dial string needs a supervisor, so nobody can route calls to an arbitrary number.
+    a supervisor any configured extension's phone; never an arbitrary dial string.
     """
-    if (
-        body.contact is not None
-        and body.contact != f"PJSIP/{me.user_id}"
-        and not me.may(Role.SUPERVISOR, Role.ADMIN)
-    ):
-        raise DesktopError("contact_not_allowed", "agents may only use their own phone", status_code=403)
+    _check_contact(request, me, me.user_id, body.contact)
     return await ctx.desktop.change_status(me.user_id, body.status, reason=body.reason, contact=body.contact)
 
 
 @router.post("/agents/{agent_id}/status", tags=["supervisor"])
-async def change_agent_status(agent_id: AgentIdPath, body: StatusUpdate, me: Me, ctx: Ctx) -> dict[str, Any]:
-    """A supervisor changes an agent's status (e.g. forces a logout)."""
+async def change_agent_status(
+    request: Request, agent_id: AgentIdPath, body: StatusUpdate, me: Me, ctx: Ctx
+) -> dict[str, Any]:
+    """A supervisor changes an agent's status (e.g. forces a logout), optionally to a configured phone."""
     _require(me, Role.SUPERVISOR, Role.ADMIN)
+    _check_contact(request, me, agent_id, body.contact)
     return await ctx.desktop.change_status(agent_id, body.status, reason=body.reason, contact=body.contact)
 
 
@@ -143,30 +162,40 @@ async def acd_snapshot(me: Me, ctx: Ctx) -> dict[str, object]:
 
 @router.get("/calls", response_model=list[CallPublic], tags=["supervisor"])
 async def list_calls(
+    request: Request,
     me: Me,
     ctx: Ctx,
-    since: datetime | None = None,
+    since: AwareDatetime | None = None,
     caller_prefix: Annotated[str | None, Query(max_length=32, pattern=r"^[0-9+]*$")] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     kind: repo.CallKind = "citizen",
 ) -> list[CallPublic]:
     """Call records, newest first: citizens' calls, or with ``kind=consult`` the agents' consultation
-    legs that waited in the ACD during attended transfers (kept for audit, never counted as calls)."""
+    legs that waited in the ACD during attended transfers (kept for audit, never counted as calls).
+
+    ``since`` must carry its time zone (``2026-11-25T08:00:00+08:00`` or ``...Z``); a time without
+    one is ambiguous and answers 422 rather than being guessed.
+    """
     _require(me, Role.SUPERVISOR, Role.ADMIN)
     rows = await asyncio.to_thread(
         repo.list_calls, ctx.sessions, since=since, caller_prefix=caller_prefix, limit=limit, kind=kind
     )
+    asked = f"caller:{caller_prefix}" if caller_prefix else None
+    await audit_read(request, me, "calls.list", object_id=asked, objects=(r.call_id for r in rows))
     return [CallPublic.model_validate(r, from_attributes=True) for r in rows]
 
 
 @router.get("/calls/{call_id}/caller-history", response_model=CallerHistoryPublic, tags=["agent"])
-async def get_caller_history(call_id: str, me: Me, ctx: Ctx) -> CallerHistoryPublic:
+async def get_caller_history(request: Request, call_id: str, me: Me, ctx: Ctx) -> CallerHistoryPublic:
     """Earlier calls of this call's caller: the last 90 days (at most 20, newest first), a 30-day count.
 
     Agents may ask about a call offered to them, on them or just finished (403 otherwise); supervisors
     and admins about any call. A confidential caller's number reaches agents masked.
     """
-    return await caller_history(ctx, me, call_id)
+    history = await caller_history(ctx, me, call_id)
+    shown = [call_id, *(c.call_id for c in history.calls), *(n for c in history.calls for n in c.work_orders)]
+    await audit_read(request, me, "caller_history.read", object_id=call_id, objects=shown)
+    return history
 
 
 def acd_error_status(exc: AcdError) -> int:

@@ -9,6 +9,7 @@ malformed call id 404.
 Agents see a confidential caller's number masked. Confidentiality is a tag of the live call; once a
 call has left the ACD its tags are gone, so agents then get the number masked whatever it was.
 Earlier calls are those from exactly the same number that started before the call asked about.
+Work orders are listed as ``tickets.access`` lets the reader see them (the caller asked about is theirs).
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from acd.model import Call as LiveCall
 from agent_desktop.auth import Principal, Role
 from agent_desktop.context import DesktopContext
 from agent_desktop.errors import DesktopError
-from agent_desktop.hub import is_confidential, mask_number
 from agent_desktop.schemas import CallerHistoryPublic, EarlierCallPublic
 from hotline.db import repository as repo
 from hotline.db.rows import CallRow
+from privacy.masking import is_confidential, mask_number
 from tickets import repository as tickets_repo
 
 CALL_ID = re.compile(r"^[0-9A-Za-z._-]{1,64}$")
@@ -89,7 +90,7 @@ def _read(sm: sessionmaker[Session], w: Window) -> tuple[list[CallRow], int, dic
     orders: dict[str, list[str]] = defaultdict(list)
     if listed:
         rows = tickets_repo.list_work_orders(
-            sm, caller_number=w.caller, visible_to=w.visible_to, limit=MAX_ORDERS
+            sm, caller_number=w.caller, visible_to=w.visible_to, callers=(w.caller,), limit=MAX_ORDERS
         )
         for order in rows:
             if order.call_id in listed:
@@ -148,7 +149,7 @@ async def caller_history(
             status_code=403,
             details={"call_id": call_id},
         )
-    masked = not supervising and (live is None or is_confidential({"ivr": dict(live.attrs)}))
+    masked = not supervising and (live is None or is_confidential(dict(live.attrs)))
     caller = subject.caller
     visible_to = None if supervising else me.user_id
     window = Window(caller=caller, before=subject.started, exclude_call_id=call_id, visible_to=visible_to)

@@ -61,6 +61,10 @@ class PhoneDirectory:
             ws_url=settings.sip_ws_url,
         )
 
+    def allows_contact(self, contact: str) -> bool:
+        """Whether ``contact`` is ``PJSIP/<ext>`` for an extension in HOTLINE_AGENT_EXTENSIONS."""
+        return contact.startswith(CONTACT_PREFIX) and contact.removeprefix(CONTACT_PREFIX) in self.extensions
+
     def websocket_url(self, *, page_host: str, secure: bool) -> str:
         """The configured URL, or Asterisk's ``/ws`` on the host the page was loaded from."""
         if self.ws_url:

@@ -48,6 +48,7 @@ from ivr.flow import SHANGHAI
 from ivr.player import identity_path
 from ivr.position_route import PositionRoute, acd_position
 from ivr.service import IvrService
+from privacy.retention import RetentionPolicy, run_periodically
 from tickets.intake import MessageIntake
 from tickets.service import TicketService
 
@@ -212,6 +213,7 @@ class Centre:
         if self.cross_node is not None:
             await self.cross_node.start()
         self.tasks.append(asyncio.create_task(self.intake.run()))
+        self.tasks.append(asyncio.create_task(run_periodically(self.sessions, RetentionPolicy())))
         await self.ivr.start()
         await self.fastagi.start()
         await self._serve_http()

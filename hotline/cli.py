@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hotline.settings import Settings
+from privacy.cli import add_retention_parser, cmd_retention
 
 if TYPE_CHECKING:
     from hotline.sandbox.instance import AsteriskSandbox, SandboxConfig
@@ -228,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--url", default="", help="base URL of the centre (default from settings)")
     sub.add_parser("openapi", help="print the OpenAPI document")
     sub.add_parser("migrate", help="create or upgrade the database schema")
+    add_retention_parser(sub)
     return parser
 
 
@@ -246,6 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_asterisk(settings, args.action)
     if args.command == "simulate":
         return cmd_simulate(settings, args)
+    if args.command == "retention":
+        return cmd_retention(settings, args)
     if args.command == "migrate":
         from hotline.db.engine import migrate
         from hotline.private_files import private_sqlite_file

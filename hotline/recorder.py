@@ -36,6 +36,7 @@ from acd.model import CONSULT_TAG
 from hotline.bus import BusEvent, EventBus
 from hotline.db import repository as repo
 from hotline.db.errors import RepositoryError
+from privacy.masking import for_log, is_confidential
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class Recorder:
             try:
                 writes = self._writes_for(event)
             except (KeyError, TypeError, ValueError) as exc:
-                log.error("malformed %s event skipped: %r %s", event.topic, exc, event.data)
+                log.error("malformed %s event skipped: %r %s", event.topic, exc, for_log(event.data))
                 writes = []
             for write in writes:
                 await self._perform(write, event)
@@ -100,10 +101,15 @@ class Recorder:
                 await asyncio.to_thread(write)
                 return
             except (RepositoryError, IntegrityError, DataError) as exc:
-                log.error("record of %s refused, kept in the log only: %s %s", event.topic, exc, event.data)
+                log.error(
+                    "record of %s refused, kept in the log only: %s %s",
+                    event.topic,
+                    for_log(exc),
+                    for_log(event.data),
+                )
                 return
             except SQLAlchemyError as exc:
-                log.warning("record of %s failed (%s); retrying in %.2fs", event.topic, exc, delay)
+                log.warning("record of %s failed (%s); retrying in %.2fs", event.topic, for_log(exc), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
@@ -136,6 +142,7 @@ class Recorder:
                 ivr_keys=d["keys"],
                 ivr_flow_version=d["flow_version"],
             ),
+            *self._confidential(d["call_id"], d),
             self._event(d, "ivr_finished", {"reason": d["reason"]}),
         ]
 
@@ -202,6 +209,7 @@ class Recorder:
         call_id, state, at = d["call_id"], d["state"], _ts(d["at"])
         detail = {"queue": d["queue"], "agent_id": d["agent_id"], "reason": d["reason"]}
         marks = [self._update(call_id, kind="consult")] if has_consult_tag(d.get("tags")) else []
+        marks += self._confidential(call_id, d)
         if state == "waiting" and d["reason"] == "queued":
             write = self._update(call_id, queue=d["queue"], queued_at=at)
         elif state == "waiting":
@@ -244,9 +252,14 @@ class Recorder:
 
     def _offer(self, d: Mapping[str, Any]) -> list[Write]:
         ivr = d.get("ivr")
+        marks = self._confidential(d["call_id"], ivr)
         if isinstance(ivr, Mapping) and has_consult_tag(ivr.get("tags")):
-            return [self._update(d["call_id"], kind="consult")]
-        return []
+            return [*marks, self._update(d["call_id"], kind="consult")]
+        return marks
+
+    def _confidential(self, call_id: str, attrs: object) -> list[Write]:
+        """Mark the call record confidential when ``attrs`` (an event or IVR attributes) carry the tag."""
+        return [self._update(call_id, confidential=True)] if is_confidential(attrs) else []
 
     def _consult(self, d: Mapping[str, Any]) -> list[Write]:
         detail = {"phase": d["phase"], "agent_id": d["agent_id"], "target": d["target"], "queue": d["queue"]}
@@ -274,7 +287,7 @@ class Recorder:
 
     def _message(self, d: Mapping[str, Any]) -> list[Write]:
         detail = {k: d[k] for k in ("path", "recorded", "status", "callback", "tags", "flow_version")}
-        return [self._event(d, "message", detail)]
+        return [*self._confidential(d["call_id"], d), self._event(d, "message", detail)]
 
     def _transferred(self, d: Mapping[str, Any]) -> list[Write]:
         detail = {"kind": d["kind"], "target": d["target"], "from_queue": d["from_queue"]}

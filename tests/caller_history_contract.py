@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -109,40 +110,45 @@ def ids(body: dict[str, Any]) -> list[str]:
     return [c["call_id"] for c in body["calls"]]
 
 
+@asynccontextmanager
+async def open_world(db_url: str) -> AsyncIterator[World]:
+    """The app on ``db_url`` (migrated): agents 1001 and 1002, a supervisor, an admin; queue ``general``."""
+    migrate(db_url)
+    db = make_engine(db_url)
+    sessions = session_factory(db)
+    users = {"1001": Role.AGENT, "1002": Role.AGENT, "sup": Role.SUPERVISOR, "admin": Role.ADMIN}
+    for user, role in users.items():
+        repo.upsert_agent(
+            sessions, agent_id=user, name=user, contact=f"PJSIP/{user}", skills={}, role=role.value
+        )
+    tokens = TokenStore()
+    headers = {u: {"Authorization": f"Bearer {tokens.issue(u, r)}"} for u, r in users.items()}
+    bus = EventBus()
+    hub = DesktopHub(bus)
+    engine = AcdEngine(queues=[QueueConfig("general", "general", wrapup_seconds=30.0)], store=MemoryStore())
+    unconnected = AmiClient(host="127.0.0.1", port=9, username="hotline", secret="unused")
+    acd = AcdService(engine=engine, ami=unconnected, bus=bus, notifier=hub, ring_timeout_s=15.0)
+    ctx = DesktopContext(
+        sessions=sessions,
+        tokens=tokens,
+        hub=hub,
+        desktop=DesktopService(acd=acd, sessions=sessions),
+        acd=acd,
+    )
+    transport = httpx.ASGITransport(app=build_http_app(ctx))
+    async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as client:
+        yield World(client=client, sessions=sessions, engine=engine, headers=headers)
+    db.dispose()
+
+
 class CallerHistoryContract:
     """The shared test bodies; a subclass supplies the ``db_url`` fixture (an empty database)."""
 
     @pytest.fixture
     async def world(self, db_url: str) -> AsyncIterator[World]:
         """Agents 1001 and 1002, a supervisor and an admin; an ACD with queue ``general``."""
-        migrate(db_url)
-        db = make_engine(db_url)
-        sessions = session_factory(db)
-        users = {"1001": Role.AGENT, "1002": Role.AGENT, "sup": Role.SUPERVISOR, "admin": Role.ADMIN}
-        for user, role in users.items():
-            repo.upsert_agent(
-                sessions, agent_id=user, name=user, contact=f"PJSIP/{user}", skills={}, role=role.value
-            )
-        tokens = TokenStore()
-        headers = {u: {"Authorization": f"Bearer {tokens.issue(u, r)}"} for u, r in users.items()}
-        bus = EventBus()
-        hub = DesktopHub(bus)
-        engine = AcdEngine(
-            queues=[QueueConfig("general", "general", wrapup_seconds=30.0)], store=MemoryStore()
-        )
-        unconnected = AmiClient(host="127.0.0.1", port=9, username="hotline", secret="unused")
-        acd = AcdService(engine=engine, ami=unconnected, bus=bus, notifier=hub, ring_timeout_s=15.0)
-        ctx = DesktopContext(
-            sessions=sessions,
-            tokens=tokens,
-            hub=hub,
-            desktop=DesktopService(acd=acd, sessions=sessions),
-            acd=acd,
-        )
-        transport = httpx.ASGITransport(app=build_http_app(ctx))
-        async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as client:
-            yield World(client=client, sessions=sessions, engine=engine, headers=headers)
-        db.dispose()
+        async with open_world(db_url) as world:
+            yield world
 
     async def test_given_offered_call_when_agent_asks_then_earlier_calls_newest_first_and_30_day_count(
         self, world: World

@@ -319,7 +319,13 @@ class TicketsContract:
         assert numbers(repo.list_work_orders(sm, status=Status.INTAKE)) == [c.number, b.number]
         assert numbers(repo.list_work_orders(sm, created_by="1001")) == [c.number, a.number]
         assert numbers(repo.list_work_orders(sm, visible_to="1001")) == [c.number, a.number]
-        assert numbers(repo.list_work_orders(sm, visible_to="1002", limit=2)) == [c.number, b.number]
+        assert numbers(repo.list_work_orders(sm, visible_to="1002")) == [b.number]
+        theirs = repo.list_work_orders(sm, visible_to="1002", callers=[c.caller.number], limit=2)
+        assert numbers(theirs) == [c.number, b.number]
+        confidential_caller = repo.list_work_orders(sm, visible_to="1001", callers=["13900000000"])
+        assert numbers(confidential_caller) == [c.number, a.number], (
+            "never another agent's confidential order"
+        )
 
     def test_given_intake_order_when_amended_then_fields_change_until_dispatch(
         self, sm: sessionmaker[Session]

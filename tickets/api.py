@@ -1,8 +1,10 @@
 """HTTP routes: ``/api/work-orders`` (intake, reading, dispatch, suggestion) and ``/api/knowledge``.
 
 Authentication is the desktop's bearer token. Agents create orders and read and dispatch the ones
-they created; supervisors and admins read and dispatch all; only admins add knowledge articles.
-Another agent's order answers 404, as an unknown number does, so numbers cannot be probed.
+they may see (``tickets.access``: their own, and those of the caller of their current or last-hour
+call); supervisors and admins read and dispatch all; only admins add knowledge articles. An order out
+of reach answers 404, as an unknown number does, so numbers cannot be probed; lists apply the same
+rule. Every read is recorded in the read audit (``privacy.audit``).
 Refusals of the work-order layer become ``DesktopError`` with the same ``error_id``, ``details``
 and the status of the error class (404, 409, 422).
 """
@@ -19,6 +21,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from agent_desktop.api import Me, _context, _principal
 from agent_desktop.auth import Principal, Role
 from agent_desktop.errors import DesktopError
+from privacy.reads import audit_read
+from tickets.access import OrderScope, scope_for, with_call_confidentiality
 from tickets.errors import TicketError
 from tickets.rows import WorkOrderRow
 from tickets.schemas import (
@@ -38,6 +42,7 @@ from tickets.vocab import Category, Status
 __all__ = ["router", "ticket_service"]
 
 router = APIRouter(prefix="/api", dependencies=[Depends(_principal)])
+NO_NUL = r"^[^\x00]*$"
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -53,7 +58,6 @@ def ticket_service(request: Request) -> TicketService:
 
 Tickets = Annotated[TicketService, Depends(ticket_service)]
 NumberPath = Annotated[str, Path(pattern=NUMBER_PATTERN, max_length=36)]
-SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
 
 
 async def _run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -67,22 +71,34 @@ def _names(service: TicketService) -> dict[str, str]:
     return {code: d.name for code, d in service.catalogue.departments.items()}
 
 
-def _visible(me: Principal, row: WorkOrderRow) -> WorkOrderRow:
-    if me.may(*SUPERVISING) or row.created_by == me.user_id:
+def _visible(scope: OrderScope, row: WorkOrderRow) -> WorkOrderRow:
+    if scope.allows(row):
         return row
     raise DesktopError("work_order_not_found", f"no work order {row.number}", status_code=404)
 
 
-async def _detail(service: TicketService, row: WorkOrderRow) -> WorkOrderPublic:
+async def _reachable(request: Request, me: Principal, service: TicketService, number: str) -> OrderScope:
+    """The reader's scope, once order ``number`` is in it (404 otherwise)."""
+    scope = await scope_for(_context(request), me)
+    _visible(scope, await _run(service.get, number))
+    return scope
+
+
+async def _detail(service: TicketService, row: WorkOrderRow, scope: OrderScope) -> WorkOrderPublic:
     history = await _run(service.history, row.number)
-    return WorkOrderPublic.of(row, names=_names(service), history=history)
+    return WorkOrderPublic.of(scope.shown(row), names=_names(service), history=history)
 
 
 @router.post("/work-orders", status_code=201, response_model=WorkOrderPublic, tags=["work-orders"])
-async def create_work_order(body: WorkOrderCreate, me: Me, service: Tickets) -> WorkOrderPublic:
-    """Take in a request (from a call when ``call_id`` is given); complaints and reports need 五要素."""
-    row = await _run(service.create, body.to_new(), created_by=me.user_id)
-    return await _detail(service, row)
+async def create_work_order(
+    request: Request, body: WorkOrderCreate, me: Me, service: Tickets
+) -> WorkOrderPublic:
+    """Take in a request (from a call when ``call_id`` is given); complaints and reports need 五要素.
+    An order for a confidential call is confidential whatever the form says."""
+    ctx = _context(request)
+    order = await with_call_confidentiality(ctx, body.to_new())
+    row = await _run(service.create, order, created_by=me.user_id)
+    return await _detail(service, row, await scope_for(ctx, me))
 
 
 @router.get(
@@ -92,7 +108,7 @@ async def create_work_order(body: WorkOrderCreate, me: Me, service: Tickets) -> 
 )
 async def suggest_department(
     service: Tickets,
-    text: Annotated[str, Query(min_length=1, max_length=2000)],
+    text: Annotated[str, Query(min_length=1, max_length=2000, pattern=NO_NUL)],
     category: Category | None = None,
     limit: Annotated[int, Query(ge=1, le=10)] = 3,
 ) -> list[DepartmentSuggestionPublic]:
@@ -103,51 +119,62 @@ async def suggest_department(
 
 @router.get("/work-orders", response_model=list[WorkOrderPublic], tags=["work-orders"])
 async def list_work_orders(
+    request: Request,
     me: Me,
     service: Tickets,
     caller: Annotated[str | None, Query(min_length=1, max_length=32, pattern=r"^[0-9+\-]+$")] = None,
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[WorkOrderPublic]:
-    """Orders newest first, by caller number (the screen-pop's caller history) and status."""
-    visible_to = None if me.may(*SUPERVISING) else me.user_id
-    rows = await _run(service.find, caller_number=caller, status=status, visible_to=visible_to, limit=limit)
+    """Orders the reader may see, newest first, by caller number (the screen-pop's caller history)
+    and status."""
+    scope = await scope_for(_context(request), me)
+    rows = await _run(
+        service.find,
+        caller_number=caller,
+        status=status,
+        visible_to=scope.user_id,
+        callers=scope.callers,
+        limit=limit,
+    )
+    await audit_read(request, me, "work_orders.list", object_id=caller, objects=(r.number for r in rows))
     names = _names(service)
-    return [WorkOrderPublic.of(r, names=names) for r in rows]
+    return [WorkOrderPublic.of(scope.shown(r), names=names) for r in rows]
 
 
 @router.get("/work-orders/{number}", response_model=WorkOrderPublic, tags=["work-orders"])
-async def get_work_order(number: NumberPath, me: Me, service: Tickets) -> WorkOrderPublic:
+async def get_work_order(request: Request, number: NumberPath, me: Me, service: Tickets) -> WorkOrderPublic:
     """One order with its history."""
-    row = _visible(me, await _run(service.get, number))
-    return await _detail(service, row)
+    scope = await _reachable(request, me, service, number)
+    await audit_read(request, me, "work_orders.read", object_id=number, objects=(number,))
+    return await _detail(service, await _run(service.get, number), scope)
 
 
 @router.patch("/work-orders/{number}", response_model=WorkOrderPublic, tags=["work-orders"])
 async def amend_work_order(
-    number: NumberPath, body: WorkOrderUpdate, me: Me, service: Tickets
+    request: Request, number: NumberPath, body: WorkOrderUpdate, me: Me, service: Tickets
 ) -> WorkOrderPublic:
     """Correct intake fields while the order has not been dispatched."""
-    _visible(me, await _run(service.get, number))
+    scope = await _reachable(request, me, service, number)
     row = await _run(service.amend, number, body.to_amendment(), actor=me.user_id)
-    return await _detail(service, row)
+    return await _detail(service, row, scope)
 
 
 @router.post("/work-orders/{number}/dispatch", response_model=WorkOrderPublic, tags=["work-orders"])
 async def dispatch_work_order(
-    number: NumberPath, body: WorkOrderDispatch, me: Me, service: Tickets
+    request: Request, number: NumberPath, body: WorkOrderDispatch, me: Me, service: Tickets
 ) -> WorkOrderPublic:
     """Send the order to its 主办 and 协办 departments and start the clock (intake → dispatched)."""
-    _visible(me, await _run(service.get, number))
+    scope = await _reachable(request, me, service, number)
     d = body.departments
     row = await _run(service.dispatch, number, main=d.main, assist=d.assist, actor=me.user_id)
-    return await _detail(service, row)
+    return await _detail(service, row, scope)
 
 
 @router.get("/knowledge", response_model=list[ArticleHitPublic], tags=["knowledge"])
 async def search_knowledge(
     service: Tickets,
-    q: Annotated[str, Query(min_length=1, max_length=200)],
+    q: Annotated[str, Query(min_length=1, max_length=200, pattern=NO_NUL)],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[ArticleHitPublic]:
     """Knowledge-base articles for a question, best first."""

@@ -86,6 +86,7 @@ class WorkOrder(Base):
     updated_at: Mapped[datetime]
     dispatched_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    anonymised_at: Mapped[datetime | None]
 
 
 class WorkOrderDepartment(Base):

@@ -15,12 +15,12 @@ types before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -313,11 +313,13 @@ def list_work_orders(
     status: Status | None = None,
     created_by: str | None = None,
     visible_to: str | None = None,
+    callers: Collection[str] = (),
     limit: int = 50,
 ) -> list[WorkOrderRow]:
     """Orders newest first, filtered by exact caller number, status and creator.
 
-    ``visible_to`` keeps only orders that user created or that are not confidential.
+    ``visible_to`` keeps only orders that user created and the non-confidential orders of ``callers``
+    (the rule of ``tickets.access.OrderScope``).
     """
     query = select(WorkOrder).order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(max(0, limit))
     if caller_number is not None:
@@ -327,7 +329,8 @@ def list_work_orders(
     if created_by is not None:
         query = query.where(WorkOrder.created_by == created_by)
     if visible_to is not None:
-        query = query.where(or_(WorkOrder.created_by == visible_to, WorkOrder.confidential.is_(False)))
+        others = and_(WorkOrder.confidential.is_(False), WorkOrder.caller_number.in_(sorted(set(callers))))
+        query = query.where(or_(WorkOrder.created_by == visible_to, others))
     with sm() as s:
         return work_order_rows(s, list(s.scalars(query)))
 

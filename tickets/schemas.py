@@ -1,7 +1,8 @@
 """Wire formats of the work-order and knowledge API: Create / Update / Public per resource.
 
-Every string has a size limit and every enumerated field is validated; unknown fields are refused,
-so a hostile or mistaken payload gets a 422 (``invalid_request``) before any work is done.
+Every string has a size limit and every enumerated field is validated; unknown fields and NUL
+characters are refused, so a hostile or mistaken payload gets a 422 (``invalid_request``) before any
+work is done.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from tickets import rows
 from tickets.catalogue import Suggestion
@@ -34,8 +35,29 @@ PhoneNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 
 
+def _refuse_nul(value: object) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+    elif isinstance(value, dict):
+        for item in value.values():
+            _refuse_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item)
+
+
 class _In(BaseModel):
+    """Refuses unknown fields and NUL characters anywhere (PostgreSQL cannot store them in text; SQLite
+    could, so both backends refuse them here alike)."""
+
     model_config = ConfigDict(extra="forbid", str_max_length=20_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: object) -> object:
+        _refuse_nul(data)
+        return data
 
 
 class CallerIn(_In):

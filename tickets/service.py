@@ -6,7 +6,7 @@ codes are checked against the catalogue here, because the database does not know
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -85,15 +85,18 @@ class TicketService:
         status: Status | None = None,
         created_by: str | None = None,
         visible_to: str | None = None,
+        callers: Collection[str] = (),
         limit: int = 50,
     ) -> list[WorkOrderRow]:
-        """Orders newest first; ``visible_to`` keeps a user's own orders and others' non-confidential ones."""
+        """Orders newest first; ``visible_to`` keeps a user's own orders and the non-confidential
+        orders of ``callers`` (see ``tickets.access``)."""
         return repo.list_work_orders(
             self.sessions,
             caller_number=caller_number,
             status=status,
             created_by=created_by,
             visible_to=visible_to,
+            callers=callers,
             limit=limit,
         )
 

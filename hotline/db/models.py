@@ -9,6 +9,8 @@ arrival order and must never be refused because the row it refers to is not ther
 A row of ``calls`` is a citizen call unless its ``kind`` says ``consult``: the stand-in call an
 agent's attended transfer to a queue or a colleague puts through the ACD. Such a row is kept for audit
 (who answered the consultation, when, for how long) and left out of every citizen figure and list.
+``calls.confidential`` is set once any event of the call carried the IVR's ``confidential`` tag;
+``anonymised_at`` once the retention job blanked the caller's number (``privacy.retention``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy import (
     Index,
     MetaData,
     String,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -123,6 +126,8 @@ class Call(Base):
     recording_path: Mapped[str | None] = mapped_column(String)
     survey_score: Mapped[int | None]
     kind: Mapped[str] = mapped_column(String, default=CITIZEN, server_default=CITIZEN)
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
+    anonymised_at: Mapped[datetime | None]
 
 
 class AgentStateLog(Base):

@@ -11,7 +11,7 @@ from sqlalchemy import MetaData
 
 from hotline.db.models import Base
 
-MODEL_MODULES = ("hotline.db.models", "ivr.flow_store", "tickets.models")
+MODEL_MODULES = ("hotline.db.models", "ivr.flow_store", "tickets.models", "privacy.models")
 
 
 def full_metadata() -> MetaData:

@@ -195,6 +195,7 @@ class CallUpdate(TypedDict, total=False):
     recording_path: str
     survey_score: int
     kind: CallKind
+    confidential: bool
 
 
 def _checked(changes: Mapping[str, object]) -> dict[str, Any]:
@@ -236,6 +237,7 @@ def update_call(
     recording_path: str | None = None,
     survey_score: int | None = None,
     kind: CallKind | None = None,
+    confidential: bool | None = None,
 ) -> None:
     """Set the given fields of call ``call_id`` (``None`` = unchanged), creating the row if needed."""
     given = {
@@ -253,6 +255,7 @@ def update_call(
         "recording_path": recording_path,
         "survey_score": survey_score,
         "kind": kind,
+        "confidential": confidential,
     }
     changes = _checked(given)
     with _writing(sm) as s:

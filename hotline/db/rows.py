@@ -44,6 +44,8 @@ class CallRow:
     recording_path: str | None
     survey_score: int | None
     kind: str
+    confidential: bool = False
+    anonymised_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,8 +14,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from acd.engine import AcdEngine
+from acd.model import QueueConfig
+from acd.service import AcdService
+from acd.store import MemoryStore
 from agent_desktop.auth import Role, TokenStore
 from agent_desktop.errors import DesktopError
+from agent_desktop.hub import DesktopHub
+from hotline.ami.client import AmiClient
+from hotline.bus import EventBus
 from hotline.db.engine import make_engine, migrate, session_factory
 from tickets import repository as repo
 from tickets.api import router
@@ -27,6 +34,15 @@ pytestmark = pytest.mark.timeout(60)
 class _Desktop:
     sessions: sessionmaker[Session]
     tokens: TokenStore
+    acd: AcdService
+
+
+def _acd() -> AcdService:
+    """An ACD with queue ``general`` and no Asterisk (nothing is rung)."""
+    bus = EventBus()
+    engine = AcdEngine(queues=[QueueConfig("general", "general", wrapup_seconds=30.0)], store=MemoryStore())
+    unconnected = AmiClient(host="127.0.0.1", port=9, username="hotline", secret="unused")
+    return AcdService(engine=engine, ami=unconnected, bus=bus, notifier=DesktopHub(bus), ring_timeout_s=15.0)
 
 
 def _app(desktop: _Desktop) -> FastAPI:
@@ -79,7 +95,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     users = {"1001": Role.AGENT, "1002": Role.AGENT, "sup": Role.SUPERVISOR, "admin": Role.ADMIN}
     headers = {u: {"Authorization": f"Bearer {tokens.issue(u, r)}"} for u, r in users.items()}
     sessions = session_factory(engine)
-    transport = httpx.ASGITransport(app=_app(_Desktop(sessions=sessions, tokens=tokens)))
+    transport = httpx.ASGITransport(app=_app(_Desktop(sessions=sessions, tokens=tokens, acd=_acd())))
     async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as client:
         yield World(client=client, sessions=sessions, headers=headers)
     engine.dispose()
@@ -172,7 +188,7 @@ async def test_agents_see_their_own_orders_supervisors_see_all(world: World) -> 
     assert (await world.get("1002", f"/api/work-orders/{mine}")).status_code == 404
     assert (await world.get("1002", f"/api/work-orders/{mine}")).json()["error_id"] == "work_order_not_found"
     history = (await world.get("1002", "/api/work-orders", caller="13800138000")).json()
-    assert [o["number"] for o in history] == [theirs, mine], "caller history spans agents (not confidential)"
+    assert [o["number"] for o in history] == [theirs], "another agent's orders only for one's own callers"
     everyone = (await world.get("sup", "/api/work-orders", caller="13800138000", status="intake")).json()
     assert [o["number"] for o in everyone] == [theirs, mine]
     assert [o["number"] for o in (await world.get("sup", "/api/work-orders")).json()] == [other, theirs, mine]

@@ -90,7 +90,8 @@ class Child:
     def __init__(self, users: int) -> None:
         self.port = _free_port()
         self.dir = tempfile.TemporaryDirectory()
-        args = [sys.executable, "-m", "bench.request_limits", "--serve", str(self.port), self.dir.name, str(users)]
+        args = [sys.executable, "-m", "bench.request_limits", "--serve", str(self.port), self.dir.name]
+        args.append(str(users))
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=os.environ.copy())
         assert self.proc.stdout is not None
         self.token = json.loads(self.proc.stdout.readline())["token"]
@@ -169,7 +170,8 @@ async def body_memory(mib: int, signed_in: bool) -> dict[str, Any]:
             headers["Authorization"] = f"Bearer {child.token}"
         async with httpx.AsyncClient(base_url=child.url, timeout=120) as client:
             try:
-                resp = await client.post("/api/work-orders", content=_body(mib * 1024 * 1024), headers=headers)
+                body = _body(mib * 1024 * 1024)
+                resp = await client.post("/api/work-orders", content=body, headers=headers)
                 status: int | str = resp.status_code
             except httpx.TransportError as exc:
                 status = f"connection closed: {type(exc).__name__}"

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from pydantic import AwareDatetime
 
 from acd.errors import AcdError
-from agent_desktop.auth import Principal, Role, hash_password, verify_password
+from agent_desktop.auth import Principal, Role
 from agent_desktop.caller_history import caller_history
 from agent_desktop.context import DesktopContext
 from agent_desktop.errors import DesktopError
@@ -22,6 +22,7 @@ from agent_desktop.schemas import (
     SessionPublic,
     StatusUpdate,
 )
+from hotline.body_limit import body_limit
 from hotline.db import repository as repo
 from privacy.reads import audit_read
 
@@ -48,6 +49,7 @@ def _principal(request: Request, authorization: Annotated[str | None, Header()] 
 Ctx = Annotated[DesktopContext, Depends(_context)]
 Me = Annotated[Principal, Depends(_principal)]
 AgentIdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
+SIGN_IN_BODY_LIMIT = 4096
 
 
 def _require(principal: Principal, *roles: Role) -> None:
@@ -56,14 +58,14 @@ def _require(principal: Principal, *roles: Role) -> None:
 
 
 @router.post("/sessions", response_model=SessionPublic, tags=["auth"])
-async def sign_in(body: SessionCreate, ctx: Ctx) -> SessionPublic:
-    """Exchange a user id and password for a bearer token."""
-    row = await asyncio.to_thread(repo.get_agent, ctx.sessions, agent_id=body.user_id)
-    ok = row is not None and await asyncio.to_thread(verify_password, body.password, row.password_hash)
-    if row is None or not ok:
-        raise DesktopError("bad_credentials", "unknown user or wrong password", status_code=401)
-    token = ctx.tokens.issue(row.agent_id, Role(row.role))
-    return SessionPublic(token=token, user_id=row.agent_id, role=row.role)
+@body_limit(SIGN_IN_BODY_LIMIT)
+async def sign_in(body: SessionCreate, request: Request, ctx: Ctx) -> SessionPublic:
+    """Exchange a user id and password for a bearer token (throttled: 429 with Retry-After)."""
+    address = request.client.host if request.client else "unknown"
+    done = await ctx.login.sign_in(
+        ctx.sessions, ctx.tokens, user_id=body.user_id, password=body.password, address=address
+    )
+    return SessionPublic(token=done.token, user_id=done.user_id, role=str(done.role))
 
 
 @router.delete("/sessions", status_code=204, tags=["auth"])
@@ -125,7 +127,7 @@ async def upsert_agent(agent_id: AgentIdPath, body: AgentUpsert, me: Me, ctx: Ct
     existing = await asyncio.to_thread(repo.get_agent, ctx.sessions, agent_id=agent_id)
     password_hash = existing.password_hash if existing is not None else None
     if body.password is not None:
-        password_hash = await asyncio.to_thread(hash_password, body.password)
+        password_hash = await ctx.login.pool.run(ctx.login.passwords.hash, body.password)
     ctx.tokens.revoke_user(agent_id)
     await asyncio.to_thread(
         repo.upsert_agent,

@@ -95,11 +95,18 @@ class AcdCore:
         """Wait until everything pushed so far is handled and no service task runs."""
         for _ in range(200):
             await self.ami.send_action({"Action": "Ping"})
+            if await self.settle_tasks():
+                return
+        raise AssertionError("the ACD service did not settle")
+
+    async def settle_tasks(self) -> bool:
+        """Wait (bounded) for the service's and the AMI client's running tasks; True if there were none."""
+        for _ in range(50):
             tasks = [t for t in (*self.service._tasks, *self.ami._tasks) if not t.done()]
             if not tasks:
-                return
+                return True
             await asyncio.wait(tasks, timeout=1.0)
-        raise AssertionError("the ACD service did not settle")
+        return False
 
     def actions(self, name: str) -> list[Frame]:
         """Actions of one kind the server received (Ping excluded by asking for it explicitly)."""
@@ -137,12 +144,15 @@ def leg_id_of(frame: Frame) -> str:
     return frame_get(frame, "ChannelId")
 
 
-async def start_core(*, ring_timeout_s: float = 60.0) -> AcdCore:
-    """A core on a fresh FakeAmi, logged in; the first resync has run."""
-    server = FakeAmi()
-    server.transcripts["coreshowchannels"] = channel_list([])
+async def start_core(*, server: FakeAmi | None = None, ring_timeout_s: float = 60.0) -> AcdCore:
+    """A core on ``server`` (a fresh FakeAmi by default), logged in; the first resync has run."""
+    if server is None:
+        server = FakeAmi()
+        server.transcripts["coreshowchannels"] = channel_list([])
     await server.start()
-    ami = AmiClient(host="127.0.0.1", port=server.port, username="hotline", secret=server.secret)
+    ami = AmiClient(
+        host="127.0.0.1", port=server.port, username="hotline", secret=server.secret, reconnect_delay=0.01
+    )
     bus = RecordingBus()
     engine = AcdEngine(queues=default_queue_configs(default_wrapup_s=30), store=MemoryStore())
     service = AcdService(

@@ -128,3 +128,11 @@ async def test_given_an_anonymous_sign_in_then_it_is_not_refused_by_the_gate(web
     )
     assert resp.status_code == 422
     assert uniform(resp.json())
+
+
+async def test_given_a_body_that_is_not_even_text_then_400_in_the_uniform_body(web: Site) -> None:
+    headers = web.bearer() | {"Content-Type": "application/json"}
+    resp = await web.client.post("/api/me/status", content=b'{"status": "\xff\xfe"}', headers=headers)
+    assert resp.status_code == 400
+    assert uniform(resp.json())
+    assert resp.json()["error_id"] == "bad_request"

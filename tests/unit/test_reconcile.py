@@ -128,7 +128,8 @@ def test_given_an_offer_answered_after_the_app_died_when_reconciled_then_answere
     assert reconciler(sessions, write(tmp_path / "cel.jsonl", acd_answered("cit-9-in"))).pass_once() == 1
     row = repo.get_call(sessions, call_id="cit-9-in")
     assert row is not None
-    assert (row.outcome, row.queue, row.talk_seconds) == ("answered", "general", pytest.approx(2.1))
+    assert (row.outcome, row.queue) == ("answered", "general")
+    assert row.talk_seconds == pytest.approx(2.1)
 
 
 def test_given_a_line_cut_short_while_written_then_it_is_read_once_complete(tmp_path: Path) -> None:
@@ -158,7 +159,8 @@ def test_given_calls_the_app_never_saw_when_reconciled_then_recorded_once_across
     assert answered.talk_seconds == pytest.approx(5.1)
     gone = repo.get_call(sessions, call_id="cit-4-in")
     assert gone is not None
-    assert (gone.outcome, gone.wait_seconds) == ("abandoned", pytest.approx(9.0, abs=0.01))
+    assert gone.outcome == "abandoned"
+    assert gone.wait_seconds == pytest.approx(9.0, abs=0.01)
     kinds = [e.kind for e in repo.call_events(sessions, call_id="cit-3-in")]
     assert kinds.count(ONCE_KEY) == 1
 

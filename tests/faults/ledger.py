@@ -1,0 +1,137 @@
+"""What became of a scenario's calls: Asterisk's own event log against the centre's records.
+
+For every call placed, Asterisk's CEL (hotline.cel) says whether a person was bridged with the caller,
+whether the call went through the static fallback queue, and whether the caller booked a callback. The
+centre's database says what it recorded. A call is
+
+- ``answered`` when a person was bridged with it (``fallback`` when that was in the fallback queue),
+  a ``callback`` when the caller left after booking one, ``abandoned`` when nobody answered and the
+  record says the caller left (abandoned, or hung up in the IVR), and otherwise ``lost``;
+- a missing record when the database has no row for it, no outcome, no end, or not ``answered`` for
+  a call a person answered; a work order the agent wrote (the centre said 201) that is not in the
+  database is missing too;
+- duplicated when more than one answer is recorded for it, or more than one work order was written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Collection
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.cel import CelCall, read_calls
+from hotline.db.models import CallEvent
+from hotline.reconcile import Recorded, is_complete, recorded_calls
+from hotline.sandbox.instance import AsteriskSandbox
+from tests.faults.node import cel_path
+from tickets.models import WorkOrder
+
+ANSWER_EVENTS = ("connected", "answered")
+
+
+@dataclass
+class Tally:
+    """One line of ``bench/faults.py`` (and what the fault tests assert on)."""
+
+    scenario: str
+    calls: int = 0
+    answered: int = 0
+    fallback: int = 0
+    callbacks: int = 0
+    abandoned: int = 0
+    lost: int = 0
+    records_missing: int = 0
+    records_duplicated: int = 0
+    recovery_s: float | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """The JSON line, recovery rounded to 0.1 s."""
+        out = asdict(self)
+        if self.recovery_s is not None:
+            out["recovery_s"] = round(self.recovery_s, 1)
+        return out
+
+
+def asterisk_view(sandbox: AsteriskSandbox, call_ids: Collection[str]) -> dict[str, CelCall]:
+    """Asterisk's account of ``call_ids`` (ended or still live)."""
+    ended, live = read_calls(cel_path(sandbox))
+    return {c.call_id: c for c in (*ended, *live) if c.call_id in call_ids}
+
+
+async def wait_calls_ended(sandbox: AsteriskSandbox, call_ids: Collection[str], timeout: float) -> None:
+    """Wait until Asterisk has logged the end of every call in ``call_ids`` (or ``timeout`` passes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen = asterisk_view(sandbox, call_ids)
+        if len(seen) == len(call_ids) and all(c.ended_at is not None for c in seen.values()):
+            return
+        await asyncio.sleep(1.0)
+
+
+async def wait_records_settled(
+    sm: sessionmaker[Session], cel: dict[str, CelCall], timeout: float
+) -> dict[str, Recorded]:
+    """Wait until every ended call's record is complete (or ``timeout`` passes); the records."""
+    deadline = time.monotonic() + timeout
+    while True:
+        records = await asyncio.to_thread(recorded_calls, sm, list(cel))
+        done = all(c.callback or is_complete(c, records.get(c.call_id)) for c in cel.values())
+        if done or time.monotonic() > deadline:
+            return records
+        await asyncio.sleep(1.0)
+
+
+def _counts(sm: sessionmaker[Session], call_ids: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Recorded answers and work orders per call."""
+    with sm() as s:
+        answers = dict(
+            s.execute(
+                select(CallEvent.call_id, func.count())
+                .where(CallEvent.call_id.in_(call_ids), CallEvent.kind.in_(ANSWER_EVENTS))
+                .group_by(CallEvent.call_id)
+            ).all()
+        )
+        orders = dict(
+            s.execute(
+                select(WorkOrder.call_id, func.count())
+                .where(WorkOrder.call_id.in_(call_ids))
+                .group_by(WorkOrder.call_id)
+            ).all()
+        )
+    return {str(k): int(v) for k, v in answers.items()}, {str(k): int(v) for k, v in orders.items()}
+
+
+def tally(
+    tally_: Tally,
+    sm: sessionmaker[Session],
+    cel: dict[str, CelCall],
+    records: dict[str, Recorded],
+    orders_written: Collection[str],
+) -> Tally:
+    """Fill ``tally_`` from Asterisk's view, the records and the work orders the agents wrote."""
+    ids = sorted(set(cel) | set(orders_written))
+    answers, orders = _counts(sm, ids) if ids else ({}, {})
+    for call in cel.values():
+        rec = records.get(call.call_id)
+        tally_.calls += 1
+        if call.answered:
+            tally_.answered += 1
+            tally_.fallback += call.via_fallback
+        elif call.callback:
+            tally_.callbacks += 1
+        elif rec is not None and rec.outcome in ("abandoned", "ivr_hangup"):
+            tally_.abandoned += 1
+        else:
+            tally_.lost += 1
+        if not call.callback and not is_complete(call, rec):
+            tally_.records_missing += 1
+        tally_.records_duplicated += answers.get(call.call_id, 0) > 1
+    for call_id in orders_written:
+        count = orders.get(call_id, 0)
+        tally_.records_missing += count == 0
+        tally_.records_duplicated += max(0, count - 1)
+    return tally_

@@ -11,9 +11,38 @@ compare-and-set write), ``claim`` (one call to one agent), ``claim_best`` (the a
 head, then ``claim``) and ``count_queue``. PUT_CLAIM_BEST does what PUT, CLAIM_BEST and
 QUEUE_COUNTS do, in one script, so an agent that becomes ready is written and offered its call in
 one round trip, with the same checks and the same end state as the three.
+
+The writing scripts (PUT, DELETE, CLAIM, CLAIM_BEST, PUT_CLAIM_BEST) run wrapped in :func:`once`
+(acd.redis_once says why).
 """
 
 from __future__ import annotations
+
+
+def once(body: str, ttl_s: int = 120) -> str:
+    """``body`` run at most once per operation, and only on the data of the epoch the caller knows.
+
+    The caller appends two keys, the epoch key and the operation record ``<prefix>op:<token>``, and one
+    argument, the epoch it knows; ``body`` sees KEYS and ARGV without them. If the operation record
+    exists, its recorded reply is returned and nothing runs; if the epoch key does not hold the given
+    epoch, the script answers the error ``EPOCH`` and changes nothing; else ``body`` runs and its reply
+    is recorded for ``ttl_s`` seconds.
+    """
+    return f"""
+local op = table.remove(KEYS)
+local epoch_key = table.remove(KEYS)
+local expected = table.remove(ARGV)
+local done = redis.call('GET', op)
+if done then return cjson.decode(done) end
+if redis.call('GET', epoch_key) ~= expected then return redis.error_reply('EPOCH data changed') end
+local function run()
+{body}
+end
+local out = run()
+redis.call('SET', op, cjson.encode(out), 'EX', {int(ttl_s)})
+return out
+"""
+
 
 _INDEX_FNS = """
 local function unindex(pfx, ixjson, claimed_only)

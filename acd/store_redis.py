@@ -17,6 +17,9 @@ How two engines sharing one Redis never offer one call to two agents, nor two ca
   read or wrote, so a decision is one round trip; if another engine wrote the agent since, the
   compare-and-set refuses the copy and the engine reads the agent and decides again.
 
+Every writing script runs once per operation, retried with the same token when its reply is lost, and
+only on the data the store has seen (an epoch key, the server's run id): acd.redis_once.
+
 Layout under ``prefix``: ``a:<id>`` / ``c:<id>`` hashes (``v`` version, ``d`` JSON, the fields an
 offer changes kept as separate hash fields so the claim needs no JSON re-encoding), ``agents`` /
 ``calls`` id sets, one sorted set per index (``waiting:<queue>`` and ``bucket:<queue>:<tier>`` are
@@ -34,11 +37,15 @@ from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 import redis
+from redis.backoff import NoBackoff
+from redis.commands.core import Script
+from redis.retry import Retry
 
 from acd import redis_lua
 from acd.errors import StaleState
 from acd.indexes import CLAIMED_KINDS, agent_entries, call_member, kind, member_call_id
 from acd.model import Agent, AgentState, Call, CallState
+from acd.redis_once import EpochChanged, OnceRunner
 from acd.redis_rows import (
     AGENT_FIELDS,
     CALL_FIELDS,
@@ -61,17 +68,20 @@ class RedisStore(AcdStore):
     def __init__(self, client: redis.Redis, *, prefix: str = "hotline:acd") -> None:
         self.r = client
         self.prefix = prefix.rstrip(":") + ":"
-        self._put = client.register_script(redis_lua.PUT)
-        self._delete = client.register_script(redis_lua.DELETE)
-        self._claim = client.register_script(redis_lua.CLAIM)
-        self._claim_best = client.register_script(redis_lua.CLAIM_BEST)
-        self._put_claim_best = client.register_script(redis_lua.PUT_CLAIM_BEST)
+        self._put = client.register_script(redis_lua.once(redis_lua.PUT))
+        self._delete = client.register_script(redis_lua.once(redis_lua.DELETE))
+        self._claim = client.register_script(redis_lua.once(redis_lua.CLAIM))
+        self._claim_best = client.register_script(redis_lua.once(redis_lua.CLAIM_BEST))
+        self._put_claim_best = client.register_script(redis_lua.once(redis_lua.PUT_CLAIM_BEST))
         self._heads = client.register_script(redis_lua.HEADS)
         self._ready_first = client.register_script(redis_lua.READY_FIRST)
         self._count_ready = client.register_script(redis_lua.COUNT_READY)
         self._queue_counts = client.register_script(redis_lua.QUEUE_COUNTS)
         self._seen: dict[str, Agent] = {}
         """A private copy of each agent as this store last read or wrote it (``last_seen_agent``)."""
+        self._fresh: set[str] = set()
+        """Agents read or written since the store last forgot its copies (``once.generation``)."""
+        self.once = OnceRunner(client, self.prefix, forget=self._forget_copies)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "hotline:acd") -> RedisStore:
@@ -80,9 +90,12 @@ class RedisStore(AcdStore):
         The client keeps one connection (engines use a store from one thread; the client locks it
         anyway) and speaks RESP2 unless the URL asks otherwise: taking a pooled connection checks
         its socket first, and redis-py parses RESP3 replies more slowly; both add up on a decision,
-        which is a read and one script (see bench/acd_decisions.py).
+        which is a read and one script (see bench/acd_decisions.py). redis-py itself never retries: a
+        write is retried by the store, with its operation token (acd.redis_once).
         """
-        client = redis.Redis.from_url(url, decode_responses=True, protocol=2, single_connection_client=True)
+        client = redis.Redis.from_url(
+            url, decode_responses=True, protocol=2, single_connection_client=True, retry=Retry(NoBackoff(), 0)
+        )
         return cls(client, prefix=prefix)
 
     def clear(self) -> int:
@@ -91,6 +104,8 @@ class RedisStore(AcdStore):
         keys = list(self.r.scan_iter(match=f"{self.prefix}*", count=1000))
         for i in range(0, len(keys), 500):
             self.r.delete(*keys[i : i + 500])
+        self._forget_copies()
+        self.once.forget_epoch()
         return len(keys)
 
     # -- agents ----------------------------------------------------------------------------------
@@ -113,7 +128,9 @@ class RedisStore(AcdStore):
     def delete_agent(self, agent_id: str) -> None:
         """Forget the agent (no error if absent)."""
         self._seen.pop(agent_id, None)
-        self._delete(keys=[self._a(agent_id), self.prefix + "agents"], args=[self.prefix, agent_id])
+        self._again_on_epoch(
+            self._delete, [self._a(agent_id), self.prefix + "agents"], [self.prefix, agent_id]
+        )
 
     def iter_agents(self) -> Iterator[Agent]:
         """Every agent."""
@@ -131,7 +148,7 @@ class RedisStore(AcdStore):
 
     def delete_call(self, call_id: str) -> None:
         """Forget the call (no error if absent)."""
-        self._delete(keys=[self._c(call_id), self.prefix + "calls"], args=[self.prefix, call_id])
+        self._again_on_epoch(self._delete, [self._c(call_id), self.prefix + "calls"], [self.prefix, call_id])
 
     def iter_calls(self) -> Iterator[Call]:
         """Every live call."""
@@ -211,17 +228,15 @@ class RedisStore(AcdStore):
 
     def claim_offer(self, call_id: str, agent_id: str) -> Claim:
         """Offer the call to the agent if both are still free, atomically (acd.redis_lua.CLAIM)."""
-        out = cast(
-            list[Any],
-            self._claim(keys=[self._c(call_id), self._a(agent_id)], args=[self.prefix, call_id, agent_id]),
-        )
+        keys = [self._c(call_id), self._a(agent_id)]
+        out = cast(list[Any], self._again_on_epoch(self._claim, keys, [self.prefix, call_id, agent_id]))
         return self._claimed(out, agent_id)
 
     def claim_best(self, agent_id: str, buckets: Sequence[tuple[str, int]]) -> Claim:
         """Pick the best head of ``buckets`` for the agent and claim it, in one script (CLAIM_BEST)."""
         keys = [self._a(agent_id), *(f"{self.prefix}bucket:{q}:{t}" for q, t in buckets)]
         args = [self.prefix, agent_id, *(q for q, _ in buckets)]
-        return self._claimed(cast(list[Any], self._claim_best(keys=keys, args=args)), agent_id)
+        return self._claimed(cast(list[Any], self._again_on_epoch(self._claim_best, keys, args)), agent_id)
 
     def put_agent_and_claim(
         self,
@@ -237,7 +252,7 @@ class RedisStore(AcdStore):
         args: list[str | int] = [self.prefix, agent.agent_id, agent.version, json.dumps(entries)]
         args += [json.dumps(offered), json.dumps(plan), *agent_fields(agent)]
         keys = [self._a(agent.agent_id), self.prefix + "agents"]
-        out = json.loads(cast(str, self._put_claim_best(keys=keys, args=args)))
+        out = json.loads(cast(str, self._stale_on_epoch(agent, self._put_claim_best, keys, args)))
         self._check_written(agent, out[:2])
         lost, call_id, call_d, call_v, agent_v = out[2:7]
         found = dict(zip((q for q, _, _ in counts), pairs(out[7 : 7 + 2 * len(counts)]), strict=True))
@@ -263,9 +278,39 @@ class RedisStore(AcdStore):
     def _write(self, key: str, ids: str, obj: Agent | Call, put_args: list[str]) -> None:
         oid = obj.agent_id if isinstance(obj, Agent) else obj.call_id
         args: list[str | int] = [self.prefix, oid, obj.version, *put_args]
-        self._check_written(obj, cast(list[int], self._put(keys=[key, self.prefix + ids], args=args)))
+        self._check_written(
+            obj, cast(list[int], self._stale_on_epoch(obj, self._put, [key, self.prefix + ids], args))
+        )
         if isinstance(obj, Agent):
             self._saw(oid, obj)
+
+    def _again_on_epoch(self, script: Script, keys: Sequence[str], args: Sequence[str | int]) -> Any:
+        """Run a script whose checks are all inside Redis (claims, deletes): after the data changed under
+        the store it does not depend on any copy, so it runs again under the current epoch."""
+        try:
+            return self.once.run(script, keys, args)
+        except EpochChanged:
+            return self.once.run(script, keys, args)
+
+    def _stale_on_epoch(
+        self, obj: Agent | Call, script: Script, keys: Sequence[str], args: Sequence[str | int]
+    ) -> Any:
+        """Run a compare-and-set script; a write based on data Redis no longer has is StaleState (an
+        agent copy from before the store last forgot its copies counts as such, unwritten)."""
+        oid = obj.agent_id if isinstance(obj, Agent) else obj.call_id
+        stale = StaleState(
+            f"{oid}: the Redis data changed since it was read", key=oid, read_version=obj.version, version=0
+        )
+        if isinstance(obj, Agent) and self.once.generation and obj.version and oid not in self._fresh:
+            raise stale
+        try:
+            return self.once.run(script, keys, args)
+        except EpochChanged:
+            raise stale from None
+
+    def _forget_copies(self) -> None:
+        self._seen.clear()
+        self._fresh.clear()
 
     def _check_written(self, obj: Agent | Call, reply: Sequence[int]) -> None:
         """Take the new version from a PUT reply, or raise StaleState if the write was refused."""
@@ -292,6 +337,7 @@ class RedisStore(AcdStore):
             self._seen.pop(agent_id, None)
         else:
             self._seen[agent_id] = copy_agent(agent)
+            self._fresh.add(agent_id)
 
     def _paged(self, key: str, first: list[str]) -> Iterator[tuple[float, str]]:
         page = first

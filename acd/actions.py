@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from hotline.ami.client import AmiClient, AmiError
 from hotline.dialing import dial_string
-from privacy.masking import is_confidential, sip_caller_id
+from privacy.masking import is_confidential, masked_connected_line, sip_caller_id
 
 AGENT_LEG_CONTEXT = "hotline-agent-leg"
 
@@ -25,22 +25,25 @@ async def originate_agent_leg(
 ) -> str:
     """Ring the agent's phone; when it answers, bridge it onto the waiting caller.
 
-    The phone shows the caller's number, masked when the call's IVR ``attrs`` tag it confidential.
+    The phone shows the caller's number, masked when the call's IVR ``attrs`` tag it confidential; then
+    the bridge's connected-line update is masked too (``[hotline-mask-connected]``).
 
     The leg runs ``[hotline-agent-leg]``, which bridges it onto the caller; when the agent leg hangs up,
     the caller continues at ``hotline-after`` (survey, then hangup).
     Returns the ActionID; the outcome arrives as an ``OriginateResponse`` event.
     """
+    confidential = is_confidential(attrs)
     return await ami.originate(
         channel=contact,
         context=AGENT_LEG_CONTEXT,
         exten="s",
         priority=1,
-        caller_id=sip_caller_id("12345", caller_number, confidential=is_confidential(attrs)),
+        caller_id=sip_caller_id("12345", caller_number, confidential=confidential),
         variables={
             "HOTLINE_CALL_ID": call_id,
             "HOTLINE_AGENT_ID": agent_id,
             "HOTLINE_BRIDGE_TO": caller_channel,
+            **(masked_connected_line(caller_number) if confidential else {}),
         },
         channel_id=leg_id,
         other_channel_id=f"{leg_id}-2",
@@ -105,18 +108,21 @@ async def originate_callback_leg(
 ) -> str:
     """Ring the agent for a callback; when they answer, ``[hotline-desk] callback`` dials the citizen.
 
-    The phone shows the number to be called back, masked when ``attrs`` tag the call confidential.
+    The phone shows the number to be called back, masked when ``attrs`` tag the call confidential (also
+    when the citizen answers: the connected-line update is masked).
     """
+    confidential = is_confidential(attrs)
     return await ami.originate(
         channel=contact,
         context="hotline-desk",
         exten="callback",
         priority=1,
-        caller_id=sip_caller_id("12345 回拨", number, confidential=is_confidential(attrs)),
+        caller_id=sip_caller_id("12345 回拨", number, confidential=confidential),
         variables={
             "HOTLINE_CALL_ID": call_id,
             "HOTLINE_AGENT_ID": agent_id,
             "HOTLINE_DIAL": dial_string(external_dial, number),
+            **(masked_connected_line(number) if confidential else {}),
         },
         channel_id=leg_id,
         other_channel_id=f"{leg_id}-2",

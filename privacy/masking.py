@@ -45,6 +45,17 @@ def sip_caller_id(label: str, number: str, *, confidential: bool) -> str:
     return f'"{label} {number}" <{number}>'
 
 
+def masked_connected_line(number: str) -> dict[str, str]:
+    """Channel variables that make Asterisk tell an agent's phone the masked ``number`` when its leg is
+    bridged to a confidential caller (``[hotline-mask-connected]`` in the dialplan)."""
+    shown = mask_number(number)
+    return {
+        "CONNECTED_LINE_SEND_SUB": "hotline-mask-connected,s,1",
+        "HOTLINE_SHOWN_NUMBER": shown,
+        "HOTLINE_SHOWN_NAME": f"{MASKED_CALLER_NAME} {shown}",
+    }
+
+
 def for_log(value: object) -> str:
     """Text for a log line with every phone number in it masked (``138****8000``)."""
     return _PHONE.sub(lambda m: mask_number(m.group(0)), str(value))

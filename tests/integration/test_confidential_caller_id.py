@@ -1,0 +1,89 @@
+"""A confidential caller's number never reaches the agent's phone: through the real Asterisk, the agent leg
+the ACD originates carries the masked number as its caller ID (AMI Newchannel of the leg), while an ordinary
+caller's number is shown in full; the screen-pop is masked too and the call record is marked confidential."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from hotline.app import Centre
+from hotline.db import repository as repo
+from tests.integration.calls import CallDriver, channel_starting, eventually, user_event
+from tests.integration.desktop import frame_of
+from tests.integration.seats import seat
+
+pytestmark = pytest.mark.asterisk
+
+CONFIDENTIAL = "13800000091"
+ORDINARY = "13800000092"
+
+
+async def queue_directly(driver: CallDriver, caller: str, *, tags: str) -> str:
+    """A caller put straight into the hold loop of queue ``general`` with IVR ``tags`` (as the IVR hands
+    a call over); returns the call id (the waiting channel's uniqueid)."""
+    local_id = f"conf-{secrets.token_hex(6)}"
+    await driver.ami.originate(
+        channel="Local/s@hotline-wait/n",
+        context="hotline-sim-citizen",
+        exten="s",
+        priority=1,
+        caller_id=f'"市民" <{caller}>',
+        variables={
+            "__HOTLINE_QUEUE": "general",
+            "__HOTLINE_PRIORITY": "0",
+            "__HOTLINE_TAGS": tags,
+            "__HOTLINE_KEYS": "0",
+            "__HOTLINE_PATIENCE": "60",
+        },
+        channel_id=local_id,
+        other_channel_id=f"{local_id}-in",
+        timeout_ms=60000,
+    )
+    return f"{local_id}-in"
+
+
+def _phone_side(channel: str, leg: str) -> bool:
+    """The agent's phone: the ``;2`` half of the simulated phone's Local channel (a real phone is a PJSIP
+    channel of its own); the ``;1`` half is the leg inside Asterisk that is bridged to the caller."""
+    return channel.startswith(leg) and channel.endswith(";2")
+
+
+def _recorded_confidential(centre: Centre, call_id: str) -> bool:
+    row = repo.get_call(centre.sessions, call_id=call_id)
+    return row is not None and row.confidential
+
+
+@pytest.mark.parametrize(
+    ("caller", "tags", "shown"),
+    [(CONFIDENTIAL, "work_order,confidential", "138****0091"), (ORDINARY, "work_order", ORDINARY)],
+)
+async def test_agent_leg_caller_id_is_masked_for_a_confidential_caller(
+    centre: Centre, driver: CallDriver, caller: str, tags: str, shown: str
+) -> None:
+    agent_id = "7391" if caller == CONFIDENTIAL else "7392"
+    desk = await seat(centre, agent_id, {"general": 1}, talk_s=1)
+    try:
+        call_id = await queue_directly(driver, caller, tags=tags)
+        await driver.wait_event(user_event("HotlineQueued", call_id), timeout=20)
+        _, offer = await desk.wait_frame(frame_of("offer"), timeout=15)
+        leg = f"Local/{agent_id}*"
+        known = await driver.wait_event(
+            lambda e: (
+                e.get("Channel", "").startswith(leg) and e.get("CallerIDNum", "<unknown>") != "<unknown>"
+            ),
+            timeout=15,
+        )
+        await driver.wait_event(channel_starting(leg, "Hangup"), timeout=20)
+
+        assert known.event.get("CallerIDNum") == shown
+        assert offer["call"]["caller"] == shown
+        phone_side = [s.event for s in driver.events if _phone_side(s.event.get("Channel", ""), leg)]
+        showing = [e.name for e in phone_side if any(caller in str(v) for v in e.values())]
+        assert bool(showing) is (shown == caller), showing
+        if shown != caller:
+            await eventually(lambda: _recorded_confidential(centre, call_id))
+        await driver.hang_up(call_id)
+    finally:
+        await desk.close()

@@ -67,8 +67,12 @@ Handler = Callable[[AgiSession], Awaitable[None]]
 async def serve() -> AsyncIterator[Callable[..., Awaitable[FastAgiServer]]]:
     servers: list[FastAgiServer] = []
 
-    async def start(routes: dict[str, Handler], **options: float) -> FastAgiServer:
-        server = FastAgiServer(host="127.0.0.1", port=0, **options)
+    async def start(
+        routes: dict[str, Handler], *, header_timeout: float = 5.0, command_timeout: float = 30.0
+    ) -> FastAgiServer:
+        server = FastAgiServer(
+            host="127.0.0.1", port=0, header_timeout=header_timeout, command_timeout=command_timeout
+        )
         for name, handler in routes.items():
             server.add_route(name, handler)
         await server.start()

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.asterisk
 
 CONFIDENTIAL = "13800000091"
 ORDINARY = "13800000092"
+FALLBACK_PHONE = "Local/7393*1*0.2@hotline-sim-agent"
 
 
 async def queue_directly(driver: CallDriver, caller: str, *, tags: str) -> str:
@@ -87,3 +88,24 @@ async def test_agent_leg_caller_id_is_masked_for_a_confidential_caller(
         await driver.hang_up(call_id)
     finally:
         await desk.close()
+
+
+async def test_fallback_queue_phones_get_a_confidential_callers_number_masked(driver: CallDriver) -> None:
+    await driver.ami.send_action(
+        {"Action": "DBPut", "Family": "hotline/contact", "Key": "1003", "Val": FALLBACK_PHONE}
+    )
+    try:
+        call_id = await queue_directly(driver, CONFIDENTIAL, tags="confidential")
+        fallback = await driver.wait_event(user_event("HotlineFallback", call_id), timeout=30)
+        assert fallback.event.get("CallerIDNum") == CONFIDENTIAL, "the service is told the real number"
+        await driver.wait_event(
+            lambda e: e.name == "AgentConnect" and e.get("Uniqueid") == call_id, timeout=20
+        )
+        phone = "Local/7393*"
+        seen = [s.event for s in driver.events if _phone_side(s.event.get("Channel", ""), phone)]
+        assert seen
+        assert [e.name for e in seen if any(CONFIDENTIAL in str(v) for v in e.values())] == []
+        assert any(e.get("CallerIDNum") == "138****0091" for e in seen)
+        await driver.hang_up(call_id)
+    finally:
+        await driver.ami.send_action({"Action": "DBDel", "Family": "hotline/contact", "Key": "1003"})

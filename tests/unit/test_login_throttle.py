@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
+from agent_desktop.login import login_guard
 from agent_desktop.login_throttle import (
     LoginThrottle,
     MemoryThrottleStore,
@@ -92,3 +93,14 @@ async def test_given_two_app_nodes_on_one_redis_then_a_lockout_on_one_holds_on_t
         for node in nodes:
             await node.close()
         drop_prefix(REDIS_URL, prefix)
+
+
+async def test_given_a_redis_url_then_the_sign_in_guard_counts_in_redis_else_in_memory() -> None:
+    shared = login_guard(REDIS_URL, prefix=f"test:login:{uuid.uuid4().hex}")
+    local = login_guard("", prefix="unused")
+    try:
+        assert isinstance(shared.throttle.store, RedisThrottleStore)
+        assert isinstance(local.throttle.store, MemoryThrottleStore)
+    finally:
+        await shared.close()
+        await local.close()

@@ -1,29 +1,34 @@
 """Prompts: Mandarin defaults generated with espeak-ng + sox, and admin uploads converted with sox.
 
+Generated prompts are spoken by espeak-ng's pinyin voice from the tone-numbered pinyin of their text
+(``ivr.pinyin_text``): Debian 12's voice for Chinese characters reads them with English letter rules.
+The text goes to espeak-ng on standard input, never as an argument, so a prompt text that looks like an
+option (``-f/etc/passwd``) is only ever spoken; every tool runs with a time limit and a failure is a
+``PromptError`` that says which tool failed and why.
+
 Files are 8 kHz mono 16-bit WAV (what Asterisk plays without transcoding surprises) under
 ``<sounds>/zh/hotline/<prompt id>.wav``. A generated prompt carries a stamp file with the hash of its
-text and voice settings and is regenerated only when those change; an admin upload removes the stamp,
-so generation leaves it alone. Files are written to a temporary name and renamed into place, so
-Asterisk never plays a half-written prompt. Fragments that are played one after another (the place in
-line and wait announcement, ``ivr.position_speech``) lose espeak-ng's trailing silence and keep a short
-pause instead, longer after a comma or full stop, so a composed sentence does not stutter.
+spoken form and voice settings and is regenerated only when those change; an admin upload removes the
+stamp, so generation leaves it alone and the recording stays the prompt callers hear. Files are written
+to a temporary name and renamed into place, so Asterisk never plays a half-written prompt. Fragments that
+are played one after another (the place in line and wait announcement, ``ivr.position_speech``) lose
+espeak-ng's trailing silence and keep a short pause instead, longer after a comma or full stop, so a
+composed sentence does not stutter.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import subprocess
 import tempfile
 import wave
 from collections.abc import Mapping
 from pathlib import Path
 
-from ivr.errors import IvrError
+from ivr.pinyin_text import speakable
 from ivr.position_speech import POSITION_PROMPTS
+from ivr.prompt_audio import SPEED_WPM, VOICE, speak, to_telephony
+from ivr.prompt_audio import PromptError as PromptError
 
-VOICE = ("cmn", "200")
 RUNTIME_PROMPTS: Mapping[str, str] = {
     "work_order_not_found": "未查询到该工单的办理信息，正在为您转接人工服务，请稍候。",
     "message_thanks": "您的留言已记录，我们将尽快处理，感谢您的来电，再见。",
@@ -48,13 +53,6 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 
 
-class PromptError(IvrError):
-    """A prompt could not be generated or converted."""
-
-    def __init__(self, prompt: str, reason: str, *, error_id: str = "prompt_generation_failed") -> None:
-        super().__init__(error_id, f"prompt {prompt!r}: {reason}", {"prompt": prompt, "reason": reason})
-
-
 def prompt_file(sounds_dir: Path, prompt_id: str) -> Path:
     """Where prompt ``prompt_id`` lives; ids with ``..`` or a leading ``/`` are refused."""
     parts = prompt_id.split("/")
@@ -64,7 +62,8 @@ def prompt_file(sounds_dir: Path, prompt_id: str) -> Path:
 
 
 def _stamp(text: str, *, fragment: bool = False) -> str:
-    parts = [*VOICE, text, *(["fragment", str(FRAGMENT_PAUSE_S), str(CLAUSE_PAUSE_S)] if fragment else [])]
+    fragment_parts = ["fragment", str(FRAGMENT_PAUSE_S), str(CLAUSE_PAUSE_S)] if fragment else []
+    parts = [VOICE, str(SPEED_WPM), speakable(text), *fragment_parts]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
@@ -78,43 +77,13 @@ def _stamp_file(target: Path) -> Path:
     return target.with_name(f".{target.stem}.stamp")
 
 
-def _tools(prompt: str, *names: str) -> None:
-    missing = [n for n in names if shutil.which(n) is None]
-    if missing:
-        raise PromptError(prompt, f"{', '.join(missing)} not installed (scripts/setup-system.sh)")
-
-
-def _to_telephony(
-    source: Path, target: Path, *, kind: str | None, prompt: str, effects: tuple[str, ...] = ()
-) -> None:
-    """Convert ``source`` to 8 kHz mono 16-bit WAV at ``target`` atomically (sox ``effects`` first)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".wav")
-    os.close(fd)
-    typed = ["-t", kind] if kind else []
-    argv = ["sox", "-V1", *typed, str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"]
-    try:
-        command = [*argv, tmp_name, *effects, "norm", "-3"]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise PromptError(prompt, f"sox could not convert the audio: {done.stderr.strip()[:300]}")
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    finally:
-        Path(tmp_name).unlink(missing_ok=True)
-
-
 def synthesise(text: str, target: Path, *, fragment: bool = False) -> None:
-    """Speak ``text`` with espeak-ng (Mandarin) into ``target``; a ``fragment`` loses its silences."""
-    _tools(target.stem, "espeak-ng", "sox")
+    """Speak ``text`` in Mandarin (pinyin voice) into ``target``; a ``fragment`` loses its silences."""
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.wav"
-        voice, speed = VOICE
-        subprocess.run(
-            ["espeak-ng", "-v", voice, "-s", speed, "-w", str(raw), text], check=True, capture_output=True
-        )
+        speak(text, raw, prompt=target.stem)
         effects = tuple(_trim_effects(text)) if fragment else ()
-        _to_telephony(raw, target, kind=None, prompt=target.stem, effects=effects)
+        to_telephony(raw, target, kind=None, prompt=target.stem, effects=effects)
 
 
 def default_prompt_texts() -> dict[str, str]:
@@ -163,13 +132,12 @@ def install_upload(sounds_dir: Path, prompt_id: str, data: bytes, *, kind: str |
     target = prompt_file(sounds_dir, prompt_id)
     if not data:
         raise PromptError(prompt_id, "the upload is empty", error_id="prompt_upload_invalid")
-    _tools(prompt_id, "sox")
     kind = kind or sniff_format(data)
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / f"upload.{kind or 'wav'}"
         source.write_bytes(data)
         try:
-            _to_telephony(source, target, kind=kind, prompt=prompt_id)
+            to_telephony(source, target, kind=kind, prompt=prompt_id)
         except PromptError as exc:
             raise PromptError(prompt_id, exc.details["reason"], error_id="prompt_upload_invalid") from exc
     _stamp_file(target).unlink(missing_ok=True)

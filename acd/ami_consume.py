@@ -24,6 +24,7 @@ from acd.service import AcdService
 from hotline.ami.client import AmiClient, AmiEvent
 from hotline.bus import EventBus
 from hotline.dialing import NUMBER
+from privacy.masking import for_log
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class AmiConsumer:
         """Key 1 in the hold loop: accepted only for a dialable number; then the caller is told and leaves."""
         call_id, number = event.get("Uniqueid", ""), event.get("CallerIDNum", "")
         if not NUMBER.fullmatch(number):
-            log.info("callback refused for %s: number %r cannot be dialled back", call_id, number)
+            log.info("callback refused for %s: number %r cannot be dialled back", call_id, for_log(number))
             return
         if self._service.submit_quietly(CallbackRequested(call_id=call_id, number=number)):
             self._service.confirm_callback(event.get("Channel", ""))

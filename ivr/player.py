@@ -126,7 +126,8 @@ class ActionPlayer:
             heard = await self._speech.recognise_async(host, action.keywords)
         finally:
             host.unlink(missing_ok=True)
-        log.info("speech on %s: %r -> %s", self._session.channel, heard.text, heard.choice)
+        log.info("speech on %s -> %s", self._session.channel, heard.choice)
+        log.debug("speech on %s heard %r", self._session.channel, heard.text)
         if not heard.text:
             return Timeout()
         self.keys.append(f"say:{heard.choice or '?'}")

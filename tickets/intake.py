@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from hotline.bus import EventBus
+from privacy.masking import mask_number
 from tickets.rows import Caller, FiveElements, NewWorkOrder
 from tickets.service import TicketService
 from tickets.vocab import Category, Channel, ContactPreference, SpecialGroup
@@ -82,5 +83,5 @@ class MessageIntake:
                 delay = min(delay * 2, 5.0)
                 continue
             self.created += 1
-            log.info("message from %s became work order %s", order.caller.number, row.number)
+            log.info("message from %s became work order %s", mask_number(order.caller.number), row.number)
             return

@@ -8,8 +8,11 @@ whose far end replays Asterisk's replies and writes the recording, as Asterisk w
 from __future__ import annotations
 
 import asyncio
+import logging
 import shlex
+import shutil
 import socket
+import subprocess
 import wave
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -53,6 +56,7 @@ class FakeAsterisk:
         self.record_reply = record_reply
         self.commands: list[str] = []
         self.recorded: Path | None = None
+        self.said: Path | None = None
 
     def reply_to(self, line: str) -> str:
         self.commands.append(line)
@@ -62,7 +66,11 @@ class FakeAsterisk:
             return "200 result=1 (/var/spool/asterisk)"
         if line.startswith("RECORD FILE"):
             self.recorded = self.root / (shlex.split(line)[2].lstrip("/") + ".wav")
-            _silence(self.recorded)
+            if self.said is None:
+                _silence(self.recorded)
+            else:
+                self.recorded.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(self.said, self.recorded)
             return self.record_reply
         return "200 result=0"
 
@@ -128,3 +136,29 @@ async def test_given_key_pressed_while_recording_then_that_key(
     assert heard == Digits("3")
     assert player.keys == ["3"]
     assert not isinstance(heard, Speech)
+
+
+def _speak(tmp_path: Path, text: str) -> Path:
+    raw, out = tmp_path / "raw.wav", tmp_path / "said.wav"
+    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(raw), text], check=True, capture_output=True)
+    subprocess.run(["sox", "-V1", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(out)], check=True)
+    return out
+
+
+async def test_given_speech_heard_then_what_was_said_is_logged_at_debug_only(
+    session_for: Opener,
+    engine: VoskEngine,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    session, fake = await session_for("200 result=1 (timeout) endpos=24000")
+    fake.said = await asyncio.to_thread(_speak, tmp_path, "기업")
+    player = _player(session, engine, tmp_path)
+    with caplog.at_level(logging.DEBUG, logger="ivr.player"):
+        heard = await player.perform(ASK)
+    assert heard == Speech("3")
+    info = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert info
+    assert not any("기업" in m for m in info), info
+    assert any("기업" in m for m in debug), debug

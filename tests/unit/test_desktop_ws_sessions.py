@@ -68,7 +68,9 @@ class Server:
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[Server]:
+async def server(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Server]:
+    """The app under uvicorn with the centre's frame bound (or, when parametrized, uvicorn's default)."""
+    max_size = getattr(request, "param", MAX_FRAME_BYTES)
     url = f"sqlite:///{tmp_path / 'ws.db'}"
     migrate(url)
     engine = make_engine(url)
@@ -89,7 +91,7 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
         sessions=sessions, tokens=tokens, hub=hub, desktop=DesktopService(acd=acd, sessions=sessions), acd=acd
     )
     config = uvicorn.Config(
-        build_http_app(ctx), host="127.0.0.1", port=0, ws="websockets-sansio", ws_max_size=MAX_FRAME_BYTES,
+        build_http_app(ctx), host="127.0.0.1", port=0, ws="websockets-sansio", ws_max_size=max_size,
         log_level="warning", lifespan="off",
     )  # fmt: skip
     web = uvicorn.Server(config)
@@ -221,6 +223,7 @@ async def test_given_a_hostile_frame_then_an_error_frame_answers_and_the_socket_
     await ws.close()
 
 
+@pytest.mark.parametrize("server", [MAX_FRAME_BYTES, 16 * 1024 * 1024], indirect=True, ids=["server", "app"])
 async def test_given_a_frame_over_the_bound_then_the_socket_closes_1009(server: Server) -> None:
     ws = await server.desktop(server.tokens.issue("1001", Role.AGENT))
     await ws.send('{"type": "ping", "id": "' + "x" * MAX_FRAME_BYTES + '"}')

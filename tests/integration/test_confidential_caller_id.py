@@ -4,6 +4,7 @@ caller's number is shown in full; the screen-pop is masked too and the call reco
 
 from __future__ import annotations
 
+import json
 import secrets
 
 import pytest
@@ -83,6 +84,12 @@ async def test_agent_leg_caller_id_is_masked_for_a_confidential_caller(
         phone_side = [s.event for s in driver.events if _phone_side(s.event.get("Channel", ""), leg)]
         showing = [e.name for e in phone_side if any(caller in str(v) for v in e.values())]
         assert bool(showing) is (shown == caller), showing
+        await desk.wait_frame(frame_of("agent_changed", state="wrap_up"), timeout=20)
+        frames = json.dumps([f for _, f in desk.frames], ensure_ascii=False)
+        assert (caller in frames) is (shown == caller), "no frame to the agent carries the full number"
+        history = await desk.http.get(f"/api/calls/{call_id}/caller-history", headers=desk.auth)
+        assert history.status_code == 200
+        assert caller not in history.text
         if shown != caller:
             await eventually(lambda: _recorded_confidential(centre, call_id))
         await driver.hang_up(call_id)

@@ -25,6 +25,7 @@ from ivr import flow_store as store
 from ivr.dryrun_view import DryRunRequest
 from ivr.errors import IvrError
 from ivr.service import IvrService
+from ivr.version_number import MAX_VERSION, VersionNumber
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -60,7 +61,7 @@ def _admin(me: Me) -> Principal:
 
 Ivr = Annotated[IvrService, Depends(_service)]
 Admin = Annotated[Principal, Depends(_admin)]
-VersionPath = Annotated[int, Path(ge=1)]
+VersionPath = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 router = APIRouter(prefix="/api/ivr", tags=["ivr"], route_class=_IvrErrors)
 
 
@@ -88,7 +89,7 @@ class DraftCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     source: str | None = Field(default=None, min_length=1, max_length=1_000_000)
-    base: int | None = None
+    base: VersionNumber | None = None
     note: str = Field(default="", max_length=500)
 
 
@@ -111,7 +112,7 @@ class RollbackIn(BaseModel):
     """Which published version to make live again (default: the one before the live version)."""
 
     model_config = ConfigDict(extra="forbid")
-    version: int | None = None
+    version: VersionNumber | None = None
 
 
 class FlagIn(BaseModel):

@@ -27,6 +27,7 @@ from ivr.flow import (
     default_calendar,
     dry_run,
 )
+from ivr.version_number import VersionNumber
 
 
 class AttributesIn(BaseModel):
@@ -48,7 +49,7 @@ class DryRunRequest(BaseModel):
     caller: str = Field(pattern=r"^\+?[0-9]{1,20}$")
     at: datetime
     keys: list[str] = Field(default_factory=list, max_length=100)
-    version: int | None = None
+    version: VersionNumber | None = None
     attributes: AttributesIn | None = None
     flags: dict[str, bool] = Field(default_factory=dict)
     speech: bool = False

@@ -11,8 +11,9 @@ import pytest
 
 from hotline.app import Centre
 from hotline.db import repository as repo
+from tests.integration.attended import wait_bridged, wait_state
 from tests.integration.calls import CallDriver, channel_starting, eventually, user_event
-from tests.integration.desktop import frame_of
+from tests.integration.desktop import DesktopClient, frame_of
 from tests.integration.seats import seat
 
 pytestmark = pytest.mark.asterisk
@@ -116,3 +117,35 @@ async def test_fallback_queue_phones_get_a_confidential_callers_number_masked(dr
         await driver.hang_up(call_id)
     finally:
         await driver.ami.send_action({"Action": "DBDel", "Family": "hotline/contact", "Key": "1003"})
+
+
+async def test_attended_transfer_of_a_confidential_caller_never_shows_the_number_to_the_second_agent(
+    centre: Centre, driver: CallDriver
+) -> None:
+    first = await seat(centre, "7394", {"general": 1})
+    second: DesktopClient | None = None
+    try:
+        call_id = await queue_directly(driver, CONFIDENTIAL, tags="confidential")
+        await first.wait_frame(frame_of("agent_changed", state="on_call"), timeout=20)
+        await wait_bridged(driver, call_id, "Local/7394*")
+        second = await seat(centre, "7395", {"enterprise": 1})
+        consult = await first.http.post(
+            "/api/me/call/consult", json={"queue": "enterprise"}, headers=first.auth
+        )
+        assert consult.status_code == 200, consult.text
+        _, offer = await second.wait_frame(frame_of("offer"), timeout=15)
+        await wait_state(second, "on_call")
+        done = await first.http.post("/api/me/call/consult/complete", headers=first.auth)
+        assert done.status_code == 200, done.text
+        await wait_bridged(driver, call_id, "Local/s@hotline-consult-wait")
+
+        assert offer["call"]["caller"] == "138****0091"
+        seen = [s.event for s in driver.events if _phone_side(s.event.get("Channel", ""), "Local/7395*")]
+        assert seen
+        assert [e.name for e in seen if any(CONFIDENTIAL in str(v) for v in e.values())] == []
+        assert CONFIDENTIAL not in json.dumps([f for _, f in second.frames], ensure_ascii=False)
+        await driver.hang_up(call_id)
+    finally:
+        await first.close()
+        if second is not None:
+            await second.close()

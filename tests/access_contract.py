@@ -39,10 +39,10 @@ NEW_ORDER = NewWorkOrder(
 )
 
 
-def order(caller: str = CALLER, **changes: object) -> dict[str, object]:
-    """A help request for ``caller`` (typed in during call ``call_id`` when given)."""
+def order(number: str = CALLER, **changes: object) -> dict[str, object]:
+    """A help request from ``number`` (typed in during call ``call_id`` when given)."""
     body: dict[str, object] = {
-        "caller": {"name": "王女士", "number": caller},
+        "caller": {"name": "王女士", "number": number},
         "category": "help",
         "matter": "停水咨询",
         "content": "幸福路8号停水",

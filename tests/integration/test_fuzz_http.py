@@ -1,0 +1,88 @@
+"""Every HTTP route of the OpenAPI document, fuzzed (schemathesis on hypothesis) against the real centre.
+
+The centre is built as hotline/app.py builds it, on PostgreSQL and the real Asterisk sandbox, and served by
+uvicorn; each generated request (valid and invalid by the schema, anonymous with a generated
+``authorization`` header, or signed in as agent, supervisor or admin) must get an answer within
+``REQUEST_TIMEOUT_S``, never a 500 (502 only as the API's Asterisk error), no traceback in the server log,
+and a 4xx must leave the database and the ACD exactly as they were.
+
+Budget: ``HOTLINE_FUZZ_EXAMPLES`` examples per route (default 20), derandomized unless
+``HOTLINE_FUZZ_RANDOM=1``; the counts are printed at the end of the module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.core.result import Ok
+
+from hotline.http import build_http_app
+from hotline.sandbox.instance import AsteriskSandbox
+from tests.integration.conftest import sandbox_settings
+from tests.integration.fuzz_centre import (
+    LiveCentre,
+    centre_running,
+    fuzz_derandomize,
+    fuzz_examples,
+    report,
+)
+from tests.integration.fuzz_http_checks import Case, FuzzStats, send_and_check
+from tests.pg import scratch_database
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.postgres, pytest.mark.timeout(600)]
+
+SCHEMA = schemathesis.openapi.from_dict(build_http_app(None).openapi())
+_IDENTITY_ROUTES = ("POST /api/sessions", "DELETE /api/sessions")
+Operation = schemathesis.APIOperation[Any, Any, Any, Any]
+OPERATIONS: list[Operation] = sorted(
+    (result.ok() for result in SCHEMA.get_all_operations() if isinstance(result, Ok)),
+    key=lambda op: (op.label in _IDENTITY_ROUTES, op.label),
+)
+"""Every operation; signing in and out go last, so that failed sign-ins cannot slow the others."""
+ROLES: list[str | None] = [None, "agent", "supervisor", "admin"]
+
+
+@pytest.fixture(scope="module")
+def live(sandbox: AsteriskSandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCentre]:
+    """The centre under fuzz, on a scratch PostgreSQL database."""
+    with scratch_database("hotline_fuzz_http") as url:
+        state: Path = tmp_path_factory.mktemp("fuzz-http")
+        yield from centre_running(sandbox_settings(sandbox, state, database_url=url))
+
+
+@pytest.fixture(scope="module")
+def stats(request: pytest.FixtureRequest) -> Iterator[FuzzStats]:
+    """Counts over the module, printed at its end."""
+    counts = FuzzStats()
+    yield counts
+    report(request, f"HTTP fuzz: {counts.summary()}")
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=[op.label for op in OPERATIONS])
+def test_route_survives_generated_requests(operation: Operation, live: LiveCentre, stats: FuzzStats) -> None:
+    cases = st.one_of(
+        operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)
+    )
+    failures: list[str] = []
+
+    @settings(
+        max_examples=fuzz_examples(20),
+        derandomize=fuzz_derandomize(),
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(role=st.sampled_from(ROLES), case=cases)
+    def run(role: str | None, case: Case) -> None:
+        failures.extend(send_and_check(live, role, case, stats))
+
+    run()
+    assert not failures, "\n".join(dict.fromkeys(failures))

@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from acd.model import CONSULT_TAG
+from acd.model import CONSULT_TAG, NODE_FAILURE
 from hotline.bus import BusEvent, EventBus
 from hotline.db import repository as repo
 from hotline.db.errors import RepositoryError
@@ -100,9 +100,9 @@ class Recorder:
             try:
                 await asyncio.to_thread(write)
                 return
-            except (RepositoryError, IntegrityError, DataError) as exc:
+            except (RepositoryError, IntegrityError, DataError, KeyError, TypeError, ValueError) as exc:
                 log.error(
-                    "record of %s refused, kept in the log only: %s %s",
+                    "record of %s refused, kept in the log only: %r %s",
                     event.topic,
                     for_log(exc),
                     for_log(event.data),
@@ -247,7 +247,12 @@ class Recorder:
         if answered is not None:
             return self._update(call_id, ended_at=at, talk_seconds=max(0.0, float(d["at"]) - answered))
         return functools.partial(
-            repo.record_call_abandoned, self._sm, call_id=call_id, ended_at=at, wait_seconds=d["waited_s"]
+            repo.record_call_abandoned,
+            self._sm,
+            call_id=call_id,
+            ended_at=at,
+            wait_seconds=d["waited_s"],
+            outcome=NODE_FAILURE if d["reason"] == NODE_FAILURE else "abandoned",
         )
 
     def _offer(self, d: Mapping[str, Any]) -> list[Write]:

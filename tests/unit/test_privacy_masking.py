@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hotline.bus import EventBus
+from hotline.db import repository as repo
 from hotline.db.engine import make_engine, migrate, session_factory
 from hotline.recorder import Recorder
 from privacy.masking import for_log, is_confidential, mask_number, masked_connected_line, sip_caller_id
@@ -97,4 +98,30 @@ async def test_message_intake_logs_the_callers_number_masked(
     logged = [r.getMessage() for r in caplog.records if r.name == "tickets.intake"]
     assert intake.created == 1
     assert any("138****8000" in m for m in logged), logged
+    assert not any(NUMBER in m for m in logged), logged
+
+
+async def test_recorder_survives_an_event_missing_a_field_its_write_needs_and_logs_it_masked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"sqlite:///{tmp_path / 'rec.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    bus = EventBus()
+    recorder = Recorder(bus=bus, sessions=sessions)
+    task = asyncio.create_task(recorder.run())
+    try:
+        bus.publish("call.ivr_started", {"call_id": "c-bad", "caller": NUMBER, "at": 1763900000.0})
+        good = {"call_id": "c-good", "caller": NUMBER, "channel": "PJSIP/t", "dialed": "12345"}
+        bus.publish("call.ivr_started", good | {"at": 1763900001.0})
+        await recorder.drained()
+        assert not task.done()
+        assert repo.get_call(sessions, call_id="c-good") is not None
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        engine.dispose()
+    logged = [r.getMessage() for r in caplog.records if r.name == "hotline.recorder"]
+    assert any("c-bad" in m for m in logged), logged
     assert not any(NUMBER in m for m in logged), logged

@@ -89,12 +89,30 @@ def phonemes(text: str, *, prompt: str = "phonemes") -> str:
 def to_telephony(
     source: Path, target: Path, *, kind: str | None, prompt: str, effects: tuple[str, ...] = ()
 ) -> None:
-    """Convert ``source`` to 8 kHz mono 16-bit WAV at ``target`` atomically (sox ``effects`` first)."""
+    """Convert ``source`` to 8 kHz mono 16-bit WAV at ``target`` atomically (sox ``effects`` first).
+
+    sox runs in repeatable mode (``-R``): its dither noise is seeded, so the same text always gives
+    the same file (and the same recognition result in tests).
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".wav")
     os.close(fd)
     typed = ["-t", kind] if kind else []
-    argv = ["sox", "-V1", *typed, str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"]
+    argv = [
+        "sox",
+        "-V1",
+        "-R",
+        *typed,
+        str(source),
+        "-r",
+        "8000",
+        "-c",
+        "1",
+        "-b",
+        "16",
+        "-e",
+        "signed-integer",
+    ]
     try:
         run_tool([*argv, tmp_name, *effects, "norm", "-3"], prompt=prompt)
         os.chmod(tmp_name, 0o644)

@@ -28,6 +28,7 @@ from hotline.ami.messages import (
     encode_action,
     parse_frame,
 )
+from privacy.masking import for_log
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class AmiConnection(asyncio.Protocol):
             try:
                 self._handle_frame(raw.decode("utf-8", "replace"))
             except Exception:
-                log.exception("AMI frame could not be handled; skipped: %r", raw[:200])
+                log.exception("AMI frame could not be handled; skipped: %s", for_log(repr(raw[:200])))
         if len(self._buffer) > MAX_BUFFER:
             log.error("AMI sent %d bytes without a frame end; closing the connection", len(self._buffer))
             self._buffer.clear()
@@ -140,7 +141,7 @@ class AmiConnection(asyncio.Protocol):
         previous, self._previous_reply_id = self._previous_reply_id, ""
         if frame is None:
             if text.strip():
-                log.warning("AMI frame without Event or Response header skipped: %r", text[:200])
+                log.warning("AMI frame without Event or Response header skipped: %s", for_log(text[:200]))
             return
         if isinstance(frame, AmiResponse):
             self._previous_reply_id = frame.get("ActionID", "")
@@ -153,7 +154,7 @@ class AmiConnection(asyncio.Protocol):
     def _on_response(self, response: AmiResponse) -> None:
         pending = self._pending.get(response.get("ActionID", ""))
         if pending is None or pending.future.done():
-            log.debug("AMI reply nobody waits for: %r", response)
+            log.debug("AMI reply nobody waits for: %s", for_log(repr(response)))
             return
         if not response.success:
             pending.future.set_exception(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hotline.ami.connection import AmiConnection
 from hotline.bus import EventBus
 from hotline.db import repository as repo
 from hotline.db.engine import make_engine, migrate, session_factory
@@ -124,4 +125,12 @@ async def test_recorder_survives_an_event_missing_a_field_its_write_needs_and_lo
         engine.dispose()
     logged = [r.getMessage() for r in caplog.records if r.name == "hotline.recorder"]
     assert any("c-bad" in m for m in logged), logged
+    assert not any(NUMBER in m for m in logged), logged
+
+
+def test_ami_connection_logs_a_skipped_frame_with_numbers_masked(caplog: pytest.LogCaptureFixture) -> None:
+    connection = AmiConnection(lambda event, solicited: None)
+    connection.data_received(b"Asterisk Call Manager/9.0.0\r\nCallerIDNum: 13800138000\r\nFoo: bar\r\n\r\n")
+    logged = [r.getMessage() for r in caplog.records if r.name == "hotline.ami.connection"]
+    assert any("138****8000" in m for m in logged), logged
     assert not any(NUMBER in m for m in logged), logged

@@ -66,8 +66,8 @@ def ami_secret(settings: Settings) -> str:
     return _config(settings).ami_secret
 
 
-def cmd_asterisk(settings: Settings, action: str) -> int:
-    """``hotline asterisk up|down|status|render``."""
+def cmd_asterisk(settings: Settings, action: str, nodes: int | None = None) -> int:
+    """``hotline asterisk up|down|status|render [--nodes N]``."""
     from ivr.prompts import ensure_default_prompts
 
     if settings.asterisk_mode == "external":
@@ -78,6 +78,10 @@ def cmd_asterisk(settings: Settings, action: str) -> int:
             return 2
         print(render_external(settings))
         return 0
+    if nodes is not None:
+        from hotline.kamailio.commands import cmd_asterisk_nodes
+
+        return cmd_asterisk_nodes(settings, _config(settings), action, nodes)
 
     sandbox = _sandbox(settings)
     if action == "up":
@@ -204,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-sandbox", action="store_true", help="do not start the local Asterisk sandbox")
     ast = sub.add_parser("asterisk", help="manage the local Asterisk sandbox")
     ast.add_argument("action", choices=["up", "down", "status", "render"])
+    ast.add_argument("--nodes", type=int, help="sandbox mode: N nodes (<instance>, <instance>-2, ...)")
+    kam = sub.add_parser("kamailio", help="manage the sandbox Kamailio SIP front over the Asterisk nodes")
+    kam.add_argument("action", choices=["up", "down", "status", "render"])
+    kam.add_argument("--nodes", type=int, default=1, help="how many sandbox Asterisk nodes it dispatches to")
     sim = sub.add_parser("simulate", help="drive real calls into the running centre")
     sim.add_argument("--calls", type=int, default=20)
     sim.add_argument("--agents", type=int, default=3)
@@ -245,7 +253,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         return cmd_run(settings, sandbox=not args.no_sandbox)
     if args.command == "asterisk":
-        return cmd_asterisk(settings, args.action)
+        return cmd_asterisk(settings, args.action, args.nodes)
+    if args.command == "kamailio":
+        from hotline.kamailio.commands import cmd_kamailio
+
+        return cmd_kamailio(settings, _config(settings), args.action, args.nodes)
     if args.command == "simulate":
         return cmd_simulate(settings, args)
     if args.command == "retention":

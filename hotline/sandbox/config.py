@@ -63,6 +63,8 @@ class SandboxConfig:
     hold_options_every: int = 6
     hold_position_every: int = 6
     ring_timeout_s: int = 20
+    kamailio_host: str = "127.0.0.1"
+    kamailio_sip_port: int = 5080
 
     def __post_init__(self) -> None:
         if not INSTANCE_NAME.fullmatch(self.instance):
@@ -72,15 +74,14 @@ class SandboxConfig:
                 raise SandboxError(
                     "sandbox_bad_config", f"{name} is empty or has unsafe characters", field=name
                 )
-        for name in ("ami_port", "fastagi_port", "sip_port", "http_port"):
+        for name in ("ami_port", "fastagi_port", "sip_port", "http_port", "kamailio_sip_port"):
             if not 0 < getattr(self, name) < 65536:
                 raise SandboxError("sandbox_bad_config", f"{name} is not a port", field=name)
-        try:
-            ipaddress.ip_address(self.bind_address)
-        except ValueError:
-            raise SandboxError(
-                "sandbox_bad_config", "bind_address is not an IP address", field="bind_address"
-            ) from None
+        for name in ("bind_address", "kamailio_host"):
+            try:
+                ipaddress.ip_address(getattr(self, name))
+            except ValueError:
+                raise SandboxError("sandbox_bad_config", f"{name} is not an IP address", field=name) from None
         if not PERMIT.fullmatch(self.ami_permit):
             raise SandboxError("sandbox_bad_config", "ami_permit is not ADDRESS/MASK", field="ami_permit")
 
@@ -130,5 +131,7 @@ class SandboxConfig:
             "HOLD_OPTIONS_EVERY": str(max(1, self.hold_options_every)),
             "HOLD_POSITION_EVERY": str(max(1, self.hold_position_every)),
             "RING_TIMEOUT_SECONDS": str(self.ring_timeout_s),
+            "KAMAILIO_HOST": self.kamailio_host,
+            "KAMAILIO_SIP_PORT": str(self.kamailio_sip_port),
         }
         return plain | agent_blocks(self.extensions, dtls=dtls)

@@ -1,0 +1,97 @@
+"""What one Kamailio front is: its ports, the Asterisk nodes it dispatches to, probing and timers."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.kamailio.errors import KamailioError
+
+__all__ = ["DEFAULT_CONF_SRC", "DispatchNode", "KamailioConfig"]
+
+DEFAULT_CONF_SRC = Path(__file__).resolve().parent.parent.parent / "kamailio_conf"
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+ALGORITHMS = {"round_robin": 4, "call_load": 10, "hash_callid": 0}
+
+
+@dataclass(frozen=True)
+class DispatchNode:
+    """One Asterisk node as the dispatcher sees it: its name (duid) and SIP address (UDP)."""
+
+    name: str
+    host: str
+    sip_port: int
+
+    @property
+    def uri(self) -> str:
+        """The dispatcher destination URI."""
+        return f"sip:{self.host}:{self.sip_port}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class KamailioConfig:
+    """One Kamailio instance; the values end up in ``kamailio_conf/`` when rendered.
+
+    ``trusted_net`` is where requests that are not from an Asterisk node may come from (carriers and
+    phones); there is no digest authentication, so in the sandbox it is loopback only.
+    """
+
+    name: str = "kamailio"
+    bind_address: str = "127.0.0.1"
+    sip_port: int = 5080
+    ws_port: int = 5066
+    nodes: tuple[DispatchNode, ...]
+    algorithm: str = "round_robin"
+    ping_interval_s: int = 10
+    probing_threshold: int = 1
+    inactive_threshold: int = 1
+    reply_timeout_ms: int = 2000
+    trusted_net: str = "127.0.0.0/8"
+    children: int = 2
+    conf_src: Path = DEFAULT_CONF_SRC
+
+    def __post_init__(self) -> None:
+        if not NAME.fullmatch(self.name):
+            raise KamailioError("kamailio_bad_config", "invalid instance name", field="name")
+        for field in ("sip_port", "ws_port"):
+            if not 0 < getattr(self, field) < 65536:
+                raise KamailioError("kamailio_bad_config", f"{field} is not a port", field=field)
+        if self.algorithm not in ALGORITHMS:
+            raise KamailioError("kamailio_bad_config", "unknown dispatcher algorithm", field="algorithm")
+        if not self.nodes:
+            raise KamailioError("kamailio_bad_config", "no Asterisk node to dispatch to", field="nodes")
+        try:
+            ipaddress.ip_address(self.bind_address)
+            ipaddress.ip_network(self.trusted_net)
+            for node in self.nodes:
+                ipaddress.ip_address(node.host)
+        except ValueError as exc:
+            raise KamailioError("kamailio_bad_config", f"bad address: {exc}", field="address") from None
+        for node in self.nodes:
+            if not NAME.fullmatch(node.name) or not 0 < node.sip_port < 65536:
+                raise KamailioError("kamailio_bad_config", "bad node", field="nodes", node=node.name)
+
+    def dispatcher_list(self) -> str:
+        """The dispatcher.list lines: set 1 holds every node, each with its name as duid."""
+        return "\n".join(f"1 {node.uri} 0 0 duid={node.name}" for node in self.nodes)
+
+    def values(self, *, run_dir: str, etc_dir: str) -> dict[str, str]:
+        """Every placeholder value for the templates."""
+        return {
+            "NAME": self.name,
+            "BIND_ADDRESS": self.bind_address,
+            "SIP_PORT": str(self.sip_port),
+            "WS_PORT": str(self.ws_port),
+            "RUN_DIR": run_dir,
+            "ETC_DIR": etc_dir,
+            "DS_ALGORITHM": str(ALGORITHMS[self.algorithm]),
+            "DS_PING_INTERVAL": str(max(1, self.ping_interval_s)),
+            "DS_PROBING_THRESHOLD": str(max(1, self.probing_threshold)),
+            "DS_INACTIVE_THRESHOLD": str(max(1, self.inactive_threshold)),
+            "REPLY_TIMEOUT_MS": str(self.reply_timeout_ms),
+            "TRUSTED_NET": self.trusted_net,
+            "CHILDREN": str(max(1, self.children)),
+            "DISPATCHER_LIST": self.dispatcher_list(),
+        }

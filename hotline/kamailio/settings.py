@@ -1,0 +1,43 @@
+"""Where the sandbox Kamailio listens and how it probes the nodes (``HOTLINE_KAMAILIO_*`` variables)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hotline.kamailio.config import DispatchNode, KamailioConfig
+from hotline.sandbox.config import SandboxConfig
+
+__all__ = ["KamailioSettings", "kamailio_for_nodes"]
+
+
+class KamailioSettings(BaseSettings):
+    """The Kamailio front of the sandbox; the probe interval is short so that a dead node drops quickly."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_KAMAILIO_", extra="ignore")
+
+    name: str = "kamailio"
+    bind_address: str = "127.0.0.1"
+    sip_port: int = 5080
+    ws_port: int = 5066
+    algorithm: Literal["round_robin", "call_load", "hash_callid"] = "round_robin"
+    ping_interval_s: int = 2
+    reply_timeout_ms: int = 2000
+    trusted_net: str = "127.0.0.0/8"
+
+
+def kamailio_for_nodes(settings: KamailioSettings, nodes: Sequence[SandboxConfig]) -> KamailioConfig:
+    """The Kamailio config dispatching to ``nodes`` (each node's SIP transport, its name as duid)."""
+    return KamailioConfig(
+        name=settings.name,
+        bind_address=settings.bind_address,
+        sip_port=settings.sip_port,
+        ws_port=settings.ws_port,
+        nodes=tuple(DispatchNode(c.instance, c.bind_address, c.sip_port) for c in nodes),
+        algorithm=settings.algorithm,
+        ping_interval_s=settings.ping_interval_s,
+        reply_timeout_ms=settings.reply_timeout_ms,
+        trusted_net=settings.trusted_net,
+    )

@@ -149,3 +149,26 @@ async def test_attended_transfer_of_a_confidential_caller_never_shows_the_number
         await first.close()
         if second is not None:
             await second.close()
+
+
+async def test_consulting_an_outside_number_for_a_confidential_caller_shows_it_only_the_masked_number(
+    centre: Centre, driver: CallDriver
+) -> None:
+    desk = await seat(centre, "7396", {"general": 1})
+    try:
+        call_id = await queue_directly(driver, CONFIDENTIAL, tags="confidential")
+        await desk.wait_frame(frame_of("agent_changed", state="on_call"), timeout=20)
+        await wait_bridged(driver, call_id, "Local/7396*")
+        consult = await desk.http.post(
+            "/api/me/call/consult", json={"directory_id": "housing"}, headers=desk.auth
+        )
+        assert consult.status_code == 200, consult.text
+        department = "Local/83000101*"
+        await driver.wait_event(channel_starting(department, "Newstate"), timeout=15)
+        await desk.http.post("/api/me/call/consult/cancel", headers=desk.auth)
+        seen = [s.event for s in driver.events if _phone_side(s.event.get("Channel", ""), department)]
+        assert seen
+        assert [e.name for e in seen if any(CONFIDENTIAL in str(v) for v in e.values())] == []
+        await driver.hang_up(call_id)
+    finally:
+        await desk.close()

@@ -24,7 +24,7 @@ from agent_desktop.schemas import (
 )
 from hotline.body_limit import body_limit
 from hotline.db import repository as repo
-from privacy.reads import audit_read
+from privacy.reads import asked_for_caller, audit_read
 
 if TYPE_CHECKING:
     from agent_desktop.phone_api import PhoneDirectory
@@ -182,7 +182,7 @@ async def list_calls(
     rows = await asyncio.to_thread(
         repo.list_calls, ctx.sessions, since=since, caller_prefix=caller_prefix, limit=limit, kind=kind
     )
-    asked = f"caller:{caller_prefix}" if caller_prefix else None
+    asked = asked_for_caller(caller_prefix, kind="caller_prefix")
     await audit_read(request, me, "calls.list", object_id=asked, objects=(r.call_id for r in rows))
     return [CallPublic.model_validate(r, from_attributes=True) for r in rows]
 

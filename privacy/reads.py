@@ -13,6 +13,14 @@ from fastapi import Request
 
 from agent_desktop.auth import Principal
 from privacy.audit import Read, record_read
+from privacy.masking import mask_number
+
+
+def asked_for_caller(number: str | None, *, kind: str = "caller") -> str | None:
+    """How a search by caller number is recorded: masked (``caller:138****8000``). The audit is
+    append-only and outlives retention, so it keeps no full number; the ids the answer showed say
+    exactly what was seen."""
+    return None if not number else f"{kind}:{mask_number(number)}"
 
 
 def client_of(request: Request) -> str:

@@ -168,6 +168,8 @@ class AccessContract:
         assert actions == ["work_orders.read", "work_orders.list", "caller_history.read"]
         assert {r["client"] for r in page["reads"]} == {"127.0.0.1"}
         assert page["reads"][2]["objects"] == ["c-now", "c-old"]
+        assert page["reads"][1]["object_id"] == "caller:138****8000", "the audit keeps no full number"
+        assert CALLER not in str(page)
         by_object = (await get(world, "admin", "/api/audit/reads", object_id=number)).json()
         assert [r["action"] for r in by_object["reads"]] == ["work_orders.read", "work_orders.list"]
         calls = (await get(world, "admin", "/api/audit/reads", object_id="c-old")).json()

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from agent_desktop.api import Me, _context, _principal
 from agent_desktop.auth import Principal, Role
 from agent_desktop.errors import DesktopError
-from privacy.reads import audit_read
+from privacy.reads import asked_for_caller, audit_read
 from tickets.access import OrderScope, scope_for, with_call_confidentiality
 from tickets.errors import TicketError
 from tickets.rows import WorkOrderRow
@@ -137,7 +137,8 @@ async def list_work_orders(
         callers=scope.callers,
         limit=limit,
     )
-    await audit_read(request, me, "work_orders.list", object_id=caller, objects=(r.number for r in rows))
+    asked = asked_for_caller(caller)
+    await audit_read(request, me, "work_orders.list", object_id=asked, objects=(r.number for r in rows))
     names = _names(service)
     return [WorkOrderPublic.of(scope.shown(r), names=names) for r in rows]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hotline.ami.client import AmiClient, AmiError
+from hotline.ami.client import AmiError
+from hotline.ami.link import AmiLink
 from hotline.dialing import dial_string
 from privacy.masking import is_confidential, masked_connected_line, sip_caller_id
 
@@ -12,7 +13,7 @@ AGENT_LEG_CONTEXT = "hotline-agent-leg"
 
 
 async def originate_agent_leg(
-    ami: AmiClient,
+    ami: AmiLink,
     *,
     contact: str,
     caller_channel: str,
@@ -49,16 +50,17 @@ async def originate_agent_leg(
         other_channel_id=f"{leg_id}-2",
         timeout_ms=int(ring_timeout_s * 1000),
         action_id=leg_id,
+        near=call_id,
     )
 
 
-async def channel_state(ami: AmiClient, *, channel: str) -> str:
+async def channel_state(ami: AmiLink, *, channel: str) -> str:
     """The channel's state as Asterisk names it ("Up", "Ring", "Ringing", ...); AmiError if it is gone."""
     reply = await ami.send_action({"Action": "Getvar", "Channel": channel, "Variable": "CHANNEL(state)"})
     return reply.get("Value", "")
 
 
-async def channel_name(ami: AmiClient, *, channel: str) -> str:
+async def channel_name(ami: AmiLink, *, channel: str) -> str:
     """The current name of a channel given by uniqueid (a masquerade may have renamed it); AmiError if
     it is gone."""
     reply = await ami.send_action({"Action": "Getvar", "Channel": channel, "Variable": "CHANNEL(name)"})
@@ -68,34 +70,34 @@ async def channel_name(ami: AmiClient, *, channel: str) -> str:
     return name
 
 
-async def bridge_peer(ami: AmiClient, *, channel: str) -> str:
+async def bridge_peer(ami: AmiLink, *, channel: str) -> str:
     """The channel bridged with ``channel`` ("" when it is in no two-party bridge)."""
     reply = await ami.send_action({"Action": "Getvar", "Channel": channel, "Variable": "BRIDGEPEER"})
     return reply.get("Value", "")
 
 
-async def hangup_channel(ami: AmiClient, *, channel: str, cause: int = 16) -> None:
+async def hangup_channel(ami: AmiLink, *, channel: str, cause: int = 16) -> None:
     """Hang up one channel by name or uniqueid."""
     await ami.send_action({"Action": "Hangup", "Channel": channel, "Cause": str(cause)})
 
 
-async def put_heartbeat(ami: AmiClient, *, epoch: int) -> None:
+async def put_heartbeat(ami: AmiLink, *, epoch: int) -> None:
     """Tell the dialplan's hold loop that the service is alive."""
     await ami.send_action({"Action": "DBPut", "Family": "hotline", "Key": "heartbeat", "Val": str(epoch)})
 
 
-async def put_agent_contact(ami: AmiClient, *, agent_id: str, contact: str) -> None:
+async def put_agent_contact(ami: AmiLink, *, agent_id: str, contact: str) -> None:
     """Record the agent's phone for the static fallback queue."""
     await ami.send_action({"Action": "DBPut", "Family": "hotline/contact", "Key": agent_id, "Val": contact})
 
 
-async def delete_agent_contact(ami: AmiClient, *, agent_id: str) -> None:
+async def delete_agent_contact(ami: AmiLink, *, agent_id: str) -> None:
     """Forget the agent's phone for the fallback queue (agent logged out)."""
     await ami.send_action({"Action": "DBDel", "Family": "hotline/contact", "Key": agent_id})
 
 
 async def originate_callback_leg(
-    ami: AmiClient,
+    ami: AmiLink,
     *,
     contact: str,
     number: str,
@@ -131,7 +133,7 @@ async def originate_callback_leg(
     )
 
 
-async def redirect(ami: AmiClient, *, channel: str, context: str, exten: str) -> None:
+async def redirect(ami: AmiLink, *, channel: str, context: str, exten: str) -> None:
     """Send a channel to another place in the dialplan."""
     await ami.send_action(
         {"Action": "Redirect", "Channel": channel, "Context": context, "Exten": exten, "Priority": "1"}

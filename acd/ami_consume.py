@@ -19,9 +19,10 @@ import logging
 import time
 
 from acd.events import CallAbandoned, CallbackRequested, CallFinished, CallQueued, OfferAnswered
-from acd.model import CallState
+from acd.model import NODE_ATTR, CallState
 from acd.service import AcdService
-from hotline.ami.client import AmiClient, AmiEvent
+from hotline.ami.client import AmiEvent
+from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
 from hotline.dialing import NUMBER
 from privacy.masking import for_log
@@ -39,7 +40,7 @@ def _int(value: str | None, default: int = 0) -> int:
 class AmiConsumer:
     """Translates AMI events into ACD events for one :class:`AcdService`."""
 
-    def __init__(self, *, ami: AmiClient, service: AcdService, bus: EventBus) -> None:
+    def __init__(self, *, ami: AmiLink, service: AcdService, bus: EventBus) -> None:
         self._ami = ami
         self._service = service
         self._bus = bus
@@ -53,7 +54,7 @@ class AmiConsumer:
         self._ami.on_event("BridgeEnter", self.on_bridge_enter)
         self._ami.on_event("Hangup", self.on_hangup)
         self._ami.on_event("AgentConnect", self.on_fallback_connect)
-        self._ami.on_connected(self.resync)
+        self._ami.on_node_connected(self.resync)
 
     def on_user_event(self, event: AmiEvent) -> None:
         """Queued callers and fallback notices from the dialplan."""
@@ -71,6 +72,7 @@ class AmiConsumer:
                         "keys": event.get("Keys", ""),
                         "flow_version": event.get("FlowVersion", ""),
                         "tags": event.get("Tags", ""),
+                        NODE_ATTR: event.node,
                     },
                 )
             )
@@ -148,7 +150,7 @@ class AmiConsumer:
         uniqueid = event.get("Uniqueid", "")
         leg = self._service.legs.get(uniqueid)
         if leg is not None:
-            leg.channel = event.get("Channel", "")
+            leg.channel, leg.node = event.get("Channel", ""), event.node
         else:
             self._service.doomed_leg_appeared(uniqueid)
 
@@ -195,17 +197,19 @@ class AmiConsumer:
         if call is not None and call.state is CallState.CONNECTED:
             self._service.submit_quietly(CallFinished(call_id=call_id))
 
-    async def resync(self) -> None:
-        """After a (re)connection, settle what Asterisk's channel list says about the ACD's view.
+    async def resync(self, node: str = "") -> None:
+        """After ``node``'s (re)connection, settle what its channel list says about the ACD's view.
 
-        Only what existed when the list was asked for is judged against it: calls the ACD knew then, and
-        agent legs whose channel it had seen. A caller queued or a leg created while the list was on its
-        way (events read right behind its end, or handled during the awaits below) is never closed for
-        being absent from it; if it is really gone, its own Hangup says so on this connection.
+        Only that node's calls and legs are judged, and only what existed when the list was asked for:
+        calls the ACD knew then, and agent legs whose channel it had seen. A caller queued or a leg
+        created while the list was on its way (events read right behind its end, or handled during the
+        awaits below) is never closed for being absent from it; if it is really gone, its own Hangup
+        says so on this connection.
         """
-        known_calls = [call.call_id for call in self._service.engine.store.iter_calls()]
-        known_legs = [leg_id for leg_id, leg in self._service.legs.items() if leg.channel]
-        events = await self._ami.send_action_list(
+        store = self._service.engine.store
+        known_calls = [c.call_id for c in store.iter_calls() if c.attrs.get(NODE_ATTR, "") == node]
+        known_legs = [i for i, leg in self._service.legs.items() if leg.channel and leg.node == node]
+        events = await self._ami.for_node(node).send_action_list(
             {"Action": "CoreShowChannels"}, complete_event="CoreShowChannelsComplete"
         )
         alive = {e.get("Uniqueid", "") for e in events}
@@ -218,7 +222,7 @@ class AmiConsumer:
             elif self._service.offer_open(leg):
                 self._service.fail_leg(leg_id, reason="leg_vanished")
         for call_id in known_calls:
-            if call_id not in alive and self._service.engine.store.get_call(call_id) is not None:
-                log.info("call %s vanished from Asterisk; closing it", call_id)
+            if call_id not in alive and store.get_call(call_id) is not None:
+                log.info("call %s vanished from Asterisk %s; closing it", call_id, node or "")
                 self._caller_gone(call_id)
         self._service.restore_after_outage()

@@ -276,7 +276,7 @@ class AcdEngine(Timers):
             status, agent_state = next_agent(agent.status, agent.state, trigger, agent_id=agent.agent_id)
             agent.offered_call_id = None
             self.set_agent(agent, status, agent_state, run)
-        self.set_call(call, state, "abandoned", run)
+        self.set_call(call, state, event.reason, run)
 
     def _answered(self, event: OfferAnswered, run: Run) -> None:
         call, agent = self._offered_pair(event.call_id, event.agent_id, "answer")

@@ -60,6 +60,9 @@ class CallAbandoned:
     """The caller hung up while WAITING or OFFERED."""
 
     call_id: str
+    reason: str = "abandoned"
+    """Why the call ended without a person: ``abandoned`` (the caller left) or ``node_failure`` (its
+    Asterisk node died)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,8 @@ from acd.engine import AcdEngine, bridge_failures
 from acd.errors import AcdError
 from acd.events import AcdEvent, BridgeFailed, OfferAnswered, OfferFailed
 from acd.model import CallState
-from hotline.ami.client import AmiClient, AmiError
+from hotline.ami.client import AmiError
+from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class AgentLeg:
     caller_channel: str
     channel: str = ""
     phase: LegPhase = LegPhase.PENDING
+    node: str = ""
+    """The Asterisk node the leg rings on (its caller's; empty: any node, e.g. a callback)."""
 
 
 class LegKeeper:
@@ -67,7 +70,7 @@ class LegKeeper:
         self,
         *,
         engine: AcdEngine,
-        ami: AmiClient,
+        ami: AmiLink,
         bus: EventBus,
         ring_timeout_s: float,
         clock: Callable[[], float],
@@ -111,7 +114,7 @@ class LegKeeper:
         if leg is None or not self._still_offered(leg):
             self._unwatch_leg(leg_id)
             return
-        if not self._ami.connected:
+        if not self._ami.node_connected(leg.node):
             if ring_over:
                 self._watch_leg(leg_id, LEG_VERDICT_GRACE_S)
             return
@@ -214,7 +217,8 @@ class LegKeeper:
                 give_up = False
         self.submit_quietly(BridgeFailed(call_id, agent_id, channel=channel, give_up=give_up))
 
-    def _forget_call(self, call_id: str) -> None:
+    def forget_call_legs(self, call_id: str) -> None:
+        """Drop the agent leg of ``call_id`` this node keeps (its call ended, or its node died)."""
         leg_id = self.leg_of_call.get(call_id)
         if leg_id is not None:
             self.forget_leg(leg_id)
@@ -226,7 +230,7 @@ class LegKeeper:
         leg_id = self.leg_of_call.get(call_id)
         leg = self.legs.get(leg_id) if leg_id else None
         if leg is not None and leg.phase is LegPhase.RINGING:
-            self._spawn(self._safe(actions.hangup_channel(self._ami, channel=leg.channel or leg.leg_id)))
+            self._spawn(self._safe(actions.hangup_channel(self._ami, channel=leg.leg_id)))
 
     def offer_open(self, leg: AgentLeg) -> bool:
         """Whether the offer may still ring: its leg is registered and its call still offered to the agent."""

@@ -31,6 +31,12 @@ DEFAULT_PRIORITY_CLASSES: Mapping[str, int] = {
 DIALABLE = re.compile(r"[0-9]{3,20}")
 """A caller number that can be dialled back (the same rule as the service's dial strings)."""
 
+NODE_ATTR = "node"
+"""Call attribute: the Asterisk node the caller's channel is on (empty with one unnamed node)."""
+
+NODE_FAILURE = "node_failure"
+"""End reason (and record outcome) of a call whose Asterisk node died under it."""
+
 CONSULT_TAG = "consult"
 """Tag of a call that is an agent's consultation (attended transfer), not a citizen waiting."""
 

@@ -35,7 +35,9 @@ from acd.events import (
     Tick,
 )
 from acd.legs import AgentLeg, LegKeeper, LegPhase
-from hotline.ami.client import AmiClient, AmiError
+from acd.model import NODE_ATTR
+from hotline.ami.client import AmiError
+from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
 from hotline.dialing import DialError
 
@@ -57,7 +59,7 @@ class AcdService(LegKeeper):
         self,
         *,
         engine: AcdEngine,
-        ami: AmiClient,
+        ami: AmiLink,
         bus: EventBus,
         notifier: OfferNotifier,
         ring_timeout_s: float,
@@ -136,7 +138,7 @@ class AcdService(LegKeeper):
                 },
             )
             if str(command.state) == "ended":
-                self._forget_call(command.call_id)
+                self.forget_call_legs(command.call_id)
         elif isinstance(command, QueueChanged):
             self._bus.publish(
                 "queue.changed",
@@ -181,6 +183,7 @@ class AcdService(LegKeeper):
             call_id=offer.call_id,
             agent_id=offer.agent_id,
             caller_channel="" if isinstance(offer, OfferCallback) else offer.channel,
+            node="" if isinstance(offer, OfferCallback) else offer.attrs.get(NODE_ATTR, ""),
         )
         self.legs[leg.leg_id] = leg
         self.leg_of_call[offer.call_id] = leg.leg_id
@@ -208,7 +211,7 @@ class AcdService(LegKeeper):
         if not self.offer_open(leg):
             self.forget_leg(leg.leg_id)
             return
-        if not self._ami.connected:
+        if not self._ami.node_connected(leg.node):
             self._outage(leg.leg_id, offer.agent_id, "ami_not_connected")
             return
         leg.phase = LegPhase.DIALLING

@@ -21,7 +21,8 @@ from acd.model import CONSULT_TAG, Agent, AgentStatus, CallState
 from acd.service import AcdService
 from agent_desktop.directory import DirectoryEntry
 from agent_desktop.errors import DesktopError
-from hotline.ami.client import AmiClient, AmiError, AmiEvent
+from hotline.ami.client import AmiError, AmiEvent
+from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
 from hotline.dialing import dial_string
 
@@ -65,7 +66,7 @@ class CallControl:
         self,
         *,
         acd: AcdService,
-        ami: AmiClient,
+        ami: AmiLink,
         bus: EventBus,
         external_dial: str,
         transferred_priority: int,
@@ -329,6 +330,7 @@ class CallControl:
             application="ConfBridge",
             data=f"{conf},,hotline_marked",
             caller_id=f'"12345" <{entry.number}>',
+            near=call.call_id,
         )
         self._publish("three_way", call, entry.number)
         return conf

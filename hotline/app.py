@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from acd.ami_consume import AmiConsumer
 from acd.engine import AcdEngine
 from acd.model import QueueConfig
+from acd.node_watch import NodeWatch
 from acd.queue_config import default_queue_configs, load_queues_file
 from acd.service import AcdService
 from acd.store import AcdStore, MemoryStore
@@ -33,6 +35,7 @@ from agent_desktop.phone_api import PhoneDirectory, install_phone_directory
 from agent_desktop.protocol import MAX_FRAME_BYTES
 from agent_desktop.service import DesktopService
 from hotline.ami.client import AmiClient, AmiNotConnected
+from hotline.ami.nodes import PbxNodes
 from hotline.bus import EventBus
 from hotline.db import repository as repo
 from hotline.db.engine import make_engine, migrate, session_factory
@@ -86,6 +89,21 @@ def cel_file(settings: Settings) -> Path | None:
     return root / "etc" / "hotline" / settings.asterisk_instance / "log" / "cel.jsonl"
 
 
+def ami_link(settings: Settings, secret: str) -> AmiClient | PbxNodes:
+    """One AMI client, or one per Asterisk node when ``HOTLINE_AMI_NODES`` names several."""
+    nodes = settings.ami_node_list()
+    if not nodes:
+        return AmiClient(
+            host=settings.ami_host, port=settings.ami_port, username=settings.ami_username, secret=secret
+        )
+    return PbxNodes(
+        [
+            AmiClient(host=host, port=port, username=settings.ami_username, secret=secret, node=name)
+            for name, host, port in nodes
+        ]
+    )
+
+
 def acd_store(settings: Settings) -> AcdStore:
     """Shared ACD state in Redis when configured (several app nodes), else in this process."""
     if settings.redis_url:
@@ -135,9 +153,7 @@ class Centre:
         private_sqlite_file(url)
         migrate(url)
         self.sessions = session_factory(make_engine(url))
-        self.ami = AmiClient(
-            host=s.ami_host, port=s.ami_port, username=s.ami_username, secret=self.ami_secret
-        )
+        self.ami = ami_link(s, self.ami_secret)
         self.hub = DesktopHub(self.bus)
         self.cross_node = cross_node_desktops(s, bus=self.bus, hub=self.hub, ami_secret=self.ami_secret)
         self.acd = AcdService(
@@ -221,6 +237,15 @@ class Centre:
         self.tasks.append(connecting)
         self.tasks.append(asyncio.create_task(self.acd.heartbeat_forever()))
         self.tasks.append(asyncio.create_task(self.acd.tick_forever()))
+        if isinstance(self.ami, PbxNodes):
+            watch = NodeWatch(
+                ami=self.ami,
+                service=self.acd,
+                failure_after_s=self.settings.node_failure_seconds,
+                callbacks=self.settings.node_failure_callbacks,
+                clock=time.time,
+            )
+            self.tasks.append(asyncio.create_task(watch.run()))
         checking = keep_owners_entitled(
             self.sip_secrets,
             lambda: repo.list_agents(self.sessions),

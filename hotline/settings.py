@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     ami_port: int = 5038
     ami_username: str = "hotline"
     ami_secret: SecretStr = SecretStr("")
+    ami_nodes: str = ""
+    """Several Asterisk nodes, ``name=host:port`` comma-separated (one AMI link each, same user and
+    secret; name them as their ``systemname``); empty: the one node at ``ami_host``:``ami_port``."""
+    node_failure_seconds: float = 30.0
+    """How long a node's AMI link may stay down before its calls are settled as ``node_failure``."""
+    node_failure_callbacks: bool = False
+    """Whether waiting callers of a failed node whose number can be dialled get a callback entry."""
     admin_password: SecretStr = SecretStr("")
     fastagi_host: str = "127.0.0.1"
     fastagi_port: int = 4573
@@ -84,7 +91,23 @@ class Settings(BaseSettings):
         """Who may open FastAGI sessions: loopback, the Asterisk host (``ami_host``) and the
         comma-separated addresses, networks or host names of ``HOTLINE_FASTAGI_ALLOWED_PEERS``."""
         extra = [part.strip() for part in self.fastagi_allowed_peers.split(",") if part.strip()]
-        return ["127.0.0.0/8", "::1", self.ami_host, *extra]
+        nodes = [host for _, host, _ in self.ami_node_list()]
+        return ["127.0.0.0/8", "::1", self.ami_host, *nodes, *extra]
+
+    def ami_node_list(self) -> list[tuple[str, str, int]]:
+        """``HOTLINE_AMI_NODES`` as (name, host, port); ValueError naming the part that is wrong."""
+        nodes: list[tuple[str, str, int]] = []
+        for part in (p.strip() for p in self.ami_nodes.split(",")):
+            if not part:
+                continue
+            name, _, address = part.partition("=")
+            host, _, port = address.rpartition(":")
+            if not name.strip() or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"HOTLINE_AMI_NODES: {part!r} is not name=host:port")
+            nodes.append((name.strip(), host, int(port)))
+        if len({name for name, _, _ in nodes}) != len(nodes):
+            raise ValueError("HOTLINE_AMI_NODES: node names must differ")
+        return nodes
 
     def extension_list(self) -> list[str]:
         """Agent extensions from a spec such as ``1001-1020,2001``."""

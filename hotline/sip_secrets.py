@@ -25,7 +25,7 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
-from hotline.ami.client import AmiClient
+from hotline.ami.link import AmiLink
 from hotline.ami.messages import AmiError
 
 __all__ = [
@@ -77,7 +77,7 @@ def auth_object(extension: str, password: str) -> str:
 class SipSecrets:
     """Reads, hands out and rotates the agent phones' SIP passwords over AMI."""
 
-    def __init__(self, ami: AmiClient) -> None:
+    def __init__(self, ami: AmiLink) -> None:
         self._ami = ami
 
     async def password_for(self, extension: str, owner: str) -> str:

@@ -15,9 +15,10 @@ import inspect
 import itertools
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 
 from hotline.ami.connection import AmiConnection
+from hotline.ami.link import ConnectedCallback, EventCallback, NodeConnectedCallback
 from hotline.ami.messages import (
     AmiError,
     AmiEvent,
@@ -32,8 +33,6 @@ __all__ = ["AmiClient", "AmiError", "AmiEvent", "AmiMessage", "AmiNotConnected",
 
 log = logging.getLogger(__name__)
 
-EventCallback = Callable[[AmiEvent], Awaitable[None] | None]
-ConnectedCallback = Callable[[], Awaitable[None]]
 MAX_RECONNECT_DELAY = 10.0
 
 
@@ -51,7 +50,9 @@ class AmiClient:
         ping_timeout: float = 3.0,
         reconnect_delay: float = 0.5,
         action_timeout: float = 10.0,
+        node: str = "",
     ) -> None:
+        self.node = node
         self._host = host
         self._port = port
         self._username = username
@@ -84,6 +85,25 @@ class AmiClient:
     def on_connected(self, callback: ConnectedCallback) -> None:
         """Run ``callback()`` after every successful login and after Asterisk reports a fresh boot."""
         self._connected_callbacks.append(callback)
+
+    def on_node_connected(self, callback: NodeConnectedCallback) -> None:
+        """Like :meth:`on_connected`, with this client's node name as the argument."""
+        self._connected_callbacks.append(lambda: callback(self.node))
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """The one node this client speaks to."""
+        return (self.node,)
+
+    def for_node(self, node: str) -> AmiClient:
+        """This client, for its own node (or the empty name)."""
+        if node not in ("", self.node):
+            raise AmiNotConnected(f"no Asterisk node {node!r}", node=node)
+        return self
+
+    def node_connected(self, node: str) -> bool:
+        """Whether the link to ``node`` is up."""
+        return node in ("", self.node) and self.connected
 
     async def start(self, *, connect_timeout: float = 30.0) -> None:
         """Connect and log in, retrying; :class:`AmiNotConnected` when not up within ``connect_timeout``."""
@@ -153,10 +173,12 @@ class AmiClient:
         other_channel_id: str | None = None,
         timeout_ms: int = 30000,
         action_id: str | None = None,
+        near: str = "",
     ) -> str:
         """Queue an ``Originate`` (always ``Async: true``) and return its ActionID.
 
         The outcome arrives later as an ``OriginateResponse`` event carrying the same ActionID.
+        ``near`` names a live channel the new one must be on the same node as (one node here: unused).
         """
         fields = build_originate(
             channel=channel,
@@ -270,6 +292,7 @@ class AmiClient:
             conn.close()
 
     def _dispatch(self, event: AmiEvent, follows_login: bool) -> None:
+        event.node = self.node
         if event.name.lower() == "fullybooted" and not follows_login and self.connected:
             log.info("Asterisk reports FullyBooted on an open connection; re-synchronising")
             self._fire_connected()

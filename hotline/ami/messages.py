@@ -68,9 +68,14 @@ class AmiMessage(Mapping[str, str]):
 
 
 class AmiEvent(AmiMessage):
-    """One AMI event; ``name`` is its ``Event`` header."""
+    """One AMI event; ``name`` is its ``Event`` header, ``node`` the Asterisk node it came from (the
+    receiving client's node name; empty for a centre with one unnamed node)."""
 
-    __slots__ = ()
+    __slots__ = ("node",)
+
+    def __init__(self, headers: Mapping[str, HeaderValue], *, node: str = "") -> None:
+        super().__init__(headers)
+        self.node = node
 
     @property
     def name(self) -> str:

@@ -262,10 +262,13 @@ def update_call(
         _apply(s, call_id, changes)
 
 
-def record_call_abandoned(sm: Sessions, *, call_id: str, ended_at: datetime, wait_seconds: float) -> None:
+def record_call_abandoned(
+    sm: Sessions, *, call_id: str, ended_at: datetime, wait_seconds: float, outcome: str = "abandoned"
+) -> None:
     """The caller left the ACD without (or no longer) talking to an agent.
 
-    Without an outcome yet the call becomes ``abandoned`` (end and wait set). A call already
+    Without an outcome yet the call becomes ``outcome``: ``abandoned``, or ``node_failure`` when the
+    Asterisk node holding the call died (end and wait set). A call already
     ``answered`` (transferred back to a queue, answered in the fallback queue, or answered through
     another app node, which then did not see the talk end) keeps its outcome and its wait; its end
     becomes ``ended_at`` unless a later end is recorded, and a talk time not yet recorded is the time
@@ -279,7 +282,7 @@ def record_call_abandoned(sm: Sessions, *, call_id: str, ended_at: datetime, wai
         s.execute(
             update(Call)
             .where(Call.call_id == call_id, Call.outcome.is_(None))
-            .values(outcome="abandoned", ended_at=ended_at, wait_seconds=wait_seconds)
+            .values(outcome=outcome, ended_at=ended_at, wait_seconds=wait_seconds)
         )
         s.execute(
             update(Call)

@@ -131,7 +131,7 @@ async def test_given_an_offered_leg_ringing_when_the_caller_hangs_up_then_one_ha
     await core.settle()
 
     hangups = core.actions("Hangup")
-    assert [frame_get(f, "Channel") for f in hangups] == ["PJSIP/1001-00000002"]
+    assert [frame_get(f, "Channel") for f in hangups] == [leg_id]
     assert core.service.legs == {}
     assert core.service.leg_of_call == {}
 

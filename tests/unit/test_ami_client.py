@@ -53,7 +53,10 @@ async def make_client(ami_server: FakeAmi) -> AsyncIterator[ClientFactory]:
             port=ami_server.port,
             username="hotline",
             secret=str(options.pop("secret", ami_server.secret)),
-            **{k: float(v) for k, v in options.items()},
+            ping_interval=float(options["ping_interval"]),
+            ping_timeout=float(options["ping_timeout"]),
+            reconnect_delay=float(options["reconnect_delay"]),
+            action_timeout=float(options["action_timeout"]),
         )
         clients.append(client)
         if start:

@@ -50,6 +50,11 @@ def run_tool(argv: list[str], *, prompt: str, stdin: str | None = None) -> str:
     return done.stdout
 
 
+def voice_signature() -> str:
+    """The voice settings a generated prompt depends on (part of its stamp)."""
+    return f"{VOICE}|{SPEED_WPM}"
+
+
 def espeak_argv(*options: str, prompt: str) -> list[str]:
     """espeak-ng with the prompt voice and rate, reading its text from standard input.
 

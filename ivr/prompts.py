@@ -26,8 +26,8 @@ from pathlib import Path
 
 from ivr.pinyin_text import speakable
 from ivr.position_speech import POSITION_PROMPTS
-from ivr.prompt_audio import SPEED_WPM, VOICE, speak, to_telephony
 from ivr.prompt_audio import PromptError as PromptError
+from ivr.prompt_audio import speak, to_telephony, voice_signature
 
 RUNTIME_PROMPTS: Mapping[str, str] = {
     "work_order_not_found": "未查询到该工单的办理信息，正在为您转接人工服务，请稍候。",
@@ -63,7 +63,7 @@ def prompt_file(sounds_dir: Path, prompt_id: str) -> Path:
 
 def _stamp(text: str, *, fragment: bool = False) -> str:
     fragment_parts = ["fragment", str(FRAGMENT_PAUSE_S), str(CLAUSE_PAUSE_S)] if fragment else []
-    parts = [VOICE, str(SPEED_WPM), speakable(text), *fragment_parts]
+    parts = [voice_signature(), speakable(text), *fragment_parts]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 

@@ -5,13 +5,14 @@ These run the real espeak-ng and sox (scripts/setup-system.sh) on temporary file
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from ivr import prompt_audio
 from ivr.prompt_audio import PromptError, phonemes, run_tool
-from ivr.prompts import prompt_seconds, synthesise
+from ivr.prompts import ensure_prompts, install_upload, prompt_file, prompt_seconds, synthesise
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -80,3 +81,18 @@ def test_given_a_text_with_nothing_to_say_when_synthesised_then_refused(tmp_path
     with pytest.raises(PromptError) as empty:
         synthesise("。。——", tmp_path / "empty.wav")
     assert empty.value.details["reason"] == "the text has nothing to speak"
+
+
+def test_given_generated_and_uploaded_prompts_when_the_voice_changes_then_only_generated_ones_are_redone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = {"welcome": "您好。", "menu": "请按1。"}
+    ensure_prompts(tmp_path, texts)
+    upload = tmp_path / "admin.wav"
+    subprocess.run(["sox", "-n", "-r", "8000", str(upload), "synth", "0.5", "sine", "300"], check=True)
+    uploaded = install_upload(tmp_path, "menu", upload.read_bytes()).read_bytes()
+    generated = prompt_file(tmp_path, "welcome").read_bytes()
+    monkeypatch.setattr(prompt_audio, "SPEED_WPM", 150)
+    ensure_prompts(tmp_path, texts)
+    assert prompt_file(tmp_path, "menu").read_bytes() == uploaded, "the admin's recording stays first"
+    assert prompt_file(tmp_path, "welcome").read_bytes() != generated, "a generated prompt follows the voice"

@@ -14,6 +14,9 @@ PACKAGES=(debootstrap util-linux espeak-ng sox chromium chromium-driver fonts-wq
 if ! command -v npm >/dev/null 2>&1; then
     PACKAGES+=(nodejs npm)
 fi
+# kamailio (+ websocket, tls modules): the SIP front over several Asterisk nodes (hotline kamailio up);
+# sip-tester: SIPp, the carrier and phone of the cluster tests
+PACKAGES+=(kamailio kamailio-websocket-modules kamailio-tls-modules sip-tester)
 
 if [[ $(id -u) -ne 0 ]]; then
     echo "setup-system.sh: run as root (it installs Debian packages)" >&2

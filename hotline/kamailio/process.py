@@ -120,13 +120,16 @@ class KamailioSandbox:
         }
 
     def rpc(self, command: str, *args: str, timeout: float = 10.0) -> str:
-        """Run one RPC command over the ctl socket (``kamcmd``); its output."""
+        """Run one RPC command over the ctl socket (``kamcmd``); its output.
+
+        kamcmd reads a number-like argument as an integer; write ``s:1001`` to pass it as a string.
+        """
         argv = [_kamcmd(), "-s", f"unix:{self.ctl_socket}", command, *args]
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=ENV, check=False)
         except subprocess.TimeoutExpired as exc:
             raise KamailioError("kamailio_rpc_timeout", "RPC timed out", command=command) from exc
-        if done.returncode != 0:
+        if done.returncode != 0 or done.stdout.startswith("error:"):
             raise KamailioError(
                 "kamailio_rpc_failed",
                 "RPC failed",

@@ -1,0 +1,92 @@
+"""Fixtures of the cluster tests: two sandbox Asterisk nodes and a Kamailio front dispatching to them.
+
+FastAGI points at a port nobody listens on, so inbound calls take the degraded path into the fallback
+queue and stay up until the caller hangs up; no application is needed to see where calls land.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hotline.kamailio.config import DispatchNode, KamailioConfig
+from hotline.kamailio.process import KamailioSandbox
+from hotline.sandbox.cluster import SandboxCluster, node_configs
+from hotline.sandbox.config import SandboxConfig
+from hotline.sandbox.provision import ensure_root
+from hotline.settings import Settings
+from ivr.prompts import ensure_default_prompts
+from tests.conftest import REPO_ROOT, free_port
+
+PING_INTERVAL_S = 1
+
+
+def free_udp_and_tcp_port() -> int:
+    """A port free for both UDP and TCP on loopback (Kamailio listens on both)."""
+    while True:
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
+@pytest.fixture(scope="module")
+def kamailio_port() -> int:
+    """Kamailio's SIP port (UDP and TCP), known before the nodes render their identify section."""
+    return free_udp_and_tcp_port()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory, kamailio_port: int) -> Iterator[SandboxCluster]:
+    """Two sandbox nodes, ``<instance>`` and ``<instance>-2``, on free ports."""
+    root = ensure_root(Settings().cache_dir)
+    ensure_default_prompts(root / "usr" / "share" / "asterisk" / "sounds")
+    base = SandboxConfig(
+        instance=f"cluster-{os.getpid()}",
+        ami_port=free_port(),
+        ami_username="hotline",
+        ami_secret="pytest-secret",
+        fastagi_host="127.0.0.1",
+        fastagi_port=free_port(),
+        sip_port=free_udp_and_tcp_port(),
+        http_port=free_port(),
+        extensions=("1001",),
+        conf_src=REPO_ROOT / "asterisk_conf",
+        max_wait_s=60,
+        kamailio_sip_port=kamailio_port,
+    )
+    configs = node_configs(base, 2, port=lambda _kind, _k, _base: free_udp_and_tcp_port())
+    nodes = SandboxCluster(root=root, configs=configs, state_dir=tmp_path_factory.mktemp("cluster-state"))
+    nodes.up()
+    try:
+        yield nodes
+    finally:
+        nodes.down()
+
+
+@pytest.fixture(scope="module")
+def kamailio(
+    tmp_path_factory: pytest.TempPathFactory, cluster: SandboxCluster, kamailio_port: int
+) -> Iterator[KamailioSandbox]:
+    """Kamailio dispatching to both nodes, probing every second."""
+    config = KamailioConfig(
+        name=f"pytest-{os.getpid()}",
+        sip_port=kamailio_port,
+        ws_port=free_port(),
+        nodes=tuple(DispatchNode(b.config.instance, "127.0.0.1", b.config.sip_port) for b in cluster.nodes),
+        ping_interval_s=PING_INTERVAL_S,
+        reply_timeout_ms=1000,
+    )
+    box = KamailioSandbox(config=config, state_dir=Path(tmp_path_factory.mktemp("kamailio-state")))
+    box.up()
+    try:
+        yield box
+    finally:
+        box.down()

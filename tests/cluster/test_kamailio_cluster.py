@@ -1,0 +1,107 @@
+"""Kamailio in front of two sandbox Asterisk nodes, with SIPp (not written here) as carrier and phone.
+
+The node-stopping tests restart the node they stop, so the tests may run in any order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotline.kamailio.process import KamailioSandbox
+from hotline.sandbox.cluster import SandboxCluster
+from tests.cluster.calls import place_calls, wait_flags
+from tests.cluster.sipp import sipp_argv, sipp_log, start_sipp
+from tests.conftest import free_port
+
+pytestmark = [pytest.mark.cluster, pytest.mark.asterisk]
+
+
+def node_uri(cluster: SandboxCluster, index: int) -> str:
+    """The dispatcher URI of the cluster's node ``index``."""
+    return f"sip:127.0.0.1:{cluster.nodes[index].config.sip_port}"
+
+
+def test_dispatcher_probes_both_nodes_up(kamailio: KamailioSandbox, cluster: SandboxCluster) -> None:
+    for index in range(2):
+        assert wait_flags(kamailio, node_uri(cluster, index), "AP") == "AP"
+    assert set(kamailio.dispatcher_nodes()) == {node_uri(cluster, 0), node_uri(cluster, 1)}
+
+
+def test_calls_through_kamailio_land_on_both_nodes_in_the_dialplan(
+    kamailio: KamailioSandbox, cluster: SandboxCluster, tmp_path: Path
+) -> None:
+    for index in range(2):
+        wait_flags(kamailio, node_uri(cluster, index), "AP")
+    landing = place_calls(kamailio, cluster, tmp_path, calls=4)
+    assert landing.returncode == 0, landing.log
+    assert landing.nodes == set(cluster.names), landing.channels
+    for name, channels in landing.channels.items():
+        assert {c.context for c in channels} <= {"hotline-inbound", "hotline-wait"}, channels
+        assert all(c.uniqueid.startswith(f"{name}-") for c in channels), channels
+
+
+def test_stopped_node_is_probed_down_and_new_calls_land_on_the_survivor(
+    kamailio: KamailioSandbox, cluster: SandboxCluster, tmp_path: Path
+) -> None:
+    survivor, dead = cluster.nodes
+    wait_flags(kamailio, node_uri(cluster, 1), "AP")
+    dead.down()
+    try:
+        assert wait_flags(kamailio, node_uri(cluster, 1), "I").startswith("I")
+        assert kamailio.dispatcher_nodes()[node_uri(cluster, 0)].startswith("A")
+        landing = place_calls(kamailio, cluster, tmp_path, calls=4)
+    finally:
+        dead.up()
+    assert landing.returncode == 0, landing.log
+    assert landing.nodes == {survivor.config.instance}, landing.channels
+    assert wait_flags(kamailio, node_uri(cluster, 1), "A").startswith("A")
+
+
+def test_calls_fail_over_to_the_next_node_before_the_probes_notice(
+    kamailio: KamailioSandbox, cluster: SandboxCluster, tmp_path: Path
+) -> None:
+    survivor, dead = cluster.nodes
+    wait_flags(kamailio, node_uri(cluster, 1), "AP")
+    kamailio.rpc("dispatcher.ping_active", "0")
+    dead.down()
+    try:
+        assert kamailio.dispatcher_nodes()[node_uri(cluster, 1)].startswith("A")
+        landing = place_calls(kamailio, cluster, tmp_path, calls=2)
+        marked = kamailio.dispatcher_nodes()[node_uri(cluster, 1)]
+    finally:
+        kamailio.rpc("dispatcher.ping_active", "1")
+        dead.up()
+    assert landing.returncode == 0, landing.log
+    assert landing.nodes == {survivor.config.instance}, landing.channels
+    assert marked.startswith("I"), marked
+    assert wait_flags(kamailio, node_uri(cluster, 1), "A").startswith("A")
+
+
+def test_phone_registered_at_kamailio_is_reached_from_each_node(
+    kamailio: KamailioSandbox, cluster: SandboxCluster, tmp_path: Path
+) -> None:
+    target = f"127.0.0.1:{kamailio.config.sip_port}"
+    phone_port = free_port()
+    phone = start_sipp(
+        sipp_argv("answer.xml", target, service="2001", calls=2, limit=2, port=phone_port), tmp_path / "phone"
+    )
+    register = start_sipp(
+        sipp_argv("register.xml", target, service="2001", keys={"contact_port": str(phone_port)}),
+        tmp_path / "register",
+    )
+    try:
+        assert register.wait(timeout=30) == 0, sipp_log(tmp_path / "register")
+        assert f"sip:2001@127.0.0.1:{phone_port}" in kamailio.rpc("ul.lookup", "location", "s:2001")
+        for box in cluster.nodes:
+            box.cli(f"channel originate PJSIP/kamailio/sip:2001@{target} application Wait 1")
+        assert phone.wait(timeout=30) == 0, sipp_log(tmp_path / "phone")
+    finally:
+        if phone.poll() is None:
+            phone.kill()
+            phone.wait()
+
+
+def test_rendered_config_passes_kamailio_own_check(kamailio: KamailioSandbox) -> None:
+    kamailio.check()

@@ -272,6 +272,8 @@ class Centre:
             port=self.settings.http_port,
             ws="websockets-sansio",
             ws_max_size=MAX_FRAME_BYTES,
+            proxy_headers=True,
+            forwarded_allow_ips=self.settings.forwarded_allow_ips,
             log_level="warning",
             lifespan="off",
             timeout_graceful_shutdown=2,

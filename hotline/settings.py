@@ -41,6 +41,8 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxies whose X-Forwarded-For/-Proto the app trusts (a TLS reverse proxy, docker/tls/nginx.conf)."""
 
     asterisk_mode: Literal["sandbox", "external"] = "sandbox"
     asterisk_instance: str = "default"

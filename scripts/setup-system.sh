@@ -18,6 +18,9 @@ fi
 # sip-tester: SIPp, the carrier and phone of the cluster tests
 PACKAGES+=(kamailio kamailio-websocket-modules kamailio-tls-modules sip-tester)
 
+# nginx-light: checks the TLS reverse-proxy example (docker/tls/nginx.conf) with nginx's own parser
+PACKAGES+=(nginx-light)
+
 if [[ $(id -u) -ne 0 ]]; then
     echo "setup-system.sh: run as root (it installs Debian packages)" >&2
     exit 1

@@ -13,10 +13,12 @@ Budget: ``HOTLINE_FUZZ_EXAMPLES`` examples per route (default 20), derandomized 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -26,6 +28,7 @@ from schemathesis.core.result import Ok
 from hotline.http import build_http_app
 from hotline.sandbox.instance import AsteriskSandbox
 from tests.integration.conftest import sandbox_settings
+from tests.integration.fuzz_bodies import RAW_BODIES, fill_path
 from tests.integration.fuzz_centre import (
     LiveCentre,
     centre_running,
@@ -33,7 +36,13 @@ from tests.integration.fuzz_centre import (
     fuzz_examples,
     report,
 )
-from tests.integration.fuzz_http_checks import Case, FuzzStats, send_and_check
+from tests.integration.fuzz_http_checks import (
+    REQUEST_TIMEOUT_S,
+    Case,
+    FuzzStats,
+    check_exchange,
+    send_and_check,
+)
 from tests.pg import scratch_database
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.postgres, pytest.mark.timeout(600)]
@@ -86,3 +95,30 @@ def test_route_survives_generated_requests(operation: Operation, live: LiveCentr
 
     run()
     assert not failures, "\n".join(dict.fromkeys(failures))
+
+
+BODY_ROUTES = [op for op in OPERATIONS if op.body or op.label == "PUT /api/ivr/prompts/{prompt_id}"]
+"""Every route that reads a body (the prompt upload reads its body raw, outside the schema)."""
+
+
+@pytest.mark.parametrize("role", [None, "admin"])
+@pytest.mark.parametrize("operation", BODY_ROUTES, ids=[op.label for op in BODY_ROUTES])
+def test_route_survives_raw_bodies(
+    operation: Operation, role: str | None, live: LiveCentre, stats: FuzzStats
+) -> None:
+    url = live.base_url + fill_path(operation.path)
+    needs_user = operation.label != "POST /api/sessions"
+    failures: list[str] = []
+    for name, (body, content_type) in RAW_BODIES.items():
+        headers = {"content-type": content_type}
+        if role is not None:
+            headers["authorization"] = f"Bearer {live.tokens[role]}"
+        send = partial(
+            requests.request, operation.method, url, data=body, headers=headers, timeout=REQUEST_TIMEOUT_S
+        )
+        status, problems = check_exchange(live, send, stats)
+        if role is None and needs_user and status != 401:
+            problems.append(f"anonymous request answered {status}, not 401")
+        who = role or "anonymous"
+        failures += [f"{operation.method.upper()} {url} as {who}, {name} -> {p}" for p in problems]
+    assert not failures, "\n".join(failures)

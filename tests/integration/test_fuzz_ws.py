@@ -28,6 +28,7 @@ from agent_desktop.protocol import MAX_FRAME_BYTES, frame_size
 from hotline.sandbox.instance import AsteriskSandbox
 from tests.integration.conftest import sandbox_settings
 from tests.integration.fuzz_centre import (
+    KNOWN_CHANGES,
     LiveCentre,
     centre_running,
     changed,
@@ -45,11 +46,6 @@ REPLIES = {"ping": {"pong"}, "sync": {"hello"}, "status": {"status_ok", "error"}
 """The replies a schema-valid frame may get on a signed-in socket (a second ``auth`` is refused)."""
 REPLY_TYPES = {"pong", "hello", "status_ok", "error"}
 CLOSED_TOO_BIG = 1009
-KNOWN_CHANGES = {
-    "unknown_pause_reason": "a logged-out agent asking to pause with an unknown reason is logged in "
-    "(agent_desktop/service.py change_status submits AgentLoggedIn before the ACD refuses the reason)"
-}
-"""Refusals known to change state (issue 9 findings awaiting a fix elsewhere): reported, not failed."""
 
 
 @pytest.fixture(scope="module")

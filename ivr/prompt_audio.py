@@ -20,6 +20,7 @@ from ivr.pinyin_text import speakable
 VOICE = "cmn-latn-pinyin"
 SPEED_WPM = 175
 """espeak-ng's rate for the pinyin voice (its default); about 4 syllables a second."""
+TELEPHONY_FORMAT = ("-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer")
 TOOL_TIMEOUT_S = 60.0
 """Longest any one espeak-ng or sox run may take (a long menu renders in well under a second)."""
 
@@ -103,21 +104,7 @@ def to_telephony(
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".wav")
     os.close(fd)
     typed = ["-t", kind] if kind else []
-    argv = [
-        "sox",
-        "-V1",
-        "-R",
-        *typed,
-        str(source),
-        "-r",
-        "8000",
-        "-c",
-        "1",
-        "-b",
-        "16",
-        "-e",
-        "signed-integer",
-    ]
+    argv = ["sox", "-V1", "-R", *typed, str(source), *TELEPHONY_FORMAT]
     try:
         run_tool([*argv, tmp_name, *effects, "norm", "-3"], prompt=prompt)
         os.chmod(tmp_name, 0o644)

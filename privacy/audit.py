@@ -12,14 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.engine import WRITE_OPTION
-from privacy.models import ReadAudit
+from privacy.models import ReadAudit, ReadAuditObject
 
 Sessions = sessionmaker[Session]
-MAX_OBJECTS_TEXT = 60_000
+MAX_OBJECTS = 10_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,51 +60,64 @@ class ReadQuery:
     limit: int = 100
 
 
-def _objects_text(ids: Iterable[str]) -> str:
-    text = " " + " ".join(dict.fromkeys(i for i in ids if i and " " not in i)) + " "
-    return text if len(text) <= MAX_OBJECTS_TEXT else text[: text.rfind(" ", 0, MAX_OBJECTS_TEXT) + 1]
+def _object_ids(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i[:64] for i in ids if i))[:MAX_OBJECTS]
 
 
 def record_read(sm: Sessions, read: Read, *, now: datetime | None = None) -> None:
-    """Append one read."""
+    """Append one read and the ids it showed."""
     at = now or datetime.now(UTC)
     with sm.begin() as s:
         s.connection(execution_options={WRITE_OPTION: True})
-        s.add(
-            ReadAudit(
-                at=at,
-                user_id=read.user_id[:32],
-                role=read.role[:16],
-                action=read.action[:64],
-                object_id=None if read.object_id is None else read.object_id[:64],
-                objects=_objects_text(read.objects),
-                client=read.client[:64],
-            )
+        row = ReadAudit(
+            at=at,
+            user_id=read.user_id[:32],
+            role=read.role[:16],
+            action=read.action[:64],
+            object_id=None if read.object_id is None else read.object_id[:64],
+            client=read.client[:64],
         )
+        s.add(row)
+        s.flush()
+        shown = [{"read_id": row.id, "object_id": o} for o in _object_ids(read.objects)]
+        if shown:
+            s.execute(insert(ReadAuditObject), shown)
 
 
-def _like_term(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"% {escaped} %"
+def _shown(s: Session, read_ids: list[int]) -> dict[int, list[str]]:
+    shown: dict[int, list[str]] = {i: [] for i in read_ids}
+    if read_ids:
+        query = (
+            select(ReadAuditObject.read_id, ReadAuditObject.object_id)
+            .where(ReadAuditObject.read_id.in_(read_ids))
+            .order_by(ReadAuditObject.read_id, ReadAuditObject.object_id)
+        )
+        for read_id, object_id in s.execute(query):
+            shown[read_id].append(object_id)
+    return shown
 
 
-def query_reads(sm: Sessions, q: ReadQuery) -> list[ReadRow]:
-    """Recorded reads matching ``q``, newest first; ``object_id`` matches what was asked or shown."""
+def _filtered(q: ReadQuery) -> Select[ReadAudit]:
     stmt = select(ReadAudit).order_by(ReadAudit.id.desc()).limit(max(0, q.limit))
     if q.user_id is not None:
         stmt = stmt.where(ReadAudit.user_id == q.user_id)
     if q.object_id is not None:
-        stmt = stmt.where(
-            (ReadAudit.object_id == q.object_id)
-            | ReadAudit.objects.like(_like_term(q.object_id), escape="\\")
-        )
+        showing = select(ReadAuditObject.read_id).where(ReadAuditObject.object_id == q.object_id)
+        stmt = stmt.where((ReadAudit.object_id == q.object_id) | ReadAudit.id.in_(showing))
     if q.since is not None:
         stmt = stmt.where(ReadAudit.at >= q.since)
     if q.until is not None:
         stmt = stmt.where(ReadAudit.at < q.until)
     if q.before_id is not None:
         stmt = stmt.where(ReadAudit.id < q.before_id)
+    return stmt
+
+
+def query_reads(sm: Sessions, q: ReadQuery) -> list[ReadRow]:
+    """Recorded reads matching ``q``, newest first; ``object_id`` matches what was asked or shown."""
     with sm() as s:
+        found = list(s.scalars(_filtered(q)))
+        shown = _shown(s, [r.id for r in found])
         return [
             ReadRow(
                 id=r.id,
@@ -113,8 +126,8 @@ def query_reads(sm: Sessions, q: ReadQuery) -> list[ReadRow]:
                 role=r.role,
                 action=r.action,
                 object_id=r.object_id,
-                objects=tuple(r.objects.split()),
+                objects=tuple(shown[r.id]),
                 client=r.client,
             )
-            for r in s.scalars(stmt)
+            for r in found
         ]

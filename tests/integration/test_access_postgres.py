@@ -13,6 +13,7 @@ from hotline.db.engine import make_engine, migrate, session_factory
 from privacy.audit import Read, record_read
 from tests.access_contract import AccessContract
 from tests.pg import scratch_database
+from tests.read_audit_migration import check_ids_survive_the_move
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(90)]
 
@@ -28,7 +29,15 @@ class TestPostgresAccess(AccessContract):
 
 
 @pytest.mark.parametrize(
-    "statement", ["UPDATE read_audit SET user_id = 'x'", "DELETE FROM read_audit", "TRUNCATE read_audit"]
+    "statement",
+    [
+        "UPDATE read_audit SET user_id = 'x'",
+        "DELETE FROM read_audit",
+        "TRUNCATE read_audit CASCADE",
+        "UPDATE read_audit_objects SET object_id = 'x'",
+        "DELETE FROM read_audit_objects",
+        "TRUNCATE read_audit_objects",
+    ],
 )
 def test_read_audit_refuses_update_delete_and_truncate(statement: str) -> None:
     with scratch_database("hotline_audit") as url:
@@ -36,12 +45,23 @@ def test_read_audit_refuses_update_delete_and_truncate(statement: str) -> None:
         engine = make_engine(url)
         try:
             read = Read(
-                user_id="1001", role="agent", action="work_orders.list", object_id=None, objects=(), client=""
+                user_id="1001",
+                role="agent",
+                action="work_orders.list",
+                object_id=None,
+                objects=("o-1",),
+                client="",
             )
             record_read(session_factory(engine), read)
             with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
                 conn.execute(text(statement))
             with engine.connect() as conn:
                 assert conn.execute(text("SELECT count(*) FROM read_audit")).scalar_one() == 1
+                assert conn.execute(text("SELECT count(*) FROM read_audit_objects")).scalar_one() == 1
         finally:
             engine.dispose()
+
+
+def test_audited_ids_survive_the_move_to_their_own_table() -> None:
+    with scratch_database("hotline_audit_move") as url:
+        check_ids_survive_the_move(url)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0005_privacy"
 down_revision: tuple[str, ...] | None = ("0003_tickets", "0004_call_kind")
 branch_labels: str | None = None

@@ -37,13 +37,13 @@ def free_udp_and_tcp_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def kamailio_port() -> int:
     """Kamailio's SIP port (UDP and TCP), known before the nodes render their identify section."""
     return free_udp_and_tcp_port()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def cluster(tmp_path_factory: pytest.TempPathFactory, kamailio_port: int) -> Iterator[SandboxCluster]:
     """Two sandbox nodes, ``<instance>`` and ``<instance>-2``, on free ports."""
     root = ensure_root(Settings().cache_dir)
@@ -71,7 +71,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, kamailio_port: int) -> Ite
         nodes.down()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def kamailio(
     tmp_path_factory: pytest.TempPathFactory, cluster: SandboxCluster, kamailio_port: int
 ) -> Iterator[KamailioSandbox]:

@@ -1,0 +1,56 @@
+"""A browser phone registered at Kamailio over WebSocket: reached from a node, forgotten when its socket
+closes (usrloc handle_lost_tcp)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+import websockets
+
+from hotline.kamailio.errors import KamailioError
+from hotline.kamailio.process import KamailioSandbox
+from hotline.sandbox.cluster import SandboxCluster
+from tests.cluster.ws_phone import SIP_SUBPROTOCOL, first_line, register_request
+
+pytestmark = [pytest.mark.cluster, pytest.mark.asterisk]
+
+
+def contact_of(kamailio: KamailioSandbox, extension: str) -> str:
+    """The location entry of ``extension``, or "" when it has none."""
+    try:
+        return kamailio.rpc("ul.lookup", "location", f"s:{extension}")
+    except KamailioError:
+        return ""
+
+
+def contact_gone(kamailio: KamailioSandbox, extension: str, timeout_s: float = 10.0) -> bool:
+    """Wait until ``extension`` has no location entry; whether that happened in time."""
+    deadline = time.monotonic() + timeout_s
+    while contact_of(kamailio, extension):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+async def test_websocket_phone_is_reached_from_a_node_and_dropped_when_its_socket_closes(
+    kamailio: KamailioSandbox, cluster: SandboxCluster
+) -> None:
+    kam = kamailio.config
+    url = f"ws://{kam.bind_address}:{kam.ws_port}"
+    async with websockets.connect(url, subprotocols=[SIP_SUBPROTOCOL]) as phone:  # type: ignore[list-item]
+        await phone.send(register_request("3001", kam.bind_address))
+        assert first_line(await asyncio.wait_for(phone.recv(), 10)) == "SIP/2.0 200 OK"
+        assert "transport=ws" in contact_of(kamailio, "3001")
+        dial = f"PJSIP/kamailio-webrtc/sip:3001@{kam.bind_address}:{kam.sip_port}"
+        originate = asyncio.create_task(
+            asyncio.to_thread(cluster.nodes[1].cli, f"channel originate {dial} application Wait 1")
+        )
+        invite = str(await asyncio.wait_for(phone.recv(), 10))
+    assert first_line(invite).startswith("INVITE sip:3001@")
+    assert "transport=ws" in invite.split("\r\n\r\n")[0]
+    assert "UDP/TLS/RTP/SAVPF" in invite
+    assert await asyncio.to_thread(contact_gone, kamailio, "3001")
+    await asyncio.wait_for(originate, 30)

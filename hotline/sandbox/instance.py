@@ -247,6 +247,15 @@ class AsteriskSandbox:
         self._kill_leftovers()
         self.pid_file.unlink(missing_ok=True)
 
+    def crash(self) -> None:
+        """Kill the instance at once (SIGKILL, no shutdown work: channels are not hung up, AMI sees the
+        connection drop), as a node failure would; ``down()`` or ``up()`` afterwards clean up."""
+        pid = self._pid()
+        if pid is not None:
+            kill_group(pid, signal.SIGKILL)
+            wait_gone([pid], 5.0)
+        self._kill_leftovers()
+
     def _kill_leftovers(self) -> None:
         """SIGKILL any process still running this instance's config (e.g. after a lost pid file)."""
         pids = pids_with_arg(self.conf_file)

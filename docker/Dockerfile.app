@@ -12,6 +12,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# espeak-ng (pinyin voice) and sox: the app generates the IVR prompts it serves
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends espeak-ng sox \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 hotline \
     && useradd --system --uid 10001 --gid hotline --home-dir /var/lib/hotline --create-home hotline \
     && install -d -o hotline -g hotline /var/cache/hotline /etc/hotline/conf
@@ -25,6 +30,8 @@ COPY agent_desktop ./agent_desktop
 COPY --from=web /build/agent_desktop/static/vendor ./agent_desktop/static/vendor
 COPY recordings ./recordings
 COPY tickets ./tickets
+COPY privacy ./privacy
+COPY supervisor ./supervisor
 COPY asterisk_conf ./asterisk_conf
 RUN pip install . && hotline --help > /dev/null
 

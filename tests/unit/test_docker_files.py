@@ -246,3 +246,16 @@ def test_asterisk_image_installs_asterisk_from_sid_and_runs_it_in_the_foreground
     entry = " ".join(exec_form(found["ENTRYPOINT"]))
     assert "asterisk -f" in entry
     assert "-C" in entry
+
+
+def test_app_image_copies_every_python_package_and_can_speak_prompts() -> None:
+    """Every package pyproject installs is copied into the app image, and the prompt tools are there."""
+    text = (DOCKER_DIR / "Dockerfile.app").read_text()
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text()
+    include = pyproject[pyproject.index("include = [") :].split("]", 1)[0]
+    packages = [p.strip().strip('"').rstrip("*") for p in include.split("[", 1)[1].split(",") if p.strip()]
+    for package in packages:
+        if (REPO_ROOT / package / "__init__.py").exists():
+            assert f"COPY {package} ./{package}" in text, package
+    assert "espeak-ng" in text
+    assert "sox" in text

@@ -20,7 +20,7 @@ from pathlib import Path
 from hotline.kamailio.config import KamailioConfig
 from hotline.kamailio.errors import KamailioError
 from hotline.kamailio.render import render_kamailio_tree
-from hotline.kamailio.rpc import parse_dispatcher_list
+from hotline.kamailio.rpc import parse_dispatcher_list, parse_dispatcher_loads
 from hotline.sandbox.process import alive, kill_group, read_cmdline, spawn_detached, wait_gone
 
 __all__ = ["KamailioSandbox"]
@@ -141,6 +141,10 @@ class KamailioSandbox:
     def dispatcher_nodes(self) -> dict[str, str]:
         """Each node's dispatcher URI and flags (``AP`` active, ``IP`` inactive, ``DX`` disabled…)."""
         return parse_dispatcher_list(self.rpc("dispatcher.list"))
+
+    def dispatcher_loads(self) -> dict[str, int]:
+        """Each node's current call count as the call-load algorithm keeps it."""
+        return parse_dispatcher_loads(self.rpc("dispatcher.list"))
 
     def _spawn(self) -> int:
         argv = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,9 +50,16 @@ def kamailio_channels(box: AsteriskSandbox) -> set[Channel]:
 
 
 def place_calls(
-    kamailio: KamailioSandbox, cluster: SandboxCluster, workdir: Path, *, calls: int, timeout_s: float = 60.0
+    kamailio: KamailioSandbox,
+    cluster: SandboxCluster,
+    workdir: Path,
+    *,
+    calls: int,
+    timeout_s: float = 60.0,
+    watch: Callable[[], None] | None = None,
 ) -> Landing:
-    """Place ``calls`` concurrent calls to 12345 at Kamailio and see on which nodes they land."""
+    """Place ``calls`` concurrent calls to 12345 at Kamailio and see on which nodes they land;
+    ``watch`` is called too while the calls run."""
     target = f"{kamailio.config.bind_address}:{kamailio.config.sip_port}"
     argv = sipp_argv("caller.xml", target, service="12345", calls=calls, limit=calls, hold_ms=HOLD_MS)
     landing = Landing(channels={name: set() for name in cluster.names})
@@ -62,6 +70,8 @@ def place_calls(
             for box in cluster.nodes:
                 if box.is_running():
                     landing.channels[box.config.instance] |= kamailio_channels(box)
+            if watch is not None:
+                watch()
             time.sleep(0.2)
         landing.returncode = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:

@@ -5,6 +5,7 @@ The node-stopping tests restart the node they stop, so the tests may run in any 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,34 @@ def test_phone_registered_at_kamailio_is_reached_from_each_node(
         if phone.poll() is None:
             phone.kill()
             phone.wait()
+
+
+def test_call_load_algorithm_counts_each_nodes_calls_up_and_down(
+    kamailio: KamailioSandbox, cluster: SandboxCluster, tmp_path: Path
+) -> None:
+    config = dataclasses.replace(kamailio.config, name=f"{kamailio.config.name}-load", algorithm="call_load")
+    loaded = KamailioSandbox(config=config, state_dir=kamailio.state.parent.parent)
+    peak: dict[str, int] = {}
+
+    def watch() -> None:
+        for uri, load in loaded.dispatcher_loads().items():
+            peak[uri] = max(peak.get(uri, 0), load)
+
+    kamailio.down()
+    try:
+        loaded.up()
+        for index in range(2):
+            wait_flags(loaded, node_uri(cluster, index), "AP")
+        landing = place_calls(loaded, cluster, tmp_path, calls=4, watch=watch)
+        after = loaded.dispatcher_loads()
+    finally:
+        loaded.down()
+        kamailio.up()
+    assert landing.returncode == 0, landing.log
+    assert landing.nodes == set(cluster.names), landing.channels
+    assert set(peak) == {node_uri(cluster, 0), node_uri(cluster, 1)}
+    assert all(load >= 1 for load in peak.values()), peak
+    assert set(after.values()) == {0}, after
 
 
 def test_rendered_config_passes_kamailio_own_check(kamailio: KamailioSandbox) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hotline.kamailio.config import DispatchNode, KamailioConfig
 from hotline.kamailio.errors import KamailioError
 from hotline.kamailio.render import render_kamailio_tree
-from hotline.kamailio.rpc import parse_dispatcher_list
+from hotline.kamailio.rpc import parse_dispatcher_list, parse_dispatcher_loads
 from hotline.sandbox.cluster import SandboxCluster, node_configs
 from hotline.sandbox.config import SandboxConfig
 from hotline.sandbox.errors import SandboxError
@@ -43,7 +43,7 @@ def test_rendered_kamailio_config_has_every_node_and_no_placeholder(tmp_path: Pa
     assert "1 sip:127.0.0.1:5061 0 0 duid=pbx-2" in text
     assert "listen=udp:127.0.0.1:5999" in text
     assert 'modparam("dispatcher", "ds_ping_interval", 1)' in text
-    assert 'ds_select_dst(DS_SET, "4")' in text
+    assert "#!define DS_ALG 4\n" in text
 
 
 def test_unknown_placeholder_is_refused(tmp_path: Path) -> None:
@@ -102,3 +102,5 @@ def test_dispatcher_list_is_read_per_destination() -> None:
         "\t\t\t\tDEST: {\n\t\t\t\t\tURI: sip:127.0.0.1:5060\n\t\t\t\t\tFLAGS: AP\n\t\t\t\t}\n"
     )
     assert parse_dispatcher_list(text) == {"sip:127.0.0.1:5061": "IP", "sip:127.0.0.1:5060": "AP"}
+    loads = text.replace("FLAGS: IP", "FLAGS: IP\n\t\t\t\t\tRUNTIME: {\n\t\t\t\t\t\tDLGLOAD: 2\n\t\t\t\t\t}")
+    assert parse_dispatcher_loads(loads) == {"sip:127.0.0.1:5061": 2}

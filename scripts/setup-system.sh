@@ -43,3 +43,9 @@ echo "setup-system.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# The Debian kamailio package enables a system-wide Kamailio (port 5060, the Asterisk sandbox's default SIP
+# port) where systemd runs; hotline runs its own (hotline kamailio up), so the system one is switched off.
+if [[ -d /run/systemd/system ]] && systemctl is-enabled --quiet kamailio 2>/dev/null; then
+    systemctl disable --now kamailio
+fi

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import shutil
 import signal
 import socket
@@ -21,7 +22,7 @@ from hotline.kamailio.config import KamailioConfig
 from hotline.kamailio.errors import KamailioError
 from hotline.kamailio.render import render_kamailio_tree
 from hotline.kamailio.rpc import parse_dispatcher_list, parse_dispatcher_loads
-from hotline.sandbox.process import alive, kill_group, read_cmdline, spawn_detached, wait_gone
+from hotline.sandbox.process import alive, kill_group, pids_with_arg, read_cmdline, spawn_detached, wait_gone
 
 __all__ = ["KamailioSandbox"]
 
@@ -87,6 +88,7 @@ class KamailioSandbox:
         with self._locked():
             if self.is_running():
                 return
+            self._kill_leftovers()
             self._check_ports_free()
             self.render()
             pid = self._spawn()
@@ -188,7 +190,17 @@ class KamailioSandbox:
             if not wait_gone([pid], timeout):
                 kill_group(pid, signal.SIGKILL)
                 wait_gone([pid], 5.0)
+        self._kill_leftovers()
         self.pid_file.unlink(missing_ok=True)
+
+    def _kill_leftovers(self) -> None:
+        """SIGKILL any process still running this instance's config (e.g. after a lost pid file)."""
+        pids = pids_with_arg(str(self.conf_file))
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if pids and not wait_gone(pids, 5.0):
+            raise KamailioError("kamailio_unkillable", "processes of the instance survive SIGKILL", pids=pids)
 
     def _check_ports_free(self, wait_s: float = 10.0) -> None:
         c = self.config

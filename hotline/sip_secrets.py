@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
@@ -42,6 +43,9 @@ log = logging.getLogger(__name__)
 
 AUTH_FAMILY = "hotline-pjsip/auth"
 OWNER_FAMILY = "hotline/sip-owner"
+META_FAMILY = "hotline/sip-meta"
+GENERATION_KEY = "generation"
+"""When the passwords last changed (ns since the epoch): with several nodes the newest copy wins."""
 CONTACT_PREFIX = "PJSIP/"
 
 
@@ -79,6 +83,31 @@ class SipSecrets:
 
     def __init__(self, ami: AmiLink) -> None:
         self._ami = ami
+        if len(ami.nodes) > 1:
+            ami.on_node_connected(self.sync_node)
+
+    async def sync_node(self, node: str) -> None:
+        """Several Asterisk nodes each keep their own AstDB: a node that (re)connects may have missed
+        rotations made while it was away (a former agent could still register there), or may hold the
+        newest ones. Every connected node older than the newest (``GENERATION_KEY``, written with each
+        rotation) gets the newest node's passwords and owners; what the newest does not have is removed."""
+        up = [n for n in self._ami.nodes if self._ami.node_connected(n)]
+        generations = {n: await self._generation(n) for n in up}
+        if len(generations) < 2:
+            return
+        newest = max(generations, key=lambda n: generations[n])
+        for stale in (n for n in up if generations[n] < generations[newest]):
+            changed = await _copy_families(self._ami.for_node(newest), self._ami.for_node(stale))
+            log.warning(
+                "SIP passwords on Asterisk node %s were stale (%d entries); updated from %s",
+                stale,
+                changed,
+                newest,
+            )
+
+    async def _generation(self, node: str) -> int:
+        value = (await _tree(self._ami.for_node(node), META_FAMILY)).get(GENERATION_KEY, "0")
+        return int(value) if value.isdigit() else 0
 
     async def password_for(self, extension: str, owner: str) -> str:
         """The password of ``extension`` for ``owner``; a new one unless ``owner`` holds the current one."""
@@ -95,24 +124,13 @@ class SipSecrets:
         password = secrets.token_urlsafe(18)
         await self._put(AUTH_FAMILY, extension, auth_object(extension, password))
         await self._put(OWNER_FAMILY, extension, owner or "-")
+        await self._put(META_FAMILY, GENERATION_KEY, str(time.time_ns()))
         log.info("SIP password of extension %s rotated", extension)
         return password
 
     async def owners(self) -> dict[str, str]:
         """The recorded owner of every extension handed out so far."""
-        try:
-            events = await self._ami.send_action_list(
-                {"Action": "DBGetTree", "Family": OWNER_FAMILY}, complete_event="DBGetTreeComplete"
-            )
-        except AmiError as exc:
-            if _not_found(exc):
-                return {}
-            raise
-        return {
-            str(e.get("Key", "")).rsplit("/", 1)[-1]: str(e.get("Val", ""))
-            for e in events
-            if e.get("Event") == "DBGetTreeResponse"
-        }
+        return await _tree(self._ami, OWNER_FAMILY)
 
     async def reconcile(self, entitled: Mapping[str, set[str]]) -> list[str]:
         """Rotate (to nobody) every extension whose owner is not among ``entitled[ext]``; the rotated ones."""
@@ -137,6 +155,38 @@ class SipSecrets:
 
     async def _put(self, family: str, key: str, value: str) -> None:
         await self._ami.send_action({"Action": "DBPut", "Family": family, "Key": key, "Val": value})
+
+
+async def _tree(ami: AmiLink, family: str) -> dict[str, str]:
+    """Every key of an AstDB family on one node (empty when the family does not exist there)."""
+    try:
+        events = await ami.send_action_list(
+            {"Action": "DBGetTree", "Family": family}, complete_event="DBGetTreeComplete"
+        )
+    except AmiError as exc:
+        if _not_found(exc):
+            return {}
+        raise
+    return {
+        str(e.get("Key", "")).rsplit("/", 1)[-1]: str(e.get("Val", ""))
+        for e in events
+        if e.get("Event") == "DBGetTreeResponse"
+    }
+
+
+async def _copy_families(source: AmiLink, target: AmiLink) -> int:
+    """Make ``target``'s password, owner and generation entries those of ``source``; entries changed."""
+    changed = 0
+    for family in (AUTH_FAMILY, OWNER_FAMILY, META_FAMILY):
+        wanted, have = await _tree(source, family), await _tree(target, family)
+        for key, value in wanted.items():
+            if have.get(key) != value:
+                await target.send_action({"Action": "DBPut", "Family": family, "Key": key, "Val": value})
+                changed += 1
+        for key in have.keys() - wanted.keys():
+            await target.send_action({"Action": "DBDel", "Family": family, "Key": key})
+            changed += 1
+    return changed
 
 
 class UserRecord(Protocol):

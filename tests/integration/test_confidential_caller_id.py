@@ -172,3 +172,26 @@ async def test_consulting_an_outside_number_for_a_confidential_caller_shows_it_o
         await driver.hang_up(call_id)
     finally:
         await desk.close()
+
+
+async def test_blind_transfer_of_a_confidential_caller_to_a_department_shows_only_the_masked_number(
+    centre: Centre, driver: CallDriver
+) -> None:
+    desk = await seat(centre, "7397", {"general": 1})
+    try:
+        call_id = await queue_directly(driver, CONFIDENTIAL, tags="confidential")
+        await desk.wait_frame(frame_of("agent_changed", state="on_call"), timeout=20)
+        await wait_bridged(driver, call_id, "Local/7397*")
+        moved = await desk.http.post(
+            "/api/me/call/transfer", json={"directory_id": "housing"}, headers=desk.auth
+        )
+        assert moved.status_code == 200, moved.text
+        department = "Local/83000101*"
+        await wait_bridged(driver, call_id, department)
+        seen = [s.event for s in driver.events if _phone_side(s.event.get("Channel", ""), department)]
+        assert seen
+        assert [e.name for e in seen if any(CONFIDENTIAL in str(v) for v in e.values())] == []
+        assert any(e.get("CallerIDNum") == "138****0091" for e in seen)
+        await driver.hang_up(call_id)
+    finally:
+        await desk.close()

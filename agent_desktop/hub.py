@@ -223,7 +223,7 @@ class DesktopHub:
         text: str | None = None
         agent_id = event.data.get("agent_id")
         mine = self._by_user.get(agent_id, ()) if isinstance(agent_id, str) else ()
-        personal = event.topic in ("agent.changed", "call.changed", "call.consult")
+        personal = event.topic in ("agent.changed", "call.changed", "call.consult", "agent.supervisor_action")
         for conn in (*self._supervisors, *(c for c in mine if personal and not c.supervising)):
             text = text or encode(server_frame(event.topic.replace(".", "_"), data=dict(event.data)))
             conn.enqueue(text)

@@ -52,6 +52,7 @@ from ivr.player import identity_path
 from ivr.position_route import PositionRoute, acd_position
 from ivr.service import IvrService
 from privacy.retention import RetentionPolicy, run_periodically
+from supervisor.wiring import install_supervisor
 from tickets.intake import MessageIntake
 from tickets.service import TicketService
 
@@ -201,6 +202,9 @@ class Centre:
         )
         control.install()
         self.http.state.calls = CallControlContext(control, load_directory())
+        install_supervisor(
+            self.http, acd=self.acd, ami=self.ami, bus=self.bus, control=control, desktop=self.desktop
+        )
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
         self._stopped = False

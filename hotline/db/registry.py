@@ -11,7 +11,13 @@ from sqlalchemy import MetaData
 
 from hotline.db.models import Base
 
-MODEL_MODULES = ("hotline.db.models", "ivr.flow_store", "tickets.models", "privacy.models")
+MODEL_MODULES = (
+    "hotline.db.models",
+    "ivr.flow_store",
+    "tickets.models",
+    "privacy.models",
+    "supervisor.models",
+)
 
 
 def full_metadata() -> MetaData:

@@ -226,3 +226,4 @@ class AmiConsumer:
                 log.info("call %s vanished from Asterisk %s; closing it", call_id, node or "")
                 self._caller_gone(call_id)
         self._service.restore_after_outage()
+        await self._service.put_contacts(node)

@@ -35,7 +35,7 @@ from acd.events import (
     Tick,
 )
 from acd.legs import AgentLeg, LegKeeper, LegPhase
-from acd.model import NODE_ATTR
+from acd.model import NODE_ATTR, AgentStatus
 from hotline.ami.client import AmiError
 from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
@@ -271,6 +271,16 @@ class AcdService(LegKeeper):
             agent = self.engine.store.get_agent(agent_id)
             if agent is not None and agent.pause_reason == OUTAGE_PAUSE_REASON:
                 self.submit_quietly(AgentReady(agent_id=agent_id))
+
+    async def put_contacts(self, node: str) -> None:
+        """Tell a (re)connected node every logged-in agent's phone, for its static fallback queue (an
+        Asterisk that restarted, or was away while agents logged in, would ring nobody)."""
+        link = self._ami.for_node(node)
+        for agent in list(self.engine.store.iter_agents()):
+            if agent.status is not AgentStatus.LOGGED_OUT and agent.contact:
+                await self._safe(
+                    actions.put_agent_contact(link, agent_id=agent.agent_id, contact=agent.contact)
+                )
 
     async def _notify(self, agent_id: str, call_id: str, payload: dict[str, object]) -> None:
         """Publish the offer and wait (bounded) until the agent's desktops have it."""

@@ -217,3 +217,21 @@ def test_given_nodes_in_settings_when_read_then_names_hosts_and_ports_else_a_cle
     for bad in ("pbx1=127.0.0.1", "=127.0.0.1:5038", "pbx1=127.0.0.1:99999", "p=h:1,p=h:2"):
         with pytest.raises(ValueError, match="HOTLINE_AMI_NODES"):
             Settings(ami_nodes=bad).ami_node_list()
+
+
+async def test_given_node_a_reconnects_then_it_is_told_every_logged_in_agents_phone(cluster: Cluster) -> None:
+    cluster.core.login("1001")
+    cluster.core.login("1002", ready=False)
+    await cluster.core.settle()
+    before = len(cluster.a.frames_for("DBPut"))
+
+    await cluster.a.stop()
+    await cluster.a.start()
+    await FakeAmi.wait_until(lambda: len(cluster.a.frames_for("DBPut")) >= before + 2)
+
+    contacts = {
+        frame_get(f, "Key"): frame_get(f, "Val")
+        for f in cluster.a.frames_for("DBPut")[before:]
+        if frame_get(f, "Family") == "hotline/contact"
+    }
+    assert contacts == {"1001": "PJSIP/1001", "1002": "PJSIP/1002"}

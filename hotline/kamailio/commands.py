@@ -45,7 +45,8 @@ def cmd_asterisk_nodes(settings: Settings, base: SandboxConfig, action: str, nod
 def cmd_kamailio(settings: Settings, base: SandboxConfig, action: str, nodes: int) -> int:
     """``hotline kamailio up|down|status|render --nodes N``: the SIP front over N nodes."""
     kamailio = KamailioSettings()
-    config = kamailio_for_nodes(kamailio, cluster_node_configs(base, nodes, kamailio))
+    origin = f"http://{settings.http_host}:{settings.http_port}"
+    config = kamailio_for_nodes(kamailio, cluster_node_configs(base, nodes, kamailio), app_origin=origin)
     box = KamailioSandbox(config=config, state_dir=settings.state_dir)
     try:
         if action == "up":

@@ -13,6 +13,7 @@ __all__ = ["DEFAULT_CONF_SRC", "DispatchNode", "KamailioConfig"]
 
 DEFAULT_CONF_SRC = Path(__file__).resolve().parent.parent.parent / "kamailio_conf"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 ALGORITHMS = {"round_robin": 4, "call_load": 10, "hash_callid": 0}
 
 
@@ -35,7 +36,9 @@ class KamailioConfig:
     """One Kamailio instance; the values end up in ``kamailio_conf/`` when rendered.
 
     ``trusted_net`` is where requests that are not from an Asterisk node may come from (carriers and
-    phones); there is no digest authentication, so in the sandbox it is loopback only.
+    phones); there is no digest authentication, so in the sandbox it is loopback only. ``ws_origins``
+    are the web origins (the agent page's) whose browsers may open a WebSocket; a client that sends no
+    Origin (not a browser) is not refused for it.
     """
 
     name: str = "kamailio"
@@ -49,6 +52,7 @@ class KamailioConfig:
     inactive_threshold: int = 1
     reply_timeout_ms: int = 2000
     trusted_net: str = "127.0.0.0/8"
+    ws_origins: tuple[str, ...] = ()
     children: int = 2
     conf_src: Path = DEFAULT_CONF_SRC
 
@@ -60,6 +64,12 @@ class KamailioConfig:
                 raise KamailioError("kamailio_bad_config", f"{field} is not a port", field=field)
         if self.algorithm not in ALGORITHMS:
             raise KamailioError("kamailio_bad_config", "unknown dispatcher algorithm", field="algorithm")
+        for origin in self.ws_origins:
+            if not ORIGIN.fullmatch(origin):
+                raise KamailioError("kamailio_bad_config", "bad web origin", field="ws_origins", value=origin)
+        self._check_addresses()
+
+    def _check_addresses(self) -> None:
         if not self.nodes:
             raise KamailioError("kamailio_bad_config", "no Asterisk node to dispatch to", field="nodes")
         try:
@@ -76,6 +86,11 @@ class KamailioConfig:
     def dispatcher_list(self) -> str:
         """The dispatcher.list lines: set 1 holds every node, each with its name as duid."""
         return "\n".join(f"1 {node.uri} 0 0 duid={node.name}" for node in self.nodes)
+
+    def origin_condition(self) -> str:
+        """The config condition that accepts the WebSocket handshake's Origin header."""
+        allowed = ["$hdr(Origin) == $null", *(f'$hdr(Origin) == "{origin}"' for origin in self.ws_origins)]
+        return " || ".join(allowed)
 
     def values(self, *, run_dir: str, etc_dir: str) -> dict[str, str]:
         """Every placeholder value for the templates."""
@@ -94,4 +109,5 @@ class KamailioConfig:
             "TRUSTED_NET": self.trusted_net,
             "CHILDREN": str(max(1, self.children)),
             "DISPATCHER_LIST": self.dispatcher_list(),
+            "WS_ORIGIN_ALLOWED": self.origin_condition(),
         }

@@ -26,10 +26,16 @@ class KamailioSettings(BaseSettings):
     ping_interval_s: int = 2
     reply_timeout_ms: int = 2000
     trusted_net: str = "127.0.0.0/8"
+    ws_origins: str = ""
 
 
-def kamailio_for_nodes(settings: KamailioSettings, nodes: Sequence[SandboxConfig]) -> KamailioConfig:
-    """The Kamailio config dispatching to ``nodes`` (each node's SIP transport, its name as duid)."""
+def kamailio_for_nodes(
+    settings: KamailioSettings, nodes: Sequence[SandboxConfig], *, app_origin: str
+) -> KamailioConfig:
+    """The Kamailio config dispatching to ``nodes`` (each node's SIP transport, its name as duid);
+    browsers may open a WebSocket from ``HOTLINE_KAMAILIO_WS_ORIGINS`` (comma-separated), by default
+    from ``app_origin`` (the agent page)."""
+    origins = tuple(o.strip() for o in settings.ws_origins.split(",") if o.strip()) or (app_origin,)
     return KamailioConfig(
         name=settings.name,
         bind_address=settings.bind_address,
@@ -40,4 +46,5 @@ def kamailio_for_nodes(settings: KamailioSettings, nodes: Sequence[SandboxConfig
         ping_interval_s=settings.ping_interval_s,
         reply_timeout_ms=settings.reply_timeout_ms,
         trusted_net=settings.trusted_net,
+        ws_origins=origins,
     )

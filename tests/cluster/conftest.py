@@ -23,6 +23,7 @@ from ivr.prompts import ensure_default_prompts
 from tests.conftest import REPO_ROOT, free_port
 
 PING_INTERVAL_S = 1
+AGENT_PAGE_ORIGIN = "http://127.0.0.1:8080"
 
 
 def free_udp_and_tcp_port() -> int:
@@ -83,6 +84,7 @@ def kamailio(
         nodes=tuple(DispatchNode(b.config.instance, "127.0.0.1", b.config.sip_port) for b in cluster.nodes),
         ping_interval_s=PING_INTERVAL_S,
         reply_timeout_ms=1000,
+        ws_origins=(AGENT_PAGE_ORIGIN,),
     )
     box = KamailioSandbox(config=config, state_dir=Path(tmp_path_factory.mktemp("kamailio-state")))
     box.up()

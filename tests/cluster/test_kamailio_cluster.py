@@ -43,6 +43,15 @@ def test_calls_through_kamailio_land_on_both_nodes_in_the_dialplan(
         assert all(c.uniqueid.startswith(f"{name}-") for c in channels), channels
 
 
+def test_call_to_a_name_instead_of_a_number_is_refused_at_the_front(
+    kamailio: KamailioSandbox, cluster: SandboxCluster, tmp_path: Path
+) -> None:
+    target = f"127.0.0.1:{kamailio.config.sip_port}"
+    caller = start_sipp(sipp_argv("caller.xml", target, service="fallback", timeout_s=20), tmp_path)
+    assert caller.wait(timeout=30) != 0
+    assert "SIP/2.0 404" in sipp_log(tmp_path)
+
+
 def test_stopped_node_is_probed_down_and_new_calls_land_on_the_survivor(
     kamailio: KamailioSandbox, cluster: SandboxCluster, tmp_path: Path
 ) -> None:

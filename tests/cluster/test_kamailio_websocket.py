@@ -12,6 +12,7 @@ import websockets
 from hotline.kamailio.errors import KamailioError
 from hotline.kamailio.process import KamailioSandbox
 from hotline.sandbox.cluster import SandboxCluster
+from tests.cluster.conftest import AGENT_PAGE_ORIGIN
 from tests.cluster.ws_phone import SIP_SUBPROTOCOL, first_line, register_request
 
 pytestmark = [pytest.mark.cluster, pytest.mark.asterisk]
@@ -54,3 +55,19 @@ async def test_websocket_phone_is_reached_from_a_node_and_dropped_when_its_socke
     assert "UDP/TLS/RTP/SAVPF" in invite
     assert await asyncio.to_thread(contact_gone, kamailio, "3001")
     await asyncio.wait_for(originate, 30)
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1:8081"])
+async def test_browser_from_another_origin_gets_no_websocket(kamailio: KamailioSandbox, origin: str) -> None:
+    url = f"ws://{kamailio.config.bind_address}:{kamailio.config.ws_port}"
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        await websockets.connect(url, subprotocols=[SIP_SUBPROTOCOL], origin=origin)  # type: ignore[list-item,arg-type]
+    assert refused.value.response.status_code == 403
+
+
+async def test_agent_page_origin_gets_a_websocket(kamailio: KamailioSandbox) -> None:
+    url = f"ws://{kamailio.config.bind_address}:{kamailio.config.ws_port}"
+    origin = AGENT_PAGE_ORIGIN
+    async with websockets.connect(url, subprotocols=[SIP_SUBPROTOCOL], origin=origin) as phone:  # type: ignore[list-item,arg-type]
+        await phone.send(register_request("3002", kamailio.config.bind_address, expires=0))
+        assert first_line(await asyncio.wait_for(phone.recv(), 10)) == "SIP/2.0 200 OK"

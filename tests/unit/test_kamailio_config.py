@@ -46,6 +46,14 @@ def test_rendered_kamailio_config_has_every_node_and_no_placeholder(tmp_path: Pa
     assert "#!define DS_ALG 4\n" in text
 
 
+def test_websocket_origin_condition_admits_only_the_configured_origins() -> None:
+    config = KamailioConfig(nodes=NODES, ws_origins=("http://127.0.0.1:8080", "https://desk.example:8443"))
+    assert config.origin_condition() == (
+        '$hdr(Origin) == $null || $hdr(Origin) == "http://127.0.0.1:8080"'
+        ' || $hdr(Origin) == "https://desk.example:8443"'
+    )
+
+
 def test_unknown_placeholder_is_refused(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "k.cfg").write_text("listen=udp:@@NOPE@@;\n")
@@ -56,7 +64,13 @@ def test_unknown_placeholder_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"nodes": ()}, {"algorithm": "random"}, {"trusted_net": "everywhere"}, {"sip_port": 0}],
+    [
+        {"nodes": ()},
+        {"algorithm": "random"},
+        {"trusted_net": "everywhere"},
+        {"sip_port": 0},
+        {"ws_origins": ('http://x" || 1 == 1 || "',)},
+    ],
 )
 def test_bad_kamailio_config_is_refused(changes: dict[str, object]) -> None:
     values: dict[str, object] = {"nodes": NODES} | changes

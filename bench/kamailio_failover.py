@@ -3,7 +3,10 @@ the sandbox Kamailio, one node stopped (graceful ``core stop now``) or SIGKILLed
 
 Prints one JSON line per round: seconds from the stop to the dispatcher marking the node inactive
 (``down_detected_s``), from the node being booted again to it being active (``up_detected_s``), and
-where calls placed right after the detection landed (SIPp through Kamailio), then a summary line.
+where calls placed right after the detection landed (SIPp through Kamailio); then the cost of a call
+that meets the dead node before the probes do (probing off, node still marked active: the failure_route
+waits for the reply timeout, then tries the next node), as the extra wall time of two sequential calls
+(``failover_penalty_s``); then a summary line.
 
     .venv/bin/python -m bench.kamailio_failover [--rounds 3] [--ping-interval 1]
 """
@@ -30,6 +33,7 @@ from hotline.settings import Settings
 from ivr.prompts import ensure_default_prompts
 from tests.cluster.calls import place_calls, wait_flags
 from tests.cluster.conftest import free_udp_and_tcp_port
+from tests.cluster.sipp import sipp_argv, start_sipp
 from tests.conftest import REPO_ROOT, free_port
 
 
@@ -104,6 +108,39 @@ def one_round(cluster: SandboxCluster, kamailio: KamailioSandbox, how: str, work
     }
 
 
+def two_calls_s(kamailio: KamailioSandbox, work: Path) -> tuple[float, bool]:
+    """Wall seconds of two sequential 10 ms calls through Kamailio, and whether both succeeded."""
+    target = f"{kamailio.config.bind_address}:{kamailio.config.sip_port}"
+    argv = sipp_argv("caller.xml", target, service="12345", calls=2, limit=1, hold_ms=10)
+    started = time.monotonic()
+    code = start_sipp(argv, work).wait(timeout=60)
+    return time.monotonic() - started, code == 0
+
+
+def failover_penalty(cluster: SandboxCluster, kamailio: KamailioSandbox, work: Path) -> dict[str, object]:
+    """Two calls with both nodes up, then two with node 2 dead but still marked active."""
+    dead = cluster.nodes[1]
+    uri = f"sip:127.0.0.1:{dead.config.sip_port}"
+    wait_flags(kamailio, uri, "AP")
+    normal_s, normal_ok = two_calls_s(kamailio, work / "normal")
+    kamailio.rpc("dispatcher.ping_active", "0")
+    stop(dead, "sigkill")
+    try:
+        kamailio.rpc("dispatcher.set_state", "ap", "1", uri)
+        failover_s, failover_ok = two_calls_s(kamailio, work / "failover")
+    finally:
+        kamailio.rpc("dispatcher.ping_active", "1")
+        dead.down()
+        dead.up()
+    return {
+        "reply_timeout_ms": kamailio.config.reply_timeout_ms,
+        "two_calls_normal_s": round(normal_s, 2),
+        "two_calls_one_failover_s": round(failover_s, 2),
+        "failover_penalty_s": round(failover_s - normal_s, 2),
+        "calls_ok": normal_ok and failover_ok,
+    }
+
+
 def main() -> None:
     """Run the rounds and print JSON lines."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -121,6 +158,7 @@ def main() -> None:
                     result = one_round(cluster, kamailio, how, Path(tmp) / f"sipp-{n}-{how}")
                     print(json.dumps(result), flush=True)
                     rounds.append(result)
+            print(json.dumps(failover_penalty(cluster, kamailio, Path(tmp) / "penalty")), flush=True)
         finally:
             kamailio.down()
             cluster.down()

@@ -9,7 +9,7 @@ it to someone else rotates it (hotline.sip_secrets).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -22,6 +22,8 @@ from hotline.ami.messages import AmiError
 from hotline.db import repository as repo
 from hotline.settings import Settings
 from hotline.sip_secrets import SipSecrets, owner_of
+from hotline.turn.credentials import IceServers
+from hotline.turn.settings import ice_servers_from_settings
 
 __all__ = ["PhoneDirectory", "PhonePublic", "install_phone_directory", "router"]
 
@@ -50,6 +52,7 @@ class PhoneDirectory:
     extensions: frozenset[str]
     http_port: int = 8088
     ws_url: str = ""
+    ice: IceServers = field(default_factory=IceServers)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, secrets: SipSecrets) -> PhoneDirectory:
@@ -59,6 +62,7 @@ class PhoneDirectory:
             extensions=frozenset(settings.extension_list()),
             http_port=settings.asterisk_http_port,
             ws_url=settings.sip_ws_url,
+            ice=ice_servers_from_settings(settings),
         )
 
     def allows_contact(self, contact: str) -> bool:
@@ -95,7 +99,7 @@ class PhoneDirectory:
             authorization_user=extension,
             password=password,
             display_name=name,
-            ice_servers=[],
+            ice_servers=self.ice.for_user(extension),
         )
 
 
@@ -116,7 +120,8 @@ Directory = Annotated[PhoneDirectory, Depends(_directory)]
 
 @router.get("/me/phone", response_model=PhonePublic, tags=["agent"])
 async def my_phone(request: Request, me: Me, ctx: Ctx, directory: Directory) -> PhonePublic:
-    """The signed-in agent's browser phone: websocket URL, SIP URI and credentials (no ICE servers)."""
+    """The signed-in agent's browser phone: websocket URL, SIP URI, credentials and ICE servers (STUN, and
+    TURN with a short-lived REST credential for this extension)."""
     row = await asyncio.to_thread(repo.get_agent, ctx.sessions, agent_id=me.user_id)
     contact = row.contact if row is not None else ""
     if contact and not contact.startswith(CONTACT_PREFIX):

@@ -212,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     kam = sub.add_parser("kamailio", help="manage the sandbox Kamailio SIP front over the Asterisk nodes")
     kam.add_argument("action", choices=["up", "down", "status", "render"])
     kam.add_argument("--nodes", type=int, default=1, help="how many sandbox Asterisk nodes it dispatches to")
+    turn = sub.add_parser("turn", help="manage the sandbox TURN server (coturn) of browser phones behind NAT")
+    turn.add_argument("action", choices=["up", "down", "status", "render"])
     sim = sub.add_parser("simulate", help="drive real calls into the running centre")
     sim.add_argument("--calls", type=int, default=20)
     sim.add_argument("--agents", type=int, default=3)
@@ -258,6 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hotline.kamailio.commands import cmd_kamailio
 
         return cmd_kamailio(settings, _config(settings), args.action, args.nodes)
+    if args.command == "turn":
+        from hotline.turn.commands import cmd_turn
+
+        return cmd_turn(settings, args.action)
     if args.command == "simulate":
         return cmd_simulate(settings, args)
     if args.command == "retention":

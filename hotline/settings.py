@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     ami_permit: str = "127.0.0.1/255.255.255.255"
     sip_ws_url: str = ""
     sip_owner_check_seconds: float = 10.0
+    stun_urls: str = ""
+    """STUN URLs for browser phones, comma-separated (added to the TURN server's own)."""
+    turn_urls: str = ""
+    """An external TURN server's URLs, comma-separated (``turn:host:3478?transport=udp,...``); empty: the
+    sandbox coturn of ``hotline turn up``, if set up."""
+    turn_secret: SecretStr = SecretStr("")
+    """The external TURN server's ``static-auth-secret`` (REST credentials)."""
+    turn_credential_ttl_seconds: int = 12 * 3600
+    """How long the TURN credential handed out with the browser phone stays valid."""
 
     wrapup_seconds: float = 15.0
     queues_file: Path | None = None

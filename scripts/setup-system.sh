@@ -20,6 +20,9 @@ PACKAGES+=(kamailio kamailio-websocket-modules kamailio-tls-modules sip-tester)
 
 # nginx-light: checks the TLS reverse-proxy example (docker/tls/nginx.conf) with nginx's own parser
 PACKAGES+=(nginx-light)
+# coturn: the TURN server of browser phones behind NAT (hotline turn up); iptables (+ iproute2's ip):
+# the NATed remote-seat test (network namespaces with MASQUERADE)
+PACKAGES+=(coturn iptables iproute2)
 
 if [[ $(id -u) -ne 0 ]]; then
     echo "setup-system.sh: run as root (it installs Debian packages)" >&2
@@ -48,4 +51,10 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # port) where systemd runs; hotline runs its own (hotline kamailio up), so the system one is switched off.
 if [[ -d /run/systemd/system ]] && systemctl is-enabled --quiet kamailio 2>/dev/null; then
     systemctl disable --now kamailio
+fi
+
+# Debian's coturn unit starts a TURN server from the package's /etc/turnserver.conf, which configures no
+# authentication; the project runs its own (hotline turn up), so the unit stays off.
+if [[ " ${missing[*]} " == *" coturn "* ]] && command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now coturn.service >/dev/null 2>&1 || true
 fi

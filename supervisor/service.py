@@ -28,9 +28,6 @@ from supervisor import store
 from supervisor.errors import SupervisorError, no_session, not_your_queue
 from supervisor.spy import Spies, SpyMode, SpySession
 
-ACTION_TOPIC = "agent.supervisor_action"
-"""Bus topic of an action a supervisor took on an agent (the agent's desktop shows it)."""
-
 
 class AgentAction(StrEnum):
     """What a supervisor may do to an agent."""
@@ -194,7 +191,7 @@ class SupervisorService:
         )
         await asyncio.to_thread(store.log_step, self._sm, step)
         self._bus.publish(
-            ACTION_TOPIC,
+            "agent.supervisor_action",
             {
                 "agent_id": agent_id,
                 "action": str(action),

@@ -8,6 +8,7 @@ import pytest
 from hotline.app import Centre
 from hotline.sandbox.instance import AsteriskSandbox
 from tests.integration.calls import CallDriver
+from tests.integration.desktop import frame_of
 from tests.integration.supervision import TONES, Supervised, supervised_call
 from tests.integration.tones import Ears
 
@@ -33,15 +34,8 @@ async def test_given_a_supervisor_session_when_switching_modes_then_each_party_h
 
 
 async def _listen_switch_leave(s: Supervised, driver: CallDriver, sandbox: AsteriskSandbox) -> None:
-    resp = await s.post("/api/supervisor/agents/ag1/listen", {"mode": "listen"})
-    assert resp.status_code == 201, resp.text
-    session_id = resp.json()["session_id"]
-    await driver.wait_event(lambda e: e.name == "ChanSpyStart" and e.get("SpyerUniqueid") == session_id)
-    ears = Ears(
-        sandbox,
-        driver,
-        {"caller": s.citizen_channel, "agent": f"{s.agent_leg}-2", "supervisor": f"{session_id}-2"},
-    )
+    session_id = await _start(s, driver, "listen")
+    ears = Ears(sandbox, driver, _ears_of(s, session_id))
     assert await ears.who_hears("listen", TONES) == LISTEN
     for mode, expected in (("whisper", WHISPER), ("barge", BARGE), ("listen", LISTEN)):
         resp = await s.supervisor.http.put(
@@ -55,3 +49,47 @@ async def _listen_switch_leave(s: Supervised, driver: CallDriver, sandbox: Aster
     await driver.wait_event(lambda e: e.name == "Hangup" and e.get("Uniqueid") == session_id)
     after = Ears(sandbox, driver, {"caller": s.citizen_channel, "agent": f"{s.agent_leg}-2"})
     assert await after.who_hears("left", TONES) == {"caller": {"agent"}, "agent": {"caller"}}
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("whisper", WHISPER), ("barge", BARGE)])
+async def test_given_a_session_started_in_a_mode_then_the_parties_hear_that_mode(
+    centre: Centre, driver: CallDriver, sandbox: AsteriskSandbox, mode: str, expected: dict[str, set[str]]
+) -> None:
+    s = await supervised_call(centre, driver, sandbox, queues=["general"])
+    try:
+        session_id = await _start(s, driver, mode)
+        ears = Ears(sandbox, driver, _ears_of(s, session_id))
+        assert await ears.who_hears(f"start-{mode}", TONES) == expected
+    finally:
+        await s.close()
+
+
+async def test_given_a_session_when_taken_over_then_the_agent_drops_and_caller_and_supervisor_talk(
+    centre: Centre, driver: CallDriver, sandbox: AsteriskSandbox
+) -> None:
+    s = await supervised_call(centre, driver, sandbox, queues=["general"])
+    try:
+        session_id = await _start(s, driver, "listen")
+        resp = await s.post(f"/api/supervisor/sessions/{session_id}/take-over", {})
+        assert resp.status_code == 200, resp.text
+        await driver.wait_event(lambda e: e.name == "Hangup" and e.get("Uniqueid") == s.agent_leg)
+        await s.agent.wait_frame(frame_of("agent_changed", state="wrap_up"))
+        ears = Ears(sandbox, driver, {"caller": s.citizen_channel, "supervisor": f"{session_id}-2"})
+        assert await ears.who_hears("taken-over", TONES) == {
+            "caller": {"supervisor"},
+            "supervisor": {"caller"},
+        }
+    finally:
+        await s.close()
+
+
+async def _start(s: Supervised, driver: CallDriver, mode: str) -> str:
+    resp = await s.post("/api/supervisor/agents/ag1/listen", {"mode": mode})
+    assert resp.status_code == 201, resp.text
+    session_id: str = resp.json()["session_id"]
+    await driver.wait_event(lambda e: e.name == "ChanSpyStart" and e.get("SpyerUniqueid") == session_id)
+    return session_id
+
+
+def _ears_of(s: Supervised, session_id: str) -> dict[str, str]:
+    return {"caller": s.citizen_channel, "agent": f"{s.agent_leg}-2", "supervisor": f"{session_id}-2"}

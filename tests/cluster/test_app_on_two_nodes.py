@@ -4,21 +4,16 @@ waiting caller recorded as a node failure while the other node's caller is still
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from hotline.app import Centre, ensure_admin
 from hotline.db import repository as repo
-from hotline.sandbox.cluster import SandboxCluster, node_configs
-from hotline.sandbox.config import SandboxConfig
-from hotline.sandbox.provision import ensure_root
+from hotline.sandbox.cluster import SandboxCluster
 from hotline.settings import Settings
-from ivr.prompts import ensure_default_prompts
-from tests.cluster.conftest import free_udp_and_tcp_port
-from tests.conftest import REPO_ROOT, free_port
+from tests.conftest import free_port
 from tests.integration.calls import CallDriver, channel_starting, eventually, user_event
 from tests.integration.conftest import ADMIN_PASSWORD, WORKING_MORNING
 from tests.integration.desktop import DesktopClient, frame_of
@@ -29,34 +24,9 @@ AGENT_PHONE = "Local/7101*2*0.5@hotline-sim-agent"
 
 
 @pytest.fixture(scope="module")
-def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxCluster]:
-    """Two sandbox nodes whose FastAGI is one application's."""
-    root = ensure_root(Settings().cache_dir)
-    ensure_default_prompts(root / "usr" / "share" / "asterisk" / "sounds")
-    base = SandboxConfig(
-        instance=f"apppbx-{os.getpid()}",
-        ami_port=free_port(),
-        ami_username="hotline",
-        ami_secret="pytest-secret",
-        fastagi_host="127.0.0.1",
-        fastagi_port=free_port(),
-        sip_port=free_udp_and_tcp_port(),
-        http_port=free_port(),
-        extensions=("1001",),
-        conf_src=REPO_ROOT / "asterisk_conf",
-        heartbeat_stale_s=6,
-        max_wait_s=120,
-        hold_slice_s=2,
-        ring_timeout_s=8,
-        kamailio_sip_port=free_udp_and_tcp_port(),
-    )
-    configs = node_configs(base, 2, port=lambda _kind, _k, _base: free_udp_and_tcp_port())
-    cluster = SandboxCluster(root=root, configs=configs, state_dir=tmp_path_factory.mktemp("apppbx-state"))
-    cluster.up()
-    try:
-        yield cluster
-    finally:
-        cluster.down()
+def nodes(cluster: SandboxCluster) -> SandboxCluster:
+    """The package's two sandbox nodes; their FastAGI port is this module's centre's."""
+    return cluster
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ from hotline.sandbox.provision import ensure_root
 from hotline.settings import Settings
 from ivr.prompts import ensure_default_prompts
 from tests.conftest import REPO_ROOT, free_port
-from tests.faults.scenarios import SCENARIOS, Rig
+from tests.faults.catalogue import SCENARIOS
+from tests.faults.scenarios import Rig
 
 
 def sandbox(state: Path) -> AsteriskSandbox:

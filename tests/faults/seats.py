@@ -53,7 +53,7 @@ class Seats:
     def __init__(self, urls: Sequence[str], agents: Sequence[str], *, talk_s: float = 2.0) -> None:
         self._urls = list(urls)
         self._talk_s = talk_s
-        self.seats = [Seat(a, f"pw-{a}-faults", self._urls) for a in agents]
+        self.seats = [Seat(a, f"pw-{a}-faults", self._urls, turn=i) for i, a in enumerate(agents)]
         self.orders_wanted: set[str] = set()
         self.orders_written: dict[str, str] = {}
         self._tasks: list[asyncio.Task[None]] = []

@@ -26,32 +26,19 @@ from typing import Any
 from agent_desktop.auth import Principal, Role
 from agent_desktop.protocol import server_frame
 from hotline.bus import RELAY_GAP, BusEvent, EventBus
+from privacy.masking import is_confidential as is_confidential_attrs
+from privacy.masking import mask_number
 
 log = logging.getLogger(__name__)
 
 SendText = Callable[[str], Awaitable[None]]
 PresenceListener = Callable[[str, int], None]
 Outbound = tuple[str, "asyncio.Future[bool] | None"]
-CONFIDENTIAL_TAG = "confidential"
-
-
-def mask_number(number: str) -> str:
-    """``13800138000`` → ``138****8000``; short numbers keep only their last digit."""
-    if len(number) >= 8:
-        return f"{number[:3]}****{number[-4:]}"
-    return "*" * max(len(number) - 1, 0) + number[-1:]
-
-
-def call_tags(attrs: object) -> set[str]:
-    """The tags of a call's IVR attributes (a comma-separated string or a list)."""
-    raw = attrs.get("tags") if isinstance(attrs, dict) else None
-    items = raw.split(",") if isinstance(raw, str) else raw if isinstance(raw, list) else []
-    return {str(t).strip() for t in items if str(t).strip()}
 
 
 def is_confidential(call: dict[str, object]) -> bool:
     """Whether a call (offer payload or agent-view call) carries the ``confidential`` tag."""
-    return CONFIDENTIAL_TAG in call_tags(call.get("ivr"))
+    return is_confidential_attrs(call.get("ivr"))
 
 
 def masked_call(call: dict[str, object]) -> dict[str, object]:

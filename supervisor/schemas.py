@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from supervisor.service import AgentAction
 from supervisor.spy import SpyMode, SpySession
 
-QUEUE_NAME = r"^[0-9A-Za-z_-]{1,64}$"
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+"""No control characters (PostgreSQL refuses NUL in text; a reason is shown on desktops)."""
 
 
 class ListenRequest(BaseModel):
@@ -60,7 +61,7 @@ class AgentActionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     action: AgentAction
-    reason: str = Field(default="", max_length=64)
+    reason: str = Field(default="", max_length=64, pattern=PRINTABLE)
 
 
 class QueuesUpdate(BaseModel):

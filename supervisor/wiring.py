@@ -9,7 +9,6 @@ from agent_desktop.call_control import CallControl
 from agent_desktop.context import DesktopContext
 from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
-from supervisor import api
 from supervisor.service import SupervisorService
 from supervisor.spy import Spies
 
@@ -23,7 +22,7 @@ def install_supervisor(
     control: CallControl,
     desktop: DesktopContext,
 ) -> SupervisorService:
-    """Serve ``/api/supervisor/...`` from ``app`` (``app.state.supervisor``)."""
+    """Back the ``/api/supervisor/...`` routes of ``app`` (mounted by ``hotline.http``) with a service."""
     service = SupervisorService(
         acd=acd,
         control=control,
@@ -33,5 +32,4 @@ def install_supervisor(
         bus=bus,
     )
     app.state.supervisor = service
-    app.include_router(api.router)
     return service

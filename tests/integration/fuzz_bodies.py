@@ -39,6 +39,8 @@ PATH_VALUES = {
     "flag": "fuzz_flag",
     "article_id": "1",
     "call_id": "no-such-call",
+    "session_id": "spy-0123456789abcdef",
+    "supervisor_id": "fuzz_supervisor",
 }
 """A value for each path parameter (the routes' own numbers: see :func:`fill_path`)."""
 

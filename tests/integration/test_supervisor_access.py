@@ -164,16 +164,19 @@ async def test_given_a_supervisor_when_acting_on_agents_then_the_agent_sees_who_
             await desk.close()
 
 
-async def test_given_a_pause_without_a_reason_then_422(centre: Centre) -> None:
+async def test_given_a_pause_without_a_reason_or_with_control_characters_then_422(centre: Centre) -> None:
     await add_user(centre, "ag1", role="agent", contact=tone_phone(900), skills={"general": 1})
     await add_user(centre, "sup1", role="supervisor", contact=tone_phone(SUPERVISOR_HZ), skills={})
     await set_queues(centre, "sup1", ["general"])
     sup = await signed_in(centre, "sup1")
     try:
-        resp = await sup.http.post(
-            "/api/supervisor/agents/ag1/actions", json={"action": "pause", "reason": " "}, headers=sup.auth
-        )
-        assert resp.status_code == 422
+        for reason in (" ", "小休\x00", "a\nb"):
+            resp = await sup.http.post(
+                "/api/supervisor/agents/ag1/actions",
+                json={"action": "pause", "reason": reason},
+                headers=sup.auth,
+            )
+            assert resp.status_code == 422, reason
     finally:
         await sup.close()
 

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 log = logging.getLogger(__name__)
 
@@ -151,11 +151,15 @@ def read_calls(path: Path) -> tuple[list[CelCall], list[CelCall]]:
 
 
 class CelReader:
-    """Reads new complete lines of a CEL file into a :class:`CelCalls`, remembering where it stopped."""
+    """Reads new complete lines of a CEL file into a :class:`CelCalls`, remembering where it stopped.
 
-    def __init__(self, path: Path, calls: CelCalls) -> None:
+    With ``since`` (epoch seconds) the first read starts at the first line logged from then on, found by
+    bisecting the file (lines are written in time order), so a long log is not read from its start."""
+
+    def __init__(self, path: Path, calls: CelCalls, *, since: float | None = None) -> None:
         self.path = path
         self.calls = calls
+        self.since = since
         self._offset = 0
         self._inode: int | None = None
 
@@ -165,15 +169,52 @@ class CelReader:
             stat = self.path.stat()
         except FileNotFoundError:
             return 0
-        if stat.st_ino != self._inode or stat.st_size < self._offset:
-            self._inode, self._offset = stat.st_ino, 0
-        with self.path.open("rb") as f:
-            f.seek(self._offset)
-            data = f.read()
-        complete = data.rfind(b"\n") + 1
-        self._offset += complete
         count = 0
-        for event in parse_lines(data[:complete].decode("utf-8", "replace").splitlines()):
-            self.calls.feed(event)
-            count += 1
+        with self.path.open("rb") as f:
+            if stat.st_ino != self._inode or stat.st_size < self._offset:
+                self._inode = stat.st_ino
+                self._offset = 0 if self.since is None else first_line_since(f, stat.st_size, self.since)
+            f.seek(self._offset)
+            while chunk := f.read(CHUNK_BYTES):
+                complete = chunk.rfind(b"\n") + 1
+                if complete == 0:
+                    break
+                self._offset += complete
+                f.seek(self._offset)
+                for event in parse_lines(chunk[:complete].decode("utf-8", "replace").splitlines()):
+                    self.calls.feed(event)
+                    count += 1
         return count
+
+
+CHUNK_BYTES = 4 * 1024 * 1024
+
+
+def _time_of_line_after(f: BinaryIO, offset: int) -> float | None:
+    """The event time of the first complete line starting after ``offset`` (None: none, or unreadable)."""
+    f.seek(offset)
+    if offset:
+        f.readline()
+    line = f.readline()
+    if not line:
+        return None
+    try:
+        return float(json.loads(line).get("eventtime") or 0.0)
+    except (ValueError, AttributeError):
+        return None
+
+
+def first_line_since(f: BinaryIO, size: int, since: float) -> int:
+    """The offset of a line start at or shortly before the first line logged at ``since`` or later."""
+    lo, hi = 0, size
+    while hi - lo > CHUNK_BYTES:
+        mid = (lo + hi) // 2
+        at = _time_of_line_after(f, mid)
+        if at is None or at >= since:
+            hi = mid
+        else:
+            lo = mid
+    f.seek(lo)
+    if lo:
+        f.readline()
+    return f.tell()

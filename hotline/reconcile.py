@@ -41,6 +41,8 @@ from hotline.db.models import Call
 log = logging.getLogger(__name__)
 
 ONCE_KEY = "reconciled"
+WINDOW_S = 2 * 86400.0
+"""At start, the log is read from this long ago on (calls of an outage longer than that stay unrecorded)."""
 FINAL = ("answered", "abandoned", "ivr_hangup")
 
 
@@ -130,11 +132,12 @@ class Reconciler:
         sessions: sessionmaker[Session],
         cel_file: Path,
         grace_s: float = 10.0,
+        window_s: float = WINDOW_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._sm = sessions
         self._calls = CelCalls()
-        self._reader = CelReader(cel_file, self._calls)
+        self._reader = CelReader(cel_file, self._calls, since=clock() - window_s)
         self._grace_s = grace_s
         self._clock = clock
         self._pending: list[CelCall] = []

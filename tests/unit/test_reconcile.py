@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline import cel as cel_module
 from hotline.cel import CelCalls, CelReader, read_calls
 from hotline.db import repository as repo
 from hotline.db.engine import make_engine, migrate, session_factory
@@ -33,6 +34,12 @@ def cel(kind: str, dt: float, uniqueid: str, **fields: str) -> str:
     return json.dumps(
         base | fields | {"eventtype": kind, "eventtime": f"{T0 + dt:.6f}", "uniqueid": uniqueid}
     )
+
+
+def shifted(line: str, by: float) -> str:
+    """``line`` logged ``by`` seconds later."""
+    event = json.loads(line)
+    return json.dumps(event | {"eventtime": f"{float(event['eventtime']) + by:.6f}"})
 
 
 def fallback_call(uid: str, *, answered: bool = True) -> list[str]:
@@ -130,6 +137,19 @@ def test_given_an_offer_answered_after_the_app_died_when_reconciled_then_answere
     assert row is not None
     assert (row.outcome, row.queue) == ("answered", "general")
     assert row.talk_seconds == pytest.approx(2.1)
+
+
+def test_given_a_long_log_when_read_from_a_time_then_it_starts_near_that_time_and_misses_no_call_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cel_module, "CHUNK_BYTES", 512)
+    lines = [cel("CHAN_START", float(i), f"other-{i}", num="") for i in range(300)]
+    later = [shifted(line, 400.0) for line in fallback_call("cit-10-in")]
+    path = write(tmp_path / "cel.jsonl", lines + later)
+    calls = CelCalls()
+    read = CelReader(path, calls, since=T0 + 250.0).read()
+    assert len(later) < read < len(lines) // 2
+    assert [c.call_id for c in calls.pop_ended()] == ["cit-10-in"]
 
 
 def test_given_a_line_cut_short_while_written_then_it_is_read_once_complete(tmp_path: Path) -> None:

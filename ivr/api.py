@@ -22,10 +22,10 @@ from agent_desktop.auth import Principal, Role
 from agent_desktop.errors import DesktopError
 from hotline.body_limit import body_limit
 from ivr import flow_store as store
+from ivr.api_bounds import MAX_VERSION, VersionNumber
 from ivr.dryrun_view import DryRunRequest
 from ivr.errors import IvrError
 from ivr.service import IvrService
-from ivr.version_number import MAX_VERSION, VersionNumber
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ivr.api_bounds import CallTime, VersionNumber
 from ivr.callers import CallerDirectory
 from ivr.catalog import LivePack
 from ivr.errors import IvrError
@@ -27,7 +28,6 @@ from ivr.flow import (
     default_calendar,
     dry_run,
 )
-from ivr.version_number import VersionNumber
 
 
 class AttributesIn(BaseModel):
@@ -47,7 +47,7 @@ class DryRunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     caller: str = Field(pattern=r"^\+?[0-9]{1,20}$")
-    at: datetime
+    at: CallTime
     keys: list[str] = Field(default_factory=list, max_length=100)
     version: VersionNumber | None = None
     attributes: AttributesIn | None = None

@@ -1,9 +1,10 @@
-"""Flow version numbers beyond the database's integer column are refused (422), not a 500.
+"""Flow API inputs beyond what the database or the calendar can hold are refused (422), not a 500.
 
 Found by the HTTP fuzz run (tests/integration/test_fuzz_http.py): ``GET /api/ivr/flows/135934265010``
 answered 500 on PostgreSQL (psycopg ``NumericValueOutOfRange``: integer out of range), and so did every
 route and body field that looks a version up. SQLite takes 64-bit integers, so there only numbers from
-2**63 failed (``OverflowError``).
+2**63 failed (``OverflowError``). Likewise ``POST /api/ivr/dry-run`` with ``"at": "0001-01-01T00:00:05Z"``
+answered 500 (``OverflowError: date value out of range`` looking back over the caller's recent calls).
 """
 
 from __future__ import annotations
@@ -79,3 +80,12 @@ async def test_version_beyond_the_column_is_refused_with_422(admin: httpx.AsyncC
         reply = await admin.request(method, path.format(n=number), json=_fill(body, number))
         assert reply.status_code == 422, (method, path, number, reply.status_code, reply.text[:300])
         assert reply.json()["error_id"] in {"invalid_request", "validation_failed"}, reply.text[:300]
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:05Z", "0001-01-01T00:01:01", "9999-12-31T23:59:59Z"])
+async def test_dry_run_at_the_ends_of_the_calendar_is_refused_with_422(
+    admin: httpx.AsyncClient, at: str
+) -> None:
+    reply = await admin.post("/api/ivr/dry-run", json={"caller": "0", "at": at})
+    assert reply.status_code == 422, reply.text[:300]
+    assert reply.json()["error_id"] in {"invalid_request", "validation_failed"}, reply.text[:300]

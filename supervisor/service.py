@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -65,6 +66,7 @@ class SupervisorService:
         spies: Spies,
         sessions: sessionmaker[Session],
         bus: EventBus,
+        browser_phones: Callable[[str], bool] = lambda _contact: False,
     ) -> None:
         self._acd = acd
         self._control = control
@@ -72,6 +74,7 @@ class SupervisorService:
         self._spies = spies
         self._sm = sessions
         self._bus = bus
+        self._browser_phones = browser_phones
 
     async def queues_of(self, principal: Principal) -> frozenset[str]:
         """The queues ``principal`` supervises (every queue for an admin)."""
@@ -222,12 +225,18 @@ class SupervisorService:
             )
 
     async def _phone_of(self, supervisor_id: str) -> str:
+        """The supervisor's configured phone, else their browser phone (``PJSIP/<user id>``) when
+        that extension has one."""
         row = await asyncio.to_thread(repo.get_agent, self._sm, agent_id=supervisor_id)
-        if row is None or not row.contact:
+        contact = row.contact if row is not None else ""
+        browser = f"PJSIP/{supervisor_id}"
+        if not contact and self._browser_phones(browser):
+            contact = browser
+        if not contact:
             raise SupervisorError(
                 "no_phone", "configure a phone for your user before listening in", status_code=409
             )
-        return row.contact
+        return contact
 
     async def _agent_uniqueid(self, call: LiveCall) -> str:
         """The uniqueid of the agent's leg: the ACD's leg id when this node rang it, else Asterisk's."""

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from acd.service import AcdService
 from agent_desktop.call_control import CallControl
 from agent_desktop.context import DesktopContext
+from agent_desktop.phone_api import PhoneDirectory
 from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
 from supervisor.service import SupervisorService
@@ -22,7 +23,10 @@ def install_supervisor(
     control: CallControl,
     desktop: DesktopContext,
 ) -> SupervisorService:
-    """Back the ``/api/supervisor/...`` routes of ``app`` (mounted by ``hotline.http``) with a service."""
+    """Back the ``/api/supervisor/...`` routes of ``app`` (mounted by ``hotline.http``) with a service;
+    a supervisor without a configured phone listens on their browser phone when ``app.state.phone``
+    (the phone directory, installed first) knows their extension."""
+    phones: PhoneDirectory | None = getattr(app.state, "phone", None)
     service = SupervisorService(
         acd=acd,
         control=control,
@@ -30,6 +34,7 @@ def install_supervisor(
         spies=Spies(ami),
         sessions=desktop.sessions,
         bus=bus,
+        browser_phones=phones.allows_contact if phones is not None else lambda _contact: False,
     )
     app.state.supervisor = service
     return service

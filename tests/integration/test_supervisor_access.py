@@ -189,3 +189,29 @@ async def _act(sup: DesktopClient, agent_id: str, action: str, reason: str, *, e
     )
     assert resp.status_code == 200, resp.text
     assert resp.json()["status"] == expect_status
+
+
+async def test_given_a_supervisor_without_a_configured_phone_then_their_browser_phone_rings_or_409(
+    centre: Centre, driver: CallDriver, sandbox: AsteriskSandbox
+) -> None:
+    s = await supervised_call(centre, driver, sandbox, queues=["general"])
+    await add_user(centre, "1002", role="supervisor", contact="", skills={})
+    await add_user(centre, "sup9", role="supervisor", contact="", skills={})
+    await set_queues(centre, "1002", ["general"])
+    await set_queues(centre, "sup9", ["general"])
+    browser, phoneless = await signed_in(centre, "1002"), await signed_in(centre, "sup9")
+    try:
+        resp = await phoneless.http.post(
+            "/api/supervisor/agents/ag1/listen", json={"mode": "listen"}, headers=phoneless.auth
+        )
+        assert resp.status_code == 409
+        assert resp.json()["error_id"] == "no_phone"
+        resp = await browser.http.post(
+            "/api/supervisor/agents/ag1/listen", json={"mode": "listen"}, headers=browser.auth
+        )
+        assert resp.status_code == 201, resp.text
+        await driver.wait_event(lambda e: e.get("Channel", "").startswith("PJSIP/1002"))
+    finally:
+        await browser.close()
+        await phoneless.close()
+        await s.close()

@@ -150,8 +150,9 @@ async def wait_audio_growing(page: Page, timeout: float = 30.0) -> tuple[dict[st
         await asyncio.sleep(0.5)
 
 
-def keep(artifacts: Path, seat: NatSeat, **record: object) -> None:
-    """The measured facts and the router's rule counters, next to the screenshots."""
+async def keep(page: Page, artifacts: Path, seat: NatSeat, **record: object) -> None:
+    """The measured facts, the page's call timeline and the router's rule counters, with the screenshots."""
+    record["timeline"] = await page.evaluate("window.__hotline_timeline")
     (artifacts / "media.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
     (artifacts / "iptables.txt").write_text(seat.rules())
 
@@ -175,7 +176,9 @@ async def test_given_nated_agent_with_udp_only_to_turn_when_phone_has_no_ice_ser
         stats = await pjsip_channelstats(sandbox)
     finally:
         await driver.hang_up(caller)
-    keep(artifacts, seat, last_report=last, channelstats=stats, agent_channel=agent_channel)
+    await keep(
+        remote_page, artifacts, seat, last_report=last, channelstats=stats, agent_channel=agent_channel
+    )
     assert "connected" not in last["seen"], last
     assert asterisk_rtp_counts(stats, agent_channel) == (0, 0), stats
     assert last["bytesReceived"] == 0, last
@@ -214,7 +217,9 @@ async def test_given_nated_agent_with_udp_only_to_turn_when_phone_gets_turn_cred
         await steps.shot("talking-through-turn")
     finally:
         await driver.hang_up(caller)
-    keep(artifacts, seat, connected=connected, first=first, later=later, channelstats=stats)
+    await keep(
+        remote_page, artifacts, seat, connected=connected, first=first, later=later, channelstats=stats
+    )
     assert later["local"]["type"] == "relay", later
     assert later["local"]["address"] == turn.config.listen_address, later
     assert later["remote"]["address"] == seat.host_address, later

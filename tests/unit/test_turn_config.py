@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hotline.settings import Settings
+from hotline.turn.commands import cmd_turn
 from hotline.turn.config import DENIED_PEER_RANGES, TurnConfig
 from hotline.turn.errors import TurnError
 from hotline.turn.process import TurnServer
@@ -95,3 +96,12 @@ def test_given_sandbox_turn_set_up_or_not_when_listing_ice_servers_then_own_serv
     assert ice.secret == secret
     assert list(ice.turn_urls) == ["turn:127.0.0.1:3478?transport=udp", "turn:127.0.0.1:3478?transport=tcp"]
     assert list(ice.stun_urls) == ["stun:127.0.0.1:3478"]
+
+
+def test_given_state_dir_when_hotline_turn_render_then_prints_the_private_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cmd_turn(Settings(state_dir=tmp_path), "render") == 0
+    printed = Path(capsys.readouterr().out.strip())
+    assert printed == tmp_path / "turn" / "turn" / "etc" / "turnserver.conf"
+    assert mode(printed) == 0o600

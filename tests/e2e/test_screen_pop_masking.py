@@ -6,8 +6,9 @@ import asyncio
 import json
 
 from agent_desktop.auth import Principal, Role
-from agent_desktop.hub import Connection, DesktopHub, is_confidential, mask_number, masked_call
+from agent_desktop.hub import Connection, DesktopHub, is_confidential, masked_call
 from hotline.bus import EventBus
+from privacy.masking import mask_number
 
 
 class Socket:

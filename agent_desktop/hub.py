@@ -130,6 +130,11 @@ class Connection:
                 done.set_result(False)
 
 
+NODE_LOCAL_TOPICS = frozenset({"queue.figures"})
+"""Topics every app node publishes for its own desktops (computed from shared state): relayed copies
+from other nodes are not forwarded."""
+
+
 class DesktopHub:
     """Registry of open connections; implements the ACD's offer notifier."""
 
@@ -205,7 +210,7 @@ class DesktopHub:
 
     def route(self, event: BusEvent) -> None:
         """Send one bus event to the connections that should see it (offers excepted: see the module)."""
-        if event.topic == "agent.offer":
+        if event.topic == "agent.offer" or (event.origin and event.topic in NODE_LOCAL_TOPICS):
             return
         text: str | None = None
         agent_id = event.data.get("agent_id")

@@ -202,7 +202,7 @@ class Centre:
         )
         control.install()
         self.http.state.calls = CallControlContext(control, load_directory())
-        install_supervisor(
+        self.supervision = install_supervisor(
             self.http, acd=self.acd, ami=self.ami, bus=self.bus, control=control, desktop=self.desktop
         )
         self._server: uvicorn.Server | None = None
@@ -230,6 +230,7 @@ class Centre:
         Asterisk is up returns from here connected."""
         self.tasks.append(asyncio.create_task(self.recorder.run()))
         self.tasks.append(asyncio.create_task(self.hub.run()))
+        self.tasks.append(asyncio.create_task(self.supervision.wallboard.run()))
         if self.cross_node is not None:
             await self.cross_node.start()
         self.tasks.append(asyncio.create_task(self.intake.run()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import FastAPI
 
 from acd.service import AcdService
@@ -12,6 +14,15 @@ from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
 from supervisor.service import SupervisorService
 from supervisor.spy import Spies
+from supervisor.wallboard import Wallboard
+
+
+@dataclass(frozen=True, slots=True)
+class Supervision:
+    """The supervisor service and the wallboard publisher (whose ``run()`` the centre starts)."""
+
+    service: SupervisorService
+    wallboard: Wallboard
 
 
 def install_supervisor(
@@ -22,7 +33,7 @@ def install_supervisor(
     bus: EventBus,
     control: CallControl,
     desktop: DesktopContext,
-) -> SupervisorService:
+) -> Supervision:
     """Back the ``/api/supervisor/...`` routes of ``app`` (mounted by ``hotline.http``) with a service;
     a supervisor without a configured phone listens on their browser phone when ``app.state.phone``
     (the phone directory, installed first) knows their extension."""
@@ -37,4 +48,4 @@ def install_supervisor(
         browser_phones=phones.allows_contact if phones is not None else lambda _contact: False,
     )
     app.state.supervisor = service
-    return service
+    return Supervision(service=service, wallboard=Wallboard(acd=acd, bus=bus))

@@ -72,6 +72,8 @@ class AmiConsumer:
                         "keys": event.get("Keys", ""),
                         "flow_version": event.get("FlowVersion", ""),
                         "tags": event.get("Tags", ""),
+                        "line": event.get("Line", ""),
+                        "dialled": event.get("Dialled", ""),
                         NODE_ATTR: event.node,
                     },
                 )

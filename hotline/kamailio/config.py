@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.kamailio.errors import KamailioError
+from hotline.trunks import Trunk, TrunkPlan
+from hotline.trunks_render import kamailio_trunk_route
 
 __all__ = ["DEFAULT_CONF_SRC", "DispatchNode", "KamailioConfig"]
 
@@ -38,7 +40,8 @@ class KamailioConfig:
     ``trusted_net`` is where requests that are not from an Asterisk node may come from (carriers and
     phones); there is no digest authentication, so in the sandbox it is loopback only. ``ws_origins``
     are the web origins (the agent page's) whose browsers may open a WebSocket; a client that sends no
-    Origin (not a browser) is not refused for it.
+    Origin (not a browser) is not refused for it. ``trunks`` are the carriers: their INVITEs are
+    accepted from their addresses, tagged and limited to each trunk's concurrent calls.
     """
 
     name: str = "kamailio"
@@ -54,6 +57,7 @@ class KamailioConfig:
     trusted_net: str = "127.0.0.0/8"
     ws_origins: tuple[str, ...] = ()
     children: int = 2
+    trunks: tuple[Trunk, ...] = ()
     conf_src: Path = DEFAULT_CONF_SRC
 
     def __post_init__(self) -> None:
@@ -110,4 +114,5 @@ class KamailioConfig:
             "CHILDREN": str(max(1, self.children)),
             "DISPATCHER_LIST": self.dispatcher_list(),
             "WS_ORIGIN_ALLOWED": self.origin_condition(),
+            "TRUNK_ROUTE": kamailio_trunk_route(TrunkPlan(trunks=self.trunks, lines=())),
         }

@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotline.kamailio.config import DispatchNode, KamailioConfig
 from hotline.sandbox.config import SandboxConfig
+from hotline.trunks import TrunksSettings, trunk_plan
 
 __all__ = ["KamailioSettings", "kamailio_for_nodes"]
 
@@ -34,7 +35,8 @@ def kamailio_for_nodes(
 ) -> KamailioConfig:
     """The Kamailio config dispatching to ``nodes`` (each node's SIP transport, its name as duid);
     browsers may open a WebSocket from ``HOTLINE_KAMAILIO_WS_ORIGINS`` (comma-separated), by default
-    from ``app_origin`` (the agent page)."""
+    from ``app_origin`` (the agent page). Carrier trunks come from ``HOTLINE_TRUNKS_FILE`` (or the
+    shipped example)."""
     origins = tuple(o.strip() for o in settings.ws_origins.split(",") if o.strip()) or (app_origin,)
     return KamailioConfig(
         name=settings.name,
@@ -47,4 +49,5 @@ def kamailio_for_nodes(
         reply_timeout_ms=settings.reply_timeout_ms,
         trusted_net=settings.trusted_net,
         ws_origins=origins,
+        trunks=trunk_plan(TrunksSettings()).trunks,
     )

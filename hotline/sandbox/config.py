@@ -13,6 +13,8 @@ from hotline.sandbox.dtls import DtlsFiles
 from hotline.sandbox.errors import SandboxError
 from hotline.sandbox.render import agent_blocks
 from hotline.settings import Settings
+from hotline.trunks import TrunksConfigError, TrunksSettings, load_trunks_file
+from hotline.trunks_render import lines_dialplan, pjsip_trunk_blocks
 
 __all__ = ["DEFAULT_CONF_SRC", "SandboxConfig", "instance_state_dir", "persistent_secret"]
 
@@ -65,6 +67,7 @@ class SandboxConfig:
     ring_timeout_s: int = 20
     kamailio_host: str = "127.0.0.1"
     kamailio_sip_port: int = 5080
+    trunks_file: Path | None = None
 
     def __post_init__(self) -> None:
         if not INSTANCE_NAME.fullmatch(self.instance):
@@ -105,6 +108,7 @@ class SandboxConfig:
             ami_permit=settings.ami_permit,
             extensions=tuple(settings.extension_list()),
             ring_timeout_s=max(1, round(settings.ring_timeout_seconds)),
+            trunks_file=TrunksSettings().trunks_file,
         )
 
     def values(self, *, instance_dir: str, modules_dir: str, dtls: DtlsFiles | None = None) -> dict[str, str]:
@@ -134,4 +138,12 @@ class SandboxConfig:
             "KAMAILIO_HOST": self.kamailio_host,
             "KAMAILIO_SIP_PORT": str(self.kamailio_sip_port),
         }
-        return plain | agent_blocks(self.extensions, dtls=dtls)
+        return plain | agent_blocks(self.extensions, dtls=dtls) | self.trunk_blocks()
+
+    def trunk_blocks(self) -> dict[str, str]:
+        """``PJSIP_TRUNKS`` and ``LINES_DIALPLAN`` from the trunks file (the shipped example without one)."""
+        try:
+            plan = load_trunks_file(self.trunks_file)
+        except TrunksConfigError as exc:
+            raise SandboxError("conf_bad_trunks", str(exc), **exc.details) from exc
+        return {"PJSIP_TRUNKS": pjsip_trunk_blocks(plan), "LINES_DIALPLAN": lines_dialplan(plan)}

@@ -164,10 +164,14 @@ async def test_given_a_supervisor_when_acting_on_agents_then_the_agent_sees_who_
             await desk.close()
 
 
-async def test_given_a_pause_without_a_reason_or_with_control_characters_then_422(centre: Centre) -> None:
+async def test_given_a_pause_without_a_known_reason_then_422_and_the_agent_stays_available(
+    centre: Centre,
+) -> None:
     await add_user(centre, "ag1", role="agent", contact=tone_phone(900), skills={"general": 1})
     await add_user(centre, "sup1", role="supervisor", contact=tone_phone(SUPERVISOR_HZ), skills={})
     await set_queues(centre, "sup1", ["general"])
+    agent = await signed_in(centre, "ag1")
+    await agent.status("available")
     sup = await signed_in(centre, "sup1")
     try:
         for reason in (" ", "小休\x00", "a\nb"):
@@ -177,7 +181,16 @@ async def test_given_a_pause_without_a_reason_or_with_control_characters_then_42
                 headers=sup.auth,
             )
             assert resp.status_code == 422, reason
+        resp = await sup.http.post(
+            "/api/supervisor/agents/ag1/actions",
+            json={"action": "pause", "reason": "没有这个原因"},
+            headers=sup.auth,
+        )
+        assert resp.status_code == 422, resp.text
+        assert centre.acd.engine.store.get_agent("ag1").status == "available"  # type: ignore[union-attr]
+        assert (await sup.http.get("/api/supervisor/log", headers=sup.auth)).json() == []
     finally:
+        await agent.close()
         await sup.close()
 
 

@@ -1,0 +1,178 @@
+"""Capacity: the largest sustained arrival rate carried with 0 lost calls, per setup, through the real path.
+
+Each call is a simulated citizen (a Local channel pair originated over AMI): for our centre it dials 12345,
+hears the IVR, presses one key, waits in the ACD, is answered by a simulated agent (a Local channel that
+rings RING_S and talks ``--talk`` seconds), hears the survey and hangs up; for plain app_queue it goes
+straight into ``Queue(hotline-bench)`` with the same agents as members. Setups:
+
+- ``ours_1node``: our centre (its own process) on one Asterisk sandbox;
+- ``ours_2nodes``: our centre over two sandbox nodes (``HOTLINE_AMI_NODES``), calls placed on them
+  alternately over each node's AMI (no Kamailio in front);
+- ``app_queue_1node``: plain app_queue on one sandbox, the baseline.
+
+Search: rates (``--rates``) are tried rising, each held ``--step-s`` seconds; the search stops at the first
+rate that loses a call, where a caller gives up (``--patience``) or ASA p99 exceeds ``--asa-p99-limit``.
+Lost = placed calls that neither were answered nor ended as abandoned/callback in the centre's records
+(app_queue: AgentConnect / QueueCallerAbandon), or whose citizen channel Asterisk never showed ending.
+cpu_pct = CPU of the Asterisk processes and the centre process over the step, one core = 100 (the load
+generator, this process, is not counted). Each step prints a JSON line on stderr; each setup prints one
+line on stdout: the highest rate carried (or, when none was, the first rate tried):
+``{"setup", "calls", "cps", "concurrent_peak", "answered", "lost", "asa_s_p50", "asa_s_p99", "cpu_pct"}``.
+
+    .venv/bin/python -m bench.capacity [--setup ours_1node] [--rates 5,10,20,30] [--step-s 20] [--talk 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Protocol
+
+from bench.capacity_ledger import tally
+from bench.capacity_rigs import RING_S, AppQueueRig, CentreRig, PbxNodes
+from bench.capacity_stats import CpuMeter, StepResult, agents_for, passed, percentile, rounded, search_outcome
+from hotline.sandbox.provision import ensure_root
+from hotline.settings import Settings
+from ivr.prompts import ensure_default_prompts
+
+SETUPS = {"ours_1node": 1, "ours_2nodes": 2, "app_queue_1node": 1}
+
+
+class Rig(Protocol):
+    """What a setup offers the step runner."""
+
+    async def start(self, agents: int, talk_s: float) -> None: ...
+    async def dial(self, caller: str, index: int, patience_s: float) -> None: ...
+    async def settle(self, prefix: str) -> None: ...
+    async def stop(self) -> None: ...
+    def pids(self) -> list[int]: ...
+
+
+async def place_calls(rig: Rig, prefix: str, calls: int, cps: float, patience_s: float) -> tuple[int, float]:
+    """Originate ``calls`` at ``cps``; how many were placed and the achieved arrival rate."""
+    tasks: list[asyncio.Task[None]] = []
+    t0 = time.monotonic()
+    for i in range(calls):
+        delay = t0 + i / cps - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(rig.dial(f"{prefix}{i:05d}", i, patience_s)))
+    spread = time.monotonic() - t0
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    for failure in {repr(r) for r in results if isinstance(r, BaseException)}:
+        print(json.dumps({"dial_failed": failure}), file=sys.stderr)
+    achieved = (calls - 1) / spread if calls > 1 and spread > 0 else cps
+    return sum(1 for r in results if not isinstance(r, BaseException)), achieved
+
+
+async def drained(nodes: PbxNodes, prefix: str, timeout_s: float) -> None:
+    """Wait until every call of ``prefix`` has hung up, at most ``timeout_s``."""
+    for _ in range(int(timeout_s * 2)):
+        if not nodes.ledger.open_calls(prefix):
+            return
+        await asyncio.sleep(0.5)
+
+
+async def run_step(
+    setup: str, rig: Rig, nodes: PbxNodes, cps: float, prefix: str, args: argparse.Namespace
+) -> StepResult:
+    """Hold ``cps`` for ``--step-s`` seconds, wait for every call to end, and count."""
+    calls = max(1, round(cps * args.step_s))
+    meter = CpuMeter(rig.pids())
+    nodes.ledger.reset_peak()
+    meter.start()
+    placed, achieved = await place_calls(rig, prefix, calls, cps, args.patience)
+    await drained(nodes, prefix, args.patience + args.talk + 60)
+    cpu = meter.stop()
+    await rig.settle(prefix)
+    t = tally(nodes.ledger.of(prefix))
+    return StepResult(
+        setup=setup,
+        calls=calls,
+        cps=round(achieved, 1),
+        concurrent_peak=nodes.ledger.peak,
+        answered=t.answered,
+        lost=t.lost + calls - placed,
+        asa_s_p50=rounded(percentile(t.waits, 50)),
+        asa_s_p99=rounded(percentile(t.waits, 99)),
+        cpu_pct=cpu,
+        abandoned=t.gave_up,
+        call_s_p50=rounded(percentile(t.durations, 50), 1),
+    )
+
+
+def loadavg() -> str:
+    """The first three fields of /proc/loadavg."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+async def run_setup(setup: str, root: Path, args: argparse.Namespace) -> StepResult:
+    """Start the setup, step the rate up until it fails, stop it; the highest rate carried."""
+    agents = args.agents or agents_for(max(args.rates), args.talk, RING_S)
+    run = f"{secrets.randbelow(1000):03d}"
+    with tempfile.TemporaryDirectory(prefix="capacity-") as tmp:
+        nodes = PbxNodes(root=root, state=Path(tmp), count=SETUPS[setup])
+        await nodes.up()
+        rig: Rig = AppQueueRig(nodes) if setup.startswith("app_queue") else CentreRig(nodes, Path(tmp))
+        steps: list[StepResult] = []
+        try:
+            await rig.start(agents, args.talk)
+            for n, cps in enumerate(args.rates):
+                step = await run_step(setup, rig, nodes, cps, f"13{run}{n}", args)
+                steps.append(step)
+                line = {
+                    **step.report(),
+                    "abandoned": step.abandoned,
+                    "call_s_p50": step.call_s_p50,
+                    "target_cps": cps,
+                    "agents": agents,
+                }
+                print(json.dumps({"step": line, "loadavg": loadavg()}), file=sys.stderr, flush=True)
+                if not passed(step, args.asa_p99_limit):
+                    break
+        finally:
+            await rig.stop()
+            await nodes.down()
+    return search_outcome(steps, args.asa_p99_limit) or steps[0]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--setup", action="append", choices=sorted(SETUPS), help="repeatable; default all")
+    parser.add_argument("--rates", default="5,10,20,30", help="arrival rates to try, calls per second")
+    parser.add_argument("--step-s", type=float, default=20.0, help="seconds each rate is held")
+    parser.add_argument("--talk", type=float, default=8.0, help="talk seconds of each answered call")
+    parser.add_argument("--agents", type=int, default=0, help="simulated agents (default: enough)")
+    parser.add_argument("--patience", type=float, default=60.0, help="seconds a caller waits at most")
+    parser.add_argument("--asa-p99-limit", type=float, default=10.0, help="ASA p99 that ends the search")
+    args = parser.parse_args(argv)
+    args.rates = sorted(float(r) for r in str(args.rates).split(",") if r.strip())
+    args.setup = args.setup or list(SETUPS)
+    return args
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    """Run the setups one after the other, one JSON line each."""
+    root = ensure_root(Settings().cache_dir)
+    ensure_default_prompts(root / "usr" / "share" / "asterisk" / "sounds")
+    for setup in args.setup:
+        best = await run_setup(setup, root, args)
+        print(json.dumps(best.report()), flush=True)
+
+
+def main() -> None:
+    """Command-line entry point."""
+    asyncio.run(main_async(parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,273 @@
+"""The setups the capacity benchmark loads: Asterisk sandbox nodes, with our centre or plain app_queue.
+
+- ``PbxNodes`` starts N sandbox nodes (one root, own ports and state) and keeps one AMI link to each for
+  placing calls and following them (:class:`bench.capacity_ledger.Ledger`).
+- ``CentreRig`` runs the centre as its own process (``python -m hotline.cli run``, external Asterisk,
+  ``HOTLINE_AMI_NODES`` over the nodes, SQLite, no wrap-up), signs in simulated agents over REST and
+  places citizen calls into 12345 (IVR, one key) alternately on the nodes.
+- ``AppQueueRig`` adds the same simulated agents to the static queue ``hotline-bench`` and originates
+  calls straight into ``Queue()`` on node 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.capacity_ledger import Ledger, apply_records
+from hotline.ami.client import AmiClient
+from hotline.citizens import CitizenDialer
+from hotline.sandbox.cluster import SandboxCluster, node_configs
+from hotline.sandbox.config import SandboxConfig
+from hotline.sandbox.process import pids_with_arg
+
+KEY = "0"
+RING_S = 0.1
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def agent_contact(index: int, talk_s: float) -> str:
+    """Dial string of a simulated agent phone that answers after RING_S and talks ``talk_s``."""
+    return f"Local/{9000 + index}*{talk_s:g}*{RING_S:g}@hotline-sim-agent"
+
+
+class PbxNodes:
+    """N sandbox Asterisk nodes with one AMI link each."""
+
+    def __init__(self, *, root: Path, state: Path, count: int) -> None:
+        base = SandboxConfig(
+            instance=f"cap{os.getpid()}",
+            ami_port=free_port(),
+            ami_username="hotline",
+            ami_secret=secrets.token_urlsafe(16),
+            fastagi_host="127.0.0.1",
+            fastagi_port=free_port(),
+            sip_port=free_port(),
+            http_port=free_port(),
+            extensions=("1001",),
+        )
+        configs = node_configs(base, count, port=lambda _kind, _k, _base: free_port())
+        self.cluster = SandboxCluster(root=root, configs=configs, state_dir=state)
+        self.base = base
+        self.ledger = Ledger()
+        self.links: list[AmiClient] = []
+
+    async def up(self) -> None:
+        """Start the nodes and connect to each."""
+        await asyncio.to_thread(self.cluster.up)
+        for box in self.cluster.nodes:
+            c = box.config
+            link = AmiClient(host="127.0.0.1", port=c.ami_port, username=c.ami_username, secret=c.ami_secret)
+            self.ledger.install(link)
+            await link.start()
+            self.links.append(link)
+
+    async def down(self) -> None:
+        """Disconnect and stop every node."""
+        for link in self.links:
+            await link.close()
+        await asyncio.to_thread(self.cluster.down)
+
+    def ami_nodes(self) -> str:
+        """``HOTLINE_AMI_NODES`` for these nodes."""
+        return ",".join(f"{b.config.instance}=127.0.0.1:{b.config.ami_port}" for b in self.cluster.nodes)
+
+    def pids(self) -> list[int]:
+        """The Asterisk processes (and their ``unshare`` parents)."""
+        return [pid for box in self.cluster.nodes for pid in pids_with_arg(box.conf_file)]
+
+
+class CentreRig:
+    """Our centre over the nodes, as its own process."""
+
+    def __init__(self, nodes: PbxNodes, state: Path) -> None:
+        self.nodes = nodes
+        self._state = state
+        self._password = secrets.token_urlsafe(12)
+        self._port = free_port()
+        self._proc: asyncio.subprocess.Process | None = None
+        self._dialers: list[CitizenDialer] = []
+        self._admin = ""
+        self.url = f"http://127.0.0.1:{self._port}"
+
+    def _env(self) -> dict[str, str]:
+        c = self.nodes.base
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+        env.update(
+            HOTLINE_STATE_DIR=str(self._state / "centre"),
+            HOTLINE_HTTP_PORT=str(self._port),
+            HOTLINE_ASTERISK_MODE="external",
+            HOTLINE_AMI_PORT=str(c.ami_port),
+            HOTLINE_AMI_SECRET=c.ami_secret,
+            HOTLINE_FASTAGI_PORT=str(c.fastagi_port),
+            HOTLINE_WRAPUP_SECONDS="0",
+            HOTLINE_RING_TIMEOUT_SECONDS="10",
+            HOTLINE_ADMIN_PASSWORD=self._password,
+        )
+        if len(self.nodes.cluster.nodes) > 1:
+            env["HOTLINE_AMI_NODES"] = self.nodes.ami_nodes()
+        return env
+
+    async def start(self, agents: int, talk_s: float) -> None:
+        """Start the centre, wait until it speaks to Asterisk, sign in ``agents`` available agents."""
+        with (self._state / "centre.log").open("ab") as log:
+            self._proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "hotline.cli",
+                "run",
+                "--no-sandbox",
+                env=self._env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        async with httpx.AsyncClient(base_url=self.url, timeout=30) as http:
+            await self._wait_up(http)
+            self._admin = await sign_in(http, "admin", self._password)
+            sem = asyncio.Semaphore(4)
+            await asyncio.gather(*(self._agent(http, sem, i, talk_s) for i in range(agents)))
+        self._dialers = [CitizenDialer(link) for link in self.nodes.links]
+
+    async def _wait_up(self, http: httpx.AsyncClient) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self._proc is not None and self._proc.returncode is not None:
+                raise RuntimeError(f"the centre exited ({self._proc.returncode}); see centre.log")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await http.get("/healthz")).json().get("telephony") == "up":
+                    return
+            await asyncio.sleep(0.3)
+        raise RuntimeError("the centre did not connect to Asterisk within 60 s")
+
+    async def _agent(
+        self, http: httpx.AsyncClient, sem: asyncio.Semaphore, index: int, talk_s: float
+    ) -> None:
+        async with sem:
+            agent_id, password = f"cap{index:04d}", secrets.token_urlsafe(12)
+            body = {
+                "name": agent_id,
+                "contact": agent_contact(index, talk_s),
+                "password": password,
+                "skills": {"general": 1},
+            }
+            resp = await http.put(f"/api/agents/{agent_id}", json=body, headers=bearer(self._admin))
+            resp.raise_for_status()
+            token = await sign_in(http, agent_id, password)
+            resp = await http.post("/api/me/status", json={"status": "available"}, headers=bearer(token))
+            resp.raise_for_status()
+
+    def pids(self) -> list[int]:
+        """The Asterisk processes and the centre's."""
+        return self.nodes.pids() + ([self._proc.pid] if self._proc is not None else [])
+
+    async def dial(self, caller: str, index: int, patience_s: float) -> None:
+        """Place one citizen call (pressing the one key), on node ``index`` mod N."""
+        dialer = self._dialers[index % len(self._dialers)]
+        call = await dialer.dial(caller=caller, keys=KEY, patience_s=patience_s)
+        self.nodes.ledger.place(caller, call.local_id)
+
+    async def settle(self, prefix: str) -> None:
+        """Read the centre's records of the calls of ``prefix`` into the ledger."""
+        calls = self.nodes.ledger.of(prefix)
+        async with httpx.AsyncClient(base_url=self.url, timeout=60) as http:
+            records: list[dict[str, Any]] = []
+            for _ in range(20):
+                resp = await http.get(
+                    "/api/calls",
+                    params={"caller_prefix": prefix, "limit": 10000},
+                    headers=bearer(self._admin),
+                )
+                resp.raise_for_status()
+                records = resp.json()
+                if sum(1 for r in records if r.get("ended_at")) >= len(calls):
+                    break
+                await asyncio.sleep(0.5)
+        apply_records(calls, records)
+
+    async def stop(self) -> None:
+        """Stop the centre process."""
+        if self._proc is None or self._proc.returncode is not None:
+            return
+        self._proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self._proc.wait(), 20)
+        except TimeoutError:
+            self._proc.kill()
+            await self._proc.wait()
+
+
+class AppQueueRig:
+    """Plain app_queue on node 1: the same agents as static members of ``hotline-bench``."""
+
+    QUEUE = "hotline-bench"
+
+    def __init__(self, nodes: PbxNodes) -> None:
+        self.nodes = nodes
+        self._members: list[str] = []
+
+    async def start(self, agents: int, talk_s: float) -> None:
+        """Add the members."""
+        self._members = [agent_contact(i, talk_s) for i in range(agents)]
+        for member in self._members:
+            await self.nodes.links[0].send_action(
+                {"Action": "QueueAdd", "Queue": self.QUEUE, "Interface": member}
+            )
+
+    def pids(self) -> list[int]:
+        """The Asterisk processes."""
+        return self.nodes.pids()
+
+    async def dial(self, caller: str, index: int, patience_s: float) -> None:
+        """One caller, answered at once, straight into the queue."""
+        uniqueid = f"capq-{secrets.token_hex(8)}"
+        self.nodes.ledger.place(caller, uniqueid)
+        await self.nodes.links[0].originate(
+            channel=f"Local/8000*{patience_s:g}*0@hotline-sim-agent/n",
+            application="Queue",
+            data=f"{self.QUEUE},t",
+            caller_id=f"<{caller}>",
+            channel_id=uniqueid,
+            other_channel_id=f"{uniqueid}-c",
+        )
+
+    async def settle(self, prefix: str) -> None:
+        """Nothing to read: the queue events already told the ledger."""
+
+    async def stop(self) -> None:
+        """Remove the members."""
+        for member in self._members:
+            with contextlib.suppress(Exception):
+                await self.nodes.links[0].send_action(
+                    {"Action": "QueueRemove", "Queue": self.QUEUE, "Interface": member}
+                )
+
+
+async def sign_in(http: httpx.AsyncClient, user_id: str, password: str) -> str:
+    """A session token."""
+    resp = await http.post("/api/sessions", json={"user_id": user_id, "password": password})
+    resp.raise_for_status()
+    token: str = resp.json()["token"]
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header of ``token``."""
+    return {"Authorization": f"Bearer {token}"}

@@ -181,14 +181,8 @@ class SupervisorService:
         """Force ready, pause with ``reason`` or log out an agent serving one of the actor's queues;
         the agent's desktops are told who did it and why."""
         await self._check_agent(actor.principal, agent_id)
-        known = self._acd.engine.policy.pause_reasons
-        if action is AgentAction.PAUSE and reason not in known:
-            raise SupervisorError(
-                "unknown_pause_reason",
-                f"pause reason {reason!r} is not configured",
-                status_code=422,
-                details={"reason": reason, "known": list(known)},
-            )
+        if action is AgentAction.PAUSE:
+            self._check_pause_reason(reason)
         view = await self._desktop.change_status(
             agent_id, _STATUS_OF[action], reason=reason if action is AgentAction.PAUSE else None
         )
@@ -212,6 +206,16 @@ class SupervisorService:
             },
         )
         return view
+
+    def _check_pause_reason(self, reason: str) -> None:
+        known = self._acd.engine.policy.pause_reasons
+        if reason not in known:
+            raise SupervisorError(
+                "unknown_pause_reason",
+                f"pause reason {reason!r} is not configured",
+                status_code=422,
+                details={"reason": reason, "known": list(known)},
+            )
 
     async def _check_agent(self, principal: Principal, agent_id: str) -> None:
         """The agent serves (has the skill of) or is on a call of a queue ``principal`` supervises."""

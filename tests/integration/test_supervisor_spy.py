@@ -7,6 +7,8 @@ import pytest
 
 from hotline.app import Centre
 from hotline.sandbox.instance import AsteriskSandbox
+from privacy.audit import ReadQuery, query_reads
+from supervisor.store import log_of
 from tests.integration.calls import CallDriver
 from tests.integration.desktop import frame_of
 from tests.integration.supervision import TONES, Supervised, supervised_call
@@ -79,6 +81,13 @@ async def test_given_a_session_when_taken_over_then_the_agent_drops_and_caller_a
             "caller": {"supervisor"},
             "supervisor": {"caller"},
         }
+        reads = query_reads(centre.sessions, ReadQuery(object_id=s.call_id))
+        assert [(r.user_id, r.action) for r in reads] == [("sup1", "calls.listen")]
+        steps = log_of(centre.sessions, agent_id="ag1")
+        assert [(st.action, st.session_id, st.call_id) for st in steps] == [
+            ("take_over", session_id, s.call_id),
+            ("listen_listen", session_id, s.call_id),
+        ]
     finally:
         await s.close()
 

@@ -24,7 +24,7 @@ from tests.integration.supervision import (
     tone_phone,
 )
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(120)]
 
 PATH_VALUES = {"agent_id": "ag1", "session_id": "spy-0123456789abcdef", "supervisor_id": "sup1"}
 BODIES: dict[str, dict[str, Any]] = {

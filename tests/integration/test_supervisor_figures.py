@@ -12,7 +12,7 @@ from tests.integration.calls import CallDriver
 from tests.integration.desktop import Frame
 from tests.integration.supervision import add_user, set_queues, signed_in
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(120)]
 
 
 def _general(frame: Frame) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from tests.integration.desktop import frame_of
 from tests.integration.supervision import TONES, Supervised, supervised_call
 from tests.integration.tones import Ears
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(180)]
 
 LISTEN = {"caller": {"agent"}, "agent": {"caller"}, "supervisor": {"caller", "agent"}}
 WHISPER = {"caller": {"agent"}, "agent": {"caller", "supervisor"}, "supervisor": {"caller", "agent"}}

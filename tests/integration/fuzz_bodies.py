@@ -1,8 +1,9 @@
-"""Request bodies no OpenAPI-driven generator sends, for every route that takes a body."""
+"""Requests no OpenAPI-driven generator sends: hostile raw bodies, and integers at storage edges."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 JSON = "application/json"
 RAW_BODIES: dict[str, tuple[bytes, str]] = {
@@ -51,3 +52,28 @@ def fill_path(path: str) -> str:
         return path.replace("{number}", "13800138000")
     path = path.replace("{number}", "A1-20261206-000001")
     return re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], path)
+
+
+EDGE_INTEGERS = (1, 2**31 - 1, 2**31, 2**53, 2**63 - 1)
+"""Integers where storage types end (32-bit and 64-bit columns, doubles)."""
+
+
+def integer_parameters(document: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """Every integer path or query parameter of an OpenAPI document as (operation label, name, where,
+    schema)."""
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for param in operation.get("parameters", []):
+                schema = param["schema"]
+                choices = [schema, *schema.get("anyOf", [])]
+                integer = next((c for c in choices if c.get("type") == "integer"), None)
+                if integer is not None and param["in"] in {"path", "query"}:
+                    found.append((f"{method.upper()} {path}", param["name"], param["in"], integer))
+    return found
+
+
+def edge_values(schema: dict[str, Any]) -> list[int]:
+    """The schema's own bounds and the storage edges inside them."""
+    low, high = schema.get("minimum", -(2**63)), schema.get("maximum", 2**63 - 1)
+    return sorted({v for v in (low, high, *EDGE_INTEGERS) if low <= v <= high})

@@ -28,7 +28,7 @@ from schemathesis.core.result import Ok
 from hotline.http import build_http_app
 from hotline.sandbox.instance import AsteriskSandbox
 from tests.integration.conftest import sandbox_settings
-from tests.integration.fuzz_bodies import RAW_BODIES, fill_path
+from tests.integration.fuzz_bodies import RAW_BODIES, edge_values, fill_path, integer_parameters
 from tests.integration.fuzz_centre import (
     LiveCentre,
     centre_running,
@@ -121,4 +121,39 @@ def test_route_survives_raw_bodies(
             problems.append(f"anonymous request answered {status}, not 401")
         who = role or "anonymous"
         failures += [f"{operation.method.upper()} {url} as {who}, {name} -> {p}" for p in problems]
+    assert not failures, "\n".join(failures)
+
+
+DOCUMENT = build_http_app(None).openapi()
+KNOWN_500 = {
+    ("GET /api/audit/reads", "before_id"): "privacy/api.py allows before_id up to 2**62, read_audit.id is a "
+    "32-bit INTEGER on PostgreSQL: from 2**31 the query fails (NumericValueOutOfRange) with a 500",
+}
+"""Integer parameters known to give a 500 at a storage edge (findings awaiting a fix elsewhere)."""
+
+
+def _edge_case(label: str, name: str, where: str, schema: dict[str, Any]) -> Any:
+    marks = (
+        [pytest.mark.xfail(reason=KNOWN_500[label, name], strict=False)] if (label, name) in KNOWN_500 else []
+    )
+    return pytest.param(label, name, where, schema, marks=marks, id=f"{label} {name}")
+
+
+@pytest.mark.parametrize(
+    ("label", "name", "where", "schema"), [_edge_case(*p) for p in integer_parameters(DOCUMENT)]
+)
+def test_integer_parameter_at_storage_edges(
+    label: str, name: str, where: str, schema: dict[str, Any], live: LiveCentre, stats: FuzzStats
+) -> None:
+    method, path = label.split(" ", 1)
+    failures: list[str] = []
+    for value in edge_values(schema):
+        url = live.base_url + fill_path(path.replace(f"{{{name}}}", str(value)))
+        params = {name: value} if where == "query" else {}
+        headers = {"authorization": f"Bearer {live.tokens['admin']}"}
+        send = partial(
+            requests.request, method, url, params=params, headers=headers, timeout=REQUEST_TIMEOUT_S
+        )
+        _, problems = check_exchange(live, send, stats)
+        failures += [f"{label} {name}={value} -> {p}" for p in problems]
     assert not failures, "\n".join(failures)

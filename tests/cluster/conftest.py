@@ -2,6 +2,8 @@
 
 FastAGI points at a port nobody listens on, so inbound calls take the degraded path into the fallback
 queue and stay up until the caller hangs up; no application is needed to see where calls land.
+Trunks and lines come from ``trunks.yaml`` here: one carrier on 127.0.0.2 (SIPp binds there); phones and
+test callers are trusted on 127.0.0.1 only, so another loopback address is neither trunk nor phone.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from hotline.sandbox.cluster import SandboxCluster, node_configs
 from hotline.sandbox.config import SandboxConfig
 from hotline.sandbox.provision import ensure_root
 from hotline.settings import Settings
+from hotline.trunks import load_trunks_file
 from ivr.prompts import ensure_default_prompts
 from tests.conftest import REPO_ROOT, free_port
 
 PING_INTERVAL_S = 1
 AGENT_PAGE_ORIGIN = "http://127.0.0.1:8080"
+TRUNKS_FILE = Path(__file__).resolve().parent / "trunks.yaml"
 
 
 def free_udp_and_tcp_port() -> int:
@@ -62,6 +66,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, kamailio_port: int) -> Ite
         conf_src=REPO_ROOT / "asterisk_conf",
         max_wait_s=60,
         kamailio_sip_port=kamailio_port,
+        trunks_file=TRUNKS_FILE,
     )
     configs = node_configs(base, 2, port=lambda _kind, _k, _base: free_udp_and_tcp_port())
     nodes = SandboxCluster(root=root, configs=configs, state_dir=tmp_path_factory.mktemp("cluster-state"))
@@ -85,6 +90,8 @@ def kamailio(
         ping_interval_s=PING_INTERVAL_S,
         reply_timeout_ms=1000,
         ws_origins=(AGENT_PAGE_ORIGIN,),
+        trusted_net="127.0.0.1/32",
+        trunks=load_trunks_file(TRUNKS_FILE).trunks,
     )
     box = KamailioSandbox(config=config, state_dir=Path(tmp_path_factory.mktemp("kamailio-state")))
     box.up()

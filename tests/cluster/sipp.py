@@ -23,8 +23,10 @@ def sipp_argv(
     port: int = 0,
     hold_ms: int = 0,
     keys: dict[str, str] | None = None,
+    local_ip: str = "127.0.0.1",
 ) -> list[str]:
-    """The command line for ``calls`` runs of ``scenario`` against ``target`` (host:port), over UDP."""
+    """The command line for ``calls`` runs of ``scenario`` against ``target`` (host:port), over UDP,
+    sending from ``local_ip`` (a carrier's address, for instance)."""
     sipp = shutil.which("sipp")
     assert sipp is not None, "sipp is not installed (scripts/setup-system.sh installs sip-tester)"
     argv = [
@@ -35,7 +37,7 @@ def sipp_argv(
         "-s",
         service,
         "-i",
-        "127.0.0.1",
+        local_ip,
         "-p",
         str(port or free_port()),
         "-mp",

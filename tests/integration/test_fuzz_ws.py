@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -36,7 +37,14 @@ from tests.integration.fuzz_centre import (
     fuzz_examples,
     report,
 )
-from tests.integration.fuzz_frames import RAW_FRAMES, SERVER, Frame, generated_frames, schema_accepts
+from tests.integration.fuzz_frames import (
+    RAW_FRAMES,
+    SERVER,
+    Frame,
+    generated_frames,
+    json_values,
+    schema_accepts,
+)
 from tests.pg import scratch_database
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.postgres, pytest.mark.timeout(600)]
@@ -46,6 +54,7 @@ REPLIES = {"ping": {"pong"}, "sync": {"hello"}, "status": {"status_ok", "error"}
 """The replies a schema-valid frame may get on a signed-in socket (a second ``auth`` is refused)."""
 REPLY_TYPES = {"pong", "hello", "status_ok", "error"}
 CLOSED_TOO_BIG = 1009
+CLOSED_UNAUTHENTICATED = 4401
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +207,56 @@ def test_refused_pause_reason_leaves_a_logged_out_agent_logged_out(live: LiveCen
     finally:
         desk.close()
     assert desk.known == []
+
+
+def first_frame_reply(live: LiveCentre, raw: Frame) -> dict[str, Any] | Closed | str:
+    """Open a socket, send ``raw`` as its first frame, and return what the server did."""
+    url = live.base_url.replace("http://", "ws://") + "/ws/v1"
+    try:
+        with connect(url, max_size=None, open_timeout=REPLY_TIMEOUT_S) as socket:
+            socket.send(raw)
+            frame: dict[str, Any] = json.loads(socket.recv(timeout=REPLY_TIMEOUT_S))
+            return frame
+    except ConnectionClosed as exc:
+        return Closed(exc.rcvd.code if exc.rcvd else None, exc.rcvd.reason if exc.rcvd else "")
+    except TimeoutError:
+        return f"neither answered nor closed within {REPLY_TIMEOUT_S:g}s"
+
+
+def _with_real_token(live: LiveCentre) -> st.SearchStrategy[Frame]:
+    """``auth`` frames carrying a real token but broken otherwise (extra field, wrong version)."""
+    token = st.sampled_from(sorted(live.tokens.values()))
+    extra = st.fixed_dictionaries({"type": st.just("auth"), "token": token, "x": json_values()})
+    version = st.fixed_dictionaries(
+        {"type": st.just("auth"), "token": token, "v": json_values().filter(lambda v: v != 1)}
+    )
+    return st.one_of(extra, version).map(json.dumps)
+
+
+def test_first_frame_other_than_a_valid_auth_closes_the_socket(
+    live: LiveCentre, request: pytest.FixtureRequest
+) -> None:
+    failures: list[str] = []
+    frames = st.one_of(generated_frames(), st.sampled_from(list(RAW_FRAMES.values())), _with_real_token(live))
+
+    @settings(
+        max_examples=fuzz_examples(150),
+        derandomize=fuzz_derandomize(),
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(raw=frames)
+    def run(raw: Frame) -> None:
+        mark = len(live.errors.records)
+        reply = first_frame_reply(live, raw)
+        expected = CLOSED_TOO_BIG if frame_size(raw) > MAX_FRAME_BYTES else CLOSED_UNAUTHENTICATED
+        if not isinstance(reply, Closed) or reply.code != expected:
+            failures.append(f"first frame {raw[:200]!r} -> {reply}, expected a close with {expected}")
+        if logged := live.errors.since(mark):
+            failures.append(f"first frame {raw[:200]!r} -> server logged: {' | '.join(logged)}")
+
+    run()
+    report(request, f"websocket first-frame fuzz: failures={len(failures)}")
+    assert not failures, "\n".join(dict.fromkeys(failures))

@@ -48,4 +48,6 @@ def install_supervisor(
         browser_phones=phones.allows_contact if phones is not None else lambda _contact: False,
     )
     app.state.supervisor = service
-    return Supervision(service=service, wallboard=Wallboard(acd=acd, bus=bus))
+    wallboard = Wallboard(engine=acd.engine, bus=bus)
+    desktop.hub.watch_presence(wallboard.someone_joined)
+    return Supervision(service=service, wallboard=wallboard)

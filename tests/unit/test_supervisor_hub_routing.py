@@ -9,7 +9,7 @@ from agent_desktop.auth import Principal, Role
 from agent_desktop.hub import Connection, DesktopHub
 from hotline.bus import BusEvent, EventBus
 
-FIGURES = {"queues": [], "agents": [], "at": 1.0}
+FIGURES = {"queues": [], "agents": [], "left": [], "complete": True, "part": 1, "parts": 1, "at": 1.0}
 
 
 class Socket:

@@ -4,8 +4,9 @@ The shipped example is ``asterisk_conf/trunks.yaml``; a centre names its own wit
 A trunk is a carrier's SIP interconnect: the addresses it sends from, the codecs it speaks, RFC 4733
 DTMF, the most calls it may have up at once (enforced by the Kamailio front, over all nodes) and the
 dialplan context its calls land in. A line is a dialled number (12345 or an old hotline number merged
-into it): its name, the label an agent sees in the screen-pop, and where it lands: the IVR flow or
-straight into a queue. Problems raise :class:`TrunksConfigError` naming the file and the YAML line.
+into it): its name, the label an agent sees in the screen-pop, and where it lands: the IVR flow (at
+its start, or at a node of the main flow such as a department's menu: ``ivr.lines``) or straight into a
+queue. Problems raise :class:`TrunksConfigError` naming the file and the YAML line.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ TRUNK_HEADER = "X-Hotline-Trunk"
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 Number = Annotated[str, StringConstraints(pattern=r"^[0-9]{3,20}$")]
+Queue = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+FlowEntry = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")]
 Context = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
 # Shown in the screen-pop and carried in a UserEvent header: no separators or dialplan syntax.
 Label = Annotated[str, StringConstraints(pattern=r"^[^,;\"'$\[\]{}()\\\r\n]{1,40}$")]
@@ -75,8 +78,8 @@ class _Line(BaseModel):
     number: Number
     name: Name
     label: Label
-    flow: Name | None = None
-    queue: Name | None = None
+    flow: FlowEntry | None = None
+    queue: Queue | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> _Line:
@@ -111,7 +114,8 @@ class Trunk:
 
 @dataclass(frozen=True)
 class Line:
-    """One dialled number: ``flow`` (an IVR flow entry) or ``queue`` (straight to that queue)."""
+    """One dialled number: ``flow`` (the IVR, from ``start`` or from that node of the main flow) or
+    ``queue`` (straight to that queue, no IVR)."""
 
     number: str
     name: str

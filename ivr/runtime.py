@@ -21,6 +21,7 @@ from ivr import handover
 from ivr.callers import CallerDirectory
 from ivr.catalog import FlowCatalog, LivePack
 from ivr.flow import CallContext, ChineseCalendar, Finish, FlowRun, SurveyResult
+from ivr.lines import entry_flow
 from ivr.player import ActionPlayer, HostPath, identity_path
 from ivr.speech import VoskEngine
 
@@ -100,7 +101,8 @@ class FlowRoute:
 
     async def _run(self, session: AgiSession) -> _Result:
         pack = await asyncio.to_thread(self.deps.catalog.live)
-        run = FlowRun(pack.main, pack.flows, await self._context(session, pack))
+        entry = entry_flow(pack.main, session.args[0] if session.args else "")
+        run = FlowRun(entry, pack.flows, await self._context(session, pack))
         player = self.deps.player(session)
         action = run.start()
         while not isinstance(action, Finish):

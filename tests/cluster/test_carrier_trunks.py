@@ -80,14 +80,14 @@ def carrier_call(
 
 @pytest.fixture
 async def agent(centre: Centre) -> AsyncIterator[DesktopClient]:
-    """Agent 7102 for the general and social-security queues, signed in on the desktop, available."""
+    """Agent 7102 for the general, social-security and women-children queues, signed in, available."""
     admin = DesktopClient(centre.url)
     await admin.sign_in("admin", ADMIN_PASSWORD)
     await admin.put_agent(
         "7102",
         name="王五",
         contact=AGENT_PHONE,
-        skills={"general": 1, "social_security": 1},
+        skills={"general": 1, "social_security": 1, "women_children": 1},
         password="secret-7102",
     )
     await admin.close()
@@ -111,6 +111,19 @@ async def test_key_pressed_as_rfc4733_event_on_the_trunk_reaches_the_menu_and_th
     assert call["ivr"]["keys"] == "0", call
     assert call["ivr"]["line"] == "12345 政务服务便民热线", call
     assert call["ivr"]["dialled"] == "12345", call
+    assert caller.wait(timeout=60) == 0, sipp_log(tmp_path)
+
+
+async def test_old_number_entering_the_department_menu_reaches_its_queue_with_one_key(
+    kamailio: KamailioSandbox, agent: DesktopClient, tmp_path: Path
+) -> None:
+    write_dtmf_pcap(tmp_path / "dtmf.pcap", [(2.0, "2"), (6.0, "2")])
+    caller = carrier_call(kamailio, tmp_path, "12338", scenario="caller_keys.xml", hold_ms=15000)
+    _, offer = await agent.wait_frame(frame_of("offer"), timeout=60)
+    call = offer["call"]
+    assert call["queue"] == "women_children", call
+    assert call["ivr"]["keys"] == "2", call
+    assert call["ivr"]["line"] == "12338 妇女儿童维权", call
     assert caller.wait(timeout=60) == 0, sipp_log(tmp_path)
 
 

@@ -23,7 +23,7 @@ schema_version: 1
 trunks:
   - {name: telecom, addresses: ["192.0.2.10/32", "192.0.2.0/30"], codecs: [alaw, g722], max_calls: 3}
 lines:
-  - {number: "12345", name: main, label: 12345 政务服务便民热线, flow: main}
+  - {number: "12345", name: main, label: 12345 政务服务便民热线, flow: start}
   - {number: "12315", name: consumer, label: 12315 消费者投诉, queue: enterprise}
 """
 
@@ -55,7 +55,7 @@ def test_shipped_example_is_valid_and_its_queues_exist() -> None:
         (GOOD.replace("max_calls: 3", "max_calls: 0"), "trunks.0.max_calls"),
         (GOOD.replace("[alaw, g722]", "[alaw, speex]"), "trunks.0.codecs.1"),
         (GOOD.replace('"192.0.2.10/32"', '"carrier.example"'), "not an IP address"),
-        (GOOD.replace("flow: main}", "flow: main, queue: general}"), "exactly one of flow or queue"),
+        (GOOD.replace("flow: start}", "flow: start, queue: general}"), "exactly one of flow or queue"),
         (GOOD.replace('"12315"', '"12345"'), "line number '12345' appears twice"),
         (GOOD.replace("消费者投诉", "投诉;举报"), "lines.1.label"),
         (GOOD.replace("schema_version: 1", "schema_version: 2"), "schema_version"),

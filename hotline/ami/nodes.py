@@ -5,7 +5,8 @@ Rules of this module:
 - An action naming a ``Channel`` goes to the node that holds that channel: learnt from the channel's
   events (name and uniqueid), set at once for a channel this module originated; only when the channel
   is unknown are the nodes tried in turn (an error moves on to the next node). Names repeat across
-  nodes (``PJSIP/1001-00000001``), uniqueids do not (``systemname``): prefer uniqueids.
+  nodes (``PJSIP/1001-00000001``), uniqueids do not (``systemname``): an action naming a channel name
+  that is live on two nodes at once is refused (``ami.ambiguous_channel``), never sent to a guess.
 - An action naming no channel (AstDB writes: heartbeat, agents' phones, SIP secrets) goes to every
   connected node; the first success answers. A list action without a channel gathers every node's items.
 - An Originate runs on the node of the live channel it must join (``near``), else on a connected node
@@ -37,7 +38,7 @@ class PbxNodes:
         if not clients or len({c.node for c in clients}) != len(clients) or any(not c.node for c in clients):
             raise ValueError("every Asterisk node needs a distinct, non-empty name")
         self._clients = {c.node: c for c in clients}
-        self._where: dict[str, str] = {}
+        self._where: dict[str, set[str]] = {}
         self._turn = itertools.cycle(self._clients)
         self._starting: list[asyncio.Task[None]] = []
         for client in clients:
@@ -72,7 +73,8 @@ class PbxNodes:
 
     def node_of(self, channel: str) -> str:
         """The node known to hold ``channel`` (a name or uniqueid); empty when unknown."""
-        return self._where.get(channel, "")
+        nodes = self._where.get(channel, set())
+        return next(iter(nodes)) if len(nodes) == 1 else ""
 
     def on_event(self, name: str, callback: EventCallback) -> None:
         """Events from every node."""
@@ -171,7 +173,7 @@ class PbxNodes:
         """An Originate on the node of ``near`` (else the next connected node in turn)."""
         client = self._candidates(near)[0] if near else self._next_up()
         if channel_id:
-            self._where[channel_id] = client.node
+            self._where[channel_id] = {client.node}
         return await client.originate(
             channel=channel,
             application=application,
@@ -190,23 +192,30 @@ class PbxNodes:
     def _learn(self, event: AmiEvent) -> None:
         if event.name == "Hangup":
             for key in ("Channel", "Uniqueid"):
-                self._where.pop(event.get(key, ""), None)
+                self._drop(event.get(key, ""), event.node)
             return
         if event.name == "Rename":
-            self._where.pop(event.get("Channel", ""), None)
-            self._where[event.get("Newname", "")] = event.node
+            self._drop(event.get("Channel", ""), event.node)
+            self._where.setdefault(event.get("Newname", ""), set()).add(event.node)
             return
         if len(self._where) > MAX_KNOWN_CHANNELS:
             self._where.clear()
         for key in CHANNEL_KEYS:
             value = event.get(key, "")
             if value:
-                self._where[value] = event.node
+                self._where.setdefault(value, set()).add(event.node)
+
+    def _drop(self, channel: str, node: str) -> None:
+        nodes = self._where.get(channel)
+        if nodes is not None:
+            nodes.discard(node)
+            if not nodes:
+                del self._where[channel]
 
     async def _forget_node(self, node: str) -> None:
         """A node (re)connected: what was learnt of its channels before may be stale."""
-        for channel in [c for c, n in self._where.items() if n == node]:
-            del self._where[channel]
+        for channel in [c for c, nodes in self._where.items() if node in nodes]:
+            self._drop(channel, node)
 
     def _up(self) -> list[AmiClient]:
         return [c for c in self._clients.values() if c.connected]
@@ -214,9 +223,16 @@ class PbxNodes:
     def _candidates(self, channel: str) -> list[AmiClient]:
         """The node known to hold ``channel`` alone (a channel name may exist on several nodes: never
         try another one then); for an unknown channel every connected node in turn."""
-        known = self._clients.get(self._where.get(channel, ""))
-        if known is not None:
-            return [known]
+        nodes = self._where.get(channel, set())
+        if len(nodes) > 1:
+            raise AmiError(
+                "ami.ambiguous_channel",
+                f"channel {channel!r} exists on several Asterisk nodes; name it by its uniqueid",
+                channel=channel,
+                nodes=sorted(nodes),
+            )
+        if nodes:
+            return [self._clients[next(iter(nodes))]]
         return self._up() or list(self._clients.values())[:1]
 
     def _next_up(self) -> AmiClient:

@@ -17,7 +17,7 @@ from acd.node_watch import NodeWatch
 from acd.queue_config import default_queue_configs
 from acd.service import AcdService
 from acd.store import MemoryStore
-from hotline.ami.client import AmiClient
+from hotline.ami.client import AmiClient, AmiError
 from hotline.ami.nodes import PbxNodes
 from hotline.settings import Settings
 from tests.unit.acd_core import (
@@ -235,3 +235,24 @@ async def test_given_node_a_reconnects_then_it_is_told_every_logged_in_agents_ph
         if frame_get(f, "Family") == "hotline/contact"
     }
     assert contacts == {"1001": "PJSIP/1001", "1002": "PJSIP/1002"}
+
+
+async def test_given_one_channel_name_live_on_both_nodes_when_acted_on_by_name_then_refused_not_guessed(
+    cluster: Cluster,
+) -> None:
+    name = "PJSIP/kamailio-00000001"
+    await cluster.a.push(f"Event: Newchannel\r\nChannel: {name}\r\nUniqueid: a-1700000001.1\r\n\r\n")
+    await cluster.b.push(f"Event: Newchannel\r\nChannel: {name}\r\nUniqueid: b-1700000001.1\r\n\r\n")
+    await FakeAmi.wait_until(lambda: cluster.pbx.node_of("b-1700000001.1") == "b")
+
+    with pytest.raises(AmiError) as refused:
+        await cluster.pbx.send_action({"Action": "Hangup", "Channel": name})
+    await cluster.pbx.send_action({"Action": "DBPut", "Family": "x", "Key": "y", "Val": "z"})
+    await cluster.pbx.send_action({"Action": "Ping", "Channel": "b-1700000001.1"})
+
+    assert refused.value.error_id == "ami.ambiguous_channel"
+    assert cluster.a.frames_for("Hangup") == []
+    assert cluster.b.frames_for("Hangup") == []
+    assert [frame_get(f, "Channel") for f in cluster.b.frames_for("Ping")][-1:] == ["b-1700000001.1"]
+    await cluster.a.push(f"Event: Hangup\r\nChannel: {name}\r\nUniqueid: a-1700000001.1\r\n\r\n")
+    await FakeAmi.wait_until(lambda: cluster.pbx.node_of(name) == "b")

@@ -27,7 +27,7 @@ from hotline.db import repository as repo
 from privacy.audit import Read, record_read
 from supervisor import store
 from supervisor.errors import SupervisorError, no_session, not_your_queue
-from supervisor.spy import Spies, SpyMode, SpySession
+from supervisor.spy import Spies, SpyMode, SpySession, new_session
 
 
 class AgentAction(StrEnum):
@@ -102,30 +102,32 @@ class SupervisorService:
             raise not_your_queue(queue)
 
     async def listen(self, actor: Actor, agent_id: str, mode: SpyMode) -> SpySession:
-        """Ring the supervisor's phone into the agent's live call in ``mode``."""
+        """Ring the supervisor's phone into the agent's live call in ``mode`` (an agent of the
+        supervisor's queues, on a call of one of them)."""
+        await self._check_agent(actor.principal, agent_id)
         call = await self._control.live_call(agent_id, consulting_ok=True)
         await self._check_queue(actor.principal, call.queue)
         phone = await self._phone_of(actor.user_id)
-        session = await self._spies.start(
-            phone=phone,
-            target_uniqueid=await self._agent_uniqueid(call),
-            supervisor_id=actor.user_id,
-            agent_id=agent_id,
-            call_id=call.call_id,
-            queue=call.queue,
-            mode=mode,
+        target = await self._agent_uniqueid(call)
+        session = new_session(
+            supervisor_id=actor.user_id, agent_id=agent_id, call_id=call.call_id, queue=call.queue, mode=mode
         )
-        await self._log(actor, "listen_" + str(mode), session)
+        await self._audit_listening(actor, session)
+        await self._spies.start(session, phone=phone, target_uniqueid=target)
+        return session
+
+    async def _audit_listening(self, actor: Actor, session: SpySession) -> None:
+        """Log the session and record it as a read of the call, before anyone hears anything."""
+        await self._log(actor, "listen_" + str(session.mode), session)
         read = Read(
             user_id=actor.user_id,
             role=str(actor.principal.role),
             action="calls.listen",
-            object_id=call.call_id,
-            objects=(call.call_id,),
+            object_id=session.call_id,
+            objects=(session.call_id,),
             client=actor.client,
         )
         await asyncio.to_thread(record_read, self._sm, read)
-        return session
 
     async def session(self, actor: Actor, session_id: str) -> SpySession:
         """The actor's own live session ``session_id`` (404 otherwise)."""
@@ -136,12 +138,12 @@ class SupervisorService:
 
     async def switch(self, actor: Actor, session_id: str, mode: SpyMode) -> SpySession:
         """Listen, whisper or barge from now on, in the same session."""
-        session = await self.switch_target(actor, session_id)
+        session = await self._steerable(actor, session_id)
         switched = await self._spies.switch(session, mode)
         await self._log(actor, "switch_" + str(mode), switched)
         return switched
 
-    async def switch_target(self, actor: Actor, session_id: str) -> SpySession:
+    async def _steerable(self, actor: Actor, session_id: str) -> SpySession:
         """A session the actor may still steer: theirs, in a queue they (still) supervise."""
         session = await self.session(actor, session_id)
         await self._check_queue(actor.principal, session.queue)
@@ -156,7 +158,7 @@ class SupervisorService:
 
     async def take_over(self, actor: Actor, session_id: str) -> tuple[SpySession, str]:
         """The supervisor stays with the caller; the agent drops (their part of the call ends)."""
-        session = await self.switch_target(actor, session_id)
+        session = await self._steerable(actor, session_id)
         call = await self._control.live_call(session.agent_id, consulting_ok=True)
         if call.call_id != session.call_id:
             raise no_session(session_id)

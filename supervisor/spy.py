@@ -64,47 +64,41 @@ class SpySession:
     mode: SpyMode
 
 
+def new_session(*, supervisor_id: str, agent_id: str, call_id: str, queue: str, mode: SpyMode) -> SpySession:
+    """A session not started yet, with a fresh id."""
+    return SpySession(
+        session_id=f"spy-{secrets.token_hex(8)}",
+        supervisor_id=supervisor_id,
+        agent_id=agent_id,
+        call_id=call_id,
+        queue=queue,
+        mode=mode,
+    )
+
+
 class Spies:
     """Starts and steers listening sessions over AMI."""
 
     def __init__(self, ami: AmiLink) -> None:
         self._ami = ami
 
-    async def start(
-        self,
-        *,
-        phone: str,
-        target_uniqueid: str,
-        supervisor_id: str,
-        agent_id: str,
-        call_id: str,
-        queue: str,
-        mode: SpyMode,
-    ) -> SpySession:
-        """Ring ``phone``; once answered it listens in on the channel ``target_uniqueid`` in ``mode``."""
+    async def start(self, session: SpySession, *, phone: str, target_uniqueid: str) -> None:
+        """Ring ``phone``; once answered it listens in on the channel ``target_uniqueid`` as
+        ``session`` says (a :func:`new_session`)."""
         if not UNIQUEID.match(target_uniqueid):
             raise AmiError("ami.invalid_originate", "bad target uniqueid", target=target_uniqueid)
-        session = SpySession(
-            session_id=f"spy-{secrets.token_hex(8)}",
-            supervisor_id=supervisor_id,
-            agent_id=agent_id,
-            call_id=call_id,
-            queue=queue,
-            mode=mode,
-        )
         variables = {var: str(getattr(session, key)) for key, var in SESSION_VARS.items()}
         await self._ami.originate(
             channel=phone,
             context=SPY_CONTEXT,
-            exten=str(mode),
+            exten=str(session.mode),
             priority=1,
-            caller_id=f'"监听" <{supervisor_id}>',
+            caller_id=f'"监听" <{session.supervisor_id}>',
             variables={**variables, "HOTLINE_SPY_TARGET": target_uniqueid},
             channel_id=session.session_id,
             other_channel_id=f"{session.session_id}-2",
             near=target_uniqueid,
         )
-        return session
 
     async def describe(self, session_id: str) -> SpySession | None:
         """The live session ``session_id`` (None when its channel is gone or is no session)."""

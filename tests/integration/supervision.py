@@ -75,12 +75,18 @@ async def signed_in(centre: Centre, user_id: str, *, connect: bool = False) -> D
 
 
 async def supervised_call(
-    centre: Centre, driver: CallDriver, sandbox: AsteriskSandbox, *, queues: list[str]
+    centre: Centre,
+    driver: CallDriver,
+    sandbox: AsteriskSandbox,
+    *,
+    queues: list[str],
+    agent_skills: dict[str, int] | None = None,
 ) -> Supervised:
-    """Agent ``ag1`` (tone phone) answers a citizen (tone) in queue general; supervisor ``sup1`` (tone
-    phone) supervises ``queues``."""
+    """Agent ``ag1`` (tone phone; skill general unless ``agent_skills``) answers a citizen (tone) in queue
+    general; supervisor ``sup1`` (tone phone) supervises ``queues``."""
     write_tone_files(sandbox, TONES.values())
-    await add_user(centre, "ag1", role="agent", contact=tone_phone(AGENT_HZ), skills={"general": 1})
+    skills = agent_skills or {"general": 1}
+    await add_user(centre, "ag1", role="agent", contact=tone_phone(AGENT_HZ), skills=skills)
     await add_user(centre, "sup1", role="supervisor", contact=tone_phone(SUPERVISOR_HZ), skills={})
     await set_queues(centre, "sup1", queues)
     agent = await signed_in(centre, "ag1", connect=True)

@@ -73,20 +73,29 @@ async def test_given_a_supervisor_then_the_queue_mapping_is_admin_only(centre: C
         await sup.close()
 
 
+@pytest.mark.parametrize(
+    ("agent_skills", "error_id"),
+    [
+        ({"general": 1}, "agent_not_supervised"),
+        ({"general": 1, "enterprise": 1}, "queue_not_supervised"),
+    ],
+)
 async def test_given_a_call_outside_the_supervisors_queues_when_listening_then_403_and_no_phone_rings(
-    centre: Centre, driver: CallDriver, sandbox: AsteriskSandbox
+    centre: Centre, driver: CallDriver, sandbox: AsteriskSandbox, agent_skills: dict[str, int], error_id: str
 ) -> None:
-    s = await supervised_call(centre, driver, sandbox, queues=["enterprise"])
+    """The agent serves none of the supervisor's queues, or serves one but is on a call of another."""
+    s = await supervised_call(centre, driver, sandbox, queues=["enterprise"], agent_skills=agent_skills)
     try:
         resp = await s.post("/api/supervisor/agents/ag1/listen", {"mode": "barge"})
         assert resp.status_code == 403, resp.text
-        assert resp.json()["error_id"] == "queue_not_supervised"
-        resp = await s.post("/api/supervisor/agents/ag1/actions", {"action": "log_out"})
-        assert resp.status_code == 403, resp.text
-        assert centre.acd.engine.store.get_agent("ag1").status == "available"  # type: ignore[union-attr]
+        assert resp.json()["error_id"] == error_id
         assert not [
             e for e in driver.events if e.event.get("Channel", "").startswith(f"Local/{SUPERVISOR_HZ}@")
         ]
+        if error_id == "agent_not_supervised":
+            resp = await s.post("/api/supervisor/agents/ag1/actions", {"action": "log_out"})
+            assert resp.status_code == 403, resp.text
+            assert centre.acd.engine.store.get_agent("ag1").status == "available"  # type: ignore[union-attr]
         log = await s.supervisor.http.get("/api/supervisor/log", headers=s.supervisor.auth)
         assert log.json() == []
     finally:

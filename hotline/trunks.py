@@ -2,7 +2,8 @@
 
 The shipped example is ``asterisk_conf/trunks.yaml``; a centre names its own with ``HOTLINE_TRUNKS_FILE``.
 A trunk is a carrier's SIP interconnect: the addresses it sends from, the codecs it speaks, RFC 4733
-DTMF, the most calls it may have up at once (enforced by the Kamailio front, over all nodes) and the
+DTMF, the most calls it may have up at once (enforced by the Kamailio front over all nodes, and by each
+node for a carrier reaching it directly) and the
 dialplan context its calls land in. A line is a dialled number (12345 or an old hotline number merged
 into it): its name, the label an agent sees in the screen-pop, and where it lands: the IVR flow (at
 its start, or at a node of the main flow such as a department's menu: ``ivr.lines``) or straight into a

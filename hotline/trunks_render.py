@@ -3,7 +3,9 @@
 - Asterisk (``asterisk_conf/pjsip_trunks.conf``): an endpoint and an identify per trunk. The identify
   matches the carrier's addresses (a node the carrier reaches directly) and the ``X-Hotline-Trunk``
   header the Kamailio front sets after identifying the carrier by its address (Kamailio strips the
-  header from whatever arrives from outside); ``pjsip.conf`` checks header identifiers first.
+  header from whatever arrives from outside); ``pjsip.conf`` checks header identifiers first. The
+  endpoint sets ``HOTLINE_TRUNK`` and ``HOTLINE_TRUNK_MAX`` for the node's own limit (GROUP_COUNT in
+  ``[hotline-inbound]``).
 - Asterisk (``asterisk_conf/extensions_lines.conf``): one Gosub per dialled number setting
   ``HOTLINE_LINE`` (name), ``HOTLINE_LINE_LABEL``, ``HOTLINE_LINE_FLOW`` and ``HOTLINE_LINE_QUEUE``.
 - Kamailio (``kamailio_conf/kamailio.cfg``): the body of ``route[TRUNK]``, setting ``$var(trunk)`` and
@@ -24,7 +26,7 @@ def _trunk_block(trunk: Trunk) -> str:
         f"[{name}]\ntype = endpoint\ncontext = {trunk.context}\ntransport = transport-udp\n"
         f"disallow = all\nallow = {','.join(trunk.codecs)}\ndtmf_mode = {trunk.dtmf}\n"
         f"direct_media = no\nrtp_symmetric = yes\ntrust_id_inbound = no\nsend_pai = no\n"
-        f"set_var = HOTLINE_TRUNK={trunk.name}\n\n"
+        f"set_var = HOTLINE_TRUNK={trunk.name}\nset_var = HOTLINE_TRUNK_MAX={trunk.max_calls}\n\n"
         f"[{name}]\ntype = identify\nendpoint = {name}\n{matches}"
         f"match_header = {TRUNK_HEADER}: {trunk.name}\n"
     )

@@ -54,7 +54,7 @@ def wait_trunk_calls(cluster: SandboxCluster, count: int, timeout_s: float = 30.
 
 
 def carrier_call(
-    kamailio: KamailioSandbox,
+    kamailio: KamailioSandbox | str,
     workdir: Path,
     number: str,
     *,
@@ -63,8 +63,12 @@ def carrier_call(
     hold_ms: int = 2000,
     local_ip: str = CARRIER,
 ) -> subprocess.Popen[bytes]:
-    """SIPp placing ``calls`` concurrent calls to ``number`` at Kamailio from ``local_ip``."""
-    target = f"{kamailio.config.bind_address}:{kamailio.config.sip_port}"
+    """SIPp placing ``calls`` concurrent calls to ``number`` at Kamailio (or host:port) from ``local_ip``."""
+    target = (
+        kamailio
+        if isinstance(kamailio, str)
+        else f"{kamailio.config.bind_address}:{kamailio.config.sip_port}"
+    )
     argv = sipp_argv(
         scenario,
         target,
@@ -148,11 +152,25 @@ def test_calls_beyond_the_trunks_limit_are_refused_and_the_limit_frees_after_han
         assert wait_trunk_calls(cluster, 2) == 2, sipp_log(tmp_path / "held")
         extra = carrier_call(kamailio, tmp_path / "extra", "12315")
         assert extra.wait(timeout=60) != 0
-        assert "SIP/2.0 503" in sipp_log(tmp_path / "extra")
+        assert "SIP/2.0 503 Trunk Busy" in sipp_log(tmp_path / "extra")
     finally:
         assert held.wait(timeout=60) == 0, sipp_log(tmp_path / "held")
     again = carrier_call(kamailio, tmp_path / "again", "12315")
     assert again.wait(timeout=60) == 0, sipp_log(tmp_path / "again")
+
+
+def test_carrier_reaching_a_node_directly_is_its_trunk_and_limited_there_too(
+    cluster: SandboxCluster, tmp_path: Path
+) -> None:
+    node = f"127.0.0.1:{cluster.nodes[0].config.sip_port}"
+    held = carrier_call(node, tmp_path / "held", "12315", calls=2, hold_ms=8000)
+    try:
+        assert wait_trunk_calls(cluster, 2) == 2, sipp_log(tmp_path / "held")
+        extra = carrier_call(node, tmp_path / "extra", "12315")
+        assert extra.wait(timeout=60) != 0
+        assert "SIP/2.0 503 Service Unavailable" in sipp_log(tmp_path / "extra")
+    finally:
+        assert held.wait(timeout=60) == 0, sipp_log(tmp_path / "held")
 
 
 def test_trunk_calls_land_on_the_trunk_endpoint_in_the_inbound_dialplan(

@@ -43,6 +43,21 @@ def trunk_channels(cluster: SandboxCluster) -> dict[str, list[str]]:
     return found
 
 
+def wait_landed(cluster: SandboxCluster, prefix: str, timeout_s: float = 30.0) -> int:
+    """Wait until a node has a channel whose name starts with ``prefix``; how many there are then."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = sum(
+            line.startswith(prefix)
+            for box in cluster.nodes
+            if box.is_running()
+            for line in box.cli("core show channels concise").splitlines()
+        )
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
 def wait_trunk_calls(cluster: SandboxCluster, count: int, timeout_s: float = 30.0) -> int:
     """Wait until the nodes have ``count`` calls on the trunk; the number then."""
     deadline = time.monotonic() + timeout_s
@@ -180,6 +195,17 @@ def test_trunk_calls_land_on_the_trunk_endpoint_in_the_inbound_dialplan(
     assert wait_trunk_calls(cluster, 1) == 1, sipp_log(tmp_path)
     contexts = {ln.split("!")[1] for chans in trunk_channels(cluster).values() for ln in chans}
     assert contexts <= {"hotline-inbound", "hotline-wait", "hotline-lines"}, contexts
+    assert caller.wait(timeout=60) == 0, sipp_log(tmp_path)
+
+
+def test_trunk_header_from_outside_is_dropped_by_the_front(
+    kamailio: KamailioSandbox, cluster: SandboxCluster, tmp_path: Path
+) -> None:
+    caller = carrier_call(
+        kamailio, tmp_path, "12315", scenario="caller_claims_trunk.xml", local_ip="127.0.0.1"
+    )
+    assert wait_landed(cluster, "PJSIP/kamailio-") >= 1, sipp_log(tmp_path)
+    assert not any(trunk_channels(cluster).values())
     assert caller.wait(timeout=60) == 0, sipp_log(tmp_path)
 
 

@@ -73,10 +73,13 @@ async def place_calls(rig: Rig, prefix: str, calls: int, cps: float, patience_s:
 
 async def drained(nodes: PbxNodes, prefix: str, timeout_s: float) -> None:
     """Wait until every call of ``prefix`` has hung up, at most ``timeout_s``."""
-    for _ in range(int(timeout_s * 2)):
+    for n in range(int(timeout_s * 2)):
+        if n % 20 == 19:
+            await nodes.reconcile(prefix)
         if not nodes.ledger.open_calls(prefix):
             return
         await asyncio.sleep(0.5)
+    await nodes.reconcile(prefix)
 
 
 async def run_step(

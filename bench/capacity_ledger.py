@@ -83,6 +83,14 @@ class Ledger:
         """The calls whose caller number starts with ``prefix``."""
         return [c for c in self.calls.values() if c.caller.startswith(prefix)]
 
+    def reconcile(self, prefix: str, live: set[str]) -> None:
+        """Calls of ``prefix`` whose channel Asterisk no longer lists have ended (events may be missed)."""
+        for call in self.of(prefix):
+            if not call.ended and call.uniqueid not in live:
+                if call.seen:
+                    self.live -= 1
+                call.seen = call.ended = True
+
     def _call(self, event: AmiEvent) -> BenchCall | None:
         return self.calls.get(event.get("Uniqueid", ""))
 

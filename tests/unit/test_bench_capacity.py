@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.capacity import parse_args
-from bench.capacity_ledger import BenchCall, apply_records, tally, watched
+from bench.capacity_ledger import BenchCall, Ledger, apply_records, tally, watched
 from bench.capacity_stats import (
     StepResult,
     agents_for,
@@ -123,3 +123,15 @@ def test_rates_are_tried_rising_and_all_setups_by_default() -> None:
     args = parse_args(["--rates", "20,5,10"])
     assert args.rates == [5.0, 10.0, 20.0]
     assert args.setup == ["ours_1node", "ours_2nodes", "app_queue_1node"]
+
+
+def test_reconcile_ends_calls_asterisk_no_longer_lists() -> None:
+    ledger = Ledger()
+    up, gone, unseen = (ledger.place(f"139{n}", f"cit-{n}") for n in ("a", "b", "c"))
+    for call in (up, gone):
+        call.seen = True
+    ledger.live = 2
+    ledger.reconcile("139", {"cit-a"})
+    assert [(c.seen, c.ended) for c in (up, gone, unseen)] == [(True, False), (True, True), (True, True)]
+    assert ledger.live == 1
+    assert ledger.open_calls("139") == 1

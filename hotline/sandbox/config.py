@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from acd.queue_config import default_queue_configs, load_queues_file
 from hotline.sandbox.dtls import DtlsFiles
 from hotline.sandbox.errors import SandboxError
 from hotline.sandbox.render import agent_blocks
@@ -41,6 +42,22 @@ def persistent_secret(path: Path) -> str:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(24) + "\n")
     return path.read_text().strip()
+
+
+def _checked_trunks_file(settings: Settings) -> Path | None:
+    """``HOTLINE_TRUNKS_FILE``, once its lines are known to name only the centre's queues."""
+    path = TrunksSettings().trunks_file
+    wrapup = settings.wrapup_seconds
+    try:
+        queues = (
+            load_queues_file(settings.queues_file, default_wrapup_s=wrapup)
+            if settings.queues_file is not None
+            else default_queue_configs(default_wrapup_s=wrapup)
+        )
+        load_trunks_file(path).check_queues({q.name for q in queues}, source=str(path or "trunks"))
+    except TrunksConfigError as exc:
+        raise SandboxError("conf_bad_trunks", str(exc), **exc.details) from exc
+    return path
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,7 +125,7 @@ class SandboxConfig:
             ami_permit=settings.ami_permit,
             extensions=tuple(settings.extension_list()),
             ring_timeout_s=max(1, round(settings.ring_timeout_seconds)),
-            trunks_file=TrunksSettings().trunks_file,
+            trunks_file=_checked_trunks_file(settings),
         )
 
     def values(self, *, instance_dir: str, modules_dir: str, dtls: DtlsFiles | None = None) -> dict[str, str]:

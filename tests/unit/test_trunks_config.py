@@ -15,6 +15,7 @@ from hotline.kamailio.render import render_kamailio_tree
 from hotline.sandbox.config import SandboxConfig
 from hotline.sandbox.errors import SandboxError
 from hotline.sandbox.render import render_tree
+from hotline.settings import Settings
 from hotline.trunks import TrunksConfigError, load_trunks, load_trunks_file
 from hotline.trunks_render import kamailio_trunk_route, lines_dialplan, pjsip_trunk_blocks
 
@@ -141,3 +142,15 @@ def test_rendered_kamailio_config_with_trunks_passes_kamailio_check(tmp_path: Pa
         [kamailio, "-c", "-f", str(tmp_path / "kamailio.cfg")], capture_output=True, text=True, timeout=30
     )
     assert check.returncode == 0, check.stderr[-2000:]
+
+
+def test_settings_with_a_line_naming_a_queue_the_centre_lacks_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trunks = tmp_path / "trunks.yaml"
+    trunks.write_text(GOOD.replace("queue: enterprise", "queue: consumer_rights"), encoding="utf-8")
+    monkeypatch.setenv("HOTLINE_TRUNKS_FILE", str(trunks))
+    with pytest.raises(SandboxError, match="unknown queue 'consumer_rights'"):
+        SandboxConfig.from_settings(Settings(state_dir=tmp_path))
+    trunks.write_text(GOOD, encoding="utf-8")
+    assert SandboxConfig.from_settings(Settings(state_dir=tmp_path)).trunks_file == trunks

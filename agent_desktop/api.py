@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from pydantic import AwareDatetime
@@ -50,6 +50,22 @@ Ctx = Annotated[DesktopContext, Depends(_context)]
 Me = Annotated[Principal, Depends(_principal)]
 AgentIdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
 SIGN_IN_BODY_LIMIT = 4096
+
+
+class SupervisesAgents(Protocol):
+    """The supervisor service's check (supervisor.service), as this module sees it."""
+
+    async def check_agent(self, principal: Principal, agent_id: str) -> None:
+        """Raise a DesktopError unless ``agent_id`` serves one of ``principal``'s queues."""
+        ...
+
+
+async def _check_supervises(request: Request, me: Principal, agent_id: str) -> None:
+    """A supervisor acts only on agents of their queues; without the supervisor service, not at all."""
+    checker: SupervisesAgents | None = getattr(request.app.state, "supervisor", None)
+    if checker is None:
+        raise DesktopError("forbidden", "your role may not do this", status_code=403)
+    await checker.check_agent(me, agent_id)
 
 
 def _require(principal: Principal, *roles: Role) -> None:
@@ -114,8 +130,11 @@ async def change_my_status(request: Request, body: StatusUpdate, me: Me, ctx: Ct
 async def change_agent_status(
     request: Request, agent_id: AgentIdPath, body: StatusUpdate, me: Me, ctx: Ctx
 ) -> dict[str, Any]:
-    """A supervisor changes an agent's status (e.g. forces a logout), optionally to a configured phone."""
+    """An admin, or a supervisor of a queue the agent serves, changes an agent's status (e.g. forces a
+    logout), optionally to a configured phone."""
     _require(me, Role.SUPERVISOR, Role.ADMIN)
+    if me.role is Role.SUPERVISOR:
+        await _check_supervises(request, me, agent_id)
     _check_contact(request, me, agent_id, body.contact)
     return await ctx.desktop.change_status(agent_id, body.status, reason=body.reason, contact=body.contact)
 

@@ -104,7 +104,7 @@ class SupervisorService:
     async def listen(self, actor: Actor, agent_id: str, mode: SpyMode) -> SpySession:
         """Ring the supervisor's phone into the agent's live call in ``mode`` (an agent of the
         supervisor's queues, on a call of one of them)."""
-        await self._check_agent(actor.principal, agent_id)
+        await self.check_agent(actor.principal, agent_id)
         call = await self._control.live_call(agent_id, consulting_ok=True)
         await self._check_queue(actor.principal, call.queue)
         phone = await self._phone_of(actor.user_id)
@@ -182,7 +182,7 @@ class SupervisorService:
     ) -> dict[str, Any]:
         """Force ready, pause with ``reason`` or log out an agent serving one of the actor's queues;
         the agent's desktops are told who did it and why."""
-        await self._check_agent(actor.principal, agent_id)
+        await self.check_agent(actor.principal, agent_id)
         if action is AgentAction.PAUSE:
             self._check_pause_reason(reason)
         view = await self._desktop.change_status(
@@ -219,7 +219,7 @@ class SupervisorService:
                 details={"reason": reason, "known": list(known)},
             )
 
-    async def _check_agent(self, principal: Principal, agent_id: str) -> None:
+    async def check_agent(self, principal: Principal, agent_id: str) -> None:
         """The agent serves (has the skill of) or is on a call of a queue ``principal`` supervises."""
         agent = self._acd.engine.store.get_agent(agent_id)
         if agent is None or agent.status is AgentStatus.LOGGED_OUT:

@@ -260,11 +260,15 @@ class AccessContract:
 
     async def test_status_change_may_not_route_calls_to_an_arbitrary_dial_string(self, world: World) -> None:
         for user, contact in (
-            ("sup", "Local/13800138000@hotline-trunk"),
-            ("sup", "PJSIP/9999"),
+            ("admin", "Local/13800138000@hotline-trunk"),
+            ("admin", "PJSIP/9999"),
             ("1001", "PJSIP/1002"),
         ):
-            path = "/api/agents/1001/status" if user == "sup" else "/api/me/status"
+            path = "/api/agents/1001/status" if user == "admin" else "/api/me/status"
             response = await post(world, user, path, {"status": "available", "contact": contact})
             assert response.status_code == 403, (user, contact, response.text)
             assert response.json()["error_id"] == "contact_not_allowed"
+
+    async def test_a_supervisor_changes_only_agents_of_queues_they_supervise(self, world: World) -> None:
+        response = await post(world, "sup", "/api/agents/1001/status", {"status": "available"})
+        assert response.status_code == 403, response.text

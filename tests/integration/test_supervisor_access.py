@@ -155,7 +155,9 @@ async def test_given_a_supervisor_when_acting_on_agents_then_the_agent_sees_who_
             "/api/supervisor/agents/ag2/actions", json={"action": "pause", "reason": "小休"}, headers=sup.auth
         )
         assert resp.status_code == 403
-        legacy = await sup.http.post("/api/agents/ag2/status", json={"status": "logged_out"}, headers=sup.auth)
+        legacy = await sup.http.post(
+            "/api/agents/ag2/status", json={"status": "logged_out"}, headers=sup.auth
+        )
         assert legacy.status_code == 403, legacy.text
         assert centre.acd.engine.store.get_agent("ag2").status == "available"  # type: ignore[union-attr]
         log = (await sup.http.get("/api/supervisor/log?agent_id=ag1", headers=sup.auth)).json()

@@ -201,15 +201,19 @@ class AcdEngine(Timers):
         else:
             self.set_agent(agent, status, state, run)
 
-    def _paused(self, event: AgentPaused, run: Run) -> None:
+    def check_pause_reason(self, reason: str, *, agent_id: str = "") -> None:
+        """UnknownPauseReason unless ``reason`` is one of the centre's pause reasons (any, when none)."""
         reasons = self.policy.pause_reasons
-        if reasons and event.reason not in reasons:
+        if reasons and reason not in reasons:
             raise UnknownPauseReason(
-                f"pause reason {event.reason!r} is not configured",
-                agent_id=event.agent_id,
-                reason=event.reason,
+                f"pause reason {reason!r} is not configured",
+                agent_id=agent_id,
+                reason=reason,
                 known=list(reasons),
             )
+
+    def _paused(self, event: AgentPaused, run: Run) -> None:
+        self.check_pause_reason(event.reason, agent_id=event.agent_id)
         agent = self.agent(event.agent_id)
         status, state = next_agent(agent.status, agent.state, AgentTrigger.PAUSE, agent_id=agent.agent_id)
         self.set_agent(agent, status, state, run, pause_reason=event.reason)

@@ -32,6 +32,10 @@ class DesktopService:
             if logged_in:
                 self._acd.submit(AgentLoggedOut(agent_id=agent_id))
             return self.agent_view(agent_id)
+        if status not in ("available", "paused"):
+            raise DesktopError("invalid_status", f"unknown status {status!r}", status_code=422)
+        if status == "paused":
+            self._acd.engine.check_pause_reason(reason or "小休", agent_id=agent_id)
         if not logged_in:
             row = await asyncio.to_thread(repo.get_agent, self._sm, agent_id=agent_id)
             if row is None:
@@ -42,10 +46,8 @@ class DesktopService:
             self._acd.submit(AgentLoggedIn(agent_id=agent_id, contact=phone, skills=dict(row.skills)))
         if status == "available":
             self._acd.submit(AgentReady(agent_id=agent_id))
-        elif status == "paused":
-            self._acd.submit(AgentPaused(agent_id=agent_id, reason=reason or "小休"))
         else:
-            raise DesktopError("invalid_status", f"unknown status {status!r}", status_code=422)
+            self._acd.submit(AgentPaused(agent_id=agent_id, reason=reason or "小休"))
         return self.agent_view(agent_id)
 
     def agent_view(self, agent_id: str, *, full_numbers: bool = False) -> dict[str, Any]:

@@ -198,7 +198,6 @@ def test_desktop_socket_answers_raw_frame_with_error_or_reply(live: LiveCentre, 
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.xfail(reason=KNOWN_CHANGES["unknown_pause_reason"], strict=False)
 def test_refused_pause_reason_leaves_a_logged_out_agent_logged_out(live: LiveCentre) -> None:
     desk = Desktop(live, "agent")
     try:

@@ -62,7 +62,7 @@ async def list_reads(
     object_id: Id = None,
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
-    before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ReadPage:
     """Who read citizens' data (admins only): by user, by object (asked or shown), by time range."""

@@ -116,7 +116,7 @@ class Trunk:
 @dataclass(frozen=True)
 class Line:
     """One dialled number: ``flow`` (the IVR, from ``start`` or from that node of the main flow) or
-    ``queue`` (straight to that queue, no IVR)."""
+    ``queue`` (straight to that queue, no menus)."""
 
     number: str
     name: str

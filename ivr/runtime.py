@@ -101,7 +101,7 @@ class FlowRoute:
 
     async def _run(self, session: AgiSession) -> _Result:
         pack = await asyncio.to_thread(self.deps.catalog.live)
-        entry = entry_flow(pack.main, session.args[0] if session.args else "")
+        entry = entry_flow(pack.main, *session.args[:2])
         run = FlowRun(entry, pack.flows, await self._context(session, pack))
         player = self.deps.player(session)
         action = run.start()

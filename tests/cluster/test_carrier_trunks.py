@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 
 from hotline.app import Centre
+from hotline.db import repository as repo
 from hotline.kamailio.process import KamailioSandbox
 from hotline.sandbox.cluster import SandboxCluster
 from tests.cluster.dtmf_pcap import write_dtmf_pcap
 from tests.cluster.sipp import sipp_argv, sipp_log, start_sipp
 from tests.cluster.test_app_on_two_nodes import centre, nodes
+from tests.integration.calls import eventually
 from tests.integration.conftest import ADMIN_PASSWORD
 from tests.integration.desktop import DesktopClient, frame_of
 
@@ -31,6 +33,12 @@ __all__ = ["centre", "nodes"]
 CARRIER = "127.0.0.2"
 TRUNK_CHANNEL = "PJSIP/trunk-carrier_a-"
 AGENT_PHONE = "Local/7102*2*0.5@hotline-sim-agent"
+
+
+def _dialed(centre: Centre, call_id: str) -> tuple[str, str | None] | None:
+    """The call record's dialled number and queue."""
+    row = repo.get_call(centre.sessions, call_id=call_id)
+    return None if row is None else (row.dialed, row.queue)
 
 
 def trunk_channels(cluster: SandboxCluster) -> dict[str, list[str]]:
@@ -147,7 +155,7 @@ async def test_old_number_entering_the_department_menu_reaches_its_queue_with_on
 
 
 async def test_old_number_lands_on_its_lines_queue_and_the_screen_pop_names_the_line(
-    kamailio: KamailioSandbox, agent: DesktopClient, nodes: SandboxCluster, tmp_path: Path
+    kamailio: KamailioSandbox, centre: Centre, agent: DesktopClient, tmp_path: Path
 ) -> None:
     caller = carrier_call(kamailio, tmp_path, "12333", hold_ms=6000)
     _, offer = await agent.wait_frame(frame_of("offer"), timeout=60)
@@ -157,6 +165,9 @@ async def test_old_number_lands_on_its_lines_queue_and_the_screen_pop_names_the_
     assert call["ivr"]["dialled"] == "12333", call
     assert call["ivr"]["keys"] == "", call
     assert caller.wait(timeout=60) == 0, sipp_log(tmp_path)
+    assert await eventually(
+        lambda: _dialed(centre, call["call_id"]) == ("12333", "social_security"), timeout=20
+    )
 
 
 def test_calls_beyond_the_trunks_limit_are_refused_and_the_limit_frees_after_hang_up(

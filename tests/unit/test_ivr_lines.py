@@ -32,3 +32,12 @@ def test_entry_at_the_department_menu_asks_it_first_and_key_2_reaches_its_queue(
 def test_start_nothing_or_an_unknown_node_start_the_flow_as_usual(entry: str) -> None:
     main = default_pack()["12345"]
     assert entry_flow(main, entry) is main
+
+
+def test_queue_line_finishes_at_once_in_its_queue() -> None:
+    pack = default_pack()
+    context = CallContext(caller="13800138000", now=NOON, calendar=default_calendar())
+    run = FlowRun(entry_flow(pack["12345"], "", "social_security"), pack, context)
+    outcome = run.start()
+    assert isinstance(outcome, Finish)
+    assert getattr(outcome.outcome, "queue", None) == "social_security"

@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from bench.capacity_ledger import tally
 from bench.capacity_rigs import RING_S, AppQueueRig, CentreRig, PbxNodes
@@ -115,6 +115,18 @@ def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def step_line(step: StepResult, nodes: PbxNodes, prefix: str, cps: float, agents: int) -> dict[str, Any]:
+    """The progress line of one step: its result and what explains it."""
+    detail = {
+        "abandoned": step.abandoned,
+        "call_s_p50": step.call_s_p50,
+        "ivr_keys_recorded": sum(1 for c in nodes.ledger.of(prefix) if c.ivr_keys),
+        "target_cps": cps,
+        "agents": agents,
+    }
+    return {"step": {**step.report(), **detail}, "loadavg": loadavg()}
+
+
 async def run_setup(setup: str, root: Path, args: argparse.Namespace) -> StepResult:
     """Start the setup, step the rate up until it fails, stop it; the highest rate carried."""
     agents = args.agents or agents_for(max(args.rates), args.talk, RING_S)
@@ -127,16 +139,10 @@ async def run_setup(setup: str, root: Path, args: argparse.Namespace) -> StepRes
         try:
             await rig.start(agents, args.talk)
             for n, cps in enumerate(args.rates):
-                step = await run_step(setup, rig, nodes, cps, f"13{run}{n}", args)
+                prefix = f"13{run}{n}"
+                step = await run_step(setup, rig, nodes, cps, prefix, args)
                 steps.append(step)
-                line = {
-                    **step.report(),
-                    "abandoned": step.abandoned,
-                    "call_s_p50": step.call_s_p50,
-                    "target_cps": cps,
-                    "agents": agents,
-                }
-                print(json.dumps({"step": line, "loadavg": loadavg()}), file=sys.stderr, flush=True)
+                print(json.dumps(step_line(step, nodes, prefix, cps, agents)), file=sys.stderr, flush=True)
                 if not passed(step, args.asa_p99_limit):
                     break
         finally:

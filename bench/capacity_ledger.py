@@ -31,6 +31,7 @@ class BenchCall:
     wait_s: float | None = None
     gave_up: bool = False
     ended_at: float | None = None
+    ivr_keys: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +160,7 @@ def apply_records(calls: list[BenchCall], records: list[dict[str, Any]]) -> None
         record = by_caller.get(call.caller)
         if record is None:
             continue
+        call.ivr_keys = str(record.get("ivr_keys") or "")
         if record.get("answered_at"):
             call.answered = True
             wait = record.get("wait_seconds")

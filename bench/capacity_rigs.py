@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from bench.capacity_ledger import Ledger, apply_records
-from hotline.ami.client import AmiClient
+from hotline.ami.client import AmiClient, AmiEvent
 from hotline.ami.messages import AmiError
 from hotline.citizens import CitizenDialer
 from hotline.sandbox.cluster import SandboxCluster, node_configs
@@ -117,6 +117,43 @@ class PbxNodes:
         return [pid for box in self.cluster.nodes for pid in pids_with_arg(box.conf_file)]
 
 
+class KeyPresser:
+    """Presses the menu key once the IVR plays its first prompt, as DTMF the inbound channel receives.
+
+    The citizen dialer's ``PlayDTMF`` on the citizen half makes Asterisk sleep the tone's duration in the
+    AMI session's thread, so one link carries fewer than ten key presses a second; ``Receive: true`` on
+    the inbound half queues the same DTMF frame without that sleep.
+    """
+
+    def __init__(self, keys: str, *, delay_s: float = 0.3) -> None:
+        self._keys = keys
+        self._delay_s = delay_s
+        self._waiting: set[str] = set()
+
+    def expect(self, call_id: str) -> None:
+        """The call ``call_id`` (its inbound half's Uniqueid) will press the keys."""
+        self._waiting.add(call_id)
+
+    async def on_agi_exec(self, link: AmiClient, event: AmiEvent) -> None:
+        """On the call's first ``STREAM FILE``: wait a moment, then press the keys."""
+        call_id = event.get("Uniqueid", "")
+        if call_id not in self._waiting or not event.get("Command", "").upper().startswith("STREAM FILE"):
+            return
+        self._waiting.discard(call_id)
+        await asyncio.sleep(self._delay_s)
+        for digit in self._keys:
+            with contextlib.suppress(AmiError):
+                await link.send_action(
+                    {
+                        "Action": "PlayDTMF",
+                        "Channel": event.get("Channel", ""),
+                        "Digit": digit,
+                        "Duration": "120",
+                        "Receive": "true",
+                    }
+                )
+
+
 class CentreRig:
     """Our centre over the nodes, as its own process."""
 
@@ -128,6 +165,7 @@ class CentreRig:
         self._proc: asyncio.subprocess.Process | None = None
         self._dialers: list[CitizenDialer] = []
         self._admin = ""
+        self._keys = KeyPresser(KEY)
         self.url = f"http://127.0.0.1:{self._port}"
 
     def _env(self) -> dict[str, str]:
@@ -167,6 +205,8 @@ class CentreRig:
             sem = asyncio.Semaphore(4)
             await asyncio.gather(*(self._agent(http, sem, i, talk_s) for i in range(agents)))
         self._dialers = [CitizenDialer(link) for link in self.nodes.links]
+        for link in self.nodes.links:
+            link.on_event("AGIExecStart", functools.partial(self._keys.on_agi_exec, link))
 
     async def _wait_up(self, http: httpx.AsyncClient) -> None:
         deadline = time.monotonic() + 60
@@ -203,7 +243,8 @@ class CentreRig:
     async def dial(self, caller: str, index: int, patience_s: float) -> None:
         """Place one citizen call (pressing the one key), on node ``index`` mod N."""
         dialer = self._dialers[index % len(self._dialers)]
-        call = await dialer.dial(caller=caller, keys=KEY, patience_s=patience_s)
+        call = await dialer.dial(caller=caller, patience_s=patience_s)
+        self._keys.expect(call.call_id)
         self.nodes.ledger.place(caller, call.local_id)
 
     async def settle(self, prefix: str) -> None:

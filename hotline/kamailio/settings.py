@@ -8,8 +8,9 @@ from typing import Literal
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotline.kamailio.config import DispatchNode, KamailioConfig
+from hotline.kamailio.errors import KamailioError
 from hotline.sandbox.config import SandboxConfig
-from hotline.trunks import TrunksSettings, trunk_plan
+from hotline.trunks import TrunksConfigError, TrunksSettings, trunk_plan
 
 __all__ = ["KamailioSettings", "kamailio_for_nodes"]
 
@@ -38,6 +39,10 @@ def kamailio_for_nodes(
     from ``app_origin`` (the agent page). Carrier trunks come from ``HOTLINE_TRUNKS_FILE`` (or the
     shipped example)."""
     origins = tuple(o.strip() for o in settings.ws_origins.split(",") if o.strip()) or (app_origin,)
+    try:
+        trunks = trunk_plan(TrunksSettings()).trunks
+    except TrunksConfigError as exc:
+        raise KamailioError("kamailio_bad_trunks", str(exc), **exc.details) from exc
     return KamailioConfig(
         name=settings.name,
         bind_address=settings.bind_address,
@@ -49,5 +54,5 @@ def kamailio_for_nodes(
         reply_timeout_ms=settings.reply_timeout_ms,
         trusted_net=settings.trusted_net,
         ws_origins=origins,
-        trunks=trunk_plan(TrunksSettings()).trunks,
+        trunks=trunks,
     )

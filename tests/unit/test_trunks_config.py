@@ -11,7 +11,9 @@ import pytest
 
 from acd.queue_config import default_queue_configs
 from hotline.kamailio.config import DispatchNode, KamailioConfig
+from hotline.kamailio.errors import KamailioError
 from hotline.kamailio.render import render_kamailio_tree
+from hotline.kamailio.settings import KamailioSettings, kamailio_for_nodes
 from hotline.sandbox.config import SandboxConfig
 from hotline.sandbox.errors import SandboxError
 from hotline.sandbox.render import render_tree
@@ -154,3 +156,17 @@ def test_settings_with_a_line_naming_a_queue_the_centre_lacks_are_refused(
         SandboxConfig.from_settings(Settings(state_dir=tmp_path))
     trunks.write_text(GOOD, encoding="utf-8")
     assert SandboxConfig.from_settings(Settings(state_dir=tmp_path)).trunks_file == trunks
+
+
+def test_kamailio_for_nodes_takes_the_trunks_file_and_refuses_a_bad_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trunks = tmp_path / "trunks.yaml"
+    trunks.write_text(GOOD, encoding="utf-8")
+    monkeypatch.setenv("HOTLINE_TRUNKS_FILE", str(trunks))
+    nodes = [sandbox_config()]
+    config = kamailio_for_nodes(KamailioSettings(), nodes, app_origin="http://127.0.0.1:8080")
+    assert [t.name for t in config.trunks] == ["telecom"]
+    trunks.write_text(GOOD.replace("max_calls: 3", "max_calls: many"), encoding="utf-8")
+    with pytest.raises(KamailioError, match=r"trunks\.0\.max_calls"):
+        kamailio_for_nodes(KamailioSettings(), nodes, app_origin="http://127.0.0.1:8080")

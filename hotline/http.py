@@ -77,6 +77,10 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     async def index() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html")
 
+    @app.get("/supervisor", include_in_schema=False)
+    async def supervisor_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "supervisor.html")
+
     @app.get("/healthz", tags=["ops"])
     async def healthz(request: Request) -> dict[str, object]:
         """Pages and work orders are served; ``telephony`` is ``up`` while the AMI link to Asterisk is."""

@@ -81,9 +81,18 @@ function onFrame(frame) {
   else if (frame.type === "call_consult") {
     if (frame.data.call_id === state.callId) controls.onConsult(frame.data.phase, frame.data.target);
   }
+  else if (frame.type === "agent_supervisor_action" && !supervising()) showSupervisorAction(frame.data);
   else if (frame.type === "status_ok") { showAgent(frame.agent); }
   else if (frame.type === "error") { $("status-error").textContent = frame.message; }
   else if (frame.type === "resync_needed") { send({ type: "sync" }); }
+}
+
+const SUPERVISOR_ACTION_LABEL = { ready: "置为就绪", pause: "置为暂停", log_out: "签出" };
+
+function showSupervisorAction(d) {
+  const text = `班长 ${d.by} 已将您${SUPERVISOR_ACTION_LABEL[d.action] || d.action}${d.reason ? `（${d.reason}）` : ""}`;
+  $("status-error").textContent = text;
+  log(text);
 }
 
 function send(frame) {

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from bench.capacity_ledger import tally
+from bench.capacity_ledger import lost_outcomes, tally
 from bench.capacity_rigs import RING_S, AppQueueRig, CentreRig, PbxNodes
 from bench.capacity_stats import CpuMeter, StepResult, agents_for, passed, percentile, rounded, search_outcome
 from hotline.sandbox.provision import ensure_root
@@ -121,6 +121,7 @@ def step_line(step: StepResult, nodes: PbxNodes, prefix: str, cps: float, agents
         "abandoned": step.abandoned,
         "call_s_p50": step.call_s_p50,
         "ivr_keys_recorded": sum(1 for c in nodes.ledger.of(prefix) if c.ivr_keys),
+        "lost_outcomes": lost_outcomes(nodes.ledger.of(prefix)),
         "target_cps": cps,
         "agents": agents,
     }

@@ -8,6 +8,7 @@ Local pair): Newchannel / Hangup give the calls up at once, and for plain app_qu
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ class BenchCall:
     gave_up: bool = False
     ended_at: float | None = None
     ivr_keys: str = ""
+    outcome: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,11 @@ def tally(calls: list[BenchCall]) -> Tally:
     )
 
 
+def lost_outcomes(calls: list[BenchCall]) -> dict[str, int]:
+    """How the lost calls ended in the centre's records (``no_record`` when it has none)."""
+    return dict(Counter(c.outcome or "no_record" for c in calls if not (c.answered or c.gave_up)))
+
+
 def apply_records(calls: list[BenchCall], records: list[dict[str, Any]]) -> None:
     """Mark calls answered / given up from the centre's call records (matched by caller number)."""
     by_caller = {str(r.get("caller")): r for r in records}
@@ -161,6 +168,7 @@ def apply_records(calls: list[BenchCall], records: list[dict[str, Any]]) -> None
         if record is None:
             continue
         call.ivr_keys = str(record.get("ivr_keys") or "")
+        call.outcome = str(record.get("outcome") or ("open" if not record.get("ended_at") else ""))
         if record.get("answered_at"):
             call.answered = True
             wait = record.get("wait_seconds")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.capacity import parse_args
-from bench.capacity_ledger import BenchCall, Ledger, apply_records, tally, watched
+from bench.capacity_ledger import BenchCall, Ledger, apply_records, lost_outcomes, tally, watched
 from bench.capacity_stats import (
     StepResult,
     agents_for,
@@ -135,3 +135,16 @@ def test_reconcile_ends_calls_asterisk_no_longer_lists() -> None:
     assert [(c.seen, c.ended) for c in (up, gone, unseen)] == [(True, False), (True, True), (True, True)]
     assert ledger.live == 1
     assert ledger.open_calls("139") == 1
+
+
+def test_lost_outcomes_name_how_unanswered_calls_ended() -> None:
+    calls = [BenchCall(c, f"cit-{c}", 0.0, seen=True, ended=True) for c in ("1", "2", "3", "4")]
+    apply_records(
+        calls,
+        [
+            {"caller": "1", "answered_at": "t", "ended_at": "t", "outcome": "answered"},
+            {"caller": "2", "ended_at": "t", "outcome": "ivr_hangup"},
+            {"caller": "3"},
+        ],
+    )
+    assert lost_outcomes(calls) == {"ivr_hangup": 1, "open": 1, "no_record": 1}

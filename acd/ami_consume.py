@@ -91,6 +91,7 @@ class AmiConsumer:
                     "caller": event.get("CallerIDNum", ""),
                     "channel": event.get("Channel", ""),
                     "reason": event.get("Reason", ""),
+                    "dialled": event.get("Dialled", ""),
                     "at": time.time(),
                 },
             )

@@ -5,7 +5,8 @@ not the hotline service is running. This module turns those lines into one :clas
 call, with no I/O of its own beyond reading the file:
 
 - a citizen call is the channel that answers in the inbound dialplan (``ANSWER`` by the ``Answer``
-  application in ``hotline-inbound``, extension 12345); its ``UniqueID`` is the centre's ``call_id``;
+  application in ``hotline-inbound``, at the dialled number: 12345 or a merged line); its ``UniqueID``
+  is the centre's ``call_id``;
 - it reached the static fallback queue when its ``Queue`` application started on ``hotline-fallback``;
 - a person answered it when another channel joined it in a bridge: a ``BRIDGE_ENTER`` of the caller
   naming a peer (the agent leg was there first, as in the fallback queue), or of another channel naming
@@ -48,6 +49,8 @@ class CelCall:
     ended_at: float | None = None
     end_context: str = ""
     end_exten: str = ""
+    dialed: str = INBOUND_EXTEN
+    """The number the citizen dialled: 12345 or one of the old hotline numbers merged into it (lines)."""
 
     @property
     def answered(self) -> bool:
@@ -75,7 +78,7 @@ def _is_citizen_answer(event: dict[str, Any]) -> bool:
         event.get("eventtype") == "ANSWER"
         and event.get("appname") == "Answer"
         and event.get("context") == INBOUND_CONTEXT
-        and event.get("exten") == INBOUND_EXTEN
+        and str(event.get("exten", "")).isdigit()
     )
 
 
@@ -102,6 +105,7 @@ class CelCalls:
                     caller=str(event.get("num", "")),
                     channel=str(event.get("channame", "")),
                     started_at=at,
+                    dialed=str(event.get("exten", "")),
                 )
                 self._live[uniqueid] = self._by_channel[call.channel] = call
             return

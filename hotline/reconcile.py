@@ -33,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.cel import FALLBACK_QUEUE, INBOUND_EXTEN, CelCall, CelCalls, CelReader
+from hotline.cel import FALLBACK_QUEUE, CelCall, CelCalls, CelReader
 from hotline.db import repository as repo
 from hotline.db.errors import RepositoryError
 from hotline.db.models import Call
@@ -108,7 +108,7 @@ def reconcile_call(sm: sessionmaker[Session], call: CelCall, rec: Recorded | Non
             call_id=call.call_id,
             caller=call.caller,
             channel=call.channel,
-            dialed=INBOUND_EXTEN,
+            dialed=call.dialed,
             at=_at(call.started_at),
         )
     detail = {"source": "asterisk_cel", "answered": call.answered, "fallback": call.via_fallback}

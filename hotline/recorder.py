@@ -168,7 +168,7 @@ class Recorder:
                 call_id=d["call_id"],
                 caller=d["caller"],
                 channel=d["channel"],
-                dialed="" if consult else "12345",
+                dialed="" if consult else d.get("dialled") or "12345",
                 at=_ts(d["at"]),
             ),
             self._once(d, "call.fallback", "fallback", {"reason": d["reason"]}, update),

@@ -118,6 +118,23 @@ def test_given_a_fallback_call_in_the_log_then_it_is_one_answered_citizen_call_v
     assert call.ended_at == pytest.approx(T0 + 5.4)
 
 
+def test_given_a_call_to_an_old_hotline_number_then_it_is_a_citizen_call_with_that_number_recorded(
+    tmp_path: Path, sessions: sessionmaker[Session]
+) -> None:
+    lines = [
+        line.replace('"exten": "12345"', '"exten": "12333"')
+        for line in fallback_call("cit-9-in", answered=False)
+    ]
+    path = write(tmp_path / "cel.jsonl", lines)
+    [call], _ = read_calls(path)
+    assert call.dialed == "12333"
+
+    reconciler(sessions, path).pass_once()
+    row = repo.get_call(sessions, call_id="cit-9-in")
+    assert row is not None
+    assert row.dialed == "12333"
+
+
 def test_given_the_acd_leg_bridged_onto_a_waiting_caller_then_the_call_is_answered_when_the_leg_joins(
     tmp_path: Path,
 ) -> None:

@@ -55,7 +55,9 @@ class Node:
         data = {"queue": "general", "agent_id": None, "reason": state, "waited_s": 0.0} | extra
         self.bus.publish("call.changed", {"call_id": call_id, "state": state, "at": at(seconds)} | data)
 
-    def fallback(self, call_id: str, seconds: float, *, channel: str, answered_by: str | None = None) -> None:
+    def fallback(
+        self, call_id: str, seconds: float, *, channel: str, answered_by: str | None = None, dialled: str = ""
+    ) -> None:
         """Publish what the AMI consumer publishes for a caller in the static fallback queue."""
         self.bus.publish(
             "call.fallback",
@@ -64,6 +66,7 @@ class Node:
                 "caller": CITIZEN,
                 "channel": channel,
                 "reason": "heartbeat_stale",
+                "dialled": dialled,
                 "at": at(seconds),
             },
         )
@@ -168,6 +171,18 @@ async def test_given_consultation_leg_sent_to_fallback_then_it_is_recorded_as_co
     assert (row.kind, row.caller, row.dialed, row.outcome) == ("consult", CITIZEN, "", "answered")
     assert repo.list_calls(sessions) == []
     assert repo.count_calls_from_caller(sessions, caller=CITIZEN, since=T0, before=when(3600)) == 0
+
+
+async def test_given_a_caller_of_an_old_hotline_number_sent_to_fallback_then_that_number_is_recorded(
+    sessions: sessionmaker[Session],
+) -> None:
+    n = Node(sessions)
+    n.fallback("old", 0, channel="PJSIP/carrier_a-0000003", dialled="12333")
+    await n.write_all()
+
+    row = repo.get_call(sessions, call_id="old")
+    assert row is not None
+    assert row.dialed == "12333"
 
 
 async def test_given_two_nodes_publish_the_same_fallback_then_each_step_is_recorded_once(

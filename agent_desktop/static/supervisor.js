@@ -54,6 +54,11 @@ class SupervisorPhone extends Softphone {
     setTimeout(() => this.answer(), 0);
   }
 
+  showInCall(who) {
+    super.showInCall(who);
+    if (sup.session) log(`软电话已接通：${MODE_LABEL[sup.session.mode] || ""}坐席 ${sup.session.agent_id}`);
+  }
+
   onEnded(session, cause) {
     const ours = session === this.session;
     super.onEnded(session, cause);

@@ -178,3 +178,26 @@ async def heard(page: Page) -> dict[str, Any]:
             return stats
         await asyncio.sleep(0.25)
     raise AssertionError("no audio reached the supervisor's browser phone")
+
+
+async def test_given_a_barge_when_taking_over_from_the_page_then_the_agent_drops_and_the_supervisor_stays(
+    web_centre: Centre, driver: CallDriver, sandbox: AsteriskSandbox, page: Page, artifacts: Path
+) -> None:
+    steps = Steps(page, artifacts)
+    s = await supervised_call(web_centre, driver, sandbox, queues=["general"])
+    await create_supervisor(web_centre, ["general"])
+    try:
+        await open_board(page, web_centre, steps, phone=True)
+        await agent_row(page, "ag1").get_by_test_id("barge").click()
+        await expect(page.get_by_test_id("in-call")).to_be_visible(timeout=20_000)
+        await expect(agent_row(page, "ag1").get_by_test_id("take-over")).to_be_enabled()
+        await agent_row(page, "ag1").get_by_test_id("take-over").click()
+        await expect(page.get_by_test_id("spy")).to_be_hidden(timeout=20_000)
+        await expect(agent_cell(page, "ag1", "status")).not_to_have_text("通话中", timeout=20_000)
+        await expect(page.get_by_test_id("in-call")).to_be_visible()
+        await expect(page.get_by_test_id("log")).to_contain_text("已接管坐席 ag1 的来电")
+        await steps.shot("taken-over")
+        await page.get_by_test_id("hangup").click()
+        await expect(page.get_by_test_id("in-call")).to_be_hidden(timeout=20_000)
+    finally:
+        await s.close()

@@ -63,8 +63,19 @@ function showCall(call) {
 
 const CALL_CHANGED_LABEL = { waiting: "排队", offered: "振铃", connected: "接通", ended: "结束" };
 
+function offerBoard() {
+  if (!supervising() || document.getElementById("board-link")) return;
+  const link = document.createElement("a");
+  link.id = "board-link";
+  link.href = "/supervisor";
+  link.textContent = "班长监控台";
+  link.className = "badge";
+  $("who").after(link);
+}
+
 function onHello(frame) {
   state.role = frame.role;
+  offerBoard();
   if (Array.isArray(frame.queues) && frame.queues.length) controls.setQueues(frame.queues);
   showAgent(frame.agent);
   log("已同步");

@@ -201,3 +201,20 @@ async def test_given_a_barge_when_taking_over_from_the_page_then_the_agent_drops
         await expect(page.get_by_test_id("in-call")).to_be_hidden(timeout=20_000)
     finally:
         await s.close()
+
+
+async def test_given_a_supervisor_on_the_agent_page_then_a_link_leads_to_the_board(
+    web_centre: Centre, page: Page, artifacts: Path
+) -> None:
+    await create_supervisor(web_centre, ["general"])
+    await page.goto(web_centre.url)
+    await page.fill("input[name=user_id]", SUPERVISOR)
+    await page.fill("input[name=password]", f"pw-{SUPERVISOR}")
+    await page.click("#signin-form button[type=submit]")
+    await expect(page.locator("#conn")).to_have_text("已连接")
+
+    link = page.locator("#board-link")
+    await expect(link).to_have_text("班长监控台")
+    await Steps(page, artifacts).shot("agent-page-link")
+    await link.click()
+    await expect(page.get_by_test_id("conn")).to_have_text("已连接")

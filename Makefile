@@ -21,7 +21,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The agent page's browser SIP stack (JsSIP, from npm), bundled into agent_desktop/static/vendor.
+# The pages' npm dependencies (JsSIP for the browser phone, ECharts for the supervisor charts), bundled into
+# agent_desktop/static/vendor.
 web:
 	cd agent_desktop/web && npm ci --no-audit --no-fund && npm run --silent vendor
 

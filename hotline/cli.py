@@ -41,12 +41,19 @@ def _sandbox(settings: Settings) -> AsteriskSandbox:
 
 
 def render_external(settings: Settings) -> Path:
-    """Render the Asterisk config for an Asterisk of our own (no sandbox): ``<etc root>/<instance>/etc``."""
+    """Render the Asterisk config for an Asterisk of our own (no sandbox): ``<etc root>/<instance>/etc``.
+
+    The node trusts and reaches the Kamailio front at ``HOTLINE_KAMAILIO_BIND_ADDRESS:SIP_PORT``.
+    """
+    from hotline.kamailio.settings import KamailioSettings
     from hotline.sandbox.dtls import ensure_dtls_certificate
     from hotline.sandbox.instance import INSTANCE_DIRS
     from hotline.sandbox.render import render_tree
 
-    config = _config(settings)
+    kamailio = KamailioSettings()
+    config = dataclasses.replace(
+        _config(settings), kamailio_host=kamailio.bind_address, kamailio_sip_port=kamailio.sip_port
+    )
     instance_dir = settings.asterisk_etc_root / settings.asterisk_instance
     for sub in INSTANCE_DIRS:
         (instance_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -259,6 +266,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "kamailio":
         from hotline.kamailio.commands import cmd_kamailio
 
+        if settings.asterisk_mode == "external":
+            from hotline.kamailio.external import cmd_kamailio_external
+
+            return cmd_kamailio_external(settings, _config(settings), args.action)
         return cmd_kamailio(settings, _config(settings), args.action, args.nodes)
     if args.command == "turn":
         from hotline.turn.commands import cmd_turn

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hotline.kamailio.config import DispatchNode, KamailioConfig
+from hotline.kamailio.config import DEFAULT_CONF_SRC, DispatchNode, KamailioConfig
 from hotline.kamailio.errors import KamailioError
 from hotline.sandbox.config import SandboxConfig
 from hotline.trunks import TrunksConfigError, TrunksSettings, trunk_plan
@@ -29,6 +30,8 @@ class KamailioSettings(BaseSettings):
     reply_timeout_ms: int = 2000
     trusted_net: str = "127.0.0.0/8"
     ws_origins: str = ""
+    conf_src: Path | None = None
+    """The Kamailio templates (``kamailio_conf/``); set where the package is installed without them."""
 
 
 def kamailio_for_nodes(
@@ -55,4 +58,5 @@ def kamailio_for_nodes(
         trusted_net=settings.trusted_net,
         ws_origins=origins,
         trunks=trunks,
+        conf_src=settings.conf_src or DEFAULT_CONF_SRC,
     )

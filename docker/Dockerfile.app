@@ -33,6 +33,7 @@ COPY tickets ./tickets
 COPY privacy ./privacy
 COPY supervisor ./supervisor
 COPY asterisk_conf ./asterisk_conf
+COPY kamailio_conf ./kamailio_conf
 RUN pip install . && hotline --help > /dev/null
 
 ENV HOTLINE_ASTERISK_MODE=external \

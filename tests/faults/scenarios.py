@@ -139,10 +139,14 @@ async def run_scenario(
     finally:
         await seats.close()
         await burst.close()
-    sm = session_factory(make_engine(rig.db_url()))
-    cel = asterisk_view(rig.sandbox, burst.call_ids)
-    records = await wait_records_settled(sm, cel, timeout=40.0)
-    result = tally(result, sm, cel, records, seats.orders_written)
+    engine = make_engine(rig.db_url())
+    try:
+        sm = session_factory(engine)
+        cel = asterisk_view(rig.sandbox, burst.call_ids)
+        records = await wait_records_settled(sm, cel, timeout=40.0)
+        result = tally(result, sm, cel, records, seats.orders_written)
+    finally:
+        engine.dispose()
     if not all(cel[c].answered for c in burst.call_ids[after_from:] if c in cel):
         result.recovery_s = None
     return result

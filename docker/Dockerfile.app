@@ -40,6 +40,8 @@ ENV HOTLINE_ASTERISK_MODE=external \
     HOTLINE_STATE_DIR=/var/lib/hotline \
     HOTLINE_CACHE_DIR=/var/cache/hotline \
     HOTLINE_ASTERISK_CONF_SRC=/opt/hotline/asterisk_conf \
+    HOTLINE_TRUNKS_FILE=/opt/hotline/asterisk_conf/trunks.yaml \
+    HOTLINE_KAMAILIO_CONF_SRC=/opt/hotline/kamailio_conf \
     HOTLINE_HTTP_HOST=0.0.0.0 \
     HOTLINE_FASTAGI_HOST=0.0.0.0
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from hotline.cli import build_parser
+from hotline.kamailio.settings import KamailioSettings
 from hotline.settings import Settings
 from tests.conftest import REPO_ROOT
 
@@ -230,7 +231,12 @@ def test_app_image_runs_the_centre_as_a_non_root_user() -> None:
     env_args = [args for keyword, args in instructions(DOCKER_DIR / "Dockerfile.app") if keyword == "ENV"]
     env_keys = {w.split("=", 1)[0] for args in env_args for w in shlex.split(args) if "=" in w}
     assert "HOTLINE_ASTERISK_MODE" in env_keys
-    assert {k for k in env_keys if k.startswith("HOTLINE_")} <= SETTINGS_ENV
+    known = (
+        SETTINGS_ENV
+        | {"HOTLINE_TRUNKS_FILE"}
+        | {f"HOTLINE_KAMAILIO_{n.upper()}" for n in KamailioSettings.model_fields}
+    )
+    assert {k for k in env_keys if k.startswith("HOTLINE_")} <= known
 
 
 def test_asterisk_image_installs_asterisk_from_sid_and_runs_it_in_the_foreground() -> None:
@@ -259,3 +265,20 @@ def test_app_image_copies_every_python_package_and_can_speak_prompts() -> None:
             assert f"COPY {package} ./{package}" in text, package
     assert "espeak-ng" in text
     assert "sox" in text
+
+
+def test_app_image_finds_the_configuration_it_renders_outside_the_installed_package() -> None:
+    """The installed package has no asterisk_conf/ or kamailio_conf/ beside it: the image names the copies."""
+    env = dict(
+        item.split("=", 1)
+        for keyword, args in instructions(DOCKER_DIR / "Dockerfile.app")
+        if keyword == "ENV"
+        for item in shlex.split(args)
+    )
+    for key, copied in (
+        ("HOTLINE_ASTERISK_CONF_SRC", "asterisk_conf"),
+        ("HOTLINE_TRUNKS_FILE", "asterisk_conf/trunks.yaml"),
+        ("HOTLINE_KAMAILIO_CONF_SRC", "kamailio_conf"),
+    ):
+        assert env.get(key) == f"/opt/hotline/{copied}", key
+        assert (REPO_ROOT / copied).exists()

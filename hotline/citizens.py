@@ -79,6 +79,15 @@ class CitizenDialer:
         call.dtmf_sent = True
         await asyncio.sleep(self._dtmf_delay_s)
         for digit in call.keys:
+            # Received on the IVR's own channel: Asterisk queues the DTMF frame there at once. Played on
+            # the citizen half instead, Asterisk sleeps the tone's length inside this AMI session, so one
+            # link carried fewer than ten key presses a second and busy runs timed out.
             await self._ami.send_action(
-                {"Action": "PlayDTMF", "Channel": call.local_channel, "Digit": digit, "Duration": "120"}
+                {
+                    "Action": "PlayDTMF",
+                    "Channel": event.get("Channel", ""),
+                    "Digit": digit,
+                    "Duration": "120",
+                    "Receive": "true",
+                }
             )

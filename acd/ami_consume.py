@@ -48,12 +48,13 @@ class AmiConsumer:
 
     def install(self) -> None:
         """Register the handlers on the AMI client."""
-        self._ami.on_event("UserEvent", self.on_user_event)
-        self._ami.on_event("OriginateResponse", self.on_originate_response)
-        self._ami.on_event("Newchannel", self.on_new_channel)
-        self._ami.on_event("BridgeEnter", self.on_bridge_enter)
-        self._ami.on_event("Hangup", self.on_hangup)
-        self._ami.on_event("AgentConnect", self.on_fallback_connect)
+        guard = self._service.outage.guard
+        self._ami.on_event("UserEvent", guard(self.on_user_event))
+        self._ami.on_event("OriginateResponse", guard(self.on_originate_response))
+        self._ami.on_event("Newchannel", guard(self.on_new_channel))
+        self._ami.on_event("BridgeEnter", guard(self.on_bridge_enter))
+        self._ami.on_event("Hangup", guard(self.on_hangup))
+        self._ami.on_event("AgentConnect", guard(self.on_fallback_connect))
         self._ami.on_node_connected(self.resync)
 
     def on_user_event(self, event: AmiEvent) -> None:

@@ -21,6 +21,7 @@ from acd.engine import AcdEngine, bridge_failures
 from acd.errors import AcdError
 from acd.events import AcdEvent, BridgeFailed, OfferAnswered, OfferFailed
 from acd.model import CallState
+from acd.store_outage import STORE_UNAVAILABLE
 from hotline.ami.client import AmiError
 from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
@@ -273,3 +274,5 @@ class LegKeeper:
             await coro
         except AmiError as exc:
             log.info("AMI action failed: %s", exc)
+        except STORE_UNAVAILABLE as exc:
+            log.warning("ACD store unreachable during a background step: %s", exc)

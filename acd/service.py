@@ -36,6 +36,7 @@ from acd.events import (
 )
 from acd.legs import AgentLeg, LegKeeper, LegPhase
 from acd.model import NODE_ATTR, AgentStatus
+from acd.store_outage import STORE_UNAVAILABLE, StoreOutage
 from hotline.ami.client import AmiError
 from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
@@ -72,6 +73,7 @@ class AcdService(LegKeeper):
         self._screen_pop_wait_s = screen_pop_wait_s
         self._external_dial = external_dial
         self._paused_by_outage: set[str] = set()
+        self.outage = StoreOutage()
         self._ticks: dict[float, asyncio.TimerHandle] = {}
 
     def queue_or_default(self, name: str) -> str:
@@ -307,13 +309,14 @@ class AcdService(LegKeeper):
 
     def _on_tick(self, at: float) -> None:
         self._ticks.pop(at, None)
-        self.submit_quietly(Tick())
+        self._tick_now()
 
     async def heartbeat_forever(self, interval_s: float = 2.0) -> None:
         """Keep the dialplan's hold loop convinced the service is alive."""
         while True:
             try:
-                await actions.put_heartbeat(self._ami, epoch=int(self._clock()))
+                if self.outage.healthy:
+                    await actions.put_heartbeat(self._ami, epoch=int(self._clock()))
             except AmiError as exc:
                 log.warning("heartbeat not delivered: %s", exc)
             await asyncio.sleep(interval_s)
@@ -322,7 +325,13 @@ class AcdService(LegKeeper):
         """A regular Tick: timers set by other nodes and pairs missed in a race are caught within it."""
         while True:
             await asyncio.sleep(interval_s)
+            self._tick_now()
+
+    def _tick_now(self) -> None:
+        try:
             self.submit_quietly(Tick())
+        except STORE_UNAVAILABLE as exc:
+            log.warning("tick skipped, ACD store unreachable: %s", exc)
 
     async def close(self) -> None:
         """Cancel timers and background actions."""
@@ -334,3 +343,4 @@ class AcdService(LegKeeper):
         for task in tuple(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.outage.close()

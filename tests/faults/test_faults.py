@@ -21,17 +21,12 @@ pytestmark = [pytest.mark.faults, pytest.mark.asterisk, pytest.mark.timeout(420)
 ABANDONS_EXPECTED = {"asterisk_restart"}
 """Calls up while Asterisk stops end with it; the centre records them as abandoned."""
 
-REDIS_ERRORS_DROP_ACD_EVENTS = (
-    "ACD core: an AMI event the engine handles while Redis is unreachable (HotlineQueued, Hangup) raises "
-    "redis.ConnectionError out of AcdService.submit (submit_quietly does not catch it) and is dropped, so "
-    "the caller waits unoffered in the hold loop, the heartbeat still fresh, until they give up"
-)
 REDIS_FLUSH_FORGETS_AGENTS = (
     "ACD core: after a flush the store notices the lost data and forgets its copies of agents, but no agent "
     "is logged in or available again and no desktop is told, so every caller waits unoffered until they "
     "give up"
 )
-KNOWN_DEFECTS = {"redis_restart": REDIS_ERRORS_DROP_ACD_EVENTS, "redis_flush": REDIS_FLUSH_FORGETS_AGENTS}
+KNOWN_DEFECTS = {"redis_flush": REDIS_FLUSH_FORGETS_AGENTS}
 
 
 def _param(name: str) -> object:

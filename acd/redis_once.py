@@ -66,6 +66,15 @@ class OnceRunner:
             self._epoch = str(self.r.get(self.epoch_key))
         return self._epoch
 
+    def check_epoch(self) -> int:
+        """Compare the data's epoch with the one the store knows (one read): a missing or different epoch
+        means the data was lost or replaced, and the copies are forgotten. Returns ``generation``."""
+        if self._epoch is not None:
+            current = self.r.get(self.epoch_key)
+            if current is None or str(current) != self._epoch:
+                self.reset("Redis data changed under the store (flushed, restored or replaced)")
+        return self.generation
+
     def forget_epoch(self) -> None:
         """Read the epoch again on the next write (the store deleted its own keys)."""
         self._epoch = None

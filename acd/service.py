@@ -32,10 +32,12 @@ from acd.events import (
     AgentLoggedIn,
     AgentLoggedOut,
     AgentReady,
+    CallQueued,
     Tick,
 )
 from acd.legs import AgentLeg, LegKeeper, LegPhase
 from acd.model import NODE_ATTR, AgentStatus
+from acd.node_memory import NodeMemory
 from acd.store_outage import STORE_UNAVAILABLE, StoreOutage
 from hotline.ami.client import AmiError
 from hotline.ami.link import AmiLink
@@ -74,6 +76,8 @@ class AcdService(LegKeeper):
         self._external_dial = external_dial
         self._paused_by_outage: set[str] = set()
         self.outage = StoreOutage()
+        self.memory = NodeMemory()
+        self._store_generation = 0
         self._ticks: dict[float, asyncio.TimerHandle] = {}
 
     def queue_or_default(self, name: str) -> str:
@@ -88,7 +92,11 @@ class AcdService(LegKeeper):
 
     def submit(self, event: AcdEvent) -> None:
         """Apply ``event``; raises the engine's typed errors for illegal events (state unchanged)."""
+        if isinstance(event, CallQueued):
+            self.memory.note_event(event)  # before: a queueing the store refuses for lost data comes back
         commands = self.engine.handle(event, self._clock())
+        if not isinstance(event, CallQueued):
+            self.memory.note_event(event)
         for command in commands:
             self._execute(command)
         if isinstance(event, AgentLoggedIn):
@@ -111,6 +119,7 @@ class AcdService(LegKeeper):
             self._publish(command)
 
     def _publish(self, command: AcdCommand) -> None:
+        self.memory.note_command(command)
         now = self._clock()
         if isinstance(command, AgentChanged):
             call_id = self.engine_call_of_agent(command.agent_id)
@@ -329,9 +338,24 @@ class AcdService(LegKeeper):
 
     def _tick_now(self) -> None:
         try:
+            self._rebuild_if_lost()
             self.submit_quietly(Tick())
         except STORE_UNAVAILABLE as exc:
             log.warning("tick skipped, ACD store unreachable: %s", exc)
+
+    def _rebuild_if_lost(self) -> None:
+        """After the shared store lost its data, sign this node's agents in again and queue its waiting
+        callers again (acd.node_memory)."""
+        generation = self.engine.store.data_generation()
+        if generation == self._store_generation:
+            return
+        self._store_generation = generation
+        events = self.memory.replay(self.engine.store)
+        log.error(
+            "ACD store lost its data; putting back %d sign-ins, statuses and waiting calls", len(events)
+        )
+        for event in events:
+            self.submit_quietly(event)
 
     async def close(self) -> None:
         """Cancel timers and background actions."""

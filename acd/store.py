@@ -52,6 +52,11 @@ class AcdStore:
         """The agent, or None if it never logged in."""
         raise NotImplementedError
 
+    def data_generation(self) -> int:
+        """How many times the store found its shared data lost (flushed, restored, replaced) and started
+        again; the in-process store never loses its data (0). May check the shared data (one read)."""
+        return 0
+
     def last_seen_agent(self, agent_id: str) -> Agent | None:
         """The agent as this store last read or wrote it, without reading shared state (so another
         engine may have written it since), or None. Only for a compare-and-set write, which raises

@@ -308,6 +308,10 @@ class RedisStore(AcdStore):
         except EpochChanged:
             raise stale from None
 
+    def data_generation(self) -> int:
+        """Resets so far, after checking the data's epoch (see acd.redis_once)."""
+        return self.once.check_epoch()
+
     def _forget_copies(self) -> None:
         self._seen.clear()
         self._fresh.clear()

@@ -21,12 +21,8 @@ pytestmark = [pytest.mark.faults, pytest.mark.asterisk, pytest.mark.timeout(420)
 ABANDONS_EXPECTED = {"asterisk_restart"}
 """Calls up while Asterisk stops end with it; the centre records them as abandoned."""
 
-REDIS_FLUSH_FORGETS_AGENTS = (
-    "ACD core: after a flush the store notices the lost data and forgets its copies of agents, but no agent "
-    "is logged in or available again and no desktop is told, so every caller waits unoffered until they "
-    "give up"
-)
-KNOWN_DEFECTS = {"redis_flush": REDIS_FLUSH_FORGETS_AGENTS}
+KNOWN_DEFECTS: dict[str, str] = {}
+"""Scenarios that fail for a known defect (strict xfail with the reason); none at present."""
 
 
 def _param(name: str) -> object:

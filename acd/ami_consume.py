@@ -161,6 +161,7 @@ class AmiConsumer:
     def on_hangup(self, event: AmiEvent) -> None:
         """A caller or an agent leg hung up."""
         uniqueid = event.get("Uniqueid", "")
+        self._service.memory.forget_call(uniqueid)
         leg = self._service.legs.get(uniqueid)
         if leg is not None:
             self._leg_gone(uniqueid, leg.call_id, leg.agent_id)

@@ -71,6 +71,11 @@ class NodeMemory:
             else:
                 self.waiting.discard(command.call_id)
 
+    def forget_call(self, call_id: str) -> None:
+        """The caller's channel is gone (every node hears its Hangup, also for calls another node applied)."""
+        self.queued.pop(call_id, None)
+        self.waiting.discard(call_id)
+
     def replay(self, store: AcdStore) -> list[AcdEvent]:
         """The events that put back what ``store`` lost: sign-ins and statuses, then waiting callers."""
         events: list[AcdEvent] = []

@@ -58,3 +58,13 @@ def test_given_a_store_that_kept_its_data_then_nothing_is_replayed() -> None:
     engine.handle(CallQueued(call_id="c", queue="general", caller="138", channel="PJSIP/c"), 1.0)
 
     assert memory.replay(store) == []
+
+
+def test_given_a_caller_another_node_queued_when_their_channel_hangs_up_then_nothing_is_kept() -> None:
+    memory = NodeMemory()
+    memory.note_event(CallQueued(call_id="elsewhere", queue="general", caller="138", channel="PJSIP/x"))
+
+    memory.forget_call("elsewhere")
+
+    assert memory.queued == {}
+    assert memory.waiting == set()

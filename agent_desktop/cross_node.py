@@ -30,6 +30,7 @@ from hotline.bus import EventBus
 from hotline.bus_relay import FIRST_BACKOFF_S, MAX_BACKOFF_S, BusRelay, LinkErrors
 from hotline.settings import Settings
 from hotline.stopping import stop_tasks
+from privacy.masking import for_log
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ class CrossNodeDesktops:
     def _on_offer(self, node: str, body: dict[str, Any]) -> None:
         request, agent_id, payload = body.get("request"), body.get("agent_id"), body.get("payload")
         if not isinstance(request, str) or not isinstance(agent_id, str) or not isinstance(payload, dict):
-            log.error("malformed screen-pop request from %s ignored: %.200r", node, body)
+            log.error("malformed screen-pop request from %s ignored: %.200s", node, for_log(body))
             return
         self._spawn(self._answer_offer(node, request, agent_id, payload))
 

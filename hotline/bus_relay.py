@@ -47,6 +47,7 @@ from redis.exceptions import RedisError
 from hotline.bus import RELAY_GAP, BusEvent, EventBus, Subscription
 from hotline.relay_signing import RelaySigner
 from hotline.stopping import stop_tasks
+from privacy.masking import for_log
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +284,7 @@ class BusRelay:
         except ValueError:
             message = None
         if not isinstance(message, dict) or not isinstance(message.get("node"), str) or not message["node"]:
-            log.error("bus relay: malformed message ignored: %.200r", raw)
+            log.error("bus relay: malformed message ignored: %.200s", for_log(raw))
             return None
         return message
 
@@ -299,7 +300,7 @@ class BusRelay:
             try:
                 self._relayed_event(node, message)
             except Exception:  # one bad message must not stop the relay
-                log.exception("bus relay: event from %s failed: %.200r", node, message)
+                log.exception("bus relay: event from %s failed: %.200s", node, for_log(message))
         elif kind == "gap":
             self._deliver(RELAY_GAP, {"node": node, "reason": "dropped", "dropped": message.get("dropped")})
         elif isinstance(kind, str) and kind in self._handlers and isinstance(message.get("body"), dict):
@@ -313,7 +314,7 @@ class BusRelay:
     def _relayed_event(self, node: str, message: dict[str, Any]) -> None:
         topic, data, at = message.get("topic"), message.get("data"), message.get("at")
         if not isinstance(topic, str) or not relayed(topic) or not isinstance(data, dict):
-            log.error("bus relay: malformed event from %s ignored: %.200r", node, message)
+            log.error("bus relay: malformed event from %s ignored: %.200s", node, for_log(message))
             return
         when = float(at) if isinstance(at, int | float) else time.time()
         self._bus.deliver_foreign(BusEvent(topic, data, when, origin=node))

@@ -171,6 +171,24 @@ async def test_given_malformed_messages_on_the_channel_when_a_good_one_follows_t
         assert b.relay.listening
 
 
+async def test_given_a_malformed_message_with_a_phone_number_when_logged_then_the_number_is_masked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with nodes(REDIS_URL, 2) as (a, b):
+        raw = redis.Redis.from_url(REDIS_URL)
+        channel = f"{a.relay.node_channel('x').rsplit(':node:', 1)[0]}:bus"
+        junk = '{"node": "n", "kind": "event", "topic": "call.fallback", "data": {"caller": "13800138000"}}'
+        raw.publish(channel, RelaySigner(SECRET).seal(channel, junk))
+        raw.close()
+        a.bus.publish("agent.changed", {"agent_id": "1001"})
+        await wait_for_events(b.seen, 1)
+
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "hotline.bus_relay")
+    assert "malformed" in logged
+    assert "13800138000" not in logged
+    assert "138****8000" in logged
+
+
 async def test_given_desktop_on_other_node_when_offer_decided_then_delivered_once_within_the_bound() -> None:
     async with nodes(REDIS_URL, 2) as (a, b):
         tab = a.open_desktop("1001")

@@ -1,4 +1,5 @@
-"""Typed data access: every function takes a ``sessionmaker`` and runs in its own short transaction.
+"""Typed data access to call records (agents: ``hotline.db.agents``, re-exported here, so callers use
+``repository`` alone): every function takes a ``sessionmaker`` and runs in its own short transaction.
 
 Callers never hold a session or commit: a function returns once its write is committed, or returns
 immutable rows (``hotline.db.rows``) read in one transaction. Writes never lose a record:
@@ -24,19 +25,17 @@ or a survey score outside 1-5 (``InvalidValueError``), an ``agent_id`` nobody co
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import fields
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal, TypedDict, TypeVar
+from typing import Any, Literal, TypedDict
 
 from sqlalchemy import ColumnElement, case, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from hotline.db.engine import WRITE_OPTION
+from hotline.db.access import Sessions, aware, insert, row, writing
+from hotline.db.agents import Role, agent_state_history, get_agent, list_agents, log_agent_state, upsert_agent
 from hotline.db.errors import InvalidValueError, UnknownAgentError
-from hotline.db.models import CITIZEN, Agent, AgentStateLog, Call, CallEvent
+from hotline.db.models import CITIZEN, Agent, Call, CallEvent
 from hotline.db.rows import AgentRow, AgentStateRow, CallEventRow, CallRow
 
 __all__ = [
@@ -65,68 +64,8 @@ __all__ = [
     "upsert_agent",
 ]
 
-Role = Literal["agent", "supervisor", "admin"]
 Outcome = Literal["answered", "abandoned", "fallback", "ivr_hangup"]
 CallKind = Literal["citizen", "consult"]
-Sessions = sessionmaker[Session]
-RowT = TypeVar("RowT", AgentRow, CallRow, CallEventRow, AgentStateRow)
-
-
-@contextmanager
-def _writing(sm: Sessions) -> Iterator[Session]:
-    with sm.begin() as session:
-        session.connection(execution_options={WRITE_OPTION: True})
-        yield session
-
-
-def _row(cls: type[RowT], obj: object) -> RowT:
-    return cls(**{f.name: getattr(obj, f.name) for f in fields(cls)})
-
-
-def _aware(value: datetime, name: str) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidValueError("naive_datetime", f"{name} must be timezone-aware", field=name)
-    return value.astimezone(UTC)
-
-
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
-def upsert_agent(
-    sm: Sessions,
-    *,
-    agent_id: str,
-    name: str,
-    contact: str,
-    skills: Mapping[str, int],
-    role: Role = "agent",
-    password_hash: str | None = None,
-) -> None:
-    """Create or replace an agent's profile; ``password_hash`` is stored as given (``None`` clears it)."""
-    values = {
-        "name": name,
-        "contact": contact,
-        "skills": dict(skills),
-        "role": role,
-        "password_hash": password_hash,
-    }
-    with _writing(sm) as s:
-        stmt = _insert(s)(Agent).values(agent_id=agent_id, created_at=datetime.now(UTC), **values)
-        s.execute(stmt.on_conflict_do_update(index_elements=[Agent.agent_id], set_=values))
-
-
-def get_agent(sm: Sessions, *, agent_id: str) -> AgentRow | None:
-    """The agent ``agent_id``, or ``None``."""
-    with sm() as s:
-        agent = s.get(Agent, agent_id)
-        return None if agent is None else _row(AgentRow, agent)
-
-
-def list_agents(sm: Sessions) -> list[AgentRow]:
-    """Every configured agent, ordered by ``agent_id``."""
-    with sm() as s:
-        return [_row(AgentRow, a) for a in s.scalars(select(Agent).order_by(Agent.agent_id))]
 
 
 def _earliest(existing: Any, new: Any) -> ColumnElement[Any]:
@@ -141,9 +80,9 @@ def record_call_started(
     sm: Sessions, *, call_id: str, caller: str, channel: str, dialed: str, at: datetime
 ) -> None:
     """Record a call entering the IVR; repeating it for the same ``call_id`` is harmless."""
-    at = _aware(at, "at")
-    with _writing(sm) as s:
-        stmt = _insert(s)(Call).values(
+    at = aware(at, "at")
+    with writing(sm) as s:
+        stmt = insert(s)(Call).values(
             call_id=call_id, caller=caller, channel=channel, dialed=dialed, ivr_keys="", entered_ivr_at=at
         )
         table, new = Call.__table__.c, stmt.excluded
@@ -161,7 +100,7 @@ def record_call_started(
 
 
 def _ensure_call(s: Session, call_id: str, at: datetime) -> None:
-    stmt = _insert(s)(Call).values(
+    stmt = insert(s)(Call).values(
         call_id=call_id, caller="", channel="", dialed="", ivr_keys="", entered_ivr_at=at
     )
     s.execute(stmt.on_conflict_do_nothing(index_elements=[Call.call_id]))
@@ -170,7 +109,7 @@ def _ensure_call(s: Session, call_id: str, at: datetime) -> None:
 def _check_call_fields(changes: dict[str, Any]) -> None:
     for name, value in changes.items():
         if isinstance(value, datetime):
-            changes[name] = _aware(value, name)
+            changes[name] = aware(value, name)
     score = changes.get("survey_score")
     if score is not None and not 1 <= score <= 5:
         raise InvalidValueError(
@@ -258,7 +197,7 @@ def update_call(
         "confidential": confidential,
     }
     changes = _checked(given)
-    with _writing(sm) as s:
+    with writing(sm) as s:
         _apply(s, call_id, changes)
 
 
@@ -276,8 +215,8 @@ def record_call_abandoned(
     queue, whose own records finish the call) is kept untouched. So the result does not depend on
     which app node's report arrives first.
     """
-    ended_at = _aware(ended_at, "ended_at")
-    with _writing(sm) as s:
+    ended_at = aware(ended_at, "ended_at")
+    with writing(sm) as s:
         _ensure_call(s, call_id, ended_at)
         s.execute(
             update(Call)
@@ -314,8 +253,8 @@ def add_call_event(
     sm: Sessions, *, call_id: str, kind: str, at: datetime, detail: Mapping[str, object] | None = None
 ) -> None:
     """Append one event to a call's history (the call row need not exist)."""
-    at = _aware(at, "at")
-    with _writing(sm) as s:
+    at = aware(at, "at")
+    with writing(sm) as s:
         s.add(CallEvent(call_id=call_id, kind=kind, at=at, detail=dict(detail or {})))
 
 
@@ -335,10 +274,10 @@ def add_call_event_once(
     node waits for it, then finds it) and ``call`` is applied only when this insert happened.
     Returns whether it did. A refusal (naive datetime, unconfigured agent) leaves nothing written.
     """
-    at = _aware(at, "at")
+    at = aware(at, "at")
     changes = _checked(call or {})
-    with _writing(sm) as s:
-        stmt = _insert(s)(CallEvent).values(
+    with writing(sm) as s:
+        stmt = insert(s)(CallEvent).values(
             call_id=call_id, kind=kind, at=at, detail=dict(detail or {}), once_key=once_key
         )
         stmt = stmt.on_conflict_do_nothing(index_elements=[CallEvent.call_id, CallEvent.once_key])
@@ -348,36 +287,11 @@ def add_call_event_once(
         return True
 
 
-def log_agent_state(
-    sm: Sessions,
-    *,
-    agent_id: str,
-    at: datetime,
-    status: str,
-    state: str,
-    pause_reason: str | None = None,
-    call_id: str | None = None,
-) -> None:
-    """Append one agent status/state change."""
-    at = _aware(at, "at")
-    with _writing(sm) as s:
-        s.add(
-            AgentStateLog(
-                agent_id=agent_id,
-                at=at,
-                status=status,
-                state=state,
-                pause_reason=pause_reason,
-                call_id=call_id,
-            )
-        )
-
-
 def get_call(sm: Sessions, *, call_id: str) -> CallRow | None:
     """The call ``call_id``, or ``None``."""
     with sm() as s:
         call = s.get(Call, call_id)
-        return None if call is None else _row(CallRow, call)
+        return None if call is None else row(CallRow, call)
 
 
 def list_calls(
@@ -396,11 +310,11 @@ def list_calls(
     if kind is not None:
         query = query.where(Call.kind == kind)
     if since is not None:
-        query = query.where(Call.entered_ivr_at >= _aware(since, "since"))
+        query = query.where(Call.entered_ivr_at >= aware(since, "since"))
     if caller_prefix:
         query = query.where(Call.caller.startswith(caller_prefix, autoescape=True))
     with sm() as s:
-        return [_row(CallRow, c) for c in s.scalars(query)]
+        return [row(CallRow, c) for c in s.scalars(query)]
 
 
 def _from_caller(
@@ -409,8 +323,8 @@ def _from_caller(
     where = [
         Call.caller == caller,
         Call.kind == CITIZEN,
-        Call.entered_ivr_at >= _aware(since, "since"),
-        Call.entered_ivr_at < _aware(before, "before"),
+        Call.entered_ivr_at >= aware(since, "since"),
+        Call.entered_ivr_at < aware(before, "before"),
     ]
     if exclude_call_id is not None:
         where.append(Call.call_id != exclude_call_id)
@@ -436,7 +350,7 @@ def calls_from_caller(
         .limit(max(0, limit))
     )
     with sm() as s:
-        return [_row(CallRow, c) for c in s.scalars(query)]
+        return [row(CallRow, c) for c in s.scalars(query)]
 
 
 def count_calls_from_caller(
@@ -452,16 +366,4 @@ def call_events(sm: Sessions, *, call_id: str) -> list[CallEventRow]:
     """A call's events in the order they happened."""
     query = select(CallEvent).where(CallEvent.call_id == call_id).order_by(CallEvent.at, CallEvent.id)
     with sm() as s:
-        return [_row(CallEventRow, e) for e in s.scalars(query)]
-
-
-def agent_state_history(sm: Sessions, *, agent_id: str, limit: int = 100) -> list[AgentStateRow]:
-    """An agent's most recent ``limit`` state changes, newest first."""
-    query = (
-        select(AgentStateLog)
-        .where(AgentStateLog.agent_id == agent_id)
-        .order_by(AgentStateLog.at.desc(), AgentStateLog.id.desc())
-        .limit(max(0, limit))
-    )
-    with sm() as s:
-        return [_row(AgentStateRow, r) for r in s.scalars(query)]
+        return [row(CallEventRow, e) for e in s.scalars(query)]

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.knowledge_contract import KnowledgeContract
 from tests.tickets_contract import TicketsContract
 
 
-class TestSqliteTickets(TicketsContract):
+class TestSqliteTickets(TicketsContract, KnowledgeContract):
     """Every contract test on its own SQLite file."""
 
     @pytest.fixture

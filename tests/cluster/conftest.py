@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from hotline.app import Centre, ensure_admin
 from hotline.kamailio.config import DispatchNode, KamailioConfig
 from hotline.kamailio.process import KamailioSandbox
 from hotline.sandbox.cluster import SandboxCluster, node_configs
@@ -24,6 +25,8 @@ from hotline.settings import Settings
 from hotline.trunks import load_trunks_file
 from ivr.prompts import ensure_default_prompts
 from tests.conftest import REPO_ROOT, free_port
+from tests.integration.calls import CallDriver
+from tests.integration.conftest import ADMIN_PASSWORD, WORKING_MORNING
 
 PING_INTERVAL_S = 1
 AGENT_PAGE_ORIGIN = "http://127.0.0.1:8080"
@@ -99,3 +102,42 @@ def kamailio(
         yield box
     finally:
         box.down()
+
+
+@pytest.fixture
+async def centre(cluster: SandboxCluster, tmp_path: Path) -> AsyncIterator[Centre]:
+    """One centre over both nodes (FastAGI on the nodes' port; a node is dead after 3 s without AMI)."""
+    base = cluster.nodes[0].config
+    settings = Settings(
+        state_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'hotline.db'}",
+        http_port=free_port(),
+        asterisk_mode="external",
+        ami_nodes=",".join(f"{b.config.instance}=127.0.0.1:{b.config.ami_port}" for b in cluster.nodes),
+        ami_username=base.ami_username,
+        ami_secret=base.ami_secret,
+        fastagi_port=base.fastagi_port,
+        wrapup_seconds=1.0,
+        ring_timeout_seconds=6.0,
+        ivr_digit_timeout_seconds=2.0,
+        admin_password=ADMIN_PASSWORD,
+        node_failure_seconds=3.0,
+    )
+    c = Centre(settings=settings, ami_secret=base.ami_secret, clock=lambda: WORKING_MORNING)
+    ensure_admin(c.sessions, settings)
+    await c.start()
+    try:
+        yield c
+    finally:
+        await c.stop()
+
+
+@pytest.fixture
+async def drivers(cluster: SandboxCluster) -> AsyncIterator[list[CallDriver]]:
+    """One call driver per node."""
+    out = [CallDriver(box.config) for box in cluster.nodes]
+    for d in out:
+        await d.start()
+    yield out
+    for d in out:
+        await d.close()

@@ -21,14 +21,12 @@ from hotline.kamailio.process import KamailioSandbox
 from hotline.sandbox.cluster import SandboxCluster
 from tests.cluster.dtmf_pcap import write_dtmf_pcap
 from tests.cluster.sipp import sipp_argv, sipp_log, start_sipp
-from tests.cluster.test_app_on_two_nodes import centre, nodes
 from tests.integration.calls import eventually
 from tests.integration.conftest import ADMIN_PASSWORD
 from tests.integration.desktop import DesktopClient, frame_of
 
 pytestmark = [pytest.mark.cluster, pytest.mark.asterisk, pytest.mark.timeout(300)]
 
-__all__ = ["centre", "nodes"]
 
 CARRIER = "127.0.0.2"
 TRUNK_CHANNEL = "PJSIP/trunk-carrier_a-"

@@ -66,7 +66,7 @@ class CallControls {
     try {
       const agents = await this.api("/api/colleagues");
       this.el.colleague.replaceChildren(...agents.map((a) => {
-        const option = new Option(`${a.agent_id}（${a.ready ? "可接" : a.pause_reason || STATE_LABEL[a.state] || a.state}）`, a.agent_id);
+        const option = new Option(`${a.agent_id}（${a.ready ? "可接" : (a.pause_reason && pauseLabel(a.pause_reason)) || STATE_LABEL[a.state] || a.state}）`, a.agent_id);
         option.disabled = !a.ready;
         return option;
       }));

@@ -29,7 +29,7 @@ async function api(path, options = {}) {
 }
 
 function showAgent(agent) {
-  const label = agent.status === "paused" && agent.pause_reason ? `暂停（${agent.pause_reason}）` : STATUS_LABEL[agent.status];
+  const label = agent.status === "paused" && agent.pause_reason ? `暂停（${pauseLabel(agent.pause_reason)}）` : STATUS_LABEL[agent.status];
   $("status-label").textContent = `${label} · ${STATE_LABEL[agent.state] || agent.state}`;
   $("status-label").dataset.status = agent.status;
   $("status-label").dataset.state = agent.state;

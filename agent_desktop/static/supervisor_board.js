@@ -112,7 +112,7 @@ class SupervisorBoard {
     const rows = this.shown(this.queues).map((q) => {
       const tr = document.createElement("tr");
       tr.dataset.queue = q.queue;
-      const paused = Object.entries(q.paused).map(([r, n]) => `${r || "未注明"} ${n}`).join("，") || "0";
+      const paused = Object.entries(q.paused).map(([r, n]) => `${pauseLabel(r)} ${n}`).join("，") || "0";
       tr.append(
         cell(queueLabel(q.queue)),
         cell(String(q.waiting), { "data-field": "waiting", "data-level": level(q.queue, "waiting", q.waiting) }),
@@ -127,7 +127,7 @@ class SupervisorBoard {
   }
 
   statusText(a) {
-    if (a.status === "paused") return `暂停（${a.pause_reason || "未注明"}）`;
+    if (a.status === "paused") return `暂停（${pauseLabel(a.pause_reason)}）`;
     return AGENT_STATE_LABEL[a.state] || a.state;
   }
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
+from acd.events import AgentLoggedIn, AgentPaused, AgentReady
 from hotline.app import Centre
 from hotline.sandbox.instance import AsteriskSandbox
 from tests.conftest import REPO_ROOT
@@ -218,3 +219,24 @@ async def test_given_a_supervisor_on_the_agent_page_then_a_link_leads_to_the_boa
     await Steps(page, artifacts).shot("agent-page-link")
     await link.click()
     await expect(page.get_by_test_id("conn")).to_have_text("已连接")
+
+
+async def test_given_agents_paused_by_the_system_then_the_board_names_the_reason_in_chinese(
+    web_centre: Centre, page: Page, artifacts: Path
+) -> None:
+    await create_supervisor(web_centre, ["general"])
+    for agent_id in ("ag1", "ag2"):
+        await add_user(web_centre, agent_id, role="agent", contact=SIM_AGENT_PHONE, skills={"general": 1})
+        web_centre.acd.submit(
+            AgentLoggedIn(agent_id=agent_id, contact=SIM_AGENT_PHONE, skills={"general": 1})
+        )
+    web_centre.acd.submit(AgentReady(agent_id="ag2"))
+    web_centre.acd.submit(AgentPaused(agent_id="ag2", reason="小休"))
+    steps = Steps(page, artifacts)
+
+    await open_board(page, web_centre, steps)
+
+    await expect(agent_cell(page, "ag1", "status")).to_have_text("暂停（刚签入）")
+    await expect(agent_cell(page, "ag2", "status")).to_have_text("暂停（小休）")
+    await expect(queue_cell(page, "general", "paused")).to_contain_text("刚签入 1")
+    await steps.shot("system-pause-in-chinese")

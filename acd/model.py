@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+from acd.thresholds import QueueThresholds
+
 DEFAULT_PAUSE_REASONS: tuple[str, ...] = ("小休", "就餐", "培训", "会议")
 """Pause reasons an agent may choose unless the centre configures its own list."""
 
@@ -106,6 +108,7 @@ class QueueConfig:
     overflow: tuple[OverflowStep, ...] = ()
     max_wait: MaxWait | None = None
     surge_skills: tuple[str, ...] = ()
+    thresholds: QueueThresholds = field(default_factory=QueueThresholds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@ The shipped centre reads ``acd/queues.yaml``. A file is checked whole before any
 shape (unknown keys, wrong types, a malformed step) is reported with the YAML line of the field, then
 the routing rules (acd.overflow: increasing overflow waits, exit targets that exist) and strategy
 names are checked. Every problem raises :class:`~acd.errors.InvalidConfig` naming the source.
-``wrapup_seconds`` left out of a queue takes the centre's default.
+``wrapup_seconds`` left out of a queue takes the centre's default; a figure left out of a queue's
+``thresholds`` takes the default of :class:`~acd.thresholds.QueueThresholds`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from acd.errors import AcdError, InvalidConfig
 from acd.model import MaxWait, OverflowStep, QueueConfig
 from acd.overflow import Routing
 from acd.strategies import make_strategy
+from acd.thresholds import DIRECTIONS, Band, QueueThresholds, band_problem
 from hotline.yaml_lines import yaml_line
 
 DEFAULT_QUEUES_PATH = Path(__file__).resolve().parent / "queues.yaml"
@@ -41,6 +43,36 @@ class _MaxWait(BaseModel):
     target: str = ""
 
 
+class _Band(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amber: float = Field(ge=0)
+    red: float = Field(ge=0)
+
+
+class _Thresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    waiting: _Band | None = None
+    longest_wait_s: _Band | None = None
+    service_level: _Band | None = None
+    abandon_rate: _Band | None = None
+
+    @model_validator(mode="after")
+    def _bands_fit(self) -> _Thresholds:
+        for figure in DIRECTIONS:
+            band = getattr(self, figure)
+            problem = None if band is None else band_problem(figure, Band(band.amber, band.red))
+            if problem is not None:
+                raise ValueError(f"{figure}: {problem}")
+        return self
+
+    def to_thresholds(self) -> QueueThresholds:
+        defaults = QueueThresholds()
+        given = {figure: getattr(self, figure) for figure in DIRECTIONS}
+        return QueueThresholds(
+            **{f: getattr(defaults, f) if b is None else Band(b.amber, b.red) for f, b in given.items()}
+        )
+
+
 class _Queue(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name
@@ -51,6 +83,7 @@ class _Queue(BaseModel):
     overflow: list[_Step] = Field(default_factory=list)
     max_wait: _MaxWait | None = None
     surge_skills: list[Name] = Field(default_factory=list)
+    thresholds: _Thresholds = Field(default_factory=_Thresholds)
 
 
 class _QueuesFile(BaseModel):
@@ -127,6 +160,7 @@ def _to_config(queue: _Queue, default_wrapup_s: float) -> QueueConfig:
         overflow=tuple(OverflowStep(s.after_s, tuple(s.skills), s.min_level) for s in queue.overflow),
         max_wait=None if exit_ is None else MaxWait(exit_.after_s, exit_.kind, exit_.target),
         surge_skills=tuple(queue.surge_skills),
+        thresholds=queue.thresholds.to_thresholds(),
     )
 
 

@@ -1,8 +1,17 @@
-"""Publishes the centre's live figures (``queue.figures``) for supervisors' desktops while they change.
+"""Publishes the centre's live figures (``queue.figures``) for supervisors' desktops as they change.
 
 The desktop hub sends ``queue.`` events to supervisors and admins only, never to agents. Every app node
 computes the figures from the shared ACD state and publishes them to its own desktops (the hub drops
 the copies relayed from other nodes).
+
+Change-driven: the ACD publishes ``agent.changed`` and ``call.changed`` on the bus for every agent and
+call it changes (other app nodes' ones arrive relayed). The wallboard notes which agents and calls
+they name, reads just those from the store, updates the queue counters one agent or call at a time
+(supervisor.figures_tally) and publishes: the first change at once, later ones gathered for at most
+``COALESCE_S`` so that a burst makes one frame. The queue figures alone are refreshed every
+``FIGURES_INTERVAL_S`` (waits grow while nothing happens), and every ``RECONCILE_EVERY_S`` (or when
+bus events were lost) everything is recomputed from the whole store and what differs is published,
+which also picks up any change no event named.
 
 Frames stay small (the protocol's 64 KiB): each carries every queue but only the agents whose figures
 changed since the last publication (``left``: agents who signed out), at most ``AGENTS_PER_FRAME`` of
@@ -14,23 +23,30 @@ agent, split the same way; a desktop replaces its list from part 1 on) goes out 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable
 from typing import Any
 
 from acd.engine import AcdEngine
-from hotline.bus import EventBus
-from supervisor.figures import centre_figures
+from acd.model import AgentStatus
+from hotline.bus import RELAY_GAP, BusEvent, EventBus, Subscription
+from supervisor.figures import agent_call_id, agent_figures
+from supervisor.figures_tally import FiguresTally
 
 FIGURES_INTERVAL_S = 1.0
+RECONCILE_EVERY_S = 5.0
+COALESCE_S = 0.025
 FULL_EVERY_S = 30.0
 FULL_AFTER_JOIN_MIN_S = 5.0
 AGENTS_PER_FRAME = 80
+WATCHED_TOPICS = ("agent.changed", "call.changed", RELAY_GAP)
+"""Bus topics naming what changed (plus ``bus.overflow``, which every subscription gets)."""
 
 
 class Wallboard:
-    """Recomputes the figures every ``interval_s`` and publishes what changed (on the event loop, as the
-    ACD engine reads its store)."""
+    """Keeps the figures current from the ACD's change events and publishes what changed (on the event
+    loop, as the ACD engine reads its store)."""
 
     def __init__(
         self,
@@ -38,40 +54,130 @@ class Wallboard:
         engine: AcdEngine,
         bus: EventBus,
         interval_s: float = FIGURES_INTERVAL_S,
+        reconcile_s: float = RECONCILE_EVERY_S,
+        coalesce_s: float = COALESCE_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._engine = engine
         self._bus = bus
         self._interval_s = interval_s
+        self._reconcile_s = reconcile_s
+        self._coalesce_s = coalesce_s
         self._clock = clock
+        self._tally = FiguresTally(engine.queues)
         self._queues: list[dict[str, Any]] | None = None
         self._agents: dict[str, dict[str, Any]] = {}
         self._full_at = float("-inf")
         self._full_wanted = True
+        self._dirty_agents: set[str] = set()
+        self._dirty_calls: set[str] = set()
+        self._lost = False
 
     def someone_joined(self, _user_id: str, _connections: int) -> None:
         """A desktop connected or left (a hub presence listener): send a complete set soon."""
         self._full_wanted = True
 
-    def publish_if_changed(self) -> int:
-        """Publish what changed since the last publication; the number of frames published."""
-        engine = self._engine
+    def note(self, event: BusEvent) -> None:
+        """Remember the agent or call a bus event says changed (lost events: recompute everything)."""
+        data = event.data
+        if event.topic == "agent.changed":
+            agent_id = data.get("agent_id")
+            if isinstance(agent_id, str):
+                self._dirty_agents.add(agent_id)
+        elif event.topic == "call.changed":
+            call_id, agent_id = data.get("call_id"), data.get("agent_id")
+            if isinstance(call_id, str):
+                self._dirty_calls.add(call_id)
+            if isinstance(agent_id, str):
+                self._dirty_agents.add(agent_id)
+        elif event.topic in ("bus.overflow", RELAY_GAP):
+            self._lost = True
+
+    @property
+    def pending(self) -> bool:
+        """Whether changes were noted and not yet published."""
+        return bool(self._dirty_agents or self._dirty_calls)
+
+    def publish_changes(self) -> int:
+        """Publish the figures of the agents and calls noted since the last publication, and every
+        queue's; the number of frames published (0: nothing visible changed)."""
+        store = self._engine.store
+        agent_ids, call_ids = self._dirty_agents, self._dirty_calls
+        self._dirty_agents, self._dirty_calls = set(), set()
+        for call_id in call_ids:
+            self._tally.put_call(call_id, store.get_call(call_id))
+        changed: list[dict[str, Any]] = []
+        left: list[str] = []
+        for agent_id in sorted(agent_ids):
+            agent = store.get_agent(agent_id)
+            self._tally.put_agent(agent_id, agent)
+            if agent is None or agent.status is AgentStatus.LOGGED_OUT:
+                if self._agents.pop(agent_id, None) is not None:
+                    left.append(agent_id)
+                continue
+            shown = agent_call_id(agent)
+            figures = agent_figures(agent, store.get_call(shown) if shown else None)
+            if self._agents.get(agent_id) != figures:
+                self._agents[agent_id] = figures
+                changed.append(figures)
         now = self._clock()
-        queues, agents = centre_figures(
-            engine.queues, engine.store.iter_agents(), engine.store.iter_calls(), now
+        queues = self._queue_figures(now)
+        if queues == self._queues and not changed and not left:
+            return 0
+        self._queues = queues
+        return self._send(queues, changed, left, complete=False, now=now)
+
+    def publish_queues(self) -> int:
+        """Publish every queue's figures if they changed (waits grow with time); frames published."""
+        now = self._clock()
+        queues = self._queue_figures(now)
+        if queues == self._queues:
+            return 0
+        self._queues = queues
+        return self._send(queues, [], [], complete=False, now=now)
+
+    def publish_if_changed(self) -> int:
+        """Recompute everything from the whole store and publish what differs from the last
+        publication (a complete set when one is due); the number of frames published."""
+        engine, now = self._engine, self._clock()
+        self._dirty_agents.clear()
+        self._dirty_calls.clear()
+        self._lost = False
+        calls = {c.call_id: c for c in engine.store.iter_calls()}
+        agents = sorted(
+            (a for a in engine.store.iter_agents() if a.status is not AgentStatus.LOGGED_OUT),
+            key=lambda a: a.agent_id,
         )
-        current = {a["agent_id"]: a for a in agents}
+        self._tally.reset(agents, calls.values())
+        queues = self._queue_figures(now)
+        current = {a.agent_id: agent_figures(a, calls.get(agent_call_id(a) or "")) for a in agents}
         full = now - self._full_at >= FULL_EVERY_S or (
             self._full_wanted and now - self._full_at >= FULL_AFTER_JOIN_MIN_S
         )
-        changed = agents if full else [a for a in agents if self._agents.get(a["agent_id"]) != a]
+        listed = list(current.values())
+        changed = listed if full else [a for a in listed if self._agents.get(a["agent_id"]) != a]
         left = sorted(set(self._agents) - set(current))
         if not full and queues == self._queues and not changed and not left:
             return 0
         if full:
             self._full_at, self._full_wanted = now, False
         self._queues, self._agents = queues, current
-        chunks = [changed[i : i + AGENTS_PER_FRAME] for i in range(0, len(changed), AGENTS_PER_FRAME)]
+        return self._send(queues, changed, left, complete=full, now=now)
+
+    def _queue_figures(self, now: float) -> list[dict[str, Any]]:
+        stats = self._engine.stats
+        return self._tally.figures(now, {name: s.aht_s() for name, s in stats.items()})
+
+    def _send(
+        self,
+        queues: list[dict[str, Any]],
+        agents: list[dict[str, Any]],
+        left: list[str],
+        *,
+        complete: bool,
+        now: float,
+    ) -> int:
+        chunks = [agents[i : i + AGENTS_PER_FRAME] for i in range(0, len(agents), AGENTS_PER_FRAME)]
         parts = chunks or [[]]
         for n, chunk in enumerate(parts, start=1):
             self._bus.publish(
@@ -80,7 +186,7 @@ class Wallboard:
                     "queues": queues,
                     "agents": chunk,
                     "left": left if n == 1 else [],
-                    "complete": full,
+                    "complete": complete,
                     "part": n,
                     "parts": len(parts),
                     "at": now,
@@ -89,7 +195,39 @@ class Wallboard:
         return len(parts)
 
     async def run(self) -> None:
-        """Publish until cancelled."""
-        while True:
+        """Publish until cancelled: changes as they come, queue figures every ``interval_s``,
+        everything recomputed every ``reconcile_s``."""
+        sub = self._bus.subscribe(*WATCHED_TOPICS, maxsize=100_000, foreign=True)
+        loop = asyncio.get_running_loop()
+        try:
             self.publish_if_changed()
-            await asyncio.sleep(self._interval_s)
+            reconcile_at = loop.time() + self._reconcile_s
+            tick_at = loop.time() + self._interval_s
+            sent_at = -math.inf
+            while True:
+                now = loop.time()
+                due = max(now, sent_at + self._coalesce_s) if self.pending else min(tick_at, reconcile_at)
+                if due > now and not self._lost and await self._noted(sub, due - now):
+                    continue
+                now = loop.time()
+                if self._lost or now >= reconcile_at:
+                    self.publish_if_changed()
+                    reconcile_at, tick_at = now + self._reconcile_s, now + self._interval_s
+                elif self.pending:
+                    self.publish_changes()
+                    sent_at = now
+                elif now >= tick_at:
+                    self.publish_queues()
+                    tick_at = now + self._interval_s
+        finally:
+            sub.close()
+
+    async def _noted(self, sub: Subscription, timeout: float) -> bool:
+        """Wait up to ``timeout`` for events and note every one queued; False when none came."""
+        try:
+            self.note(await asyncio.wait_for(sub.get(), timeout))
+        except TimeoutError:
+            return False
+        while sub.pending:
+            self.note(await sub.get())
+        return True

@@ -48,6 +48,7 @@ def test_given_agents_and_calls_then_each_queue_counts_its_own_agents_and_waitin
         "queue": "general",
         "waiting": 1,
         "longest_wait_s": 30.0,
+        "estimated_wait_s": 120.0,
         "agents": 3,
         "ready": 1,
         "offered": 0,

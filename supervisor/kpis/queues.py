@@ -1,0 +1,235 @@
+"""Queue KPIs from ``calls`` (one row per call), ``call_events`` (callbacks, exits to voicemail,
+transfers, three-way calls) and ``agent_state_log`` (handle times), aggregated in SQL.
+
+A call belongs to the interval of its queue entry: ``queued_at``, or for a call that reached only the
+static fallback queue (no ``queued_at``) its ``entered_ivr_at``. See docs/KPIS.md for every rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from hotline.db.models import CITIZEN, Call, CallEvent
+from supervisor.kpis.intervals import boundaries, check_range, origin
+from supervisor.kpis.model import DEFAULT_SETTINGS, KpiRangeError, KpiSettings, QueueKpis, ratio
+from supervisor.kpis.segments import handlings
+from supervisor.kpis.sqlfn import epoch, floor_int
+
+FALLBACK_QUEUE = "hotline-fallback"
+"""``calls.queue`` of a call that went to Asterisk's static fallback queue."""
+EMERGENCY_NUMBERS = ("110", "119", "120", "122")
+TRANSFER_KINDS = ("queue", "agent", "attended", "number")
+"""``transferred`` event kinds that hand the caller on (``three_way`` keeps the agent on the call)."""
+
+_ZERO = {
+    "offered": 0,
+    "answered": 0,
+    "answered_in_sl": 0,
+    "abandoned": 0,
+    "short_abandoned": 0,
+    "callbacks": 0,
+    "wait_sum": None,
+    "handle_sum": None,
+    "handled": 0,
+    "transfers": 0,
+    "three_way_110": 0,
+    "three_way_departments": 0,
+}
+
+
+@dataclass(frozen=True)
+class _Slice:
+    start: datetime
+    end: datetime
+    queue: str | None
+
+
+def _entry() -> ColumnElement[datetime]:
+    return func.coalesce(Call.queued_at, Call.entered_ivr_at)
+
+
+def _in_slice(s: _Slice) -> ColumnElement[bool]:
+    entered = or_(
+        and_(Call.queued_at >= s.start, Call.queued_at < s.end),
+        and_(
+            Call.queued_at.is_(None),
+            Call.queue == FALLBACK_QUEUE,
+            Call.entered_ivr_at >= s.start,
+            Call.entered_ivr_at < s.end,
+        ),
+    )
+    cond = and_(Call.kind == CITIZEN, entered)
+    return cond if s.queue is None else and_(cond, Call.queue == s.queue)
+
+
+def _event_flags(s: _Slice) -> Any:
+    e = CallEvent
+    reason = e.detail["reason"].as_string()
+    how = e.detail["kind"].as_string()
+    target = e.detail["target"].as_string()
+    transferred = e.kind == "transferred"
+    three_way = and_(transferred, how == "three_way")
+
+    def flag(cond: ColumnElement[bool]) -> Any:
+        return func.max(case((cond, 1), else_=0))
+
+    def count(cond: ColumnElement[bool]) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    return (
+        select(
+            e.call_id,
+            flag(and_(e.kind == "waiting", reason == "callback")).label("callback"),
+            flag(and_(e.kind == "ended", reason == "exited")).label("exited"),
+            count(and_(transferred, how.in_(TRANSFER_KINDS))).label("transfers"),
+            count(and_(three_way, target.in_(EMERGENCY_NUMBERS))).label("tw110"),
+            count(and_(three_way, target.not_in(EMERGENCY_NUMBERS))).label("twdep"),
+        )
+        .where(
+            e.kind.in_(("waiting", "ended", "transferred")),
+            e.call_id.in_(select(Call.call_id).where(_in_slice(s))),
+        )
+        .group_by(e.call_id)
+        .subquery("flags")
+    )
+
+
+def _per_call(s: _Slice, settings: KpiSettings, now: datetime, step: timedelta | None) -> Any:
+    flags = _event_flags(s)
+    hi = s.end + settings.handle_horizon
+    handled = handlings(s.start, hi, min(hi, now)).subquery("handled")
+    entry_s = epoch(_entry())
+    callback = func.coalesce(flags.c.callback, 0) == 1
+    left = and_(
+        Call.outcome.in_(("abandoned", "fallback")),
+        Call.ended_at.is_not(None),
+        ~callback,
+        func.coalesce(flags.c.exited, 0) == 0,
+    )
+    end_wait = epoch(Call.ended_at) - entry_s
+    short = and_(left, end_wait <= literal(settings.short_abandon_s, Float))
+    answered = Call.outcome == "answered"
+    wait = epoch(Call.answered_at) - entry_s
+    if step is None:
+        bucket: Any = literal(0)
+    else:
+        first = origin(s.start, step, settings.zone).timestamp()
+        bucket = floor_int((entry_s - literal(first, Float)) / literal(step.total_seconds(), Float))
+    return (
+        select(
+            Call.queue.label("queue"),
+            bucket.label("bucket"),
+            case((short, 1), else_=0).label("short"),
+            case((and_(answered, ~short), 1), else_=0).label("answered"),
+            case((and_(answered, wait <= literal(settings.service_level_s, Float)), 1), else_=0).label(
+                "in_sl"
+            ),
+            case((and_(left, ~short), 1), else_=0).label("abandoned"),
+            case((callback, 1), else_=0).label("callback"),
+            case((answered, wait), else_=None).label("wait"),
+            case((answered, handled.c.talk_s + handled.c.wrap_s), else_=None).label("handle"),
+            func.coalesce(flags.c.transfers, 0).label("transfers"),
+            func.coalesce(flags.c.tw110, 0).label("tw110"),
+            func.coalesce(flags.c.twdep, 0).label("twdep"),
+        )
+        .select_from(Call)
+        .outerjoin(flags, flags.c.call_id == Call.call_id)
+        .outerjoin(handled, handled.c.call_id == Call.call_id)
+        .where(_in_slice(s))
+        .subquery("per_call")
+    )
+
+
+def _aggregate(session: Session, per_call: Any, by: Sequence[Any]) -> Sequence[Any]:
+    c = per_call.c
+    stmt = select(
+        *by,
+        func.sum(1 - c.short).label("offered"),
+        func.sum(c.answered).label("answered"),
+        func.sum(c.in_sl).label("answered_in_sl"),
+        func.sum(c.abandoned).label("abandoned"),
+        func.sum(c.short).label("short_abandoned"),
+        func.sum(c.callback).label("callbacks"),
+        func.sum(c.wait).label("wait_sum"),
+        func.sum(c.handle).label("handle_sum"),
+        func.count(c.handle).label("handled"),
+        func.sum(c.transfers).label("transfers"),
+        func.sum(c.tw110).label("three_way_110"),
+        func.sum(c.twdep).label("three_way_departments"),
+    ).group_by(*by)
+    return session.execute(stmt).all()
+
+
+def _build(queue: str | None, start: datetime, end: datetime, f: dict[str, Any]) -> QueueKpis:
+    answered = int(f["answered"] or 0)
+    offered = int(f["offered"] or 0)
+    handled = int(f["handled"] or 0)
+    return QueueKpis(
+        queue=queue,
+        start=start,
+        end=end,
+        offered=offered,
+        answered=answered,
+        answered_in_sl=int(f["answered_in_sl"] or 0),
+        abandoned=int(f["abandoned"] or 0),
+        short_abandoned=int(f["short_abandoned"] or 0),
+        callbacks=int(f["callbacks"] or 0),
+        service_level=ratio(int(f["answered_in_sl"] or 0), answered),
+        answer_rate=ratio(answered, offered),
+        abandon_rate=ratio(int(f["abandoned"] or 0), offered),
+        asa_s=None if answered == 0 else round(float(f["wait_sum"] or 0.0) / answered, 1),
+        aht_s=None if handled == 0 else round(float(f["handle_sum"] or 0.0) / handled, 1),
+        transfers=int(f["transfers"] or 0),
+        three_way_110=int(f["three_way_110"] or 0),
+        three_way_departments=int(f["three_way_departments"] or 0),
+    )
+
+
+def queue_kpis(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    queue: str | None = None,
+    interval: timedelta | None = None,
+    settings: KpiSettings = DEFAULT_SETTINGS,
+    now: datetime | None = None,
+) -> list[QueueKpis]:
+    """KPIs of ``queue`` (None: the whole centre) over [start, end): one row, or with ``interval`` one
+    row per interval (local boundaries; empty intervals included, each clipped to [start, end))."""
+    check_range(start, end)
+    if interval is not None and interval <= timedelta(0):
+        raise KpiRangeError("interval must be positive")
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    per_call = _per_call(_Slice(start, end, queue), settings, now or datetime.now(UTC), interval)
+    rows = {int(r.bucket): r._asdict() for r in _aggregate(session, per_call, [per_call.c.bucket])}
+    if interval is None:
+        return [_build(queue, start, end, rows.get(0, _ZERO))]
+    out = []
+    for i, first in enumerate(boundaries(start, end, interval, settings.zone)):
+        lo, hi = max(first.astimezone(UTC), start), min((first + interval).astimezone(UTC), end)
+        out.append(_build(queue, lo, hi, rows.get(i, _ZERO)))
+    return out
+
+
+def per_queue_kpis(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    settings: KpiSettings = DEFAULT_SETTINGS,
+    now: datetime | None = None,
+) -> list[QueueKpis]:
+    """One row per queue that had calls entering it in [start, end), by queue name (one query)."""
+    check_range(start, end)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    per_call = _per_call(_Slice(start, end, None), settings, now or datetime.now(UTC), None)
+    rows = _aggregate(session, per_call, [per_call.c.queue])
+    found = sorted((r for r in rows if r.queue is not None), key=lambda r: str(r.queue))
+    return [_build(str(r.queue), start, end, r._asdict()) for r in found]

@@ -1,0 +1,23 @@
+"""The KPI contract (tests/kpis_contract.py) on the real PostgreSQL server, in this session's scratch
+database (``HOTLINE_TEST_POSTGRES_DSN``); each test starts from an empty schema."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.test_db_postgres import _empty_schema, _url, scratch_db
+from tests.kpis_contract import KpiContract
+
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(90)]
+
+__all__ = ["scratch_db"]
+
+
+class TestPostgresKpis(KpiContract):
+    """Every KPI contract test against PostgreSQL."""
+
+    @pytest.fixture
+    def db_url(self, scratch_db: str) -> str:
+        """The scratch database with an empty ``public`` schema."""
+        _empty_schema(scratch_db)
+        return _url(scratch_db)

@@ -105,6 +105,7 @@ class Call(Base):
         Index("ix_calls_entered_ivr_at", "entered_ivr_at"),
         Index("ix_calls_caller", "caller", postgresql_ops={"caller": "text_pattern_ops"}),
         Index("ix_calls_agent_id", "agent_id"),
+        Index("ix_calls_queued_at", "queued_at"),
     )
 
     call_id: Mapped[str] = mapped_column(String, primary_key=True)
@@ -134,7 +135,10 @@ class AgentStateLog(Base):
     """One change of an agent's status/state, as the ACD saw it."""
 
     __tablename__ = "agent_state_log"
-    __table_args__ = (Index("ix_agent_state_log_agent_id_at", "agent_id", "at"),)
+    __table_args__ = (
+        Index("ix_agent_state_log_agent_id_at", "agent_id", "at"),
+        Index("ix_agent_state_log_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     agent_id: Mapped[str] = mapped_column(String)
@@ -156,6 +160,7 @@ class CallEvent(Base):
     __tablename__ = "call_events"
     __table_args__ = (
         Index("ix_call_events_call_id_at", "call_id", "at"),
+        Index("ix_call_events_kind_at", "kind", "at"),
         Index("uq_call_events_call_id_once_key", "call_id", "once_key", unique=True),
     )
 

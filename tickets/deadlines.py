@@ -52,9 +52,18 @@ class ClassLimits(BaseModel):
     reply: Limit
 
 
+class LoopLimits(BaseModel):
+    """Limits of the department steps: returning an order (退单) and asking for more time (延期)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    return_limit: Limit = Limit(working_days=2)
+    extension_max_working_days: int = Field(default=10, ge=1, le=MAX_WORKING_DAYS)
+
+
 class _TimeLimitsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: str = Field(pattern=r"^time_limits$")
+    loop: LoopLimits = Field(default_factory=LoopLimits)
     classes: dict[TimeClass, ClassLimits]
     urgency_class: dict[Urgency, TimeClass] = Field(default_factory=dict)
     category_class: dict[Category, TimeClass]
@@ -79,8 +88,10 @@ class DeadlinePolicy:
         urgency_class: Mapping[Urgency, TimeClass] | None = None,
         calendar: ChineseCalendar | None = None,
         zone: tzinfo = BEIJING,
+        loop: LoopLimits | None = None,
     ) -> None:
         self.classes = dict(classes)
+        self.loop = loop if loop is not None else LoopLimits()
         self.category_class = dict(category_class)
         self.urgency_class = dict(urgency_class or {})
         self.calendar = calendar if calendar is not None else default_calendar()
@@ -103,6 +114,7 @@ class DeadlinePolicy:
             urgency_class=parsed.urgency_class,
             calendar=calendar,
             zone=zone,
+            loop=parsed.loop,
         )
 
     def time_class(

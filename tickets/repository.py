@@ -60,7 +60,8 @@ AMENDED = "amended"
 
 
 @contextmanager
-def _writing(sm: Sessions) -> Iterator[Session]:
+def writing(sm: Sessions) -> Iterator[Session]:
+    """One write transaction (``BEGIN IMMEDIATE`` on SQLite), committed when the block ends."""
     with sm.begin() as session:
         session.connection(execution_options={WRITE_OPTION: True})
         yield session
@@ -70,7 +71,8 @@ def _insert(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-def _utc(value: datetime | None, name: str) -> datetime:
+def as_utc(value: datetime | None, name: str) -> datetime:
+    """``value`` in UTC (now when ``None``); ``naive_datetime`` if it has no zone."""
     if value is None:
         return datetime.now(UTC)
     if value.tzinfo is None or value.utcoffset() is None:
@@ -158,7 +160,7 @@ def _new_order(order: NewWorkOrder, *, number: str, created_by: str, now: dateti
     )
 
 
-def _log(
+def log_event(
     s: Session,
     wo: WorkOrder,
     *,
@@ -168,6 +170,7 @@ def _log(
     at: datetime,
     detail: Mapping[str, object] | None = None,
 ) -> None:
+    """Append one history entry for ``wo`` (its status now is the entry's ``to_status``)."""
     s.add(
         WorkOrderHistory(
             order_id=wo.id,
@@ -191,9 +194,9 @@ def create_work_order(
     prefix: str = NUMBER_PREFIX,
 ) -> WorkOrderRow:
     """Store a new order in ``intake`` (or ``closed`` when answered directly) under a fresh number."""
-    now = _utc(now, "now")
+    now = as_utc(now, "now")
     _check_new(order)
-    with _writing(sm) as s:
+    with writing(sm) as s:
         links = _linked_ids(s, order.linked_numbers)
         day_key = now.astimezone(zone).strftime("%Y%m%d")
         number = format_number(day_key, _next_sequence(s, day_key), prefix=prefix)
@@ -203,9 +206,9 @@ def create_work_order(
         for linked_id in links.values():
             s.add(WorkOrderLink(order_id=wo.id, linked_id=linked_id, kind="related", created_at=now))
         detail = {"call_id": order.call_id} if order.call_id else {}
-        _log(s, wo, event=CREATED, before=None, actor=created_by, at=now, detail=detail)
+        log_event(s, wo, event=CREATED, before=None, actor=created_by, at=now, detail=detail)
         if order.answered_directly:
-            _transition(s, wo, Event.ANSWER_DIRECTLY, actor=created_by, at=now)
+            transition(s, wo, Event.ANSWER_DIRECTLY, actor=created_by, at=now)
             wo.answered_directly = True
             wo.answer_article_id = order.answer_article_id
             wo.closed_at = now
@@ -213,7 +216,7 @@ def create_work_order(
         return work_order_rows(s, [wo])[0]
 
 
-def _transition(
+def transition(
     s: Session,
     wo: WorkOrder,
     event: Event,
@@ -222,13 +225,15 @@ def _transition(
     at: datetime,
     detail: Mapping[str, object] | None = None,
 ) -> None:
+    """Move ``wo`` by ``event`` (``IllegalTransitionError`` if not allowed) and log it."""
     before = Status(wo.status)
     wo.status = machine.next_status(before, event).value
     wo.updated_at = at
-    _log(s, wo, event=event.value, before=before, actor=actor, at=at, detail=detail)
+    log_event(s, wo, event=event.value, before=before, actor=actor, at=at, detail=detail)
 
 
-def _locked(s: Session, number: str) -> WorkOrder:
+def locked(s: Session, number: str) -> WorkOrder:
+    """Order ``number`` locked for update; ``TicketNotFoundError`` if there is none."""
     wo = s.scalars(select(WorkOrder).where(WorkOrder.number == number).with_for_update()).one_or_none()
     if wo is None:
         raise TicketNotFoundError("work_order_not_found", f"no work order {number}", number=number)
@@ -245,17 +250,18 @@ def apply_event(
     detail: Mapping[str, object] | None = None,
 ) -> WorkOrderRow:
     """Apply one closed-loop ``event`` to order ``number``; ``IllegalTransitionError`` if not allowed."""
-    now = _utc(now, "now")
-    with _writing(sm) as s:
-        wo = _locked(s, number)
-        _transition(s, wo, event, actor=actor, at=now, detail=detail)
+    now = as_utc(now, "now")
+    with writing(sm) as s:
+        wo = locked(s, number)
+        transition(s, wo, event, actor=actor, at=now, detail=detail)
         if wo.status == Status.CLOSED.value:
             wo.closed_at = now
         s.flush()
         return work_order_rows(s, [wo])[0]
 
 
-def _assign(s: Session, wo: WorkOrder, main: str, assist: list[str], at: datetime) -> None:
+def assign(s: Session, wo: WorkOrder, main: str, assist: list[str], at: datetime) -> None:
+    """Replace ``wo``'s departments with ``main`` (主办) and ``assist`` (协办)."""
     s.execute(delete(WorkOrderDepartment).where(WorkOrderDepartment.order_id == wo.id))
     s.add(
         WorkOrderDepartment(order_id=wo.id, department=main, role=DepartmentRole.MAIN.value, assigned_at=at)
@@ -283,18 +289,18 @@ def dispatch_work_order(
     ``intake`` orders take the ``dispatch`` event, ``returned`` ones ``redispatch``; the departments
     replace any earlier assignment. ``deadlines_for`` sees the order as it was before dispatch.
     """
-    now = _utc(now, "now")
+    now = as_utc(now, "now")
     helpers = list(dict.fromkeys(a for a in assist if a != main))
-    with _writing(sm) as s:
-        wo = _locked(s, number)
+    with writing(sm) as s:
+        wo = locked(s, number)
         event = Event.REDISPATCH if wo.status == Status.RETURNED.value else Event.DISPATCH
         machine.next_status(Status(wo.status), event)
         due = deadlines_for(work_order_rows(s, [wo])[0])
-        _assign(s, wo, main, helpers, now)
+        assign(s, wo, main, helpers, now)
         wo.sign_due, wo.handle_due, wo.reply_due = due.sign_due, due.handle_due, due.reply_due
         wo.dispatched_at = now
         detail = {"main": main, "assist": helpers, "reply_due": due.reply_due.isoformat()}
-        _transition(s, wo, event, actor=actor, at=now, detail=detail)
+        transition(s, wo, event, actor=actor, at=now, detail=detail)
         s.flush()
         return work_order_rows(s, [wo])[0]
 
@@ -367,14 +373,14 @@ def amend_work_order(
     Recorded as an ``amended`` history event naming the fields; a complaint or report must still
     have all five elements afterwards. ``IllegalTransitionError`` (``not_amendable``) past intake.
     """
-    now = _utc(now, "now")
+    now = as_utc(now, "now")
     given: dict[str, object] = {"matter": matter, "matter_code": matter_code, "content": content}
     given |= {"address": address, "urgency": None if urgency is None else urgency.value}
     if elements is not None:
         given |= {f"element_{n}": getattr(elements, n) for n in FIVE_ELEMENTS}
     changes = {k: v for k, v in given.items() if v is not None}
-    with _writing(sm) as s:
-        wo = _locked(s, number)
+    with writing(sm) as s:
+        wo = locked(s, number)
         if wo.status != Status.INTAKE.value:
             raise IllegalTransitionError(
                 "not_amendable", f"work order {number} is past intake", number=number, status=wo.status
@@ -384,7 +390,7 @@ def amend_work_order(
         row = work_order_rows(s, [wo])[0]
         _check_new(as_new(row))
         wo.updated_at = now
-        _log(
+        log_event(
             s,
             wo,
             event=AMENDED,

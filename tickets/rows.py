@@ -11,6 +11,7 @@ from tickets.vocab import (
     Channel,
     ContactPreference,
     DepartmentRole,
+    ExtensionStatus,
     SpecialGroup,
     Status,
     Urgency,
@@ -145,14 +146,65 @@ class ArticleHit:
     score: float
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttachmentRef:
+    """A file attached to a reply; the portal stores the file, the order keeps this reference."""
+
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    path: str
+
+    def as_json(self) -> dict[str, object]:
+        """The form kept in the history entry's detail."""
+        return {
+            "name": self.name,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "path": self.path,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExtensionRow:
+    """A department's request for more working days (延期申请) and the centre's decision."""
+
+    id: int
+    number: str
+    department: str
+    working_days: int
+    reason: str
+    status: ExtensionStatus
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RevisitTarget:
+    """A citizen to call back for an order: the order itself or one merged into it."""
+
+    number: str
+    status: Status
+    caller: Caller
+    merged_into: str | None
+
+
 __all__ = [
     "ArticleHit",
     "ArticleRow",
+    "AttachmentRef",
     "Caller",
     "Deadlines",
     "DepartmentAssignment",
+    "ExtensionRow",
     "FiveElements",
     "HistoryRow",
     "NewWorkOrder",
+    "RevisitTarget",
     "WorkOrderRow",
 ]

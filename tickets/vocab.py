@@ -98,6 +98,29 @@ class Event(_Labelled):
     REDISPATCH = "redispatch"
     REDO = "redo"
     REOPEN = "reopen"
+    HAND_DOWN = "hand_down"
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    REFUSE_EXTENSION = "refuse_extension"
+    CALL_BACK_FAILED = "call_back_failed"
+    CLOSE_UNREACHABLE = "close_unreachable"
+    MERGE_IN = "merge_in"
+
+
+class Satisfaction(_Labelled):
+    """The citizen's evaluation (评价) at the revisit."""
+
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    DISSATISFIED = "dissatisfied"
+
+
+class ExtensionStatus(_Labelled):
+    """Where a department's request for more time (延期申请) stands."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
 
 
 class TimeClass(_Labelled):
@@ -175,6 +198,23 @@ _LABELS: dict[type[StrEnum], dict[str, str]] = {
         Event.REDISPATCH.value: "改派",
         Event.REDO.value: "重办",
         Event.REOPEN.value: "重新打开",
+        Event.HAND_DOWN.value: "下派",
+        Event.REQUEST_EXTENSION.value: "延期申请",
+        Event.APPROVE_EXTENSION.value: "同意延期",
+        Event.REFUSE_EXTENSION.value: "不同意延期",
+        Event.CALL_BACK_FAILED.value: "回访未接通",
+        Event.CLOSE_UNREACHABLE.value: "回访未果办结",
+        Event.MERGE_IN.value: "并入工单",
+    },
+    Satisfaction: {
+        Satisfaction.SATISFIED.value: "满意",
+        Satisfaction.BASICALLY_SATISFIED.value: "基本满意",
+        Satisfaction.DISSATISFIED.value: "不满意",
+    },
+    ExtensionStatus: {
+        ExtensionStatus.REQUESTED.value: "待审核",
+        ExtensionStatus.APPROVED.value: "已同意",
+        ExtensionStatus.REFUSED.value: "未同意",
     },
     TimeClass: {
         TimeClass.CRITICAL.value: "危及生命财产安全",

@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "hotline.db.models",
     "ivr.flow_store",
     "tickets.models",
+    "tickets.loop_models",
     "privacy.models",
     "supervisor.models",
 )

@@ -1,0 +1,18 @@
+"""The order-loop contract (tests/order_loop_contract.py) on SQLite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.order_loop_contract import OrderLoopContract
+
+
+class TestSqliteOrderLoop(OrderLoopContract):
+    """Every contract test on its own SQLite file."""
+
+    @pytest.fixture
+    def db_url(self, tmp_path: Path) -> str:
+        """A fresh database file."""
+        return f"sqlite:///{tmp_path / 'loop.db'}"

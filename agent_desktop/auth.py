@@ -1,4 +1,4 @@
-"""Passwords and bearer tokens for desktop users (agents, supervisors, admins).
+"""Passwords and bearer tokens for desktop users (agents, supervisors, admins, department users).
 
 A token ends when it expires, when it is revoked (sign-out) or when its user's tokens are revoked (the
 user was changed: role, password, disabled); whoever watches the store (the websocket hub) is told of
@@ -22,6 +22,8 @@ class Role(StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    DEPARTMENT = "department"
+    """A user of a handling department (承办单位): only the department portal (``tickets.dept_api``)."""
 
 
 _PASSWORDS = Passwords()

@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "ivr.flow_store",
     "tickets.models",
     "tickets.loop_models",
+    "tickets.department_models",
     "privacy.models",
     "supervisor.models",
 )

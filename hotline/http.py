@@ -27,6 +27,7 @@ from hotline.body_limit import BodyLimit, BodyTooLarge
 from ivr import api as ivr_api
 from privacy import api as privacy_api
 from supervisor import api as supervisor_api
+from supervisor import kpi_api
 from supervisor import centre_switches
 from tickets import api as tickets_api
 
@@ -72,6 +73,7 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     app.include_router(call_api.router)
     app.include_router(phone_api.router)
     app.include_router(supervisor_api.router)
+    app.include_router(kpi_api.router)
     app.include_router(centre_switches.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -12,6 +13,8 @@ from agent_desktop.context import DesktopContext
 from agent_desktop.phone_api import PhoneDirectory
 from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
+from supervisor.kpi_feed import KpiFeed
+from supervisor.kpis import KpiSettings
 from supervisor.service import SupervisorService
 from supervisor.spy import Spies
 from supervisor.wallboard import Wallboard
@@ -19,10 +22,12 @@ from supervisor.wallboard import Wallboard
 
 @dataclass(frozen=True, slots=True)
 class Supervision:
-    """The supervisor service and the wallboard publisher (whose ``run()`` the centre starts)."""
+    """The supervisor service, the wallboard publisher and today's KPI feed (whose ``run()`` the
+    centre starts)."""
 
     service: SupervisorService
     wallboard: Wallboard
+    kpi_feed: KpiFeed
 
 
 def install_supervisor(
@@ -50,4 +55,11 @@ def install_supervisor(
     app.state.supervisor = service
     wallboard = Wallboard(engine=acd.engine, bus=bus)
     desktop.hub.watch_presence(wallboard.someone_joined)
-    return Supervision(service=service, wallboard=wallboard)
+    kpi_settings = KpiSettings.from_env(os.environ)
+    app.state.kpi_settings = kpi_settings
+    engine = acd.engine
+    kpi_feed = KpiFeed(
+        bus=bus, sessions=desktop.sessions, queues=lambda: engine.queues, settings=kpi_settings
+    )
+    desktop.hub.watch_presence(kpi_feed.someone_joined)
+    return Supervision(service=service, wallboard=wallboard, kpi_feed=kpi_feed)

@@ -125,6 +125,15 @@ def _log() -> list[AgentStateLog]:
     return a1 + a2
 
 
+def add_known_day(session: Session) -> None:
+    """Write the known day's records (commits)."""
+    session.add_all(_calls())
+    session.flush()
+    session.add_all(_events())
+    session.add_all(_log())
+    session.commit()
+
+
 class KpiContract(MigratedDatabase):
     """The figures of the known day, on the backend of ``db_url``."""
 
@@ -132,11 +141,7 @@ class KpiContract(MigratedDatabase):
     def session(self, sm: sessionmaker[Session]) -> Iterator[Session]:
         """A session over the migrated database holding the known day."""
         with sm() as s:
-            s.add_all(_calls())
-            s.flush()
-            s.add_all(_events())
-            s.add_all(_log())
-            s.commit()
+            add_known_day(s)
             yield s
 
     def test_centre_totals_follow_the_definitions(self, session: Session) -> None:

@@ -6,6 +6,7 @@ derived here from the counts, so every consumer (API, live frames, reports) deri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,7 +34,25 @@ class KpiSettings:
     zone: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not 0 < self.service_level_s <= 3600 or not 0 <= self.short_abandon_s <= 600:
+            raise ValueError("service level must be in (0, 3600] s and short abandons in [0, 600] s")
         object.__setattr__(self, "zone", ZoneInfo(self.timezone))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> KpiSettings:
+        """Settings from ``HOTLINE_KPI_SERVICE_LEVEL_S``, ``HOTLINE_KPI_SHORT_ABANDON_S`` and
+        ``HOTLINE_KPI_TIMEZONE`` (each optional); a malformed value raises ValueError naming it."""
+        given: dict[str, Any] = {}
+        for name, key in (("service_level_s", "SERVICE_LEVEL_S"), ("short_abandon_s", "SHORT_ABANDON_S")):
+            raw = environ.get(f"HOTLINE_KPI_{key}")
+            if raw is not None:
+                try:
+                    given[name] = float(raw)
+                except ValueError:
+                    raise ValueError(f"HOTLINE_KPI_{key} must be a number of seconds, not {raw!r}") from None
+        if "HOTLINE_KPI_TIMEZONE" in environ:
+            given["timezone"] = environ["HOTLINE_KPI_TIMEZONE"]
+        return cls(**given)
 
 
 DEFAULT_SETTINGS = KpiSettings()

@@ -7,7 +7,7 @@ static fallback queue (no ``queued_at``) its ``entered_ivr_at``. See docs/KPIS.m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -225,11 +225,14 @@ def per_queue_kpis(
     end: datetime,
     settings: KpiSettings = DEFAULT_SETTINGS,
     now: datetime | None = None,
+    queues: Iterable[str] = (),
 ) -> list[QueueKpis]:
-    """One row per queue that had calls entering it in [start, end), by queue name (one query)."""
+    """One row per queue that had calls entering it in [start, end), and per name in ``queues``
+    (zeros when it had none), by queue name (one query)."""
     check_range(start, end)
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     per_call = _per_call(_Slice(start, end, None), settings, now or datetime.now(UTC), None)
     rows = _aggregate(session, per_call, [per_call.c.queue])
-    found = sorted((r for r in rows if r.queue is not None), key=lambda r: str(r.queue))
-    return [_build(str(r.queue), start, end, r._asdict()) for r in found]
+    found = {str(r.queue): r._asdict() for r in rows if r.queue is not None}
+    names = sorted(set(found) | set(queues))
+    return [_build(name, start, end, found.get(name, _ZERO)) for name in names]

@@ -8,7 +8,7 @@
   the surge queue). ``on`` reports both; ``acd`` and ``ivr`` each one (an admin may flip the flag alone).
 - ``PUT switches/emergency``: the flow's ``emergency_announcement`` flag and, with ``text``, the notice
   callers hear: spoken into the ``emergency_notice`` prompt like an admin's recording (kept over restarts),
-  its text kept next to it.
+  its text kept next to it; the live flow's own text brings the generated prompt back.
 
 Every change is a step of the supervision log (``agent_id`` empty: it concerns the whole centre).
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -153,29 +154,47 @@ def _text_file(ivr: IvrService) -> Path:
     return prompt.with_name(f".{EMERGENCY_PROMPT}.text")
 
 
+def _flow_text(ivr: IvrService) -> str:
+    return ivr.catalog.live().main.prompts.get(EMERGENCY_PROMPT, "")
+
+
 def _notice_text(ivr: IvrService) -> str:
     """The text of the notice callers hear: the one set here, else the live flow's."""
     try:
         return _text_file(ivr).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        return ivr.catalog.live().main.prompts.get(EMERGENCY_PROMPT, "")
+        return _flow_text(ivr)
 
 
 def _speak_notice(ivr: IvrService, text: str) -> None:
-    """Speak ``text`` into the notice's prompt (installed as a recording: kept over restarts)."""
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            spoken = Path(tmp) / "notice.wav"
-            prompts.synthesise(text, spoken)
-            prompts.install_upload(ivr.sounds_dir, EMERGENCY_PROMPT, spoken.read_bytes(), kind="wav")
-    except (IvrError, OSError) as exc:
-        raise SupervisorError(
-            "notice_not_spoken", f"the notice could not be spoken: {exc}", status_code=502
-        ) from exc
+    """Speak ``text`` into the notice's prompt (installed as a recording: kept over restarts); the live
+    flow's own text goes back to the prompt generated from the flow (regenerated as the flow changes)."""
+    if text == _flow_text(ivr):
+        _text_file(ivr).unlink(missing_ok=True)
+        prompts.prompt_file(ivr.sounds_dir, EMERGENCY_PROMPT).unlink(missing_ok=True)
+        _spoken(lambda: prompts.ensure_prompts(ivr.sounds_dir, {EMERGENCY_PROMPT: text}))
+        return
+    _spoken(lambda: _install_spoken(ivr, text))
     target = _text_file(ivr)
     partial = target.with_suffix(".partial")
     partial.write_text(text + "\n", encoding="utf-8")
     partial.replace(target)
+
+
+def _install_spoken(ivr: IvrService, text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        spoken = Path(tmp) / "notice.wav"
+        prompts.synthesise(text, spoken)
+        prompts.install_upload(ivr.sounds_dir, EMERGENCY_PROMPT, spoken.read_bytes(), kind="wav")
+
+
+def _spoken(speak: Callable[[], object]) -> None:
+    try:
+        speak()
+    except (IvrError, OSError) as exc:
+        raise SupervisorError(
+            "notice_not_spoken", f"the notice could not be spoken: {exc}", status_code=502
+        ) from exc
 
 
 async def _log(request: Request, actor: Actor, action: str, detail: str) -> None:

@@ -1,8 +1,10 @@
 "use strict";
 // Supervisor page: sign-in (as on the agent page), the live board (supervisor_board.js) over the desktop
-// websocket (protocol v1.2 queue_figures frames), listening in from the supervisor's browser phone
+// websocket (protocol v1.2 queue_figures frames), today's KPIs (supervisor_kpis.js, queue_kpis frames),
+// the centre switches (supervisor_switches.js), listening in from the supervisor's browser phone
 // (softphone.js; the spy call the server rings it with is answered by itself) and actions on agents.
 // Endpoints: POST /api/sessions, GET /api/me, GET /api/me/phone, GET /api/agents, GET /api/supervisor/queues,
+// GET /api/supervisor/queue-settings (thresholds, pause reasons), GET|PUT /api/supervisor/switches[/...],
 // POST /api/supervisor/agents/{id}/listen, PUT|DELETE /api/supervisor/sessions/{id}[/mode],
 // POST /api/supervisor/sessions/{id}/take-over, POST /api/supervisor/agents/{id}/actions.
 const $ = (id) => document.getElementById(id);
@@ -14,6 +16,8 @@ const ERROR_TEXT = {
   agent_not_signed_in: "该坐席未签入", no_live_call: "该坐席当前没有通话", no_phone: "您没有可用的电话：请配置电话或使用浏览器软电话",
   no_supervision_session: "监听会话已结束", unknown_pause_reason: "系统未配置该暂停原因", reason_required: "暂停需要填写原因",
   supervision_unavailable: "监控服务未启动", agent_busy: "该坐席正在通话，稍后再试",
+  notice_not_spoken: "通知语音生成失败", notice_text_empty: "通知内容为空", ivr_unavailable: "导航服务未启动",
+  unknown_flag: "当前导航流程没有该开关",
 };
 const STATUS_TEXT = { 401: "登录已失效，请重新登录", 403: "不在您监管的队列", 404: "对象不存在", 409: "当前状态不允许此操作", 422: "请求无效", 502: "电话系统未能执行", 503: "服务暂不可用" };
 const SPY_ANSWER_WINDOW_MS = 30000;
@@ -120,6 +124,7 @@ const actions = {
   }),
   act: (agentId, action) => attempt(ACTION_LABEL[action], async () => {
     const reason = action === "pause" ? $("pause-reason").value : "";
+    if (action === "pause" && !reason) throw Object.assign(new Error("no reason"), { errorId: "reason_required" });
     await api(`/api/supervisor/agents/${agentId}/actions`, { method: "POST", body: JSON.stringify({ action, reason }) });
     log(`已将坐席 ${agentId} ${ACTION_LABEL[action]}${reason ? `（${reason}）` : ""}`);
   }),
@@ -129,9 +134,15 @@ const board = new SupervisorBoard({
   queueRows: $("queue-rows"), agentRows: $("agent-rows"), at: $("figures-at"), thresholdNote: $("threshold-note"),
   waitingChart: $("chart-waiting"), handledChart: $("chart-handled"),
 }, actions);
+const kpis = new SupervisorKpis({ rows: $("kpi-rows"), at: $("kpis-at"), chart: $("chart-sl") }, board);
+const switches = new CentreSwitches({
+  surge: $("surge-switch"), surgeState: $("surge-state"), emergency: $("emergency-switch"),
+  emergencyState: $("emergency-state"), text: $("emergency-text"), save: $("emergency-save"), error: $("switch-error"),
+}, api, log);
 
 function onFrame(frame) {
   if (frame.type === "queue_figures") board.onFigures(frame.data);
+  else if (frame.type === "queue_kpis") kpis.onKpis(frame.data || frame);
   else if (frame.type === "agent_supervisor_action") {
     const d = frame.data;
     if (d.by !== sup.userId) log(`${d.by} 将坐席 ${d.agent_id} ${ACTION_LABEL[d.action] || d.action}${d.reason ? `（${d.reason}）` : ""}`);
@@ -162,6 +173,7 @@ function connect() {
 function signOutLocally() {
   sessionStorage.removeItem("hotline.token"); sup.token = null;
   phone.stop();
+  switches.stop();
   clearInterval(sup.ticker);
   $("board").hidden = true; $("signin").hidden = false;
 }
@@ -177,9 +189,15 @@ async function startPhone() {
 }
 
 async function loadDirectory() {
-  const [agents, mine] = await Promise.all([api("/api/agents"), api("/api/supervisor/queues")]);
+  const [agents, mine, settings] = await Promise.all([
+    api("/api/agents"), api("/api/supervisor/queues"), api("/api/supervisor/queue-settings"),
+  ]);
   board.setNames(Object.fromEntries(agents.map((a) => [a.agent_id, a.name])));
   board.setMine(mine.queues);
+  board.setSettings(settings);
+  kpis.render();
+  const reasons = settings.pause_reasons.map((r) => Object.assign(document.createElement("option"), { value: r, textContent: r }));
+  $("pause-reason").replaceChildren(...reasons);
 }
 
 async function enterBoard() {
@@ -191,6 +209,8 @@ async function enterBoard() {
   if (me.role !== "supervisor" && me.role !== "admin") { $("denied").hidden = false; return; }
   $("board").hidden = false;
   board.resize();
+  kpis.resize();
+  switches.start();
   sup.ticker = setInterval(() => board.tick(), 1000);
   connect();
   startPhone();

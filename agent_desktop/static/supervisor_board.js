@@ -1,18 +1,17 @@
 "use strict";
-// The supervisor page's live board: the queue table with thresholds, the agent table with its buttons and
-// the two ECharts charts, all from the websocket's queue_figures frames (protocol v1.2).
+// The supervisor page's live board: the queue table coloured by the thresholds of the queue configuration
+// (GET /api/supervisor/queue-settings), the agent table with its buttons and the ECharts charts of waiting
+// calls (the last hours, kept in the tab) and calls handled, from the websocket's queue_figures frames
+// (protocol v1.2); today's figures per agent come from queue_kpis frames (supervisor_kpis.js).
 
 const SUP_QUEUE_LABEL = {
   general: "综合", enterprise: "企业服务", social_security: "社保", women_children: "妇女儿童",
   elderly_services: "为老服务", wage_arrears: "欠薪", accessibility: "无障碍", surge: "高峰分流",
 };
-// Thresholds per queue, kept in the page (no API serves them): [amber, red] from these values on.
-const THRESHOLDS = {
-  default: { waiting: [3, 10], longest_wait_s: [15, 60] },
-  general: { waiting: [5, 15], longest_wait_s: [15, 60] },
-};
 const AGENT_STATE_LABEL = { idle: "就绪", offered: "振铃", on_call: "通话中", wrap_up: "话后整理" };
-const HISTORY_S = 3600;
+const HISTORY_S = 4 * 3600;
+const HISTORY_MIN_SPAN_S = 15 * 60;
+const HISTORY_KEY = "hotline.supervisor.waiting";
 
 function queueLabel(name) {
   return SUP_QUEUE_LABEL[name] ? `${SUP_QUEUE_LABEL[name]}（${name}）` : name;
@@ -23,13 +22,6 @@ function duration(seconds) {
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
   const mm = String(m).padStart(2, "0"), ss = String(r).padStart(2, "0");
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
-}
-
-function level(queue, field, value) {
-  const limits = (THRESHOLDS[queue] || THRESHOLDS.default)[field];
-  if (!limits) return "";
-  if (value >= limits[1]) return "red";
-  return value >= limits[0] ? "amber" : "";
 }
 
 function cell(text, attrs = {}) {
@@ -60,12 +52,15 @@ class SupervisorBoard {
     this.names = {};
     this.mine = null;
     this.offset = 0;
-    this.history = [];
+    this.history = this.storedHistory();
+    this.savedAt = 0;
+    this.thresholds = {};
+    this.agentKpis = new Map();
     this.spyAgent = null;
     this.waitingChart = echarts.init(el.waitingChart, null, { renderer: "canvas" });
     this.handledChart = echarts.init(el.handledChart, null, { renderer: "canvas" });
     window.addEventListener("resize", () => { this.waitingChart.resize(); this.handledChart.resize(); });
-    el.thresholdNote.textContent = "阈值（本页配置）：等待数 ≥3 黄 ≥10 红（综合 ≥5 黄 ≥15 红）；最长等待 ≥15秒 黄 ≥60秒 红；有来电等待而无人就绪时就绪数标红";
+    el.thresholdNote.textContent = "黄、红阈值来自队列配置（鼠标悬停数字可查看）；有来电等待而无人就绪时就绪数标红";
   }
 
   // Charts drawn while the board was hidden take its size once it shows.
@@ -74,6 +69,26 @@ class SupervisorBoard {
   setNames(names) { this.names = names; this.renderAgents(); }
 
   setMine(queues) { this.mine = new Set(queues); this.renderQueues(); }
+
+  // Queue settings from the server: thresholds per queue ({figure: {amber, red, direction}}).
+  setSettings(settings) {
+    this.thresholds = Object.fromEntries(settings.queues.map((q) => [q.queue, q.thresholds]));
+    this.renderQueues();
+  }
+
+  thresholdsOf(queue) { return this.thresholds[queue] || {}; }
+
+  // Today's KPIs per agent (queue_kpis frames): calls answered, pause time by reason, occupancy.
+  setAgentKpis(agents) {
+    this.agentKpis = new Map(agents.map((k) => [k.agent_id, k]));
+    this.renderAgents();
+    this.drawHandled();
+  }
+
+  handled(a) {
+    const k = this.agentKpis.get(a.agent_id);
+    return k ? k.answered : a.calls_handled;
+  }
 
   setSpyAgent(agentId) { this.spyAgent = agentId; this.renderAgents(); }
 
@@ -100,12 +115,28 @@ class SupervisorBoard {
 
   shown(queues) { return this.mine ? queues.filter((q) => this.mine.has(q.queue)) : queues; }
 
+  // A point when a queue's waiting count changed (the chart steps from point to point up to now).
   remember(data) {
     const point = { at: data.at * 1000 };
     for (const q of this.shown(data.queues)) point[q.queue] = q.waiting;
-    this.history.push(point);
-    while (this.history.length && this.history[0].at < point.at - HISTORY_S * 1000) this.history.shift();
+    const last = this.history[this.history.length - 1];
+    const same = last && Object.keys(point).every((k) => k === "at" || last[k] === point[k]);
+    if (!same) this.history.push(point);
+    while (this.history.length > 1 && this.history[1].at < point.at - HISTORY_S * 1000) this.history.shift();
+    if (!same && point.at - this.savedAt > 30000) this.saveHistory(point.at);
     this.drawWaiting();
+  }
+
+  storedHistory() {
+    try {
+      const kept = JSON.parse(sessionStorage.getItem(HISTORY_KEY) || "[]");
+      return Array.isArray(kept) ? kept.filter((p) => p.at > Date.now() - HISTORY_S * 1000) : [];
+    } catch { return []; }
+  }
+
+  saveHistory(at) {
+    this.savedAt = at;
+    try { sessionStorage.setItem(HISTORY_KEY, JSON.stringify(this.history)); } catch { /* full: keep in memory */ }
   }
 
   renderQueues() {
@@ -113,10 +144,15 @@ class SupervisorBoard {
       const tr = document.createElement("tr");
       tr.dataset.queue = q.queue;
       const paused = Object.entries(q.paused).map(([r, n]) => `${pauseLabel(r)} ${n}`).join("，") || "0";
+      const t = this.thresholdsOf(q.queue);
+      const estimate = q.estimated_wait_s === null ? "无人在岗" : q.estimated_wait_s === undefined ? "—" : duration(q.estimated_wait_s);
       tr.append(
         cell(queueLabel(q.queue)),
-        cell(String(q.waiting), { "data-field": "waiting", "data-level": level(q.queue, "waiting", q.waiting) }),
-        cell(duration(q.longest_wait_s), { "data-field": "longest_wait", "data-level": level(q.queue, "longest_wait_s", q.longest_wait_s) }),
+        cell(String(q.waiting), { "data-field": "waiting", "data-level": levelOf(q.waiting, t.waiting), title: bandTitle(t.waiting, String) }),
+        cell(duration(q.longest_wait_s), {
+          "data-field": "longest_wait", "data-level": levelOf(q.longest_wait_s, t.longest_wait_s), title: bandTitle(t.longest_wait_s, (v) => `${v}秒`),
+        }),
+        cell(estimate, { "data-field": "estimated_wait" }),
         cell(String(q.agents)), cell(String(q.ready), { "data-field": "ready", "data-level": q.waiting > 0 && q.ready === 0 ? "red" : "" }),
         cell(String(q.offered), { "data-field": "offered" }), cell(String(q.on_call), { "data-field": "on_call" }),
         cell(String(q.wrap_up), { "data-field": "wrap_up" }), cell(paused, { "data-field": "paused" }),
@@ -134,7 +170,7 @@ class SupervisorBoard {
   // Rows are rebuilt only when their agent's figures changed (a button under the pointer stays put).
   renderAgents() {
     const rows = [...this.agents.values()].map((a) => {
-      const sig = JSON.stringify([a, this.names[a.agent_id], this.spyAgent === a.agent_id]);
+      const sig = JSON.stringify([a, this.names[a.agent_id], this.spyAgent === a.agent_id, this.agentKpis.get(a.agent_id)]);
       const kept = this.rows.get(a.agent_id);
       if (kept && kept.sig === sig) return kept.tr;
       const tr = this.agentRow(a);
@@ -151,14 +187,17 @@ class SupervisorBoard {
     tr.dataset.agent = a.agent_id;
     const name = this.names[a.agent_id];
     const who = name && name !== a.agent_id ? `${name}（${a.agent_id}）` : a.agent_id;
+    const k = this.agentKpis.get(a.agent_id);
     const call = a.call ? `${a.call.caller}${a.call.masked ? "（保密）" : ""} · ${SUP_QUEUE_LABEL[a.call.queue] || a.call.queue}` : "—";
     tr.append(
       cell(who),
       cell(this.statusText(a), { "data-field": "status", "data-state": a.status === "paused" ? "paused" : a.state }),
       cell(a.since ? duration(this.now() - a.since) : "—", { "data-field": "since", "data-since": a.since || "" }),
       cell(call, { "data-field": "call", "data-masked": a.call ? String(a.call.masked) : "" }),
-      cell(String(a.calls_handled), { "data-field": "handled" }),
-      cell(duration(a.talk_s), { "data-field": "talk" }),
+      cell(String(this.handled(a)), { "data-field": "handled" }),
+      cell(duration(k ? k.talk_s : a.talk_s), { "data-field": "talk" }),
+      cell(pauseTimes(k), { "data-field": "pause_time" }),
+      cell(occupancyText(k), { "data-field": "occupancy" }),
       this.spyButtons(a), this.statusButtons(a),
     );
     return tr;
@@ -200,19 +239,23 @@ class SupervisorBoard {
 
   drawWaiting() {
     const names = this.shown(this.queues).map((q) => q.queue);
+    const now = this.now() * 1000;
+    const oldest = this.history.length ? this.history[0].at : now;
+    const from = Math.max(now - HISTORY_S * 1000, Math.min(oldest, now - HISTORY_MIN_SPAN_S * 1000));
+    const last = this.history[this.history.length - 1];
     this.waitingChart.setOption({
       animation: false,
       tooltip: { trigger: "axis" },
       legend: { type: "scroll", top: 0 },
       grid: { left: 40, right: 16, top: 36, bottom: 28 },
       xAxis: {
-        type: "time", min: this.now() * 1000 - HISTORY_S * 1000, max: this.now() * 1000,
+        type: "time", min: from, max: now,
         axisLabel: { formatter: "{HH}:{mm}" }, splitNumber: 6,
       },
       yAxis: { type: "value", minInterval: 1 },
       series: names.map((n) => ({
         name: SUP_QUEUE_LABEL[n] || n, type: "line", showSymbol: false, step: "end",
-        data: this.history.map((p) => [p.at, p[n] || 0]),
+        data: [...this.history.map((p) => [Math.max(p.at, from), p[n] || 0]), ...(last ? [[now, last[n] || 0]] : [])],
       })),
     }, { replaceMerge: ["series"] });
   }
@@ -225,7 +268,7 @@ class SupervisorBoard {
       grid: { left: 40, right: 16, top: 16, bottom: 48 },
       xAxis: { type: "category", data: agents.map((a) => this.names[a.agent_id] || a.agent_id), axisLabel: { interval: 0, rotate: agents.length > 8 ? 30 : 0 } },
       yAxis: { type: "value", minInterval: 1 },
-      series: [{ name: "今日接听", barMaxWidth: 40, type: "bar", data: agents.map((a) => a.calls_handled), itemStyle: { color: "#0b4f8a" } }],
+      series: [{ name: "今日接听", barMaxWidth: 40, type: "bar", data: agents.map((a) => this.handled(a)), itemStyle: { color: "#0b4f8a" } }],
     });
   }
 }

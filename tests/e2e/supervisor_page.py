@@ -53,3 +53,8 @@ def agent_row(page: Page, agent_id: str) -> Locator:
 def agent_cell(page: Page, agent_id: str, field: str) -> Locator:
     """One figure of an agent's row."""
     return agent_row(page, agent_id).locator(f"td[data-field='{field}']")
+
+
+def kpi_cell(page: Page, queue: str, field: str) -> Locator:
+    """One of today's figures of a queue's row in the KPI table."""
+    return page.locator(f"#kpi-rows tr[data-queue='{queue}'] td[data-field='{field}']")

@@ -1,9 +1,11 @@
 """The supervisor page in a real browser: live figures as a call waits and is answered, actions on agents
-that the agent's page shows, refusals in Chinese, and a barge from the page answered by the supervisor's
-browser phone.
+that the agent's page shows, refusals in Chinese, a barge from the page answered by the supervisor's
+browser phone, thresholds and pause reasons from the queue configuration, the surge and emergency-notice
+switches, and today's KPIs as ``GET /api/kpis`` counts them.
 
 Real parts only: Debian's Chromium (fake microphone), the centre over HTTP and websocket, the desktop
-websocket's queue_figures frames, JsSIP over Asterisk's SIP websocket and the real Asterisk 22 sandbox.
+websocket's queue_figures and queue_kpis frames, JsSIP over Asterisk's SIP websocket and the real
+Asterisk 22 sandbox.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
 from acd.events import AgentLoggedIn, AgentPaused, AgentReady
+from acd.queue_config import DEFAULT_QUEUES_PATH
 from hotline.app import Centre
 from hotline.sandbox.instance import AsteriskSandbox
+from hotline.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.e2e.agent_page import Steps, create_browser_agent, on_channel, sign_in_and_register
 from tests.e2e.supervisor_page import (
@@ -31,12 +35,47 @@ from tests.e2e.supervisor_page import (
     sign_in,
 )
 from tests.integration.calls import CallDriver
+from tests.integration.conftest import ADMIN_PASSWORD, sandbox_settings
+from tests.integration.desktop import DesktopClient
 from tests.integration.supervision import add_user, signed_in, supervised_call
+from tests.integration.test_centre_switches import restore_notice
 
 pytestmark = [pytest.mark.browser, pytest.mark.asterisk, pytest.mark.timeout(150)]
 
 CALLER = "13800138000"
 CHARTS_BUNDLE = REPO_ROOT / "agent_desktop" / "static" / "vendor" / "echarts.min.js"
+
+
+STRICT_GENERAL = {
+    "waiting: {amber: 5, red: 15}": "waiting: {amber: 1, red: 2}",
+    "longest_wait_s: {amber: 15, red: 60}": "longest_wait_s: {amber: 3, red: 600}",
+}
+"""The shipped queue file with the general line's thresholds lowered: one waiting caller is amber, two red."""
+
+
+@pytest.fixture
+def centre_settings(sandbox: AsteriskSandbox, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """The browser tests' centre settings; a test parametrised with replacements gets its own queue file
+    (the shipped one with those replacements)."""
+    c = sandbox.config
+    replacements: dict[str, str] | None = getattr(request, "param", None)
+    queues_file = None
+    if replacements:
+        text = DEFAULT_QUEUES_PATH.read_text(encoding="utf-8")
+        for old, new in replacements.items():
+            assert old in text, old
+            text = text.replace(old, new)
+        queues_file = tmp_path / "queues.yaml"
+        queues_file.write_text(text, encoding="utf-8")
+    return sandbox_settings(
+        sandbox,
+        tmp_path,
+        asterisk_http_port=c.http_port,
+        agent_extensions=",".join(c.extensions),
+        wrapup_seconds=3.0,
+        ring_timeout_seconds=15.0,
+        queues_file=queues_file,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -240,3 +279,83 @@ async def test_given_agents_paused_by_the_system_then_the_board_names_the_reason
     await expect(agent_cell(page, "ag2", "status")).to_have_text("暂停（小休）")
     await expect(queue_cell(page, "general", "paused")).to_contain_text("刚签入 1")
     await steps.shot("system-pause-in-chinese")
+
+
+@pytest.mark.parametrize("centre_settings", [STRICT_GENERAL], indirect=True)
+async def test_given_thresholds_in_the_queue_file_when_callers_wait_then_the_page_colours_by_them(
+    web_centre: Centre, driver: CallDriver, page: Page, artifacts: Path
+) -> None:
+    steps = Steps(page, artifacts)
+    await add_user(web_centre, "ag1", role="agent", contact=SIM_AGENT_PHONE, skills={"general": 1})
+    await create_supervisor(web_centre, ["general"])
+    agent = await signed_in(web_centre, "ag1", connect=True)
+    calls = []
+    try:
+        await agent.status("paused", reason="小休")
+        await open_board(page, web_centre, steps)
+        reasons = page.get_by_test_id("pause-reason").locator("option")
+        await expect(reasons).to_have_text(list(web_centre.acd.engine.policy.pause_reasons))
+        waiting = queue_cell(page, "general", "waiting")
+        await expect(waiting).to_have_attribute("title", "黄 ≥1，红 ≥2")
+        await expect(waiting).not_to_have_attribute("data-level", "amber")
+
+        calls.append(await driver.call(CALLER, keys="0"))
+        await expect(waiting).to_have_text("1", timeout=30_000)
+        await expect(waiting).to_have_attribute("data-level", "amber")
+        await expect(queue_cell(page, "general", "longest_wait")).to_have_attribute(
+            "data-level", "amber", timeout=15_000
+        )
+        await expect(queue_cell(page, "general", "estimated_wait")).not_to_be_empty()
+        calls.append(await driver.call("13900139000", keys="0"))
+        await expect(waiting).to_have_text("2", timeout=30_000)
+        await expect(waiting).to_have_attribute("data-level", "red")
+        await steps.shot("thresholds-from-config")
+    finally:
+        for call in calls:
+            await driver.hang_up(call.local_channel)
+        await agent.close()
+
+
+async def test_given_the_switches_when_turning_surge_and_the_notice_on_then_both_flags_follow(
+    web_centre: Centre, page: Page, artifacts: Path
+) -> None:
+    steps = Steps(page, artifacts)
+    await create_supervisor(web_centre, ["general"])
+    admin = DesktopClient(web_centre.url)
+    await admin.sign_in("admin", ADMIN_PASSWORD)
+    try:
+        await open_board(page, web_centre, steps)
+        surge = page.get_by_test_id("surge-switch")
+        await expect(page.get_by_test_id("surge-state")).to_have_text("已关闭")
+        await surge.click()
+        await expect(page.get_by_test_id("surge-state")).to_have_text("已开启")
+        await expect(surge).to_have_attribute("aria-pressed", "true")
+        flags = (await admin.http.get("/api/ivr/flags", headers=admin.auth)).json()
+        assert flags["overrides"]["surge"] is True
+        switches = (await admin.http.get("/api/supervisor/switches", headers=admin.auth)).json()
+        assert switches["surge"] == {"on": True, "acd": True, "ivr": True}
+        assert web_centre.acd.engine.routing.surge["general"] == ("surge",)
+
+        notice = "重要提示：今日暴雨，道路积水请拨打12345转人工。"
+        await page.get_by_test_id("emergency-text").fill(notice)
+        await page.get_by_test_id("emergency-switch").click()
+        await expect(page.get_by_test_id("emergency-state")).to_have_text("播放中", timeout=30_000)
+        switches = (await admin.http.get("/api/supervisor/switches", headers=admin.auth)).json()
+        assert switches["emergency"] == {"on": True, "text": notice}
+        assert (await admin.http.get("/api/ivr/flags", headers=admin.auth)).json()["overrides"] == {
+            "surge": True,
+            "emergency_announcement": True,
+        }
+        await expect(page.get_by_test_id("log")).to_contain_text("紧急通知已更新并开启")
+        await steps.shot("switches-on")
+
+        await surge.click()
+        await expect(page.get_by_test_id("surge-state")).to_have_text("已关闭")
+        switches = (await admin.http.get("/api/supervisor/switches", headers=admin.auth)).json()
+        assert switches["surge"] == {"on": False, "acd": False, "ivr": False}
+        assert not web_centre.acd.engine.routing.surge
+        log = (await admin.http.get("/api/supervisor/log", headers=admin.auth)).json()
+        assert [s["action"] for s in log[:3]] == ["surge_off", "emergency_on", "surge_on"]
+    finally:
+        await restore_notice(admin)
+        await admin.close()

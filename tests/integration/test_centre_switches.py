@@ -119,8 +119,22 @@ async def test_given_a_new_emergency_notice_then_it_is_spoken_switched_on_and_lo
             ("emergency_off", ""),
             ("emergency_on", NOTICE),
         ]
+
+        back = {"on": False, "text": shipped["text"]}
+        resp = await sup.http.put("/api/supervisor/switches/emergency", json=back, headers=sup.auth)
+        assert resp.json()["emergency"] == back
+        assert wav.with_name(".emergency_notice.stamp").exists(), "the generated prompt is not back"
     finally:
+        await restore_notice(sup)
         await sup.close()
+
+
+async def restore_notice(client: DesktopClient) -> None:
+    """Put the shipped notice back (the sandbox's prompts are shared by every centre of the test run)."""
+    shipped = prompts.default_prompt_texts()["emergency_notice"]
+    body = {"on": False, "text": shipped}
+    resp = await client.http.put("/api/supervisor/switches/emergency", json=body, headers=client.auth)
+    assert resp.status_code == 200, resp.text
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "hotline.db.models",
     "ivr.flow_store",
     "tickets.models",
+    "tickets.supervision_models",
     "tickets.loop_models",
     "tickets.department_models",
     "privacy.models",

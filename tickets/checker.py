@@ -1,0 +1,215 @@
+"""The periodic deadline checker: one pass marks due-soon and overdue limits, raises 督办, escalates.
+
+A pass is a handful of set-based statements in one write transaction, whatever the number of orders:
+
+1. for each limit (``sign``, ``handle``, ``reply``) an upsert of ``deadline_marks`` from the open
+   orders whose limit runs out before the due-soon cutoff (``due_soon_working_days`` working days
+   after today, on the official calendar), and a delete of marks whose order no longer qualifies;
+2. one 督办 record per overdue order and limit, to its main department (raised once: the record is
+   unique per order and reason, so later passes add nothing);
+3. the escalation rules of ``tickets.escalation``.
+
+The clock is a parameter (``now``), so a test can run a pass on any day, a holiday included. The
+calendar is the deadline policy's (the shared, editable one by default); with a ``CalendarStore``
+the pass first picks up calendar edits made on other nodes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, and_, case, delete, func, inspect, literal, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+
+from hotline.db.access import insert, writing
+from hotline.db.models import UtcDateTime
+from tickets import escalation as esc
+from tickets.calendar_store import CalendarStore
+from tickets.deadlines import DeadlinePolicy, default_policy
+from tickets.models import WorkOrder
+from tickets.supervision_models import DeadlineMark
+from tickets.vocab import Status
+
+log = logging.getLogger(__name__)
+
+_BEFORE_REPLY = (Status.DISPATCHED, Status.SIGNED, Status.HANDLING)
+PENDING: dict[str, tuple[Status, ...]] = {
+    "sign": (Status.DISPATCHED,),
+    "handle": _BEFORE_REPLY,
+    "reply": _BEFORE_REPLY,
+}
+"""The statuses in which each limit is still running."""
+_DUE: dict[str, InstrumentedAttribute[datetime | None]] = {
+    "sign": WorkOrder.sign_due,
+    "handle": WorkOrder.handle_due,
+    "reply": WorkOrder.reply_due,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PassReport:
+    """What one pass found and did."""
+
+    at: datetime
+    due_soon: int
+    overdue: int
+    raised: dict[str, int]
+
+    def as_dict(self) -> dict[str, object]:
+        """For logs and JSON."""
+        return {
+            "at": self.at.isoformat(),
+            "due_soon": self.due_soon,
+            "overdue": self.overdue,
+            "raised": self.raised,
+        }
+
+
+def _qualifies(kind: str, cutoff: datetime) -> ColumnElement[bool]:
+    due = _DUE[kind]
+    return and_(WorkOrder.status.in_(PENDING[kind]), due.is_not(None), due <= cutoff)
+
+
+def _mark(session: Session, kind: str, *, now: datetime, cutoff: datetime) -> None:
+    due = _DUE[kind]
+    source = select(
+        WorkOrder.id,
+        literal(kind, String),
+        case((due < now, "overdue"), else_="due_soon"),
+        due,
+        literal(now, UtcDateTime()),
+    ).where(_qualifies(kind, cutoff))
+    stmt = insert(session)(DeadlineMark).from_select(["order_id", "kind", "state", "due_at", "since"], source)
+    new = stmt.excluded
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["order_id", "kind"],
+            set_={
+                "state": new.state,
+                "due_at": new.due_at,
+                "since": case((DeadlineMark.state == new.state, DeadlineMark.since), else_=new.since),
+            },
+            where=(DeadlineMark.state != new.state) | (DeadlineMark.due_at != new.due_at),
+        )
+    )
+    still = select(WorkOrder.id).where(WorkOrder.id == DeadlineMark.order_id, _qualifies(kind, cutoff))
+    session.execute(
+        delete(DeadlineMark)
+        .where(DeadlineMark.kind == kind, ~still.exists())
+        .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass
+class DeadlineChecker:
+    """Runs checker passes over the orders of ``sessions``."""
+
+    sessions: sessionmaker[Session]
+    policy: DeadlinePolicy = field(default_factory=default_policy)
+    config: esc.EscalationConfig = field(default_factory=esc.default_config)
+    calendar_store: CalendarStore | None = None
+
+    def _local_day_start(self, day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=self.policy.zone)
+
+    def due_soon_cutoff(self, now: datetime) -> datetime:
+        """Limits running out up to this moment are due soon (the end of the N-th working day after
+        today; the end of today for N = 0)."""
+        days = self.config.deadlines.due_soon_working_days
+        if days == 0:
+            return self._local_day_start(now.astimezone(self.policy.zone).date() + timedelta(days=1))
+        return self.policy.add_working_days(now, days)
+
+    def unresolved_before(self, now: datetime, working_days: int) -> datetime:
+        """Orders dispatched before this moment have had ``working_days`` full working days after
+        their dispatch day, all ended before today."""
+        day = now.astimezone(self.policy.zone).date()
+        left = working_days
+        while left:
+            day -= timedelta(days=1)
+            left -= self.policy.calendar.is_working_day(day)
+        return self._local_day_start(day)
+
+    def run_pass(self, *, now: datetime | None = None) -> PassReport:
+        """One pass at ``now`` (default: the current time)."""
+        at = (now if now is not None else datetime.now(UTC)).astimezone(UTC)
+        if self.calendar_store is not None:
+            self.calendar_store.refresh_if_stale()
+        cutoff = self.due_soon_cutoff(at)
+        with writing(self.sessions) as session:
+            for kind in PENDING:
+                _mark(session, kind, now=at, cutoff=cutoff)
+            raised = self._raise_overdue(session, at)
+            raised |= self._escalate(session, at)
+            by_state = select(DeadlineMark.state, func.count()).group_by(DeadlineMark.state)
+            counts = {state: int(n) for state, n in session.execute(by_state)}
+        return PassReport(
+            at=at, due_soon=counts.get("due_soon", 0), overdue=counts.get("overdue", 0), raised=raised
+        )
+
+    def _raise_overdue(self, session: Session, at: datetime) -> dict[str, int]:
+        raised: dict[str, int] = {}
+        for kind in PENDING:
+            targets = select(DeadlineMark.order_id.label("order_id")).where(
+                DeadlineMark.kind == kind, DeadlineMark.state == "overdue"
+            )
+            raised[f"{kind}_overdue"] = esc.raise_for(
+                session,
+                targets,
+                reason=f"{kind}_overdue",
+                rule=f"{kind}_limit",
+                action=esc.Action.DEPARTMENT,
+                now=at,
+                detail={"limit": kind},
+                with_tree=False,
+            )
+        return raised
+
+    def _escalate(self, session: Session, at: datetime) -> dict[str, int]:
+        rules = self.config.rules
+        tree = inspect(session.connection()).has_table("departments")
+        plans: list[tuple[str, esc.Targets, esc.Action, dict[str, Any]]] = []
+        if rules.repeat.enabled:
+            detail = {"min_orders": rules.repeat.min_orders, "within_days": rules.repeat.within_days}
+            plans.append(("repeat", esc.repeat_targets(rules.repeat, now=at), rules.repeat.action, detail))
+        if rules.unresolved.enabled:
+            before = self.unresolved_before(at, rules.unresolved.working_days)
+            targets = esc.unresolved_targets(rules.unresolved, dispatched_before=before)
+            detail = {"working_days": rules.unresolved.working_days}
+            plans.append(("unresolved", targets, rules.unresolved.action, detail))
+        if rules.dissatisfied.enabled:
+            detail = {"min_times": rules.dissatisfied.min_times}
+            targets = esc.dissatisfied_targets(rules.dissatisfied)
+            plans.append(("dissatisfied", targets, rules.dissatisfied.action, detail))
+        return {
+            reason: esc.raise_for(
+                session,
+                targets,
+                reason=reason,
+                rule=reason,
+                action=action,
+                now=at,
+                detail=detail,
+                with_tree=tree,
+            )
+            for reason, targets, action, detail in plans
+        }
+
+
+async def run_periodically(checker: DeadlineChecker, *, every_s: float) -> None:
+    """Run a pass now and then every ``every_s`` seconds until cancelled; a failed pass is logged
+    and tried again at the next interval."""
+    while True:
+        try:
+            report = await asyncio.to_thread(checker.run_pass)
+            log.info("deadline check: %s", report.as_dict())
+        except Exception:
+            log.exception("deadline check failed; trying again in %.0f s", every_s)
+        await asyncio.sleep(every_s)
+
+
+__all__ = ["PENDING", "DeadlineChecker", "PassReport", "run_periodically"]

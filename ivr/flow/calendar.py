@@ -170,6 +170,11 @@ class ChineseCalendar:
         """The arrangement of ``year`` as loaded or edited, if any."""
         return self._state.plans.get(year)
 
+    def days(self) -> tuple[dict[date, str], dict[date, str]]:
+        """Every holiday and every make-up working day this calendar knows, by date (with names)."""
+        state = self._state
+        return dict(sorted(state.holidays.items())), dict(sorted(state.workdays.items()))
+
     def holiday_name(self, day: date) -> str | None:
         """The public holiday ``day`` belongs to, if any."""
         return self._state.holidays.get(day)

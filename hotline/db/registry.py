@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "tickets.department_models",
     "privacy.models",
     "supervisor.models",
+    "tickets.revisit_models",
 )
 
 

@@ -9,7 +9,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import uvicorn
@@ -50,10 +50,15 @@ from hotline.sip_secrets import SipSecrets, keep_owners_entitled
 from ivr.flow import SHANGHAI
 from ivr.player import identity_path
 from ivr.position_route import PositionRoute, acd_position
+from ivr.revisit_route import RevisitRoute
 from ivr.service import IvrService
 from privacy.retention import RetentionPolicy, run_periodically
 from supervisor.wiring import install_supervisor
 from tickets.intake import MessageIntake
+from tickets.loop import OrderLoop
+from tickets.revisit import RevisitService
+from tickets.revisit_dialer import IvrAnswers, RevisitDialer, RevisitScheduler
+from tickets.revisit_rules import policy_from
 from tickets.service import TicketService
 
 log = logging.getLogger(__name__)
@@ -72,6 +77,11 @@ def default_queues(settings: Settings) -> list[QueueConfig]:
 def shanghai_now() -> datetime:
     """The wall clock the call flows branch on."""
     return datetime.now(SHANGHAI)
+
+
+def utc_now() -> datetime:
+    """The wall clock revisits are scheduled by."""
+    return datetime.now(UTC)
 
 
 def sandbox_root(settings: Settings) -> Path | None:
@@ -144,6 +154,7 @@ class Centre:
     bus: EventBus = field(default_factory=EventBus)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     clock: Callable[[], datetime] = shanghai_now
+    revisit_clock: Callable[[], datetime] = utc_now
     asterisk_root: Path | None = None
     telephony_wait_s: float = 5.0
 
@@ -189,6 +200,7 @@ class Centre:
         self.http.state.ivr = self.ivr
         self.tickets = TicketService(sessions=self.sessions)
         self.http.state.tickets = self.tickets
+        self._build_revisits()
         self.intake = MessageIntake(bus=self.bus, tickets=self.tickets)
         self.sip_secrets = SipSecrets(self.ami)
         install_phone_directory(self.http, PhoneDirectory.from_settings(s, secrets=self.sip_secrets))
@@ -208,6 +220,30 @@ class Centre:
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
         self._stopped = False
+
+    def _build_revisits(self) -> None:
+        """The revisit work list (回访), its dialer and scheduler, and the FastAGI route ``revisit``."""
+        s = self.settings
+        policy = policy_from(
+            max_attempts=s.revisit_max_attempts,
+            retry_minutes=s.revisit_retry_minutes,
+            calling_hours=s.revisit_calling_hours,
+            concurrency=s.revisit_concurrency,
+            ring_timeout_s=s.ring_timeout_seconds,
+        )
+        self.revisits = RevisitService(sessions=self.sessions, loop=OrderLoop(self.sessions), policy=policy)
+        clock = self.revisit_clock
+        self.revisit_dialer = RevisitDialer(
+            ami=self.ami, service=self.revisits, external_dial=s.external_dial, clock=clock
+        )
+        self.revisit_dialer.install()
+        self.revisit_scheduler = RevisitScheduler(
+            service=self.revisits, dialer=self.revisit_dialer, ami=self.ami, clock=clock
+        )
+        self.fastagi.add_route("revisit", RevisitRoute(self.ivr.deps, IvrAnswers(self.revisits, clock)))
+        self.http.state.revisits = self.revisits
+        self.http.state.revisit_dialer = self.revisit_dialer
+        self.http.state.revisit_clock = clock
 
     def _build_ivr(self) -> IvrService:
         s = self.settings
@@ -235,6 +271,8 @@ class Centre:
         if self.cross_node is not None:
             await self.cross_node.start()
         self.tasks.append(asyncio.create_task(self.intake.run()))
+        if self.settings.revisit_dialing:
+            self.tasks.append(asyncio.create_task(self.revisit_scheduler.run()))
         self.tasks.append(asyncio.create_task(run_periodically(self.sessions, RetentionPolicy())))
         await self.ivr.start()
         await self.fastagi.start()

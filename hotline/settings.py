@@ -92,6 +92,15 @@ class Settings(BaseSettings):
     """Asterisk's channel event log (JSON lines, asterisk_conf/cel_custom.conf), read to record calls
     handled while no app process ran; in sandbox mode it defaults to the instance's own log."""
 
+    revisit_dialing: bool = True
+    """Whether this node calls citizens back for revisits (回访) by itself (tickets.revisit_dialer)."""
+    revisit_max_attempts: int = 3
+    revisit_retry_minutes: float = 120.0
+    revisit_calling_hours: str = "09:00-20:00"
+    """Local hours (Asia/Shanghai) in which citizens are called for revisits, any day of the week."""
+    revisit_concurrency: int = 2
+    """Revisit calls under way at once over all app nodes."""
+
     def resolved_database_url(self) -> str:
         """The configured database URL, or SQLite in the state directory."""
         if self.database_url:

@@ -26,6 +26,7 @@ from ivr.catalog import FlowCatalog, LivePack
 from ivr.dryrun_view import DryRunRequest, run_dry
 from ivr.flow import default_calendar
 from ivr.player import HostPath, identity_path
+from ivr.revisit_route import REVISIT_PROMPTS
 from ivr.runtime import FlowRoute, IvrDeps
 from ivr.speech import VoskEngine
 
@@ -35,11 +36,11 @@ AgiHandler = Callable[[AgiSession], Awaitable[None]]
 
 
 def pack_prompt_texts(pack: LivePack) -> dict[str, str]:
-    """Prompt id -> text for every flow of the pack and the runtime's own prompts."""
+    """Prompt id -> text for every flow of the pack, the runtime's own prompts and the revisit call's."""
     texts: dict[str, str] = {}
     for flow in pack.flows.values():
         texts.update(flow.prompts)
-    return texts | dict(prompts.RUNTIME_PROMPTS)
+    return texts | dict(prompts.RUNTIME_PROMPTS) | dict(REVISIT_PROMPTS)
 
 
 class IvrService:

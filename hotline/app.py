@@ -54,6 +54,9 @@ from ivr.revisit_route import RevisitRoute
 from ivr.service import IvrService
 from privacy.retention import RetentionPolicy, run_periodically
 from supervisor.wiring import install_supervisor
+from tickets.calendar_store import CalendarStore
+from tickets.checker import DeadlineChecker
+from tickets.checker import run_periodically as run_deadline_checks
 from tickets.intake import MessageIntake
 from tickets.loop import OrderLoop
 from tickets.revisit import RevisitService
@@ -200,6 +203,8 @@ class Centre:
         self.http.state.ivr = self.ivr
         self.tickets = TicketService(sessions=self.sessions)
         self.http.state.tickets = self.tickets
+        self.calendar_store = CalendarStore(sessions=self.sessions)
+        self.http.state.calendar_store = self.calendar_store
         self._build_revisits()
         self.intake = MessageIntake(bus=self.bus, tickets=self.tickets)
         self.sip_secrets = SipSecrets(self.ami)
@@ -274,6 +279,10 @@ class Centre:
         if self.settings.revisit_dialing:
             self.tasks.append(asyncio.create_task(self.revisit_scheduler.run()))
         self.tasks.append(asyncio.create_task(run_periodically(self.sessions, RetentionPolicy())))
+        if self.settings.deadline_check_minutes > 0:
+            checker = DeadlineChecker(sessions=self.sessions, calendar_store=self.calendar_store)
+            every_s = self.settings.deadline_check_minutes * 60
+            self.tasks.append(asyncio.create_task(run_deadline_checks(checker, every_s=every_s)))
         await self.ivr.start()
         await self.fastagi.start()
         await self._serve_http()

@@ -30,6 +30,7 @@ from supervisor import api as supervisor_api
 from supervisor import kpi_api
 from supervisor import centre_switches
 from tickets import api as tickets_api
+from tickets import calendar_api
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "agent_desktop" / "static"
 JSON_BODY_LIMIT = 256 * 1024
@@ -69,6 +70,7 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     app.include_router(ws.router)
     app.include_router(ivr_api.router)
     app.include_router(tickets_api.router)
+    app.include_router(calendar_api.router)
     app.include_router(privacy_api.router)
     app.include_router(call_api.router)
     app.include_router(phone_api.router)

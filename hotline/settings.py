@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     transferred_priority: int = 5
     ring_timeout_seconds: float = 20.0
     ivr_digit_timeout_seconds: float = 5.0
+    deadline_check_minutes: float = 10.0
+    """How often the deadline checker (tickets.checker) runs its pass; 0 turns it off."""
     vosk_model_path: str = ""
     cel_file: Path | None = None
     """Asterisk's channel event log (JSON lines, asterisk_conf/cel_custom.conf), read to record calls

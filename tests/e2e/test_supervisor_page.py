@@ -11,6 +11,7 @@ Asterisk 22 sandbox.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from acd.queue_config import DEFAULT_QUEUES_PATH
 from hotline.app import Centre
 from hotline.sandbox.instance import AsteriskSandbox
 from hotline.settings import Settings
+from ivr.flow import SHANGHAI
 from tests.conftest import REPO_ROOT
 from tests.e2e.agent_page import Steps, create_browser_agent, on_channel, sign_in_and_register
 from tests.e2e.supervisor_page import (
@@ -30,6 +32,7 @@ from tests.e2e.supervisor_page import (
     agent_cell,
     agent_row,
     create_supervisor,
+    kpi_cell,
     open_board,
     queue_cell,
     sign_in,
@@ -359,3 +362,59 @@ async def test_given_the_switches_when_turning_surge_and_the_notice_on_then_both
     finally:
         await restore_notice(admin)
         await admin.close()
+
+
+async def test_given_a_call_answered_today_when_kpis_arrive_then_the_panel_shows_the_kpi_api_numbers(
+    web_centre: Centre, driver: CallDriver, page: Page, artifacts: Path
+) -> None:
+    steps = Steps(page, artifacts)
+    await add_user(web_centre, "ag1", role="agent", contact=SIM_AGENT_PHONE, skills={"general": 1})
+    await create_supervisor(web_centre, ["general"])
+    agent = await signed_in(web_centre, "ag1", connect=True)
+    sup = await signed_in(web_centre, SUPERVISOR)
+    try:
+        await agent.status("available")
+        await open_board(page, web_centre, steps)
+        call = await driver.call(CALLER, keys="0")
+        await expect(agent_cell(page, "ag1", "status")).to_have_text("通话中", timeout=30_000)
+        await driver.hang_up(call.local_channel)
+        await expect(kpi_cell(page, "general", "answered")).to_have_text("1", timeout=40_000)
+        await expect(agent_cell(page, "ag1", "handled")).to_have_text("1")
+
+        start, end = await page.evaluate("[kpis.data.from, kpis.data.to]")
+        midnight = datetime.now(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+        assert datetime.fromisoformat(start) == midnight, start
+        day = {"from": start, "to": end, "queue": "general"}
+        resp = await sup.http.get("/api/kpis", params=day, headers=sup.auth)
+        assert resp.status_code == 200, resp.text
+        totals = resp.json()["totals"]
+        assert totals["answered"] == 1, totals
+        for field in ("offered", "answered", "abandoned", "callbacks"):
+            await expect(kpi_cell(page, "general", field)).to_have_text(str(totals[field]))
+        await expect(kpi_cell(page, "general", "service_level")).to_have_text(
+            percent(totals["service_level"])
+        )
+        await expect(kpi_cell(page, "general", "answer_rate")).to_have_text(percent(totals["answer_rate"]))
+        await expect(kpi_cell(page, "general", "asa")).to_have_text(minutes(totals["asa_s"]))
+        await expect(kpi_cell(page, "general", "aht")).to_have_text(minutes(totals["aht_s"]))
+        bars = await page.evaluate(
+            "echarts.getInstanceByDom(document.getElementById('chart-sl')).getOption().series[0].data"
+        )
+        assert [b for b in bars if b is not None], "no service-level interval drawn"
+        await steps.shot("kpis")
+    finally:
+        await sup.close()
+        await agent.close()
+
+
+def percent(value: float | None) -> str:
+    """A rate as the page shows it."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def minutes(seconds: float | None) -> str:
+    """A duration as the page shows it (mm:ss)."""
+    if seconds is None:
+        return "—"
+    s = int(seconds + 0.5)  # as Math.round in the page
+    return f"{s // 60:02d}:{s % 60:02d}"

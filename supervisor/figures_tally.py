@@ -51,6 +51,8 @@ class FiguresTally:
         self._counts = {name: _QueueCounts() for name in self._queues}
         self._marks: dict[str, _Mark] = {}
         self._waiting_in: dict[str, str] = {}
+        self._serving: dict[tuple[tuple[str, int], ...], tuple[str, ...]] = {}
+        """Queues served per set of skills (agents share a few sets)."""
 
     def reset(self, agents: Iterable[Agent], calls: Iterable[Call]) -> None:
         """Forget everything and count ``agents`` and ``calls`` (the whole state)."""
@@ -124,9 +126,13 @@ class FiguresTally:
     def _mark(self, agent: Agent) -> _Mark | None:
         if agent.status is AgentStatus.LOGGED_OUT:
             return None
-        serves = tuple(
-            name for name, q in self._queues.items() if agent.skills.get(q.skill, 0) >= q.min_level
-        )
+        skills = tuple(sorted(agent.skills.items()))
+        serves = self._serving.get(skills)
+        if serves is None:
+            serves = tuple(
+                name for name, q in self._queues.items() if agent.skills.get(q.skill, 0) >= q.min_level
+            )
+            self._serving[skills] = serves
         if agent.status is AgentStatus.PAUSED:
             return serves, agent.ready, agent.pause_reason or "", None
         return serves, agent.ready, None, agent.state

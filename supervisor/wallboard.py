@@ -17,7 +17,8 @@ Frames stay small (the protocol's 64 KiB): each carries every queue but only the
 changed since the last publication (``left``: agents who signed out), at most ``AGENTS_PER_FRAME`` of
 them; more make more frames (``part`` of ``parts``). A complete set (``complete``: every signed-in
 agent, split the same way; a desktop replaces its list from part 1 on) goes out first, every
-``FULL_EVERY_S``, and soon after a desktop connects.
+``FULL_EVERY_S``, and soon after a desktop connects (not sooner than ``FULL_AFTER_JOIN_MIN_S`` after
+the last one).
 """
 
 from __future__ import annotations
@@ -206,6 +207,7 @@ class Wallboard:
             sent_at = -math.inf
             while True:
                 now = loop.time()
+                reconcile_at = min(reconcile_at, now + self._full_for_join_in())
                 due = max(now, sent_at + self._coalesce_s) if self.pending else min(tick_at, reconcile_at)
                 if due > now and not self._lost and await self._noted(sub, due - now):
                     continue
@@ -221,6 +223,12 @@ class Wallboard:
                     tick_at = now + self._interval_s
         finally:
             sub.close()
+
+    def _full_for_join_in(self) -> float:
+        """Seconds until the complete set a joining desktop asked for may go out (inf: none asked)."""
+        if not self._full_wanted:
+            return math.inf
+        return max(0.0, self._full_at + FULL_AFTER_JOIN_MIN_S - self._clock()) + 0.01
 
     async def _noted(self, sub: Subscription, timeout: float) -> bool:
         """Wait up to ``timeout`` for events and note every one queued; False when none came."""

@@ -145,3 +145,23 @@ async def test_given_a_change_no_event_named_when_relayed_events_were_lost_then_
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_given_the_wallboard_runs_when_a_desktop_joins_later_then_a_complete_set_follows_soon() -> None:
+    engine = AcdEngine(queues=[QueueConfig(name="general", skill="general")], store=MemoryStore())
+    for n in range(3):
+        engine.handle(AgentLoggedIn(agent_id=f"a{n}", contact="Local/x", skills={"general": 1}), NOW)
+    bus, skew = EventBus(), [0.0]
+    board = Wallboard(engine=engine, bus=bus, clock=lambda: NOW + skew[0])
+    out = bus.subscribe("queue.figures")
+    task = asyncio.create_task(board.run())
+    try:
+        assert (await asyncio.wait_for(out.get(), 5)).data["complete"] is True
+        skew[0] = 60.0
+        board.someone_joined("sup1", 1)
+        frame = (await asyncio.wait_for(out.get(), 2.5)).data  # sooner than the 5 s recomputation
+        assert frame["complete"] is True
+        assert len(frame["agents"]) == 3
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -32,6 +32,7 @@ class _QueueCounts:
     """Waiting call id -> when it entered the queue."""
 
     def count(self, mark: _Mark, sign: int) -> None:
+        """Add (``sign`` > 0) or take back (< 0) ``abs(sign)`` agents counting ``mark``."""
         _, ready, reason, state = mark
         self.agents += sign
         self.ready += sign if ready else 0
@@ -52,15 +53,16 @@ class FiguresTally:
         self._marks: dict[str, _Mark] = {}
         self._waiting_in: dict[str, str] = {}
         self._serving: dict[tuple[tuple[str, int], ...], tuple[str, ...]] = {}
-        """Queues served per set of skills (agents share a few sets)."""
+        """Queues served per agent skills, as listed (agents share a few sets)."""
 
     def reset(self, agents: Iterable[Agent], calls: Iterable[Call]) -> None:
         """Forget everything and count ``agents`` and ``calls`` (the whole state)."""
         self._counts = {name: _QueueCounts() for name in self._queues}
-        self._marks.clear()
+        self._marks = {a.agent_id: m for a in agents if (m := self._mark(a)) is not None}
+        for mark, times in Counter(self._marks.values()).items():
+            for name in mark[0]:
+                self._counts[name].count(mark, times)
         self._waiting_in.clear()
-        for agent in agents:
-            self.put_agent(agent.agent_id, agent)
         for call in calls:
             self.put_call(call.call_id, call)
 
@@ -126,7 +128,7 @@ class FiguresTally:
     def _mark(self, agent: Agent) -> _Mark | None:
         if agent.status is AgentStatus.LOGGED_OUT:
             return None
-        skills = tuple(sorted(agent.skills.items()))
+        skills = tuple(agent.skills.items())
         serves = self._serving.get(skills)
         if serves is None:
             serves = tuple(

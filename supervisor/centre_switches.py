@@ -1,7 +1,8 @@
 """Centre-wide settings and switches for supervisors (``/api/supervisor/...``; supervisors and admins).
 
-- ``GET queue-settings``: the thresholds of the supervisor's queues (``acd/queues.yaml``) and the pause
-  reasons agents may choose (the ACD policy): what the supervisor page colours and offers.
+- ``GET queue-settings``: the thresholds of the supervisor's queues (``acd/queues.yaml``), the pause
+  reasons agents may choose (the ACD policy), the KPIs' service-level threshold and time zone: what the
+  supervisor page colours, offers and labels.
 - ``GET switches``: surge mode and the emergency notice as they are now.
 - ``PUT switches/surge``: surge mode is two switches turned together: the ACD's surge seats (each queue's
   ``surge_skills`` join at once) and the call flow's ``surge`` flag (new callers asking for a person go to
@@ -37,6 +38,7 @@ from ivr.service import IvrService
 from supervisor import store
 from supervisor.api import Service, Supervising
 from supervisor.errors import SupervisorError
+from supervisor.kpis import KpiSettings
 from supervisor.schemas import PRINTABLE
 from supervisor.service import Actor
 
@@ -80,13 +82,17 @@ Acd = Annotated[AcdService, Depends(_acd)]
 
 
 @router.get("/queue-settings")
-async def queue_settings(actor: Supervising, service: Service, acd: Acd) -> dict[str, Any]:
-    """Thresholds of the supervisor's queues and the pause reasons agents may choose."""
+async def queue_settings(actor: Supervising, service: Service, acd: Acd, request: Request) -> dict[str, Any]:
+    """Thresholds of the supervisor's queues, the pause reasons agents may choose, and the KPIs' service
+    level threshold and time zone (the centre's day)."""
     mine = await service.queues_of(actor.principal)
     queues = [q for name, q in sorted(acd.engine.queues.items()) if name in mine]
+    kpis: KpiSettings = getattr(request.app.state, "kpi_settings", None) or KpiSettings()
     return {
         "queues": [{"queue": q.name, "thresholds": thresholds_public(q.thresholds)} for q in queues],
         "pause_reasons": list(acd.engine.policy.pause_reasons),
+        "service_level_s": kpis.service_level_s,
+        "timezone": kpis.timezone,
     }
 
 

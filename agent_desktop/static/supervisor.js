@@ -29,7 +29,7 @@ function chineseError(err) {
 
 function log(text) {
   const li = document.createElement("li");
-  li.textContent = `${new Date().toLocaleTimeString("zh-CN", { hour12: false })} ${text}`;
+  li.textContent = `${clockTime(Date.now())} ${text}`;
   $("log").prepend(li);
   while ($("log").children.length > 200) $("log").lastChild.remove();
 }
@@ -195,6 +195,7 @@ async function loadDirectory() {
   board.setNames(Object.fromEntries(agents.map((a) => [a.agent_id, a.name])));
   board.setMine(mine.queues);
   board.setSettings(settings);
+  $("sl-heading").textContent = `服务水平（${settings.service_level_s}秒）`;
   kpis.render();
   const reasons = settings.pause_reasons.map((r) => Object.assign(document.createElement("option"), { value: r, textContent: r }));
   $("pause-reason").replaceChildren(...reasons);

@@ -13,6 +13,14 @@ const HISTORY_S = 4 * 3600;
 const HISTORY_MIN_SPAN_S = 15 * 60;
 const HISTORY_KEY = "hotline.supervisor.waiting";
 
+// Clock times are shown in the centre's time zone (its KPI day), whatever the browser's zone.
+const centreClock = { timeZone: "Asia/Shanghai" };
+
+function clockTime(ms, short = false) {
+  const parts = short ? { hour: "2-digit", minute: "2-digit" } : {};
+  return new Date(ms).toLocaleTimeString("zh-CN", { ...parts, hour12: false, timeZone: centreClock.timeZone });
+}
+
 function queueLabel(name) {
   return SUP_QUEUE_LABEL[name] ? `${SUP_QUEUE_LABEL[name]}（${name}）` : name;
 }
@@ -72,6 +80,7 @@ class SupervisorBoard {
 
   // Queue settings from the server: thresholds per queue ({figure: {amber, red, direction}}).
   setSettings(settings) {
+    if (settings.timezone) centreClock.timeZone = settings.timezone;
     this.thresholds = Object.fromEntries(settings.queues.map((q) => [q.queue, q.thresholds]));
     this.renderQueues();
   }
@@ -107,7 +116,7 @@ class SupervisorBoard {
       for (const id of data.left) this.agents.delete(id);
     }
     if (data.part === 1) this.remember(data);
-    this.el.at.textContent = `更新于 ${new Date(data.at * 1000).toLocaleTimeString("zh-CN", { hour12: false })}`;
+    this.el.at.textContent = `更新于 ${clockTime(data.at * 1000)}`;
     this.renderQueues();
     this.renderAgents();
     this.drawHandled();
@@ -250,7 +259,7 @@ class SupervisorBoard {
       grid: { left: 40, right: 16, top: 36, bottom: 28 },
       xAxis: {
         type: "time", min: from, max: now,
-        axisLabel: { formatter: "{HH}:{mm}" }, splitNumber: 6,
+        axisLabel: { formatter: (v) => clockTime(v, true) }, splitNumber: 6,
       },
       yAxis: { type: "value", minInterval: 1 },
       series: names.map((n) => ({

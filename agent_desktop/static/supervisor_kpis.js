@@ -34,7 +34,7 @@ class SupervisorKpis {
 
   onKpis(data) {
     this.data = data;
-    this.el.at.textContent = `统计至 ${new Date(data.at * 1000).toLocaleTimeString("zh-CN", { hour12: false })}`;
+    this.el.at.textContent = `统计至 ${clockTime(data.at * 1000)}`;
     this.board.setAgentKpis(data.agents || []);
     this.render();
   }
@@ -99,7 +99,7 @@ class SupervisorKpis {
       animation: false,
       tooltip: { trigger: "axis", valueFormatter: (v) => (v === null || v === undefined ? "无接听" : `${v}%`) },
       grid: { left: 44, right: 16, top: 28, bottom: 28 },
-      xAxis: { type: "category", data: intervals.map((i) => new Date(i.start).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false })) },
+      xAxis: { type: "category", data: intervals.map((i) => clockTime(Date.parse(i.start), true)) },
       yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
       series: [{
         name: "服务水平（15秒）", type: "bar", barMaxWidth: 18,

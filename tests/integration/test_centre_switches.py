@@ -61,6 +61,7 @@ async def test_given_a_supervisor_then_thresholds_of_their_queues_and_the_pause_
         assert general["waiting"] == {"amber": 5.0, "red": 15.0, "direction": "higher_is_worse"}
         assert general["service_level"]["direction"] == "lower_is_worse"
         assert body["pause_reasons"] == list(centre.acd.engine.policy.pause_reasons)
+        assert (body["service_level_s"], body["timezone"]) == (15.0, "Asia/Shanghai")
     finally:
         await sup.close()
 

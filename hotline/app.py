@@ -54,6 +54,7 @@ from ivr.revisit_route import RevisitRoute
 from ivr.service import IvrService
 from privacy.retention import RetentionPolicy, run_periodically
 from supervisor.wiring import install_supervisor
+from tickets.attachments import AttachmentStore
 from tickets.calendar_store import CalendarStore
 from tickets.checker import DeadlineChecker
 from tickets.checker import run_periodically as run_deadline_checks
@@ -203,6 +204,7 @@ class Centre:
         self.http.state.ivr = self.ivr
         self.tickets = TicketService(sessions=self.sessions)
         self.http.state.tickets = self.tickets
+        self.http.state.attachments = AttachmentStore(s.state_dir / "attachments")
         self.calendar_store = CalendarStore(sessions=self.sessions)
         self.http.state.calendar_store = self.calendar_store
         self._build_revisits()

@@ -30,7 +30,8 @@ from supervisor import api as supervisor_api
 from supervisor import kpi_api
 from supervisor import centre_switches
 from tickets import api as tickets_api
-from tickets import calendar_api, dept_api
+from tickets import loop_api
+from tickets import calendar_api
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "agent_desktop" / "static"
 JSON_BODY_LIMIT = 256 * 1024
@@ -70,7 +71,7 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     app.include_router(ws.router)
     app.include_router(ivr_api.router)
     app.include_router(tickets_api.router)
-    app.include_router(dept_api.router)
+    app.include_router(loop_api.router)
     app.include_router(calendar_api.router)
     app.include_router(privacy_api.router)
     app.include_router(call_api.router)
@@ -87,10 +88,6 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     @app.get("/supervisor", include_in_schema=False)
     async def supervisor_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "supervisor.html")
-
-    @app.get("/dept", include_in_schema=False)
-    async def dept_page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "dept.html")
 
     @app.get("/healthz", tags=["ops"])
     async def healthz(request: Request) -> dict[str, object]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -23,7 +24,9 @@ from agent_desktop.auth import Principal, Role
 from agent_desktop.errors import DesktopError
 from privacy.reads import asked_for_caller, audit_read
 from tickets.access import OrderScope, scope_for, with_call_confidentiality
+from tickets.duplicates import Duplicate, DuplicateFinder
 from tickets.errors import TicketError
+from tickets.loop_schemas import DuplicatePublic, WorkOrderCreated
 from tickets.rows import WorkOrderRow
 from tickets.schemas import (
     NUMBER_PATTERN,
@@ -56,7 +59,17 @@ def ticket_service(request: Request) -> TicketService:
     return service
 
 
+def duplicate_finder(request: Request) -> DuplicateFinder:
+    """``app.state.duplicates``; a finder with the default window on the desktop's sessions when unset."""
+    finder: DuplicateFinder | None = getattr(request.app.state, "duplicates", None)
+    if finder is None:
+        finder = DuplicateFinder(_context(request).sessions)
+        request.app.state.duplicates = finder
+    return finder
+
+
 Tickets = Annotated[TicketService, Depends(ticket_service)]
+Duplicates = Annotated[DuplicateFinder, Depends(duplicate_finder)]
 NumberPath = Annotated[str, Path(pattern=NUMBER_PATTERN, max_length=36)]
 
 
@@ -84,21 +97,41 @@ async def _reachable(request: Request, me: Principal, service: TicketService, nu
     return scope
 
 
+def _shown(d: Duplicate, scope: OrderScope) -> Duplicate:
+    return replace(d, order=scope.shown(d.order))
+
+
+async def suggestions(
+    finder: DuplicateFinder, number: str, scope: OrderScope, *, days: int | None = None, limit: int = 10
+) -> list[DuplicatePublic]:
+    """The likely duplicates of ``number`` (并单) that ``scope`` may see, as the reader sees them."""
+    found = await _run(finder.find, number, window_days=days, limit=limit)
+    return [DuplicatePublic.of(_shown(d, scope)) for d in found if scope.allows(d.order)]
+
+
 async def _detail(service: TicketService, row: WorkOrderRow, scope: OrderScope) -> WorkOrderPublic:
     history = await _run(service.history, row.number)
     return WorkOrderPublic.of(scope.shown(row), names=_names(service), history=history)
 
 
-@router.post("/work-orders", status_code=201, response_model=WorkOrderPublic, tags=["work-orders"])
+@router.post("/work-orders", status_code=201, response_model=WorkOrderCreated, tags=["work-orders"])
 async def create_work_order(
-    request: Request, body: WorkOrderCreate, me: Me, service: Tickets
-) -> WorkOrderPublic:
+    request: Request, body: WorkOrderCreate, me: Me, service: Tickets, finder: Duplicates
+) -> WorkOrderCreated:
     """Take in a request (from a call when ``call_id`` is given); complaints and reports need 五要素.
-    An order for a confidential call is confidential whatever the form says."""
+    An order for a confidential call is confidential whatever the form says. The answer lists likely
+    duplicates the reader may see (并单 suggestions)."""
     ctx = _context(request)
     order = await with_call_confidentiality(ctx, body.to_new())
     row = await _run(service.create, order, created_by=me.user_id)
-    return await _detail(service, row, await scope_for(ctx, me))
+    scope = await scope_for(ctx, me)
+    found = await suggestions(finder, row.number, scope)
+    if found:
+        await audit_read(
+            request, me, "work_orders.duplicates", object_id=row.number, objects=(d.number for d in found)
+        )
+    detail = await _detail(service, row, scope)
+    return WorkOrderCreated(**detail.model_dump(), duplicates=found)
 
 
 @router.get(

@@ -1,4 +1,5 @@
-"""Tables of the order loop beyond the order itself: departments' requests for more time (延期申请).
+"""Tables of the order loop beyond the order itself: departments' requests for more time (延期申请),
+and the index on ``work_orders`` that 并单 suggestions read.
 
 Rules: each request names the order and the department that asked; its ``status`` moves once from
 ``requested`` to ``approved`` or ``refused`` (``tickets.loop``). At most one request per order is
@@ -14,8 +15,12 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db.models import Base
+from tickets.models import WorkOrder
 
 OPEN_EXTENSION_INDEX = "ix_work_order_extensions_open"
+
+ADDRESS_INDEX = Index("ix_work_orders_address_created_at", WorkOrder.address, WorkOrder.created_at)
+"""For 并单 suggestions by address (``tickets.duplicates``); declared here, made by ``0008_order_loop``."""
 
 
 class WorkOrderExtension(Base):

@@ -9,14 +9,14 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.test_db_postgres import _empty_schema, _url, scratch_db
-from tests.order_loop_contract import OrderLoopContract
+from tests.order_loop_contract import DuplicatesContract, OrderLoopContract
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(90)]
 
 __all__ = ["scratch_db"]
 
 
-class TestPostgresOrderLoop(OrderLoopContract):
+class TestPostgresOrderLoop(OrderLoopContract, DuplicatesContract):
     """Every order-loop contract test against PostgreSQL."""
 
     @pytest.fixture

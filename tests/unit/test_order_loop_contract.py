@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.order_loop_contract import OrderLoopContract
+from tests.order_loop_contract import DuplicatesContract, OrderLoopContract
 
 
-class TestSqliteOrderLoop(OrderLoopContract):
+class TestSqliteOrderLoop(OrderLoopContract, DuplicatesContract):
     """Every contract test on its own SQLite file."""
 
     @pytest.fixture

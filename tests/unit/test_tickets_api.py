@@ -134,6 +134,7 @@ async def test_given_agent_when_creating_from_a_call_then_order_is_stored_with_l
     assert body["caller"]["contact_preference"]["label"] == "仅短信"
     assert (body["call_id"], body["created_by"]) == ("1732345678.42", "1001")
     assert [h["event"] for h in body["history"]] == ["created"]
+    assert body.pop("duplicates") == []
     fetched = await world.get("1001", f"/api/work-orders/{body['number']}")
     assert fetched.json() == body
 

@@ -1,4 +1,5 @@
-"""The order loop: departments' requests for more time (``work_order_extensions``).
+"""The order loop: departments' requests for more time (``work_order_extensions``), and an index on
+``work_orders (address, created_at)`` for 并单 suggestions.
 
 At most one open request per order, kept by a partial unique index on both SQLite and PostgreSQL.
 
@@ -59,10 +60,12 @@ def upgrade() -> None:
         sqlite_where=_OPEN,
         postgresql_where=_OPEN,
     )
+    op.create_index("ix_work_orders_address_created_at", "work_orders", ["address", "created_at"])
 
 
 def downgrade() -> None:
-    """Drop the table."""
+    """Drop the table and the index."""
+    op.drop_index("ix_work_orders_address_created_at", table_name="work_orders")
     op.drop_index("ix_work_order_extensions_open", table_name=_TABLE)
     op.drop_index("ix_work_order_extensions_order_id", table_name=_TABLE)
     op.drop_table(_TABLE)

@@ -72,7 +72,7 @@ class CentreSwitches {
     const s = this.state;
     if (!s) return;
     const surge = s.surge.on ? "on" : s.surge.acd || s.surge.ivr ? "partial" : "off";
-    const surgeText = { on: "已开启", off: "已关闭", partial: `部分开启（${s.surge.acd ? "坐席已扩容" : "导航未分流"}）` }[surge];
+    const surgeText = { on: "已开启", off: "已关闭", partial: `部分开启（${s.surge.acd ? "仅坐席扩容" : "仅导航分流"}）` }[surge];
     this.el.surge.dataset.state = surge;
     this.el.surge.setAttribute("aria-pressed", String(s.surge.on));
     this.el.surge.textContent = s.surge.on ? "关闭高峰模式" : "开启高峰模式";

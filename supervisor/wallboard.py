@@ -9,9 +9,10 @@ call it changes (other app nodes' ones arrive relayed). The wallboard notes whic
 they name, reads just those from the store, updates the queue counters one agent or call at a time
 (supervisor.figures_tally) and publishes: the first change at once, later ones gathered for at most
 ``COALESCE_S`` so that a burst makes one frame. The queue figures alone are refreshed every
-``FIGURES_INTERVAL_S`` (waits grow while nothing happens), and every ``RECONCILE_EVERY_S`` (or when
-bus events were lost) everything is recomputed from the whole store and what differs is published,
-which also picks up any change no event named.
+``FIGURES_INTERVAL_S`` (waits grow while nothing happens). Every ``RECONCILE_EVERY_S`` the
+wallboard catches up with any change no event named: it reads the whole store and makes again the
+figures of the agents and calls whose store version moved since their figures were made. When bus
+events were lost, the store lost its data, or a complete set is due, everything is recomputed.
 
 Frames stay small (the protocol's 64 KiB): each carries every queue but only the agents whose figures
 changed since the last publication (``left``: agents who signed out), at most ``AGENTS_PER_FRAME`` of
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from acd.engine import AcdEngine
-from acd.model import AgentStatus
+from acd.model import Agent, AgentStatus, Call
 from hotline.bus import RELAY_GAP, BusEvent, EventBus, Subscription
 from supervisor.figures import agent_call_id, agent_figures
 from supervisor.figures_tally import FiguresTally
@@ -73,6 +74,10 @@ class Wallboard:
         self._dirty_agents: set[str] = set()
         self._dirty_calls: set[str] = set()
         self._lost = False
+        self._agent_versions: dict[str, tuple[int, int]] = {}
+        """Agent id -> (its store version, its shown call's or -1) when its figures were last made."""
+        self._call_versions: dict[str, int] = {}
+        self._generation = -1
 
     def someone_joined(self, _user_id: str, _connections: int) -> None:
         """A desktop connected or left (a hub presence listener): send a complete set soon."""
@@ -106,18 +111,22 @@ class Wallboard:
         agent_ids, call_ids = self._dirty_agents, self._dirty_calls
         self._dirty_agents, self._dirty_calls = set(), set()
         for call_id in call_ids:
-            self._tally.put_call(call_id, store.get_call(call_id))
+            call = store.get_call(call_id)
+            self._tally.put_call(call_id, call)
+            self._call_seen(call_id, call)
         changed: list[dict[str, Any]] = []
         left: list[str] = []
         for agent_id in sorted(agent_ids):
             agent = store.get_agent(agent_id)
             self._tally.put_agent(agent_id, agent)
+            shown = agent_call_id(agent) if agent is not None else None
+            call = store.get_call(shown) if shown else None
+            self._agent_seen(agent_id, agent, call)
             if agent is None or agent.status is AgentStatus.LOGGED_OUT:
                 if self._agents.pop(agent_id, None) is not None:
                     left.append(agent_id)
                 continue
-            shown = agent_call_id(agent)
-            figures = agent_figures(agent, store.get_call(shown) if shown else None)
+            figures = agent_figures(agent, call)
             if self._agents.get(agent_id) != figures:
                 self._agents[agent_id] = figures
                 changed.append(figures)
@@ -137,24 +146,46 @@ class Wallboard:
         self._queues = queues
         return self._send(queues, [], [], complete=False, now=now)
 
+    def catch_up(self) -> int:
+        """Publish what no event named: the agents and calls whose store version differs from the one
+        their figures were made from (everything recomputed instead when a complete set is due or the
+        store lost its data); the number of frames published."""
+        store = self._engine.store
+        if store.data_generation() != self._generation or self._full_due(self._clock()):
+            return self.publish_if_changed()
+        calls = {c.call_id: c for c in store.iter_calls()}
+        known = self._call_versions
+        self._dirty_calls.update(i for i, c in calls.items() if known.get(i) != c.version)
+        self._dirty_calls.update(known.keys() - calls.keys())
+        listed = set()
+        for agent in store.iter_agents():
+            listed.add(agent.agent_id)
+            call = calls.get(agent_call_id(agent) or "")
+            if self._agent_versions.get(agent.agent_id) != (agent.version, call.version if call else -1):
+                self._dirty_agents.add(agent.agent_id)
+        self._dirty_agents.update(self._agent_versions.keys() - listed)
+        return self.publish_changes()
+
     def publish_if_changed(self) -> int:
         """Recompute everything from the whole store and publish what differs from the last
         publication (a complete set when one is due); the number of frames published."""
-        engine, now = self._engine, self._clock()
+        store, now = self._engine.store, self._clock()
         self._dirty_agents.clear()
         self._dirty_calls.clear()
-        self._lost = False
-        calls = {c.call_id: c for c in engine.store.iter_calls()}
+        self._lost, self._generation = False, store.data_generation()
+        calls = {c.call_id: c for c in store.iter_calls()}
+        everyone = list(store.iter_agents())
+        self._call_versions = {i: c.version for i, c in calls.items()}
+        self._agent_versions.clear()
+        for agent in everyone:
+            self._agent_seen(agent.agent_id, agent, calls.get(agent_call_id(agent) or ""))
         agents = sorted(
-            (a for a in engine.store.iter_agents() if a.status is not AgentStatus.LOGGED_OUT),
-            key=lambda a: a.agent_id,
+            (a for a in everyone if a.status is not AgentStatus.LOGGED_OUT), key=lambda a: a.agent_id
         )
         self._tally.reset(agents, calls.values())
         queues = self._queue_figures(now)
         current = {a.agent_id: agent_figures(a, calls.get(agent_call_id(a) or "")) for a in agents}
-        full = now - self._full_at >= FULL_EVERY_S or (
-            self._full_wanted and now - self._full_at >= FULL_AFTER_JOIN_MIN_S
-        )
+        full = self._full_due(now)
         listed = list(current.values())
         changed = listed if full else [a for a in listed if self._agents.get(a["agent_id"]) != a]
         left = sorted(set(self._agents) - set(current))
@@ -164,6 +195,23 @@ class Wallboard:
             self._full_at, self._full_wanted = now, False
         self._queues, self._agents = queues, current
         return self._send(queues, changed, left, complete=full, now=now)
+
+    def _full_due(self, now: float) -> bool:
+        return now - self._full_at >= FULL_EVERY_S or (
+            self._full_wanted and now - self._full_at >= FULL_AFTER_JOIN_MIN_S
+        )
+
+    def _agent_seen(self, agent_id: str, agent: Agent | None, call: Call | None) -> None:
+        if agent is None:
+            self._agent_versions.pop(agent_id, None)
+        else:
+            self._agent_versions[agent_id] = (agent.version, call.version if call is not None else -1)
+
+    def _call_seen(self, call_id: str, call: Call | None) -> None:
+        if call is None:
+            self._call_versions.pop(call_id, None)
+        else:
+            self._call_versions[call_id] = call.version
 
     def _queue_figures(self, now: float) -> list[dict[str, Any]]:
         stats = self._engine.stats
@@ -213,7 +261,7 @@ class Wallboard:
                     continue
                 now = loop.time()
                 if self._lost or now >= reconcile_at:
-                    self.publish_if_changed()
+                    self.publish_if_changed() if self._lost else self.catch_up()
                     reconcile_at, tick_at = now + self._reconcile_s, now + self._interval_s
                 elif self.pending:
                     self.publish_changes()

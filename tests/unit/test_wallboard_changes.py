@@ -165,3 +165,19 @@ async def test_given_the_wallboard_runs_when_a_desktop_joins_later_then_a_comple
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_given_changes_no_event_named_when_catching_up_then_only_those_are_sent() -> None:
+    engine, _, _, board, out = _centre(50)
+    board.publish_if_changed()
+    await _frames(out)
+    assert board.catch_up() == 0
+    engine.handle(AgentPaused(agent_id="a0010", reason="小休"), NOW)
+    engine.handle(CallQueued(call_id="c1", queue="general", caller="13800138000", channel="x"), NOW)
+    assert board.catch_up() == 1
+    (frame,) = await _frames(out)
+    assert [a["agent_id"] for a in frame["agents"]] == ["a0010"]
+    assert frame["complete"] is False
+    assert frame["queues"][0]["waiting"] == 1
+    assert frame["queues"][0]["paused"] == {"login": 49, "小休": 1}
+    assert board.catch_up() == 0

@@ -30,6 +30,7 @@ from supervisor import api as supervisor_api
 from supervisor import kpi_api
 from supervisor import centre_switches
 from tickets import api as tickets_api
+from tickets import revisit_api
 from tickets import loop_api
 from tickets import calendar_api
 
@@ -71,6 +72,7 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     app.include_router(ws.router)
     app.include_router(ivr_api.router)
     app.include_router(tickets_api.router)
+    app.include_router(revisit_api.router)
     app.include_router(loop_api.router)
     app.include_router(calendar_api.router)
     app.include_router(privacy_api.router)
@@ -88,6 +90,10 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     @app.get("/supervisor", include_in_schema=False)
     async def supervisor_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "supervisor.html")
+
+    @app.get("/revisit", include_in_schema=False)
+    async def revisit_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "revisit.html")
 
     @app.get("/healthz", tags=["ops"])
     async def healthz(request: Request) -> dict[str, object]:

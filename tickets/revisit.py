@@ -18,6 +18,7 @@ from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.dialing import NUMBER
 from privacy.masking import mask_number
 from tickets import revisit_store as store
 from tickets.errors import TicketError, TicketNotFoundError, TicketValidationError
@@ -89,7 +90,8 @@ def _item(policy: RevisitPolicy, target: CitizenTarget) -> WorkItem:
     return WorkItem(
         target=target,
         plan=plan(policy, ready_at=target.ready_at, attempts=_facts(target.attempts)),
-        auto=dialled_automatically(target.contact_preference, target.special_group),
+        auto=dialled_automatically(target.contact_preference, target.special_group)
+        and NUMBER.fullmatch(target.caller_number) is not None,
     )
 
 

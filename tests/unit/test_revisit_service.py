@@ -65,6 +65,7 @@ def test_given_replied_order_with_merged_orders_when_listed_then_every_citizen_m
     main = replied_order(sm, "13800138000", at=T0, merge=("13900139000", "13700137000"))
     elderly = replied_order(sm, "13600136000", at=T0, group=SpecialGroup.ELDERLY)
     sms = replied_order(sm, "13500135000", at=T0, preference=ContactPreference.SMS_ONLY)
+    undialable = replied_order(sm, "+8613400134000", at=T0)
     items = service.work_list(REPLIED)
     assert [i.target.main_number for i in items].count(main) == 3
     mine = only(items, main)
@@ -74,6 +75,7 @@ def test_given_replied_order_with_merged_orders_when_listed_then_every_citizen_m
     assert sorted(i.masked_number for i in items if i.target.merged) == ["137****7000", "139****9000"]
     assert not only(items, elderly).auto
     assert not only(items, sms).auto
+    assert not only(items, undialable).auto, "only plain digits are dialled"
     due = {i.target.order_number for i in service.due(REPLIED)}
     assert main in due
     assert elderly not in due

@@ -9,10 +9,11 @@ call it changes (other app nodes' ones arrive relayed). The wallboard notes whic
 they name, reads just those from the store, updates the queue counters one agent or call at a time
 (supervisor.figures_tally) and publishes: the first change at once, later ones gathered for at most
 ``COALESCE_S`` so that a burst makes one frame. The queue figures alone are refreshed every
-``FIGURES_INTERVAL_S`` (waits grow while nothing happens). Every ``RECONCILE_EVERY_S`` the
-wallboard catches up with any change no event named: it reads the whole store and makes again the
-figures of the agents and calls whose store version moved since their figures were made. When bus
-events were lost, the store lost its data, or a complete set is due, everything is recomputed.
+``FIGURES_INTERVAL_S`` (waits grow while nothing happens). Every ``RECONCILE_EVERY_S`` (less often
+when that takes long, see ``CATCH_UP_SPACING``) the wallboard catches up with any change no event
+named: it reads the whole store and makes again the figures of the agents and calls whose store
+version moved since their figures were made. When bus events were lost, the store lost its data, or
+a complete set is due, everything is recomputed.
 
 Frames stay small (the protocol's 64 KiB): each carries every queue but only the agents whose figures
 changed since the last publication (``left``: agents who signed out), at most ``AGENTS_PER_FRAME`` of
@@ -38,6 +39,9 @@ from supervisor.figures_tally import FiguresTally
 
 FIGURES_INTERVAL_S = 1.0
 RECONCILE_EVERY_S = 5.0
+CATCH_UP_SPACING = 100.0
+"""The next catch-up waits at least this many times as long as the last one took (reading a large
+shared store is slow): catching up takes at most about 1 % of the event loop."""
 COALESCE_S = 0.025
 FULL_EVERY_S = 30.0
 FULL_AFTER_JOIN_MIN_S = 5.0
@@ -262,7 +266,9 @@ class Wallboard:
                 now = loop.time()
                 if self._lost or now >= reconcile_at:
                     self.publish_if_changed() if self._lost else self.catch_up()
-                    reconcile_at, tick_at = now + self._reconcile_s, now + self._interval_s
+                    took = loop.time() - now
+                    reconcile_at = now + max(self._reconcile_s, took * CATCH_UP_SPACING)
+                    tick_at = now + self._interval_s
                 elif self.pending:
                     self.publish_changes()
                     sent_at = now

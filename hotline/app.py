@@ -275,6 +275,7 @@ class Centre:
         self.tasks.append(asyncio.create_task(self.hub.run()))
         self.tasks.append(asyncio.create_task(self.supervision.wallboard.run()))
         self.tasks.append(asyncio.create_task(self.supervision.kpi_feed.run()))
+        self.tasks.append(asyncio.create_task(self.supervision.surge_follower.run()))
         if self.cross_node is not None:
             await self.cross_node.start()
         self.tasks.append(asyncio.create_task(self.intake.run()))

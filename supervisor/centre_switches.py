@@ -13,8 +13,9 @@
 
 Every change is a step of the supervision log (``agent_id`` empty: it concerns the whole centre).
 
-The ACD's surge seats are state of this app node's ACD; the flag lives in the database. With several app
-nodes the switch reaches the ACD of the node that served the request only.
+The ACD's surge seats are state of each app node's ACD; the flag lives in the database. The switch sets
+both on the node that served the request; every node's ``supervisor.surge_follower`` turns its seats to
+the flag within seconds (other app nodes, and any node after a restart).
 """
 
 from __future__ import annotations
@@ -139,6 +140,11 @@ async def _state(ivr: IvrService, acd: AcdService) -> dict[str, Any]:
         "surge": {"on": surge_acd and surge_ivr, "acd": surge_acd, "ivr": surge_ivr},
         "emergency": {"on": flags.get(EMERGENCY_FLAG, False), "text": text},
     }
+
+
+def surge_flag_of(ivr: IvrService) -> bool:
+    """The call flow's surge flag as new calls see it (blocking: a database read)."""
+    return _flags(ivr).get(SURGE_FLAG, False)
 
 
 def _flags(ivr: IvrService) -> dict[str, bool]:

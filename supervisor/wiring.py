@@ -13,21 +13,24 @@ from agent_desktop.context import DesktopContext
 from agent_desktop.phone_api import PhoneDirectory
 from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
+from supervisor.centre_switches import surge_flag_of
 from supervisor.kpi_feed import KpiFeed
 from supervisor.kpis import KpiSettings
 from supervisor.service import SupervisorService
 from supervisor.spy import Spies
+from supervisor.surge_follower import SurgeFollower
 from supervisor.wallboard import Wallboard
 
 
 @dataclass(frozen=True, slots=True)
 class Supervision:
-    """The supervisor service, the wallboard publisher and today's KPI feed (whose ``run()`` the
-    centre starts)."""
+    """The supervisor service, the wallboard publisher, today's KPI feed and the surge follower (whose
+    ``run()`` the centre starts)."""
 
     service: SupervisorService
     wallboard: Wallboard
     kpi_feed: KpiFeed
+    surge_follower: SurgeFollower
 
 
 def install_supervisor(
@@ -62,4 +65,10 @@ def install_supervisor(
         bus=bus, sessions=desktop.sessions, queues=lambda: engine.queues, settings=kpi_settings
     )
     desktop.hub.watch_presence(kpi_feed.someone_joined)
-    return Supervision(service=service, wallboard=wallboard, kpi_feed=kpi_feed)
+
+    def surge_flag() -> bool | None:
+        ivr = getattr(app.state, "ivr", None)
+        return None if ivr is None else surge_flag_of(ivr)
+
+    follower = SurgeFollower(acd=acd, flag=surge_flag)
+    return Supervision(service=service, wallboard=wallboard, kpi_feed=kpi_feed, surge_follower=follower)

@@ -5,6 +5,8 @@ and agents refused."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from hotline.app import Centre
@@ -92,6 +94,28 @@ async def test_given_surge_switched_on_and_off_then_acd_and_flow_flag_follow_and
         assert [(s["action"], s["agent_id"]) for s in log[:2]] == [("surge_off", ""), ("surge_on", "")]
     finally:
         await sup.close()
+        await admin.close()
+
+
+async def test_given_the_surge_flag_set_elsewhere_then_this_nodes_acd_follows_it_both_ways(
+    centre: Centre,
+) -> None:
+    """Another app node's switch (or an admin's flag) changes only the database: the surge follower
+    turns this node's surge seats to the flag, on and off."""
+    assert not centre.acd.engine.routing.surge
+    admin = await _admin(centre)
+    try:
+        for value in (True, False):
+            resp = await admin.http.put("/api/ivr/flags/surge", json={"value": value}, headers=admin.auth)
+            assert resp.status_code == 200, resp.text
+            for _ in range(100):
+                if bool(centre.acd.engine.routing.surge) is value:
+                    break
+                await asyncio.sleep(0.1)
+            assert bool(centre.acd.engine.routing.surge) is value
+            if value:
+                assert centre.acd.engine.routing.surge["general"] == ("surge",)
+    finally:
         await admin.close()
 
 

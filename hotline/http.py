@@ -28,6 +28,7 @@ from ivr import api as ivr_api
 from privacy import api as privacy_api
 from supervisor import api as supervisor_api
 from supervisor import kpi_api
+from supervisor import report_api
 from supervisor import centre_switches
 from tickets import api as tickets_api
 from tickets import revisit_api
@@ -80,6 +81,7 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     app.include_router(phone_api.router)
     app.include_router(supervisor_api.router)
     app.include_router(kpi_api.router)
+    app.include_router(report_api.router)
     app.include_router(centre_switches.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -94,6 +96,10 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     @app.get("/revisit", include_in_schema=False)
     async def revisit_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "revisit.html")
+
+    @app.get("/reports", include_in_schema=False)
+    async def reports_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "reports.html")
 
     @app.get("/healthz", tags=["ops"])
     async def healthz(request: Request) -> dict[str, object]:

@@ -1,0 +1,174 @@
+"""Daily, weekly and monthly reports per queue and per agent, built from the KPI functions.
+
+A report covers one local (Asia/Shanghai) period: a day, a Monday-based week or a calendar month, from
+local midnight to local midnight, never past now (today's report stops at the current time). Its rows
+are the figures of each queue (or agent) over the whole period plus a total row; its ``intervals`` are
+the whole centre's figures per hour (day) or per local day (week, month). Every figure comes from
+``supervisor.kpis``, which aggregates in SQL: this module only chooses the windows and shapes the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.db.models import Agent
+from supervisor.kpis import AgentKpis, QueueKpis, agent_kpis, per_queue_kpis, queue_kpis
+
+LOCAL = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""The centre's local time: periods start at local midnight."""
+EARLIEST = date(2000, 1, 1)
+"""Reports are refused for dates before this (no centre ran this software then)."""
+
+
+class Period(StrEnum):
+    """The span of a report."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+class ReportKind(StrEnum):
+    """What a report's rows are."""
+
+    QUEUES = "queues"
+    AGENTS = "agents"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Window:
+    """A report's time range, aware UTC, ``start`` inclusive and ``end`` exclusive."""
+
+    period: Period
+    day: date
+    start: datetime
+    end: datetime
+
+    @property
+    def interval(self) -> timedelta:
+        """The breakdown step: an hour for a day's report, a day otherwise."""
+        return timedelta(hours=1) if self.period is Period.DAY else timedelta(days=1)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), LOCAL).astimezone(UTC)
+
+
+def period_bounds(period: Period, day: date) -> tuple[date, date]:
+    """The first local day of the period holding ``day`` and the first day after it."""
+    if period is Period.DAY:
+        return day, day + timedelta(days=1)
+    if period is Period.WEEK:
+        monday = day - timedelta(days=day.weekday())
+        return monday, monday + timedelta(days=7)
+    first = day.replace(day=1)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, following
+
+
+def report_window(period: Period, day: date, now: datetime) -> Window:
+    """The UTC window of the ``period`` holding local ``day``, cut at ``now``; raises ValueError for a
+    day before ``EARLIEST`` or after the local date of ``now``."""
+    today = now.astimezone(LOCAL).date()
+    if day < EARLIEST or day > today:
+        raise ValueError(f"the date must be between {EARLIEST.isoformat()} and {today.isoformat()}")
+    first, following = period_bounds(period, day)
+    start = _local_midnight(first)
+    end = min(_local_midnight(following), now.astimezone(UTC))
+    return Window(period=period, day=first, start=start, end=max(end, start))
+
+
+def kpi_dict(kpis: QueueKpis | AgentKpis) -> dict[str, Any]:
+    """A KPI dataclass as a plain dict (datetimes kept as datetimes)."""
+    return dataclasses.asdict(kpis)
+
+
+def agent_names(session: Session) -> dict[str, str]:
+    """Every user's display name by id."""
+    return {row.agent_id: row.name for row in session.execute(select(Agent.agent_id, Agent.name))}
+
+
+def _centre_intervals(session: Session, window: Window) -> list[dict[str, Any]]:
+    if window.end <= window.start:
+        return []
+    rows = queue_kpis(session, start=window.start, end=window.end, interval=window.interval)
+    return [kpi_dict(r) for r in rows]
+
+
+def _centre_total(session: Session, window: Window) -> dict[str, Any] | None:
+    if window.end <= window.start:
+        return None
+    totals = queue_kpis(session, start=window.start, end=window.end)
+    return kpi_dict(totals[0]) if totals else None
+
+
+def _head(window: Window) -> dict[str, Any]:
+    return {"period": str(window.period), "from": window.start, "to": window.end}
+
+
+def queue_report(session: Session, window: Window) -> dict[str, Any]:
+    """Per-queue figures over the window, the centre's total and its hourly or daily breakdown."""
+    rows: list[dict[str, Any]] = []
+    if window.end > window.start:
+        rows = [kpi_dict(r) for r in per_queue_kpis(session, start=window.start, end=window.end)]
+    return {
+        **_head(window),
+        "rows": rows,
+        "total": _centre_total(session, window),
+        "intervals": _centre_intervals(session, window),
+    }
+
+
+def agent_total(rows: list[dict[str, Any]], window: Window) -> dict[str, Any]:
+    """The sum of agent rows, with AHT and occupancy worked out again from the sums."""
+    answered = sum(int(r["answered"]) for r in rows)
+    talk = sum(float(r["talk_s"]) for r in rows)
+    wrap = sum(float(r["wrap_s"]) for r in rows)
+    signed_in = sum(float(r["signed_in_s"]) for r in rows)
+    pause: dict[str, float] = {}
+    for r in rows:
+        for reason, seconds in r["pause_s"].items():
+            pause[reason] = pause.get(reason, 0.0) + float(seconds)
+    available = signed_in - sum(pause.values())
+    return {
+        "agent_id": None,
+        "name": "合计",
+        "start": window.start,
+        "end": window.end,
+        "answered": answered,
+        "talk_s": talk,
+        "wrap_s": wrap,
+        "aht_s": (talk + wrap) / answered if answered else None,
+        "pause_s": dict(sorted(pause.items())),
+        "signed_in_s": signed_in,
+        "occupancy": (talk + wrap) / available if available > 0 else None,
+        "transfers": sum(int(r["transfers"]) for r in rows),
+        "three_way": sum(int(r["three_way"]) for r in rows),
+    }
+
+
+def agent_report(session: Session, window: Window) -> dict[str, Any]:
+    """Per-agent figures over the window, their total and the centre's hourly or daily breakdown."""
+    rows: list[dict[str, Any]] = []
+    if window.end > window.start:
+        names = agent_names(session)
+        for kpis in agent_kpis(session, start=window.start, end=window.end):
+            rows.append({**kpi_dict(kpis), "name": names.get(kpis.agent_id, kpis.agent_id)})
+    rows.sort(key=lambda r: str(r["agent_id"]))
+    return {
+        **_head(window),
+        "rows": rows,
+        "total": agent_total(rows, window),
+        "intervals": _centre_intervals(session, window),
+    }
+
+
+def build_report(session: Session, kind: ReportKind, window: Window) -> dict[str, Any]:
+    """The queue or agent report of ``window``."""
+    return queue_report(session, window) if kind is ReportKind.QUEUES else agent_report(session, window)

@@ -1,0 +1,26 @@
+"""The revisit contract on the real PostgreSQL server, in this session's scratch database.
+
+Uses the scratch database of ``tests.integration.test_db_postgres`` (``HOTLINE_TEST_POSTGRES_DSN``);
+each test starts from an empty schema.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.test_db_postgres import _empty_schema, _url, scratch_db
+from tests.revisit_contract import RevisitContract
+
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(90)]
+
+__all__ = ["scratch_db"]
+
+
+class TestPostgresRevisits(RevisitContract):
+    """Every revisit contract test against PostgreSQL."""
+
+    @pytest.fixture
+    def db_url(self, scratch_db: str) -> str:
+        """The scratch database with an empty ``public`` schema."""
+        _empty_schema(scratch_db)
+        return _url(scratch_db)

@@ -344,6 +344,25 @@ class OrderLoopContract(MigratedDatabase):
         entry = repo.work_order_history(sm, number=number)[-1]
         assert (entry.event, entry.detail["main"]) == ("redo", "sthjj")
 
+    def test_given_closed_order_when_reopened_then_reopen_event_and_closed_at_cleared(
+        self, sm: sessionmaker[Session], loop: OrderLoop
+    ) -> None:
+        number = self.replied(sm, loop)
+        loop.record_revisit(
+            number,
+            reached=True,
+            solved=True,
+            satisfaction=Satisfaction.SATISFIED,
+            via="phone",
+            actor="ivr",
+            now=T0,
+        )
+        row = loop.reopen(number, reason="问题复发", actor="s1", now=T0 + timedelta(days=5))
+        assert (row.status, row.closed_at) == (Status.DISPATCHED, None)
+        assert events(sm, number)[-1] == "reopen"
+        with pytest.raises(IllegalTransitionError):
+            loop.reopen(number, reason="再次", actor="s1", now=T0 + timedelta(days=5))
+
     def test_given_unreached_citizen_then_attempts_count_and_close_unreachable_closes(
         self, sm: sessionmaker[Session], loop: OrderLoop
     ) -> None:

@@ -278,7 +278,9 @@ class OrderLoop:
         )
 
     def close(self, number: str, *, actor: str, note: str = "", now: datetime | None = None) -> WorkOrderRow:
-        """办结 after the revisit (evaluated, or called back without an evaluation)."""
+        """办结 after the revisit (evaluated, or called back without an evaluation). The centre may
+        also close a dissatisfied order instead of reopening it (an unreasonable demand); the note
+        says why."""
         at, note = as_utc(now, "now"), _text(note, "note", required=False)
         return store.step(
             self.sessions,
@@ -293,10 +295,9 @@ class OrderLoop:
         """重办: an evaluated order (``redo``) or a closed one (``reopen``) goes back to its main
         department, dispatched again with fresh deadlines."""
         at, reason = as_utc(now, "now"), _text(reason, "reason")
-        current = get_work_order(self.sessions, number=number)
-        if current is None:
-            raise TicketNotFoundError("work_order_not_found", f"no work order {number}", number=number)
-        event = Event.REDO if current.status is Status.EVALUATED else Event.REOPEN
+
+        def event(status: Status) -> Event:
+            return Event.REDO if status is Status.EVALUATED else Event.REOPEN
 
         def prepare(s: Session, wo: WorkOrder) -> Mapping[str, object]:
             main = store.main_department(s, wo)

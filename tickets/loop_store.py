@@ -30,11 +30,20 @@ MERGED_LINK = "merged"
 
 
 def step(
-    sm: Sessions, *, number: str, event: Event, actor: str, now: datetime, prepare: Prepare | None = None
+    sm: Sessions,
+    *,
+    number: str,
+    event: Event | Callable[[Status], Event],
+    actor: str,
+    now: datetime,
+    prepare: Prepare | None = None,
 ) -> WorkOrderRow:
-    """Apply ``event`` to order ``number``; ``prepare`` checks and changes the locked order first."""
+    """Apply ``event`` (or the event it picks for the locked order's status) to order ``number``;
+    ``prepare`` checks and changes the locked order first."""
     with writing(sm) as s:
         wo = locked(s, number)
+        if not isinstance(event, Event):
+            event = event(Status(wo.status))
         machine.next_status(Status(wo.status), event)
         detail = prepare(s, wo) if prepare is not None else {}
         transition(s, wo, event, actor=actor, at=now, detail=detail)

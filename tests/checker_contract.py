@@ -17,13 +17,14 @@ from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.engine import make_engine, migrate, session_factory
-from ivr.flow.calendar import ChineseCalendar, YearStatus, shipped_calendar
+from ivr.flow.calendar import ChineseCalendar, HolidayPlan, YearStatus, shipped_calendar
 from tests.db_contract import schema_diff
 from tests.tickets_contract import order
 from tickets.calendar_store import CalendarStore
 from tickets.checker import DeadlineChecker
 from tickets.deadlines import DEFAULT_TIME_LIMITS_PATH, DeadlinePolicy
 from tickets.errors import IllegalTransitionError
+from tickets.escalation import EscalationConfig
 from tickets.models import WorkOrder, WorkOrderHistory
 from tickets.service import TicketService
 from tickets.supervision_models import DeadlineMark, SupervisionOrder
@@ -257,3 +258,30 @@ class CheckerContract:
         assert (info.value.error_id, info.value.status_code) == ("supervision_already_acknowledged", 409)
         with rig.sm() as s:
             assert s.scalars(select(SupervisionOrder.acknowledged_by)).all() == ["sup1"]
+
+    def test_given_edit_on_another_node_when_next_pass_then_this_node_calendar_follows(
+        self, rig: Rig
+    ) -> None:
+        other_calendar = ChineseCalendar()
+        other_calendar.adopt(shipped_calendar())
+        other_node = CalendarStore(sessions=rig.sm, calendar=other_calendar)
+        assert rig.store.refresh_if_stale()  # first look: reads the (empty) edits
+        assert not rig.store.refresh_if_stale()  # nothing changed since
+        day_off = HolidayPlan(name="本地假日", start=date(2026, 12, 1), end=date(2026, 12, 1))
+        shipped_2026 = shipped_calendar().year_plan(2026)
+        assert shipped_2026 is not None
+        whole = shipped_2026.model_copy(update={"holidays": [*shipped_2026.holidays, day_off]})
+        other_node.put(2026, whole.model_dump(mode="json"), actor="admin")
+        assert rig.calendar.is_working_day(date(2026, 12, 1))  # not yet seen here
+        rig.checker.run_pass(now=bj(2026, 11, 30))
+        assert rig.calendar.holiday_name(date(2026, 12, 1)) == "本地假日"
+
+    def test_given_rule_disabled_when_checked_then_not_applied(self, rig: Rig) -> None:
+        config = EscalationConfig.model_validate({"rules": {"dissatisfied": {"enabled": False}}})
+        quiet = DeadlineChecker(sessions=rig.sm, policy=rig.checker.policy, config=config)
+        number = rig.dispatched(bj(2026, 11, 2))
+        rig.evaluate(number, "dissatisfied", bj(2026, 11, 5))
+        rig.evaluate(number, "dissatisfied", bj(2026, 11, 6))
+        report = quiet.run_pass(now=bj(2026, 11, 6, 12))
+        assert "dissatisfied" not in report.raised
+        assert rig.records("dissatisfied") == []

@@ -2,8 +2,8 @@
 
 Agents, supervisors and admins revisit (department users and anonymous callers are refused). The list
 shows citizens' numbers masked; every read is recorded in the read audit. An agent records a result by
-hand (``POST .../manual``), or has the centre ring their own phone and then the citizen
-(``POST .../call``, needs a signed-in agent with a phone and the centre's dialer). Refusals of the
+hand (``POST .../manual``), or has the centre ring their own phone (the one they are signed in with,
+else the one in their profile) and then the citizen (``POST .../call``). Refusals of the
 revisit layer keep their ``error_id`` and status (404, 409, 422).
 """
 
@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from agent_desktop.api import Me, _context, _principal
 from agent_desktop.auth import Principal, Role
 from agent_desktop.errors import DesktopError
+from hotline.db.agents import get_agent
 from hotline.dialing import DialError
 from privacy.reads import audit_read
 from tickets.errors import TicketError
@@ -93,6 +94,16 @@ async def _detail(request: Request, service: RevisitService, number: str) -> Rev
     )
 
 
+async def _phone_of(request: Request, user_id: str) -> str:
+    """The phone the user is signed in with at the ACD, else the one configured in their profile."""
+    ctx = _context(request)
+    signed_in = ctx.acd.engine.store.get_agent(user_id)
+    if signed_in is not None and signed_in.contact:
+        return signed_in.contact
+    profile = await asyncio.to_thread(get_agent, ctx.sessions, agent_id=user_id)
+    return profile.contact if profile is not None else ""
+
+
 @router.get("", response_model=list[RevisitItemPublic])
 async def revisit_list(
     request: Request,
@@ -162,12 +173,14 @@ async def revisit_call(
             status_code=409,
             details={"citizen_order": body.citizen_order},
         )
-    agent = _context(request).acd.engine.store.get_agent(me.user_id)
-    if agent is None or not agent.contact:
-        raise DesktopError("no_phone", "sign in on the agent page with a phone first", status_code=409)
+    contact = await _phone_of(request, me.user_id)
+    if not contact:
+        raise DesktopError(
+            "no_phone", "you have no phone: sign in on the agent page or configure one", status_code=409
+        )
     try:
         leg = await dialer.ring_agent_first(
-            contact=agent.contact, agent_id=me.user_id, number=item.target.caller_number, order_number=number
+            contact=contact, agent_id=me.user_id, number=item.target.caller_number, order_number=number
         )
     except DialError as exc:
         raise DesktopError("number_not_dialable", str(exc), status_code=409) from exc

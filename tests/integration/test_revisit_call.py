@@ -20,13 +20,14 @@ import pytest
 from hotline.ami.client import AmiEvent
 from hotline.app import Centre, ensure_admin
 from hotline.sandbox.instance import AsteriskSandbox
-from tests.integration.calls import CallDriver, eventually
-from tests.integration.conftest import WORKING_MORNING, sandbox_settings
+from tests.integration.calls import CallDriver, channel_starting, eventually
+from tests.integration.conftest import ADMIN_PASSWORD, WORKING_MORNING, sandbox_settings
+from tests.integration.desktop import DesktopClient
 from tests.revisit_support import events, replied_order
 from tickets import repository as repo
 from tickets import revisit_store
 from tickets.revisit_dialer import ACTION_PREFIX
-from tickets.vocab import BEIJING, Status
+from tickets.vocab import BEIJING, SpecialGroup, Status
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(180)]
 
@@ -219,3 +220,43 @@ async def test_given_citizen_never_answers_when_retried_then_three_attempts_and_
         gaps = [b.started_at - a.started_at for a, b in itertools.pairwise(attempts)]
         assert all(gap >= timedelta(hours=2) for gap in gaps)
     assert centre.revisits.work_list(clock.now) == []
+
+
+async def test_given_signed_in_agent_when_calling_from_the_list_then_agent_phone_rings_then_the_citizen(
+    answering_centre: Centre, driver: CallDriver
+) -> None:
+    centre = answering_centre
+    number = replied_order(centre.sessions, "13500135000", at=T0, group=SpecialGroup.ELDERLY)
+    admin = DesktopClient(centre.url)
+    await admin.sign_in("admin", ADMIN_PASSWORD)
+    await admin.put_agent(
+        "7402",
+        name="钱七",
+        contact="Local/7402*30*0.2@hotline-sim-agent",
+        skills={"general": 1},
+        password="pw-7402",
+    )
+    await admin.close()
+    desk = DesktopClient(centre.url)
+    try:
+        await desk.sign_in("7402", "pw-7402")
+        await desk.connect()
+        placed = await desk.http.post(
+            f"/api/revisits/{number}/call", json={"citizen_order": number}, headers=desk.auth
+        )
+        assert placed.status_code == 202, placed.text
+        agent_leg = await driver.wait_event(channel_starting("Local/7402*"), timeout=20)
+        citizen_leg = await driver.wait_event(channel_starting("Local/13500135000*"), timeout=20)
+        assert citizen_leg.at > agent_leg.at, "the agent first, then the citizen"
+        named = await driver.wait_event(
+            lambda e: (
+                e.get("Channel", "").startswith("Local/7402*")
+                and e.get("CallerIDNum", "") not in ("", "<unknown>")
+            )
+        )
+        assert named.event.get("CallerIDNum") == "135****5000", "the agent's phone shows the number masked"
+        for seen in (agent_leg, citizen_leg):
+            await driver.hang_up(seen.event.get("Channel", ""))
+    finally:
+        await desk.close()
+    assert events(centre.sessions, number)[-1] == "reply", "the agent records the result by hand"

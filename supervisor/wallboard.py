@@ -10,10 +10,11 @@ they name, reads just those from the store, updates the queue counters one agent
 (supervisor.figures_tally) and publishes: the first change at once, later ones gathered for at most
 ``COALESCE_S`` so that a burst makes one frame. The queue figures alone are refreshed every
 ``FIGURES_INTERVAL_S`` (waits grow while nothing happens). Every ``RECONCILE_EVERY_S`` (less often
-when that takes long, see ``CATCH_UP_SPACING``) the wallboard catches up with any change no event
-named: it reads the whole store and makes again the figures of the agents and calls whose store
-version moved since their figures were made. When bus events were lost, the store lost its data, or
-a complete set is due, everything is recomputed.
+when that takes long, see supervisor.wallboard_loop) the wallboard catches up with any change no
+event named: it reads the whole store (in a worker thread) and makes again the figures of the agents
+and calls whose store version moved since their figures were made. A complete set due then goes out
+from the figures the wallboard holds. When bus events were lost or the store lost its data,
+everything is recomputed from the store at once.
 
 Frames stay small (the protocol's 64 KiB): each carries every queue but only the agents whose figures
 changed since the last publication (``left``: agents who signed out), at most ``AGENTS_PER_FRAME`` of
@@ -25,7 +26,6 @@ the last one).
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
 from collections.abc import Callable
@@ -33,15 +33,15 @@ from typing import Any
 
 from acd.engine import AcdEngine
 from acd.model import Agent, AgentStatus, Call
-from hotline.bus import RELAY_GAP, BusEvent, EventBus, Subscription
+from acd.store import AcdStore
+from hotline.bus import RELAY_GAP, BusEvent, EventBus
 from supervisor.figures import agent_call_id, agent_figures
 from supervisor.figures_tally import FiguresTally
+from supervisor.store_versions import NO_CALL, StoreVersions, moved, read_versions
+from supervisor.wallboard_loop import WallboardLoop
 
 FIGURES_INTERVAL_S = 1.0
 RECONCILE_EVERY_S = 5.0
-CATCH_UP_SPACING = 100.0
-"""The next catch-up waits at least this many times as long as the last one took (reading a large
-shared store is slow): catching up takes at most about 1 % of the event loop."""
 COALESCE_S = 0.025
 FULL_EVERY_S = 30.0
 FULL_AFTER_JOIN_MIN_S = 5.0
@@ -78,10 +78,10 @@ class Wallboard:
         self._dirty_agents: set[str] = set()
         self._dirty_calls: set[str] = set()
         self._lost = False
-        self._agent_versions: dict[str, tuple[int, int]] = {}
-        """Agent id -> (its store version, its shown call's or -1) when its figures were last made."""
-        self._call_versions: dict[str, int] = {}
+        self._known = StoreVersions(agents={}, calls={})
+        """The store versions the figures were made from."""
         self._generation = -1
+        self._complete_next = False
 
     def someone_joined(self, _user_id: str, _connections: int) -> None:
         """A desktop connected or left (a hub presence listener): send a complete set soon."""
@@ -151,24 +151,30 @@ class Wallboard:
         return self._send(queues, [], [], complete=False, now=now)
 
     def catch_up(self) -> int:
-        """Publish what no event named: the agents and calls whose store version differs from the one
-        their figures were made from (everything recomputed instead when a complete set is due or the
-        store lost its data); the number of frames published."""
+        """Publish what no event named, reading the store here (the running wallboard reads it in a
+        worker thread): the agents and calls whose store version differs from the one their figures
+        were made from; everything recomputed instead when a complete set is due or the store lost
+        its data. The number of frames published."""
         store = self._engine.store
         if store.data_generation() != self._generation or self._full_due(self._clock()):
             return self.publish_if_changed()
-        calls = {c.call_id: c for c in store.iter_calls()}
-        known = self._call_versions
-        self._dirty_calls.update(i for i, c in calls.items() if known.get(i) != c.version)
-        self._dirty_calls.update(known.keys() - calls.keys())
-        listed = set()
-        for agent in store.iter_agents():
-            listed.add(agent.agent_id)
-            call = calls.get(agent_call_id(agent) or "")
-            if self._agent_versions.get(agent.agent_id) != (agent.version, call.version if call else -1):
-                self._dirty_agents.add(agent.agent_id)
-        self._dirty_agents.update(self._agent_versions.keys() - listed)
+        self.note_moved(read_versions(store))
         return self.publish_changes()
+
+    def note_moved(self, versions: StoreVersions) -> None:
+        """Note the agents and calls whose versions in ``versions`` (a fresh read) differ from the ones
+        their figures were made from."""
+        agents, calls = moved(self._known, versions)
+        self._dirty_agents |= agents
+        self._dirty_calls |= calls
+
+    def publish_complete(self) -> int:
+        """Publish every signed-in agent's figures as the wallboard holds them, as a complete set."""
+        now = self._clock()
+        self._queues = self._queue_figures(now)
+        self._full_at, self._full_wanted, self._complete_next = now, False, False
+        listed = [self._agents[i] for i in sorted(self._agents)]
+        return self._send(self._queues, listed, [], complete=True, now=now)
 
     def publish_if_changed(self) -> int:
         """Recompute everything from the whole store and publish what differs from the last
@@ -179,8 +185,7 @@ class Wallboard:
         self._lost, self._generation = False, store.data_generation()
         calls = {c.call_id: c for c in store.iter_calls()}
         everyone = list(store.iter_agents())
-        self._call_versions = {i: c.version for i, c in calls.items()}
-        self._agent_versions.clear()
+        self._known = StoreVersions(agents={}, calls={i: c.version for i, c in calls.items()})
         for agent in everyone:
             self._agent_seen(agent.agent_id, agent, calls.get(agent_call_id(agent) or ""))
         agents = sorted(
@@ -196,7 +201,7 @@ class Wallboard:
         if not full and queues == self._queues and not changed and not left:
             return 0
         if full:
-            self._full_at, self._full_wanted = now, False
+            self._full_at, self._full_wanted, self._complete_next = now, False, False
         self._queues, self._agents = queues, current
         return self._send(queues, changed, left, complete=full, now=now)
 
@@ -207,15 +212,15 @@ class Wallboard:
 
     def _agent_seen(self, agent_id: str, agent: Agent | None, call: Call | None) -> None:
         if agent is None:
-            self._agent_versions.pop(agent_id, None)
+            self._known.agents.pop(agent_id, None)
         else:
-            self._agent_versions[agent_id] = (agent.version, call.version if call is not None else -1)
+            self._known.agents[agent_id] = (agent.version, call.version if call is not None else NO_CALL)
 
     def _call_seen(self, call_id: str, call: Call | None) -> None:
         if call is None:
-            self._call_versions.pop(call_id, None)
+            self._known.calls.pop(call_id, None)
         else:
-            self._call_versions[call_id] = call.version
+            self._known.calls[call_id] = call.version
 
     def _queue_figures(self, now: float) -> list[dict[str, Any]]:
         stats = self._engine.stats
@@ -247,49 +252,46 @@ class Wallboard:
             )
         return len(parts)
 
-    async def run(self) -> None:
-        """Publish until cancelled: changes as they come, queue figures every ``interval_s``,
-        everything recomputed every ``reconcile_s``."""
-        sub = self._bus.subscribe(*WATCHED_TOPICS, maxsize=100_000, foreign=True)
-        loop = asyncio.get_running_loop()
-        try:
-            self.publish_if_changed()
-            reconcile_at = loop.time() + self._reconcile_s
-            tick_at = loop.time() + self._interval_s
-            sent_at = -math.inf
-            while True:
-                now = loop.time()
-                reconcile_at = min(reconcile_at, now + self._full_for_join_in())
-                due = max(now, sent_at + self._coalesce_s) if self.pending else min(tick_at, reconcile_at)
-                if due > now and not self._lost and await self._noted(sub, due - now):
-                    continue
-                now = loop.time()
-                if self._lost or now >= reconcile_at:
-                    self.publish_if_changed() if self._lost else self.catch_up()
-                    took = loop.time() - now
-                    reconcile_at = now + max(self._reconcile_s, took * CATCH_UP_SPACING)
-                    tick_at = now + self._interval_s
-                elif self.pending:
-                    self.publish_changes()
-                    sent_at = now
-                elif now >= tick_at:
-                    self.publish_queues()
-                    tick_at = now + self._interval_s
-        finally:
-            sub.close()
+    @property
+    def store(self) -> AcdStore:
+        """The ACD store the figures come from."""
+        return self._engine.store
 
-    def _full_for_join_in(self) -> float:
+    @property
+    def lost(self) -> bool:
+        """Whether bus events were lost since the last recomputation (recompute everything)."""
+        return self._lost
+
+    @property
+    def complete_due(self) -> bool:
+        """Whether a catch-up found a complete set due (send it after the pending changes)."""
+        return self._complete_next
+
+    def store_lost_data(self) -> bool:
+        """Whether the store started again since the last recomputation (one read of shared state)."""
+        return self._engine.store.data_generation() != self._generation
+
+    def caught_up(self, versions: StoreVersions) -> None:
+        """Take a fresh read of the store's versions: note what moved, and whether a complete set is due."""
+        self.note_moved(versions)
+        self._complete_next = self._full_due(self._clock())
+
+    def full_for_join_in(self) -> float:
         """Seconds until the complete set a joining desktop asked for may go out (inf: none asked)."""
         if not self._full_wanted:
             return math.inf
         return max(0.0, self._full_at + FULL_AFTER_JOIN_MIN_S - self._clock()) + 0.01
 
-    async def _noted(self, sub: Subscription, timeout: float) -> bool:
-        """Wait up to ``timeout`` for events and note every one queued; False when none came."""
+    async def run(self) -> None:
+        """Publish until cancelled (supervisor.wallboard_loop decides when)."""
+        sub = self._bus.subscribe(*WATCHED_TOPICS, maxsize=100_000, foreign=True)
         try:
-            self.note(await asyncio.wait_for(sub.get(), timeout))
-        except TimeoutError:
-            return False
-        while sub.pending:
-            self.note(await sub.get())
-        return True
+            await WallboardLoop(
+                self,
+                sub,
+                interval_s=self._interval_s,
+                reconcile_s=self._reconcile_s,
+                coalesce_s=self._coalesce_s,
+            ).run()
+        finally:
+            sub.close()

@@ -181,3 +181,52 @@ async def test_given_changes_no_event_named_when_catching_up_then_only_those_are
     assert frame["queues"][0]["waiting"] == 1
     assert frame["queues"][0]["paused"] == {"login": 49, "小休": 1}
     assert board.catch_up() == 0
+
+
+async def test_given_the_wallboard_runs_when_a_change_no_event_named_happens_then_the_catch_up_sends_it() -> (
+    None
+):
+    engine, _, bus, _, out = _centre(30)
+    board = Wallboard(engine=engine, bus=bus, clock=lambda: NOW, reconcile_s=0.05)
+    task = asyncio.create_task(board.run())
+    try:
+        await asyncio.wait_for(out.get(), 5)
+        engine.handle(AgentPaused(agent_id="a0007", reason="会议"), NOW)
+        frame = (await asyncio.wait_for(out.get(), 5)).data
+        assert [a["agent_id"] for a in frame["agents"]] == ["a0007"]
+        assert frame["complete"] is False
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+class FailingOnce(MemoryStore):
+    """A memory store whose next agent read fails (as a shared store that is briefly unreachable)."""
+
+    fail = False
+
+    def get_agent(self, agent_id: str) -> Agent | None:
+        if self.fail:
+            self.fail = False
+            raise ConnectionError("store unreachable")
+        return super().get_agent(agent_id)
+
+
+async def test_given_a_store_read_fails_when_publishing_then_the_wallboard_goes_on_and_recomputes() -> None:
+    store = FailingOnce()
+    engine = AcdEngine(queues=[QueueConfig(name="general", skill="general")], store=store)
+    for n in range(3):
+        engine.handle(AgentLoggedIn(agent_id=f"a{n}", contact="Local/x", skills={"general": 1}), NOW)
+    bus = EventBus()
+    out = bus.subscribe("queue.figures")
+    task = asyncio.create_task(Wallboard(engine=engine, bus=bus, clock=lambda: NOW).run())
+    try:
+        await asyncio.wait_for(out.get(), 5)
+        _apply(engine, bus, AgentPaused(agent_id="a1", reason="小休"))
+        store.fail = True
+        frame = (await asyncio.wait_for(out.get(), 5)).data
+        assert [a["agent_id"] for a in frame["agents"]] == ["a1"]
+        assert frame["queues"][0]["paused"] == {"login": 2, "小休": 1}
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 CONTEXT = "hotline-revisit"
 ACTION_PREFIX = "revisit-"
 CALLER_ID = '"12345 回访" <12345>'
+CONNECT_POLL_S = 1.0
 
 
 def action_id(attempt_id: int) -> str:
@@ -182,8 +183,12 @@ class RevisitScheduler:
         return launched
 
     async def run(self) -> None:
-        """Tick for ever; a failing pass is logged and the next one runs."""
+        """Tick for ever, once Asterisk is reachable (checked every second, so the first pass after a
+        start or an outage is not a whole tick late); a failing pass is logged and the next one runs."""
         while True:
+            if not self._ami.connected:
+                await asyncio.sleep(CONNECT_POLL_S)
+                continue
             try:
                 await self.tick()
             except Exception:

@@ -36,6 +36,7 @@ def sandbox_settings(sandbox: AsteriskSandbox, tmp_path: Path, **overrides: obje
         "ring_timeout_seconds": 6.0,
         "ivr_digit_timeout_seconds": 2.0,
         "admin_password": ADMIN_PASSWORD,
+        "revisit_dialing": False,  # tests drive revisit calls themselves (centre.revisit_scheduler)
     }
     return Settings.model_validate(values | overrides)
 

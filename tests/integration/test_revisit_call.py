@@ -80,8 +80,8 @@ class Citizen:
             )
 
 
-async def _centre(sandbox: AsteriskSandbox, tmp_path: Path, clock: Clock, **overrides: object) -> Centre:
-    settings = sandbox_settings(sandbox, tmp_path, revisit_dialing=False, **overrides)
+def _built(sandbox: AsteriskSandbox, tmp_path: Path, clock: Clock, **overrides: object) -> Centre:
+    settings = sandbox_settings(sandbox, tmp_path, **({"revisit_dialing": False} | overrides))
     centre = Centre(
         settings=settings,
         ami_secret=settings.ami_secret.get_secret_value(),
@@ -89,6 +89,11 @@ async def _centre(sandbox: AsteriskSandbox, tmp_path: Path, clock: Clock, **over
         revisit_clock=clock,
     )
     ensure_admin(centre.sessions, settings)
+    return centre
+
+
+async def _centre(sandbox: AsteriskSandbox, tmp_path: Path, clock: Clock, **overrides: object) -> Centre:
+    centre = _built(sandbox, tmp_path, clock, **overrides)
     await centre.start()
     return centre
 
@@ -260,3 +265,19 @@ async def test_given_signed_in_agent_when_calling_from_the_list_then_agent_phone
     finally:
         await desk.close()
     assert events(centre.sessions, number)[-1] == "reply", "the agent records the result by hand"
+
+
+async def test_given_dialing_on_when_the_centre_starts_then_its_scheduler_calls_the_citizen_by_itself(
+    sandbox: AsteriskSandbox, tmp_path: Path, clock: Clock, driver: CallDriver
+) -> None:
+    centre = _built(sandbox, tmp_path, clock, external_dial=ANSWERS, revisit_dialing=True)
+    number = replied_order(centre.sessions, "13300133000", at=T0)
+    Citizen(driver, keys=["2", "2"])
+    await centre.start()
+    try:
+        await eventually(lambda: _status(centre, number) is Status.CLOSED, timeout=60)
+        assert events(centre.sessions, number)[-3:] == ["call_back", "evaluate", "close"]
+        evaluate = repo.work_order_history(centre.sessions, number=number)[-2].detail
+        assert (evaluate["solved"], evaluate["satisfaction"]) == (False, "basically_satisfied")
+    finally:
+        await centre.stop()

@@ -1,22 +1,30 @@
 """Capacity: the largest sustained arrival rate carried with 0 lost calls, per setup, through the real path.
 
-Each call is a simulated citizen (a Local channel pair originated over AMI): for our centre it dials 12345,
-hears the IVR, presses one key, waits in the ACD, is answered by a simulated agent (a Local channel that
-rings RING_S and talks ``--talk`` seconds), hears the survey and hangs up; for plain app_queue it goes
-straight into ``Queue(hotline-bench)`` with the same agents as members. Setups:
+Every setup but the last carries the same call: the citizen dials 12345, hears the welcome prompt,
+presses one key (0, 0.3 s after the prompt starts), waits in the queue, is answered by a simulated agent
+(a Local channel that rings RING_S and talks ``--talk`` seconds), then hears the post-call survey
+(question, retry, 5 s for a key each: the survey node's 8 s capped by
+``HOTLINE_IVR_DIGIT_TIMEOUT_SECONDS``; the citizen presses none) and is hung up; a citizen who waited
+``--patience`` seconds hangs up. Setups:
 
-- ``ours_1node``: our centre (its own process) on one Asterisk sandbox;
+- ``ours_1node``: our centre (its own process) on one Asterisk sandbox; the IVR and survey over FastAGI,
+  the ACD over AMI; calls are Local channel pairs originated over AMI;
 - ``ours_2nodes``: our centre over two sandbox nodes (``HOTLINE_AMI_NODES``), calls placed on them
   alternately over each node's AMI (no Kamailio in front);
-- ``app_queue_1node``: plain app_queue on one sandbox, the baseline.
+- ``ours_2nodes_kamailio``: the same two nodes and centre, calls sent by SIPp from a carrier address
+  through Kamailio's dispatcher (real SIP and RTP; :mod:`bench.capacity_kamailio`);
+- ``app_queue_1node``: the baseline, the same call in plain dialplan on one sandbox
+  (``[hotline-bench-ivr]``: Background() welcome, key 0, ``Queue(hotline-bench)``, survey with Read());
+- ``app_queue_direct_1node``: plain app_queue on the shortest call, straight into ``Queue()`` and ended
+  when the agent hangs up (no prompts, no survey; the baseline before the menu and survey were added).
 
 Search: rates (``--rates``) are tried rising, each held ``--step-s`` seconds; the search stops at the first
 rate that loses a call, where a caller gives up (``--patience``) or ASA p99 exceeds ``--asa-p99-limit``.
 Lost = placed calls that neither were answered nor ended as abandoned/callback in the centre's records
 (app_queue: AgentConnect / QueueCallerAbandon), or whose citizen channel Asterisk never showed ending.
-cpu_pct = CPU of the Asterisk processes and the centre process over the step, one core = 100 (the load
-generator, this process, is not counted). Each step prints a JSON line on stderr; each setup prints one
-line on stdout: the highest rate carried (or, when none was, the first rate tried):
+cpu_pct = CPU of the Asterisk processes, the centre process and Kamailio over the step, one core = 100
+(the load generators, this process and SIPp, are not counted). Each step prints a JSON line on stderr;
+each setup prints one line on stdout: the highest rate carried (or, when none was, the first rate tried):
 ``{"setup", "calls", "cps", "concurrent_peak", "answered", "lost", "asa_s_p50", "asa_s_p99", "cpu_pct"}``.
 
     .venv/bin/python -m bench.capacity [--setup ours_1node] [--rates 5,10,20,30] [--step-s 20] [--talk 8]
@@ -30,45 +38,35 @@ import json
 import secrets
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any, Protocol
 
+from bench.capacity_app_queue import AppQueueRig
+from bench.capacity_kamailio import KamailioRig, kamailio_for, write_trunks
 from bench.capacity_ledger import lost_outcomes, tally
-from bench.capacity_rigs import RING_S, AppQueueRig, CentreRig, PbxNodes
+from bench.capacity_rigs import RING_S, CentreRig, PbxNodes, free_udp_and_tcp_port
 from bench.capacity_stats import CpuMeter, StepResult, agents_for, passed, percentile, rounded, search_outcome
 from hotline.sandbox.provision import ensure_root
 from hotline.settings import Settings
 from ivr.prompts import ensure_default_prompts
 
-SETUPS = {"ours_1node": 1, "ours_2nodes": 2, "app_queue_1node": 1}
+SETUPS = {
+    "ours_1node": 1,
+    "ours_2nodes": 2,
+    "ours_2nodes_kamailio": 2,
+    "app_queue_1node": 1,
+    "app_queue_direct_1node": 1,
+}
 
 
 class Rig(Protocol):
     """What a setup offers the step runner."""
 
     async def start(self, agents: int, talk_s: float) -> None: ...
-    async def dial(self, caller: str, index: int, patience_s: float) -> None: ...
+    async def place(self, prefix: str, calls: int, cps: float, patience_s: float) -> tuple[int, float]: ...
     async def settle(self, prefix: str) -> None: ...
     async def stop(self) -> None: ...
     def pids(self) -> list[int]: ...
-
-
-async def place_calls(rig: Rig, prefix: str, calls: int, cps: float, patience_s: float) -> tuple[int, float]:
-    """Originate ``calls`` at ``cps``; how many were placed and the achieved arrival rate."""
-    tasks: list[asyncio.Task[None]] = []
-    t0 = time.monotonic()
-    for i in range(calls):
-        delay = t0 + i / cps - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(rig.dial(f"{prefix}{i:05d}", i, patience_s)))
-    spread = time.monotonic() - t0
-    results = await asyncio.gather(*tasks, return_exceptions=True)
-    for failure in {repr(r) for r in results if isinstance(r, BaseException)}:
-        print(json.dumps({"dial_failed": failure}), file=sys.stderr)
-    achieved = (calls - 1) / spread if calls > 1 and spread > 0 else cps
-    return sum(1 for r in results if not isinstance(r, BaseException)), achieved
 
 
 async def drained(nodes: PbxNodes, prefix: str, timeout_s: float) -> None:
@@ -90,7 +88,7 @@ async def run_step(
     meter = CpuMeter(rig.pids())
     nodes.ledger.reset_peak()
     meter.start()
-    placed, achieved = await place_calls(rig, prefix, calls, cps, args.patience)
+    placed, achieved = await rig.place(prefix, calls, cps, args.patience)
     await drained(nodes, prefix, args.patience + args.talk + 60)
     cpu = meter.stop()
     await rig.settle(prefix)
@@ -133,9 +131,18 @@ async def run_setup(setup: str, root: Path, args: argparse.Namespace) -> StepRes
     agents = args.agents or agents_for(max(args.rates), args.talk, RING_S)
     run = f"{secrets.randbelow(1000):03d}"
     with tempfile.TemporaryDirectory(prefix="capacity-") as tmp:
-        nodes = PbxNodes(root=root, state=Path(tmp), count=SETUPS[setup])
+        state = Path(tmp)
+        front = free_udp_and_tcp_port() if setup.endswith("_kamailio") else 0
+        trunks = write_trunks(state) if front else None
+        nodes = PbxNodes(root=root, state=state, count=SETUPS[setup], kamailio_port=front, trunks_file=trunks)
         await nodes.up()
-        rig: Rig = AppQueueRig(nodes) if setup.startswith("app_queue") else CentreRig(nodes, Path(tmp))
+        rig: Rig
+        if setup.startswith("app_queue"):
+            rig = AppQueueRig(nodes, ivr=setup != "app_queue_direct_1node")
+        elif front and trunks is not None:
+            rig = KamailioRig(nodes, state, kamailio_for(nodes, state, front, trunks))
+        else:
+            rig = CentreRig(nodes, state)
         steps: list[StepResult] = []
         try:
             await rig.start(agents, args.talk)

@@ -1,7 +1,8 @@
 """Every call the capacity benchmark places, as Asterisk reports it over AMI.
 
 A call is followed by the Uniqueid of the channel the benchmark originated (the citizen's half of the
-Local pair): Newchannel / Hangup give the calls up at once, and for plain app_queue the queue events
+Local pair), or of the trunk channel a call from SIPp arrived on (``arrived``): Newchannel / Hangup give
+the calls up at once, and for plain app_queue the queue events
 (QueueCallerJoin, AgentConnect, QueueCallerAbandon) carry that same Uniqueid and give answer and wait.
 """
 
@@ -72,6 +73,16 @@ class Ledger:
         call.seen = uniqueid in self._seen
         call.ended = uniqueid in self._ended
         self.calls[uniqueid] = call
+        return call
+
+    def arrived(self, caller: str, uniqueid: str) -> BenchCall:
+        """A call an outside SIP agent placed, now seen arriving on a node as ``uniqueid``: placed and up."""
+        call = self.place(caller, uniqueid)
+        if uniqueid not in self._seen:
+            self._seen.add(uniqueid)
+            self.live += 1
+            self.peak = max(self.peak, self.live)
+        call.seen = True
         return call
 
     def reset_peak(self) -> None:

@@ -1,12 +1,15 @@
-"""The setups the capacity benchmark loads: Asterisk sandbox nodes, with our centre or plain app_queue.
+"""The setups the capacity benchmark loads: Asterisk sandbox nodes with our centre in front of them.
 
 - ``PbxNodes`` starts N sandbox nodes (one root, own ports and state) and keeps one AMI link to each for
   placing calls and following them (:class:`bench.capacity_ledger.Ledger`).
 - ``CentreRig`` runs the centre as its own process (``python -m hotline.cli run``, external Asterisk,
   ``HOTLINE_AMI_NODES`` over the nodes, SQLite, no wrap-up), signs in simulated agents over REST and
   places citizen calls into 12345 (IVR, one key) alternately on the nodes.
-- ``AppQueueRig`` adds the same simulated agents to the static queue ``hotline-bench`` and originates
-  calls straight into ``Queue()`` on node 1.
+- ``KeyPresser`` presses the menu key once the menu starts: the IVR's first ``STREAM FILE`` (our flow,
+  over FastAGI) or the ``Background()`` of the plain-dialplan menu (``[hotline-bench-ivr]``).
+- ``paced`` places calls one by one at a rate (the setups whose calls are originated over AMI).
+
+Plain app_queue is :mod:`bench.capacity_app_queue`, calls through Kamailio :mod:`bench.capacity_kamailio`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import os
 import secrets
 import signal
@@ -21,6 +25,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +51,18 @@ def free_port() -> int:
         return port
 
 
+def free_udp_and_tcp_port() -> int:
+    """A loopback port free for TCP and UDP (SIP listeners take both)."""
+    while True:
+        port = free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
 def agent_contact(index: int, talk_s: float) -> str:
     """Dial string of a simulated agent phone that answers after RING_S and talks ``talk_s``."""
     return f"Local/{9000 + index}*{talk_s:g}*{RING_S:g}@hotline-sim-agent"
@@ -54,7 +71,10 @@ def agent_contact(index: int, talk_s: float) -> str:
 class PbxNodes:
     """N sandbox Asterisk nodes with one AMI link each."""
 
-    def __init__(self, *, root: Path, state: Path, count: int) -> None:
+    def __init__(
+        self, *, root: Path, state: Path, count: int, kamailio_port: int = 0, trunks_file: Path | None = None
+    ) -> None:
+        """``kamailio_port``: a Kamailio front's SIP port the nodes trust; ``trunks_file``: their trunks."""
         base = SandboxConfig(
             instance=f"cap{os.getpid()}",
             ami_port=free_port(),
@@ -62,11 +82,13 @@ class PbxNodes:
             ami_secret=secrets.token_urlsafe(16),
             fastagi_host="127.0.0.1",
             fastagi_port=free_port(),
-            sip_port=free_port(),
+            sip_port=free_udp_and_tcp_port(),
             http_port=free_port(),
             extensions=("1001",),
+            trunks_file=trunks_file,
+            kamailio_sip_port=kamailio_port or 5080,
         )
-        configs = node_configs(base, count, port=lambda _kind, _k, _base: free_port())
+        configs = node_configs(base, count, port=lambda _kind, _k, _base: free_udp_and_tcp_port())
         self.cluster = SandboxCluster(root=root, configs=configs, state_dir=state)
         self.base = base
         self.ledger = Ledger()
@@ -118,11 +140,13 @@ class PbxNodes:
 
 
 class KeyPresser:
-    """Presses the menu key once the IVR plays its first prompt, as DTMF the inbound channel receives.
+    """Presses the menu key once the menu starts, as DTMF the inbound channel receives.
 
-    The citizen dialer's ``PlayDTMF`` on the citizen half makes Asterisk sleep the tone's duration in the
-    AMI session's thread, so one link carries fewer than ten key presses a second; ``Receive: true`` on
-    the inbound half queues the same DTMF frame without that sleep.
+    Our IVR starts with the flow's first ``STREAM FILE`` (FastAGI); the plain-dialplan menu with the
+    ``Newexten`` of its ``Background()``. The citizen dialer's ``PlayDTMF`` on the citizen half makes
+    Asterisk sleep the tone's duration in the AMI session's thread, so one link carries fewer than ten key
+    presses a second; ``Receive: true`` on the inbound channel queues the same DTMF frame without that
+    sleep.
     """
 
     def __init__(self, keys: str, *, delay_s: float = 0.3) -> None:
@@ -131,13 +155,27 @@ class KeyPresser:
         self._waiting: set[str] = set()
 
     def expect(self, call_id: str) -> None:
-        """The call ``call_id`` (its inbound half's Uniqueid) will press the keys."""
+        """The call ``call_id`` (the Uniqueid of the channel running the menu) will press the keys."""
         self._waiting.add(call_id)
 
+    def install(self, link: AmiClient) -> None:
+        """Watch ``link``'s menu starts."""
+        link.on_event("AGIExecStart", functools.partial(self.on_agi_exec, link))
+        link.on_event("Newexten", functools.partial(self.on_newexten, link))
+
     async def on_agi_exec(self, link: AmiClient, event: AmiEvent) -> None:
-        """On the call's first ``STREAM FILE``: wait a moment, then press the keys."""
+        """On the call's first ``STREAM FILE``: press the keys."""
+        if event.get("Command", "").upper().startswith("STREAM FILE"):
+            await self._press(link, event)
+
+    async def on_newexten(self, link: AmiClient, event: AmiEvent) -> None:
+        """On the call's first ``Background()``: press the keys."""
+        if event.get("Application", "").lower() == "background":  # Asterisk names it "BackGround"
+            await self._press(link, event)
+
+    async def _press(self, link: AmiClient, event: AmiEvent) -> None:
         call_id = event.get("Uniqueid", "")
-        if call_id not in self._waiting or not event.get("Command", "").upper().startswith("STREAM FILE"):
+        if call_id not in self._waiting:
             return
         self._waiting.discard(call_id)
         await asyncio.sleep(self._delay_s)
@@ -152,6 +190,27 @@ class KeyPresser:
                         "Receive": "true",
                     }
                 )
+
+
+Dial = Callable[[str, int, float], Coroutine[Any, Any, None]]
+
+
+async def paced(dial: Dial, prefix: str, calls: int, cps: float, patience_s: float) -> tuple[int, float]:
+    """Call ``dial(caller, index, patience_s)`` ``calls`` times at ``cps``; how many were placed and the
+    achieved arrival rate."""
+    tasks: list[asyncio.Task[None]] = []
+    t0 = time.monotonic()
+    for i in range(calls):
+        delay = t0 + i / cps - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(dial(f"{prefix}{i:05d}", i, patience_s)))
+    spread = time.monotonic() - t0
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    for failure in {repr(r) for r in results if isinstance(r, BaseException)}:
+        print(json.dumps({"dial_failed": failure}), file=sys.stderr)
+    achieved = (calls - 1) / spread if calls > 1 and spread > 0 else cps
+    return sum(1 for r in results if not isinstance(r, BaseException)), achieved
 
 
 class CentreRig:
@@ -206,7 +265,7 @@ class CentreRig:
             await asyncio.gather(*(self._agent(http, sem, i, talk_s) for i in range(agents)))
         self._dialers = [CitizenDialer(link) for link in self.nodes.links]
         for link in self.nodes.links:
-            link.on_event("AGIExecStart", functools.partial(self._keys.on_agi_exec, link))
+            self._keys.install(link)
 
     async def _wait_up(self, http: httpx.AsyncClient) -> None:
         deadline = time.monotonic() + 60
@@ -239,6 +298,10 @@ class CentreRig:
     def pids(self) -> list[int]:
         """The Asterisk processes and the centre's."""
         return self.nodes.pids() + ([self._proc.pid] if self._proc is not None else [])
+
+    async def place(self, prefix: str, calls: int, cps: float, patience_s: float) -> tuple[int, float]:
+        """Place a step's citizen calls at ``cps``; how many were placed and the achieved rate."""
+        return await paced(self.dial, prefix, calls, cps, patience_s)
 
     async def dial(self, caller: str, index: int, patience_s: float) -> None:
         """Place one citizen call (pressing the one key), on node ``index`` mod N."""
@@ -277,52 +340,6 @@ class CentreRig:
             await self._proc.wait()
 
 
-class AppQueueRig:
-    """Plain app_queue on node 1: the same agents as static members of ``hotline-bench``."""
-
-    QUEUE = "hotline-bench"
-
-    def __init__(self, nodes: PbxNodes) -> None:
-        self.nodes = nodes
-        self._members: list[str] = []
-
-    async def start(self, agents: int, talk_s: float) -> None:
-        """Add the members."""
-        self._members = [agent_contact(i, talk_s) for i in range(agents)]
-        for member in self._members:
-            await self.nodes.links[0].send_action(
-                {"Action": "QueueAdd", "Queue": self.QUEUE, "Interface": member}
-            )
-
-    def pids(self) -> list[int]:
-        """The Asterisk processes."""
-        return self.nodes.pids()
-
-    async def dial(self, caller: str, index: int, patience_s: float) -> None:
-        """One caller, answered at once, straight into the queue."""
-        uniqueid = f"capq-{secrets.token_hex(8)}"
-        self.nodes.ledger.place(caller, uniqueid)
-        await self.nodes.links[0].originate(
-            channel=f"Local/8000*{patience_s:g}*0@hotline-sim-agent/n",
-            application="Queue",
-            data=f"{self.QUEUE},t",
-            caller_id=f"<{caller}>",
-            channel_id=uniqueid,
-            other_channel_id=f"{uniqueid}-c",
-        )
-
-    async def settle(self, prefix: str) -> None:
-        """Nothing to read: the queue events already told the ledger."""
-
-    async def stop(self) -> None:
-        """Remove the members."""
-        for member in self._members:
-            with contextlib.suppress(Exception):
-                await self.nodes.links[0].send_action(
-                    {"Action": "QueueRemove", "Queue": self.QUEUE, "Interface": member}
-                )
-
-
 NEEDED_EVENTS = (
     "Event: Newchannel",
     "Event: Hangup[[:space:]]",
@@ -330,13 +347,14 @@ NEEDED_EVENTS = (
     "Event: AgentConnect",
     "Event: QueueCallerAbandon",
     "Event: AGIExecStart.*Command: STREAM FILE",
+    "Event: Newexten.*Application: Back[Gg]round",
 )
 
 
 async def only_needed_events(link: AmiClient) -> None:
     """Spare the load generator (one Python process) every event it does not follow: at 20 calls a
     second the full stream delays its own actions (PlayDTMF) past their timeout."""
-    await link.send_action({"Action": "Events", "EventMask": "call,agent,agi"})
+    await link.send_action({"Action": "Events", "EventMask": "call,agent,agi,dialplan"})
     for pattern in NEEDED_EVENTS:
         await link.send_action({"Action": "Filter", "Operation": "Add", "Filter": pattern})
 

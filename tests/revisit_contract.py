@@ -242,3 +242,16 @@ class RevisitContract(MigratedDatabase):
                 number, number, reached=True, solved=True, satisfaction=None, note="", actor="a1", now=REPLIED
             )
         assert (late.value.error_id, late.value.status_code) == ("revisit_not_found", 404)
+
+    def test_given_many_orders_left_to_agents_when_due_is_asked_then_they_do_not_crowd_out_calls(
+        self, sm: sessionmaker[Session], service: RevisitService
+    ) -> None:
+        for caller in ("13100131000", "13100131001", "13100131002"):
+            replied_order(sm, caller, at=T0, group=SpecialGroup.DISABLED)
+        later = replied_order(sm, "13800138000", at=T0 + timedelta(minutes=5))
+        merged_in = replied_order(
+            sm, "13200132000", at=T0, group=SpecialGroup.ELDERLY, merge=("13900139000",)
+        )
+        due = service.due(REPLIED + timedelta(minutes=5), limit=2)
+        assert {i.target.main_number for i in due} == {later, merged_in}
+        assert all(i.auto for i in due)

@@ -113,14 +113,18 @@ class RevisitService:
             return items
         return [i for i in items if i.target.main_status is Status.REPLIED or i.plan.state in _OPEN]
 
-    def due(self, now: datetime) -> list[WorkItem]:
-        """Citizens the centre should call now, longest due first."""
-        items = [
+    def due(self, now: datetime, *, limit: int = 2000) -> list[WorkItem]:
+        """Citizens the centre should call now, longest due first (among the ``limit`` replied orders
+        least recently changed that have a citizen it may call)."""
+        since = now - self.policy.merged_lookback
+        found = store.replied_targets(self.sessions, limit=limit, merged_since=since, phoned_only=True)
+        items = [_item(self.policy, t) for t in found]
+        ready = [
             i
-            for i in self.work_list(now)
+            for i in items
             if i.auto and i.plan.state is TargetState.PENDING and i.plan.next_at and i.plan.next_at <= now
         ]
-        return sorted(items, key=lambda i: (i.plan.next_at or now, i.target.order_id))
+        return sorted(ready, key=lambda i: (i.plan.next_at or now, i.target.order_id))
 
     def start_call(self, item: WorkItem, now: datetime) -> AttemptRow | None:
         """Claim the next attempt for a phone call; None if another scheduler claimed it first."""

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -164,39 +164,59 @@ def _target(
     )
 
 
-def _mains(s: Session, *, limit: int, number: str | None, merged_since: datetime | None) -> list[WorkOrder]:
+def _phoned(order: type[WorkOrder]) -> ColumnElement[bool]:
+    """SQL: the citizen may be called automatically (``revisit_rules.dialled_automatically``)."""
+    wanted = (ContactPreference.ANY.value, ContactPreference.PHONE_ONLY.value)
+    return and_(order.contact_preference.in_(wanted), order.special_group == SpecialGroup.NONE.value)
+
+
+def _mains(
+    s: Session, *, limit: int, number: str | None, merged_since: datetime | None, phoned_only: bool
+) -> list[WorkOrder]:
     if number is not None:
         wanted = (Status.REPLIED.value, *AFTER_REPLY)
         return list(
             s.scalars(select(WorkOrder).where(WorkOrder.number == number, WorkOrder.status.in_(wanted)))
         )
+    merged = aliased(WorkOrder)
     replied = select(WorkOrder).where(WorkOrder.status == Status.REPLIED.value)
+    if phoned_only:
+        has_merged = exists().where(
+            WorkOrderLink.linked_id == WorkOrder.id, WorkOrderLink.kind == MERGED_LINK
+        )
+        replied = replied.where(or_(_phoned(WorkOrder), has_merged))
     mains = list(s.scalars(replied.order_by(WorkOrder.updated_at, WorkOrder.id).limit(limit)))
     if merged_since is None:
         return mains
-    merged = aliased(WorkOrder)
     moved_on = (
         select(WorkOrder)
         .join(WorkOrderLink, WorkOrderLink.linked_id == WorkOrder.id)
         .join(merged, merged.id == WorkOrderLink.order_id)
         .where(WorkOrderLink.kind == MERGED_LINK, merged.status == Status.MERGED.value)
         .where(WorkOrder.status.in_(AFTER_REPLY), WorkOrder.updated_at >= merged_since)
-        .distinct()
-        .order_by(WorkOrder.updated_at, WorkOrder.id)
-        .limit(limit)
     )
-    return mains + list(s.scalars(moved_on))
+    if phoned_only:
+        moved_on = moved_on.where(_phoned(merged))
+    ordered = moved_on.distinct().order_by(WorkOrder.updated_at, WorkOrder.id).limit(limit)
+    return mains + list(s.scalars(ordered))
 
 
 def replied_targets(
-    sm: Sessions, *, limit: int = 500, number: str | None = None, merged_since: datetime | None = None
+    sm: Sessions,
+    *,
+    limit: int = 500,
+    number: str | None = None,
+    merged_since: datetime | None = None,
+    phoned_only: bool = False,
 ) -> list[CitizenTarget]:
     """The citizens to revisit: of replied orders (oldest reply first) their own caller and the callers
     of orders merged into them; with ``merged_since``, also the callers of orders merged into an order
     that has moved on past the revisit since then (its own citizen was reached first). ``number``: the
-    citizens of that order only, whatever it has moved on to."""
+    citizens of that order only, whatever it has moved on to. ``phoned_only`` leaves out orders with no
+    citizen the centre may call by itself, so agents' hand-revisit backlog never crowds the scheduler's
+    ``limit``; an order that recorded a failed call moves to the back (its ``updated_at`` changes)."""
     with sm() as s:
-        mains = _mains(s, limit=limit, number=number, merged_since=merged_since)
+        mains = _mains(s, limit=limit, number=number, merged_since=merged_since, phoned_only=phoned_only)
         if not mains:
             return []
         ids = [m.id for m in mains]

@@ -330,10 +330,15 @@ async def test_given_the_switches_when_turning_surge_and_the_notice_on_then_both
         await open_board(page, web_centre, steps)
         surge = page.get_by_test_id("surge-switch")
         await expect(page.get_by_test_id("surge-state")).to_have_text("已关闭")
+        # The flag set alone (as another app node's switch does): this node's surge seats follow it,
+        # and the page shows surge mode fully on at its next read of the switches.
         flag = await admin.http.put("/api/ivr/flags/surge", json={"value": True}, headers=admin.auth)
         assert flag.status_code == 200, flag.text
-        partial = "部分开启（仅导航分流）"
-        await expect(page.get_by_test_id("surge-state")).to_have_text(partial, timeout=20_000)
+        await expect(page.get_by_test_id("surge-state")).to_have_text("已开启", timeout=25_000)
+        assert web_centre.acd.engine.routing.surge["general"] == ("surge",)
+        await surge.click()
+        await expect(page.get_by_test_id("surge-state")).to_have_text("已关闭")
+        assert not web_centre.acd.engine.routing.surge
         await expect(surge).to_have_text("开启高峰模式")
         await surge.click()
         await expect(page.get_by_test_id("surge-state")).to_have_text("已开启")

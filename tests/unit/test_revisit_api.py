@@ -118,7 +118,7 @@ async def test_given_replied_orders_when_listed_then_numbers_masked_names_of_con
 async def test_given_other_roles_when_asking_then_refused(world: World) -> None:
     assert (await world.get("nobody", "/api/revisits")).status_code == 401
     denied = await world.get("dept", "/api/revisits")
-    assert (denied.status_code, denied.json()["error_id"]) == (403, "forbidden")
+    assert denied.status_code == 403, "department users have their own portal"
 
 
 async def test_given_manual_results_when_posted_then_checked_and_landed_on_the_order(world: World) -> None:

@@ -169,16 +169,21 @@ class RevisitContract(MigratedDatabase):
     ) -> None:
         a = replied_order(sm, "13800138000", at=T0)
         b = replied_order(sm, "13900139000", at=T0)
+        c = replied_order(sm, "13700137000", at=T0)
         ringing = service.start_call(only(service.due(REPLIED), a), REPLIED)
-        talking = service.start_call(only(service.due(REPLIED), b), REPLIED)
+        in_ivr = service.start_call(only(service.due(REPLIED), b), REPLIED)
+        picked_up = service.start_call(only(service.due(REPLIED), c), REPLIED)
         assert ringing is not None
-        assert talking is not None
-        service.answered(talking.id, REPLIED)
+        assert in_ivr is not None
+        assert picked_up is not None
+        service.answered(in_ivr.id, REPLIED)
+        service.answered(in_ivr.id, REPLIED, in_ivr=True)
+        service.answered(picked_up.id, REPLIED)
         assert service.sweep(REPLIED + timedelta(minutes=4)) == 0
-        assert service.sweep(REPLIED + timedelta(minutes=6)) == 2
-        outcomes = {h.order_number: h.outcome for n in (a, b) for h in service.history(n)}
-        assert outcomes == {a: "failed", b: "no_keys"}
-        assert "call_back_failed" not in events(sm, a)
+        assert service.sweep(REPLIED + timedelta(minutes=6)) == 3
+        outcomes = {h.order_number: h.outcome for n in (a, b, c) for h in service.history(n)}
+        assert outcomes == {a: "failed", b: "no_keys", c: "failed"}, "only silence in the IVR counts"
+        assert "call_back_failed" not in events(sm, a) + events(sm, c)
         assert events(sm, b)[-1] == "call_back_failed"
 
     def test_given_merged_citizens_when_main_citizen_closed_the_order_then_they_are_still_revisited(

@@ -39,6 +39,8 @@ from tickets.vocab import Satisfaction, Status
 log = logging.getLogger(__name__)
 
 Via = Literal["phone", "manual"]
+IN_IVR = "in ivr"
+"""The detail of an attempt whose call reached the revisit IVR."""
 PHONE_ACTOR = "revisit-ivr"
 """The actor of history entries written by automatic revisit calls."""
 
@@ -138,10 +140,17 @@ class RevisitService:
             now=now,
         )
 
-    def answered(self, attempt_id: int, now: datetime) -> AttemptRow | None:
-        """The citizen picked up: the attempt is in the IVR. None for an unknown or finished attempt."""
+    def answered(self, attempt_id: int, now: datetime, *, in_ivr: bool = False) -> AttemptRow | None:
+        """The citizen picked up (``OriginateResponse``), or the revisit IVR started (``in_ivr``), which
+        the sweep tells apart: a call given up in the IVR was the citizen's silence, one the IVR never
+        took was the centre's failure. None for an unknown or finished attempt."""
         moved = store.finish(
-            self.sessions, attempt_id, outcome="answered", now=now, from_outcomes=("calling",)
+            self.sessions,
+            attempt_id,
+            outcome="answered",
+            now=now,
+            from_outcomes=("calling", "answered") if in_ivr else ("calling",),
+            detail=IN_IVR if in_ivr else "",
         )
         if moved is not None:
             return moved
@@ -259,7 +268,7 @@ class RevisitService:
         for attempt in store.under_way(self.sessions):
             facts = AttemptFacts(outcome=attempt.outcome, started_at=attempt.started_at, ended_at=None)
             if is_stale(self.policy, facts, now):
-                outcome = "no_keys" if attempt.outcome == "answered" else "failed"
+                outcome = "no_keys" if attempt.detail == IN_IVR else "failed"
                 if self.not_reached(attempt.id, outcome, now, detail="gave up: no result in time"):
                     given_up += 1
         for item in self.work_list(now):

@@ -139,7 +139,7 @@ class IvrAnswers:
 
     async def answered(self, attempt_id: int) -> str | None:
         """Mark the attempt answered; the number of the order its citizen asked about."""
-        row = await asyncio.to_thread(self._service.answered, attempt_id, self._clock())
+        row = await asyncio.to_thread(self._service.answered, attempt_id, self._clock(), in_ivr=True)
         return None if row is None else row.order_number
 
     async def finished(self, attempt_id: int, *, solved: bool | None, satisfaction: str | None) -> None:

@@ -52,10 +52,14 @@ async def test_given_replied_orders_when_agent_revisits_by_hand_then_list_and_or
     merged = OrderLoop(centre.sessions).merged(main)[0].number
     await add_user(centre, AGENT, role="agent", contact="", skills={"general": 1})
 
-    await page.goto(centre.url + "revisit")
+    await page.goto(centre.url)
     await page.fill("input[name=user_id]", AGENT)
     await page.fill("input[name=password]", f"pw-{AGENT}")
     await page.click("#signin-form button[type=submit]")
+    await expect(page.locator("#who")).not_to_be_empty()
+    await steps.shot("agent-page-link")
+    await page.get_by_role("link", name="回访工作台").click()
+    await expect(page).to_have_url(centre.url + "revisit")
     await expect(page.locator("#rows tr")).to_have_count(3)
     await expect(page.get_by_test_id("count")).to_have_text("共 3 位市民")
     await expect(page.get_by_test_id("policy")).to_contain_text(

@@ -163,6 +163,18 @@ class RevisitContract(MigratedDatabase):
         seen_by_both = only(service.due(REPLIED), number)
         assert service.start_call(seen_by_both, REPLIED) is not None
         assert service.start_call(seen_by_both, REPLIED) is None
+        with pytest.raises(TicketError) as busy:
+            service.manual(
+                number,
+                number,
+                reached=False,
+                solved=None,
+                satisfaction=None,
+                note="",
+                actor="a1",
+                now=REPLIED,
+            )
+        assert (busy.value.error_id, busy.value.status_code) == ("revisit_in_progress", 409)
 
     def test_given_attempts_without_result_when_swept_then_given_up_by_how_far_they_got(
         self, sm: sessionmaker[Session], service: RevisitService

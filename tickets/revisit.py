@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.dialing import NUMBER
 from privacy.masking import mask_number
 from tickets import revisit_store as store
-from tickets.errors import TicketError, TicketNotFoundError, TicketValidationError
+from tickets.errors import (
+    IllegalTransitionError,
+    TicketError,
+    TicketNotFoundError,
+    TicketValidationError,
+)
 from tickets.revisit_rules import (
     COUNTED,
     AttemptFacts,
@@ -224,6 +229,12 @@ class RevisitService:
                 f"the citizen of {order_number} has already been revisited in this round",
                 number=order_number,
                 state=item.plan.state.value,
+            )
+        if item.plan.state is TargetState.CALLING:
+            raise IllegalTransitionError(
+                "revisit_in_progress",
+                f"the centre is calling the citizen of {order_number} right now",
+                number=order_number,
             )
         if not reached and (solved is not None or satisfaction is not None):
             raise TicketValidationError(

@@ -11,6 +11,7 @@ const ERROR_TEXT = {
   illegal_transition: "工单当前状态不允许回访", main_not_replied: "主工单尚未答复", invalid_request: "请求无效",
   invalid_value: "填写内容无效", no_phone: "请先在坐席工作台签入并配置电话", revisit_not_callable: "该市民当前不能回访",
   telephony_unavailable: "电话系统暂不可用", number_not_dialable: "该市民号码无法拨打",
+  revisit_in_progress: "系统正在自动回访该市民，请稍后再登记",
 };
 const STATUS_TEXT = { 401: "登录已失效，请重新登录", 403: "无权限", 404: "对象不存在", 409: "当前状态不允许此操作", 422: "请求无效", 502: "电话系统未能执行", 503: "服务暂不可用" };
 const TIME = new Intl.DateTimeFormat("zh-CN", {

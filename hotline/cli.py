@@ -52,7 +52,10 @@ def render_external(settings: Settings) -> Path:
 
     kamailio = KamailioSettings()
     config = dataclasses.replace(
-        _config(settings), kamailio_host=kamailio.bind_address, kamailio_sip_port=kamailio.sip_port
+        _config(settings),
+        kamailio_host=kamailio.bind_address,
+        kamailio_sip_port=kamailio.sip_port,
+        kamailio_transport=kamailio.node_transport,
     )
     instance_dir = settings.asterisk_etc_root / settings.asterisk_instance
     for sub in INSTANCE_DIRS:

@@ -5,7 +5,8 @@
   header the Kamailio front sets after identifying the carrier by its address (Kamailio strips the
   header from whatever arrives from outside); ``pjsip.conf`` checks header identifiers first. The
   endpoint sets ``HOTLINE_TRUNK`` and ``HOTLINE_TRUNK_MAX`` for the node's own limit (GROUP_COUNT in
-  ``[hotline-inbound]``).
+  ``[hotline-inbound]``). It names no transport: requests in the call follow their destination (UDP to
+  a carrier reached directly, UDP or TCP to the Kamailio front as the nodes speak to it).
 - Asterisk (``asterisk_conf/extensions_lines.conf``): one Gosub per dialled number setting
   ``HOTLINE_LINE`` (name), ``HOTLINE_LINE_LABEL``, ``HOTLINE_LINE_FLOW`` and ``HOTLINE_LINE_QUEUE``.
 - Kamailio (``kamailio_conf/kamailio.cfg``): the body of ``route[TRUNK]``, setting ``$var(trunk)`` and
@@ -23,7 +24,7 @@ def _trunk_block(trunk: Trunk) -> str:
     name = trunk.endpoint
     matches = "".join(f"match = {address}\n" for address in trunk.addresses)
     return (
-        f"[{name}]\ntype = endpoint\ncontext = {trunk.context}\ntransport = transport-udp\n"
+        f"[{name}]\ntype = endpoint\ncontext = {trunk.context}\n"
         f"disallow = all\nallow = {','.join(trunk.codecs)}\ndtmf_mode = {trunk.dtmf}\n"
         f"direct_media = no\nrtp_symmetric = yes\ntrust_id_inbound = no\nsend_pai = no\n"
         f"set_var = HOTLINE_TRUNK={trunk.name}\nset_var = HOTLINE_TRUNK_MAX={trunk.max_calls}\n\n"

@@ -17,7 +17,12 @@ __all__ = ["cluster_node_configs", "cmd_asterisk_nodes", "cmd_kamailio"]
 
 def cluster_node_configs(base: SandboxConfig, nodes: int, kamailio: KamailioSettings) -> list[SandboxConfig]:
     """The sandbox nodes of ``--nodes N``, each identifying the configured Kamailio."""
-    base = dataclasses.replace(base, kamailio_host=kamailio.bind_address, kamailio_sip_port=kamailio.sip_port)
+    base = dataclasses.replace(
+        base,
+        kamailio_host=kamailio.bind_address,
+        kamailio_sip_port=kamailio.sip_port,
+        kamailio_transport=kamailio.node_transport,
+    )
     return node_configs(base, nodes)
 
 

@@ -17,11 +17,12 @@ DEFAULT_CONF_SRC = Path(__file__).resolve().parent.parent.parent / "kamailio_con
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 ALGORITHMS = {"round_robin": 4, "call_load": 10, "hash_callid": 0}
+NODE_TRANSPORTS = ("udp", "tcp")
 
 
 @dataclass(frozen=True)
 class DispatchNode:
-    """One Asterisk node as the dispatcher sees it: its name (duid) and SIP address (UDP)."""
+    """One Asterisk node as the dispatcher sees it: its name (duid) and SIP address."""
 
     name: str
     host: str
@@ -42,6 +43,10 @@ class KamailioConfig:
     are the web origins (the agent page's) whose browsers may open a WebSocket; a client that sends no
     Origin (not a browser) is not refused for it. ``trunks`` are the carriers: their INVITEs are
     accepted from their addresses, tagged and limited to each trunk's concurrent calls.
+    ``node_transport`` is how SIP goes between Kamailio and the nodes (dispatched calls, probes, calls
+    from the nodes to phones): UDP, or TCP (large WebRTC SDPs are not fragmented, a node's death is seen
+    as a closed connection); the nodes must listen and send the same way (``SandboxConfig``'s
+    ``kamailio_transport``).
     """
 
     name: str = "kamailio"
@@ -58,6 +63,7 @@ class KamailioConfig:
     ws_origins: tuple[str, ...] = ()
     children: int = 2
     trunks: tuple[Trunk, ...] = ()
+    node_transport: str = "udp"
     conf_src: Path = DEFAULT_CONF_SRC
 
     def __post_init__(self) -> None:
@@ -68,6 +74,8 @@ class KamailioConfig:
                 raise KamailioError("kamailio_bad_config", f"{field} is not a port", field=field)
         if self.algorithm not in ALGORITHMS:
             raise KamailioError("kamailio_bad_config", "unknown dispatcher algorithm", field="algorithm")
+        if self.node_transport not in NODE_TRANSPORTS:
+            raise KamailioError("kamailio_bad_config", "node transport is udp or tcp", field="node_transport")
         for origin in self.ws_origins:
             if not ORIGIN.fullmatch(origin):
                 raise KamailioError("kamailio_bad_config", "bad web origin", field="ws_origins", value=origin)
@@ -87,9 +95,16 @@ class KamailioConfig:
             if not NAME.fullmatch(node.name) or not 0 < node.sip_port < 65536:
                 raise KamailioError("kamailio_bad_config", "bad node", field="nodes", node=node.name)
 
+    def node_uri(self, node: DispatchNode) -> str:
+        """The dispatcher destination of ``node`` over the node transport."""
+        return node.uri if self.node_transport == "udp" else f"{node.uri};transport={self.node_transport}"
+
     def dispatcher_list(self) -> str:
-        """The dispatcher.list lines: set 1 holds every node, each with its name as duid."""
-        return "\n".join(f"1 {node.uri} 0 0 duid={node.name}" for node in self.nodes)
+        """The dispatcher.list lines: set 1 holds every node, each with its name as duid. Over TCP each
+        names the listening socket as the one to send from (``socket=``), so that with ``tcp_reuse_port``
+        connections to the nodes leave from the SIP port the nodes identify this front by."""
+        socket = "" if self.node_transport == "udp" else f";socket=tcp:{self.bind_address}:{self.sip_port}"
+        return "\n".join(f"1 {self.node_uri(node)} 0 0 duid={node.name}{socket}" for node in self.nodes)
 
     def origin_condition(self) -> str:
         """The config condition that accepts the WebSocket handshake's Origin header."""
@@ -113,6 +128,7 @@ class KamailioConfig:
             "TRUSTED_NET": self.trusted_net,
             "CHILDREN": str(max(1, self.children)),
             "DISPATCHER_LIST": self.dispatcher_list(),
+            "NODE_TRANSPORT": self.node_transport.upper(),
             "WS_ORIGIN_ALLOWED": self.origin_condition(),
             "TRUNK_ROUTE": kamailio_trunk_route(TrunkPlan(trunks=self.trunks, lines=())),
         }

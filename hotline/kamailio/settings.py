@@ -30,6 +30,8 @@ class KamailioSettings(BaseSettings):
     reply_timeout_ms: int = 2000
     trusted_net: str = "127.0.0.0/8"
     ws_origins: str = ""
+    node_transport: Literal["udp", "tcp"] = "udp"
+    """SIP between Kamailio and the Asterisk nodes; the nodes' Kamailio endpoint uses the same."""
     conf_src: Path | None = None
     """The Kamailio templates (``kamailio_conf/``); set where the package is installed without them."""
 
@@ -58,5 +60,6 @@ def kamailio_for_nodes(
         trusted_net=settings.trusted_net,
         ws_origins=origins,
         trunks=trunks,
+        node_transport=settings.node_transport,
         conf_src=settings.conf_src or DEFAULT_CONF_SRC,
     )

@@ -84,6 +84,7 @@ class SandboxConfig:
     ring_timeout_s: int = 20
     kamailio_host: str = "127.0.0.1"
     kamailio_sip_port: int = 5080
+    kamailio_transport: str = "udp"
     trunks_file: Path | None = None
 
     def __post_init__(self) -> None:
@@ -102,6 +103,10 @@ class SandboxConfig:
                 ipaddress.ip_address(getattr(self, name))
             except ValueError:
                 raise SandboxError("sandbox_bad_config", f"{name} is not an IP address", field=name) from None
+        if self.kamailio_transport not in ("udp", "tcp"):
+            raise SandboxError(
+                "sandbox_bad_config", "kamailio_transport is udp or tcp", field="kamailio_transport"
+            )
         if not PERMIT.fullmatch(self.ami_permit):
             raise SandboxError("sandbox_bad_config", "ami_permit is not ADDRESS/MASK", field="ami_permit")
 
@@ -154,6 +159,7 @@ class SandboxConfig:
             "RING_TIMEOUT_SECONDS": str(self.ring_timeout_s),
             "KAMAILIO_HOST": self.kamailio_host,
             "KAMAILIO_SIP_PORT": str(self.kamailio_sip_port),
+            "KAMAILIO_TRANSPORT": self.kamailio_transport,
         }
         return plain | agent_blocks(self.extensions, dtls=dtls) | self.trunk_blocks()
 

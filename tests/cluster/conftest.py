@@ -51,13 +51,15 @@ def kamailio_port() -> int:
     return free_udp_and_tcp_port()
 
 
-@pytest.fixture(scope="package")
-def cluster(tmp_path_factory: pytest.TempPathFactory, kamailio_port: int) -> Iterator[SandboxCluster]:
-    """Two sandbox nodes, ``<instance>`` and ``<instance>-2``, on free ports."""
+def build_cluster(
+    state: Path, kamailio_port: int, *, instance: str, transport: str = "udp"
+) -> SandboxCluster:
+    """Two sandbox nodes, ``<instance>`` and ``<instance>-2``, on free ports (not started), speaking
+    ``transport`` to the Kamailio front on ``kamailio_port``."""
     root = ensure_root(Settings().cache_dir)
     ensure_default_prompts(root / "usr" / "share" / "asterisk" / "sounds")
     base = SandboxConfig(
-        instance=f"cluster-{os.getpid()}",
+        instance=instance,
         ami_port=free_port(),
         ami_username="hotline",
         ami_secret="pytest-secret",
@@ -69,10 +71,37 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, kamailio_port: int) -> Ite
         conf_src=REPO_ROOT / "asterisk_conf",
         max_wait_s=60,
         kamailio_sip_port=kamailio_port,
+        kamailio_transport=transport,
         trunks_file=TRUNKS_FILE,
     )
     configs = node_configs(base, 2, port=lambda _kind, _k, _base: free_udp_and_tcp_port())
-    nodes = SandboxCluster(root=root, configs=configs, state_dir=tmp_path_factory.mktemp("cluster-state"))
+    return SandboxCluster(root=root, configs=configs, state_dir=state)
+
+
+def build_kamailio(
+    cluster: SandboxCluster, state: Path, kamailio_port: int, *, name: str, transport: str = "udp"
+) -> KamailioSandbox:
+    """Kamailio dispatching to the cluster's nodes over ``transport``, probing every second (not started)."""
+    config = KamailioConfig(
+        name=name,
+        sip_port=kamailio_port,
+        ws_port=free_port(),
+        nodes=tuple(DispatchNode(b.config.instance, "127.0.0.1", b.config.sip_port) for b in cluster.nodes),
+        ping_interval_s=PING_INTERVAL_S,
+        reply_timeout_ms=1000,
+        ws_origins=(AGENT_PAGE_ORIGIN,),
+        trusted_net="127.0.0.1/32",
+        trunks=load_trunks_file(TRUNKS_FILE).trunks,
+        node_transport=transport,
+    )
+    return KamailioSandbox(config=config, state_dir=state)
+
+
+@pytest.fixture(scope="package")
+def cluster(tmp_path_factory: pytest.TempPathFactory, kamailio_port: int) -> Iterator[SandboxCluster]:
+    """Two sandbox nodes, ``<instance>`` and ``<instance>-2``, on free ports."""
+    state = tmp_path_factory.mktemp("cluster-state")
+    nodes = build_cluster(state, kamailio_port, instance=f"cluster-{os.getpid()}")
     nodes.up()
     try:
         yield nodes
@@ -85,18 +114,8 @@ def kamailio(
     tmp_path_factory: pytest.TempPathFactory, cluster: SandboxCluster, kamailio_port: int
 ) -> Iterator[KamailioSandbox]:
     """Kamailio dispatching to both nodes, probing every second."""
-    config = KamailioConfig(
-        name=f"pytest-{os.getpid()}",
-        sip_port=kamailio_port,
-        ws_port=free_port(),
-        nodes=tuple(DispatchNode(b.config.instance, "127.0.0.1", b.config.sip_port) for b in cluster.nodes),
-        ping_interval_s=PING_INTERVAL_S,
-        reply_timeout_ms=1000,
-        ws_origins=(AGENT_PAGE_ORIGIN,),
-        trusted_net="127.0.0.1/32",
-        trunks=load_trunks_file(TRUNKS_FILE).trunks,
-    )
-    box = KamailioSandbox(config=config, state_dir=Path(tmp_path_factory.mktemp("kamailio-state")))
+    state = Path(tmp_path_factory.mktemp("kamailio-state"))
+    box = build_kamailio(cluster, state, kamailio_port, name=f"pytest-{os.getpid()}")
     box.up()
     try:
         yield box

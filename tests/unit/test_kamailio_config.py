@@ -46,6 +46,28 @@ def test_rendered_kamailio_config_has_every_node_and_no_placeholder(tmp_path: Pa
     assert "#!define DS_ALG 4\n" in text
 
 
+def test_tcp_to_the_nodes_names_the_transport_and_the_socket_to_send_from(tmp_path: Path) -> None:
+    config = KamailioConfig(nodes=NODES, sip_port=5999, node_transport="tcp")
+    written = render_kamailio_tree(config.conf_src, tmp_path, config.values(run_dir="/r", etc_dir="/e"))
+    text = "\n".join(path.read_text() for path in written)
+    assert "1 sip:127.0.0.1:5060;transport=tcp 0 0 duid=pbx;socket=tcp:127.0.0.1:5999" in text
+    assert "tcp_reuse_port=yes" in text
+
+
+def test_nodes_speaking_tcp_to_kamailio_use_the_tcp_transport_both_ways(tmp_path: Path) -> None:
+    config = base_config(kamailio_sip_port=5999, kamailio_transport="tcp")
+    render_tree(config.conf_src, tmp_path, config.values(instance_dir="/i", modules_dir="/m"))
+    kamailio = (tmp_path / "pjsip_kamailio.conf").read_text()
+    assert "transport = transport-udp" not in kamailio
+    assert kamailio.count("transport = transport-tcp") == 2
+    assert (
+        "[transport-tcp]\ntype = transport\nprotocol = tcp\nbind = 127.0.0.1:5060"
+        in (tmp_path / "pjsip.conf").read_text()
+    )
+    with pytest.raises(SandboxError):
+        base_config(kamailio_transport="sctp")
+
+
 def test_websocket_origin_condition_admits_only_the_configured_origins() -> None:
     config = KamailioConfig(nodes=NODES, ws_origins=("http://127.0.0.1:8080", "https://desk.example:8443"))
     assert config.origin_condition() == (
@@ -70,6 +92,7 @@ def test_unknown_placeholder_is_refused(tmp_path: Path) -> None:
         {"trusted_net": "everywhere"},
         {"sip_port": 0},
         {"ws_origins": ('http://x" || 1 == 1 || "',)},
+        {"node_transport": "tls"},
     ],
 )
 def test_bad_kamailio_config_is_refused(changes: dict[str, object]) -> None:

@@ -42,6 +42,8 @@ PATH_VALUES = {
     "call_id": "no-such-call",
     "session_id": "spy-0123456789abcdef",
     "supervisor_id": "fuzz_supervisor",
+    "user_id": "fuzz_dept_user",
+    "extension_id": "1",
 }
 """A value for each path parameter (the routes' own numbers: see :func:`fill_path`)."""
 

@@ -4,7 +4,8 @@ A pass is a handful of set-based statements in one write transaction, whatever t
 
 1. for each limit (``sign``, ``handle``, ``reply``) an upsert of ``deadline_marks`` from the open
    orders whose limit runs out before the due-soon cutoff (``due_soon_working_days`` working days
-   after today, on the official calendar), and a delete of marks whose order no longer qualifies;
+   after today, on the official calendar) and whose mark is missing or different, and a delete of
+   marks whose order no longer qualifies;
 2. one 督办 record per overdue order and limit, to its main department (raised once: the record is
    unique per order and reason, so later passes add nothing);
 3. the escalation rules of ``tickets.escalation``.
@@ -23,7 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, case, delete, func, inspect, literal, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, sessionmaker
 
 from hotline.db.access import insert, writing
 from hotline.db.models import UtcDateTime
@@ -76,13 +77,14 @@ def _qualifies(kind: str, cutoff: datetime) -> ColumnElement[bool]:
 
 def _mark(session: Session, kind: str, *, now: datetime, cutoff: datetime) -> None:
     due = _DUE[kind]
-    source = select(
-        WorkOrder.id,
-        literal(kind, String),
-        case((due < now, "overdue"), else_="due_soon"),
-        due,
-        literal(now, UtcDateTime()),
-    ).where(_qualifies(kind, cutoff))
+    state = case((due < now, "overdue"), else_="due_soon")
+    known = aliased(DeadlineMark)
+    unchanged = select(known.order_id).where(
+        known.order_id == WorkOrder.id, known.kind == kind, known.state == state, known.due_at == due
+    )
+    source = select(WorkOrder.id, literal(kind, String), state, due, literal(now, UtcDateTime())).where(
+        _qualifies(kind, cutoff), ~unchanged.exists()
+    )
     stmt = insert(session)(DeadlineMark).from_select(["order_id", "kind", "state", "due_at", "since"], source)
     new = stmt.excluded
     session.execute(

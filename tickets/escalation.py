@@ -253,7 +253,12 @@ def raise_for(
         unknown,
         literal(now, UtcDateTime()),
         literal(dict(detail), JSON),
-    ).where(true())
+    )
+    existing = SupervisionOrder.__table__.alias("existing")
+    raised = select(existing.c.id).where(
+        existing.c.order_id == picked.c.order_id, existing.c.reason == reason
+    )
+    query = query.where(~raised.exists())
     names = ["order_id", "reason", "level", "rule", "department", "escalate_to", "target_unknown"]
     stmt = (
         insert(session)(SupervisionOrder.__table__)

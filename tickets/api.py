@@ -1,10 +1,11 @@
 """HTTP routes: ``/api/work-orders`` (intake, reading, dispatch, suggestion) and ``/api/knowledge``.
 
-Authentication is the desktop's bearer token. Agents create orders and read and dispatch the ones
-they may see (``tickets.access``: their own, and those of the caller of their current or last-hour
-call); supervisors and admins read and dispatch all; only admins add knowledge articles. An order out
-of reach answers 404, as an unknown number does, so numbers cannot be probed; lists apply the same
-rule. Every read is recorded in the read audit (``privacy.audit``).
+Authentication is the desktop's bearer token; the work-order routes are for the centre's roles (a
+department user gets 403: the department portal has its own routes). Agents create orders and read
+and dispatch the ones they may see (``tickets.access``: their own, and those of the caller of their
+current or last-hour call); supervisors and admins read and dispatch all; only admins add knowledge
+articles. An order out of reach answers 404, as an unknown number does, so numbers cannot be
+probed; lists apply the same rule. Every read is recorded in the read audit (``privacy.audit``).
 Refusals of the work-order layer become ``DesktopError`` with the same ``error_id``, ``details``
 and the status of the error class (404, 409, 422).
 """
@@ -59,6 +60,17 @@ def ticket_service(request: Request) -> TicketService:
     return service
 
 
+CENTRE_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+
+
+def centre_only(me: Me) -> Principal:
+    """The signed-in user, if they work at the centre (agent, supervisor, admin); 403 for any other role
+    (department users have their own routes)."""
+    if not me.may(*CENTRE_ROLES):
+        raise DesktopError("forbidden", "your role may not do this", status_code=403)
+    return me
+
+
 def duplicate_finder(request: Request) -> DuplicateFinder:
     """``app.state.duplicates``; a finder with the default window on the desktop's sessions when unset."""
     finder: DuplicateFinder | None = getattr(request.app.state, "duplicates", None)
@@ -69,6 +81,7 @@ def duplicate_finder(request: Request) -> DuplicateFinder:
 
 
 Tickets = Annotated[TicketService, Depends(ticket_service)]
+Centre = [Depends(centre_only)]
 Duplicates = Annotated[DuplicateFinder, Depends(duplicate_finder)]
 NumberPath = Annotated[str, Path(pattern=NUMBER_PATTERN, max_length=36)]
 
@@ -114,7 +127,13 @@ async def _detail(service: TicketService, row: WorkOrderRow, scope: OrderScope) 
     return WorkOrderPublic.of(scope.shown(row), names=_names(service), history=history)
 
 
-@router.post("/work-orders", status_code=201, response_model=WorkOrderCreated, tags=["work-orders"])
+@router.post(
+    "/work-orders",
+    status_code=201,
+    response_model=WorkOrderCreated,
+    tags=["work-orders"],
+    dependencies=Centre,
+)
 async def create_work_order(
     request: Request, body: WorkOrderCreate, me: Me, service: Tickets, finder: Duplicates
 ) -> WorkOrderCreated:
@@ -138,6 +157,7 @@ async def create_work_order(
     "/work-orders/suggest-department",
     response_model=list[DepartmentSuggestionPublic],
     tags=["work-orders"],
+    dependencies=Centre,
 )
 async def suggest_department(
     service: Tickets,
@@ -150,7 +170,7 @@ async def suggest_department(
     return [DepartmentSuggestionPublic.of(s) for s in found]
 
 
-@router.get("/work-orders", response_model=list[WorkOrderPublic], tags=["work-orders"])
+@router.get("/work-orders", response_model=list[WorkOrderPublic], tags=["work-orders"], dependencies=Centre)
 async def list_work_orders(
     request: Request,
     me: Me,
@@ -176,7 +196,9 @@ async def list_work_orders(
     return [WorkOrderPublic.of(scope.shown(r), names=names) for r in rows]
 
 
-@router.get("/work-orders/{number}", response_model=WorkOrderPublic, tags=["work-orders"])
+@router.get(
+    "/work-orders/{number}", response_model=WorkOrderPublic, tags=["work-orders"], dependencies=Centre
+)
 async def get_work_order(request: Request, number: NumberPath, me: Me, service: Tickets) -> WorkOrderPublic:
     """One order with its history."""
     scope = await _reachable(request, me, service, number)
@@ -184,7 +206,9 @@ async def get_work_order(request: Request, number: NumberPath, me: Me, service: 
     return await _detail(service, await _run(service.get, number), scope)
 
 
-@router.patch("/work-orders/{number}", response_model=WorkOrderPublic, tags=["work-orders"])
+@router.patch(
+    "/work-orders/{number}", response_model=WorkOrderPublic, tags=["work-orders"], dependencies=Centre
+)
 async def amend_work_order(
     request: Request, number: NumberPath, body: WorkOrderUpdate, me: Me, service: Tickets
 ) -> WorkOrderPublic:
@@ -194,7 +218,12 @@ async def amend_work_order(
     return await _detail(service, row, scope)
 
 
-@router.post("/work-orders/{number}/dispatch", response_model=WorkOrderPublic, tags=["work-orders"])
+@router.post(
+    "/work-orders/{number}/dispatch",
+    response_model=WorkOrderPublic,
+    tags=["work-orders"],
+    dependencies=Centre,
+)
 async def dispatch_work_order(
     request: Request, number: NumberPath, body: WorkOrderDispatch, me: Me, service: Tickets
 ) -> WorkOrderPublic:

@@ -18,7 +18,16 @@ from agent_desktop.auth import Principal, Role
 from agent_desktop.errors import DesktopError
 from privacy.reads import audit_read
 from tickets.access import OrderScope
-from tickets.api import Duplicates, NumberPath, Tickets, _detail, _reachable, _run, suggestions
+from tickets.api import (
+    Duplicates,
+    NumberPath,
+    Tickets,
+    _detail,
+    _reachable,
+    _run,
+    centre_only,
+    suggestions,
+)
 from tickets.loop import OrderLoop
 from tickets.loop_schemas import (
     CloseIn,
@@ -37,8 +46,9 @@ from tickets.service import TicketService
 
 __all__ = ["order_loop", "router"]
 
-router = APIRouter(prefix="/api/work-orders", dependencies=[Depends(_principal)], tags=["order-loop"])
-CENTRE = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+router = APIRouter(
+    prefix="/api/work-orders", dependencies=[Depends(_principal), Depends(centre_only)], tags=["order-loop"]
+)
 DECIDING = (Role.SUPERVISOR, Role.ADMIN)
 ExtensionPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
@@ -65,7 +75,6 @@ def _allow(me: Principal, roles: tuple[Role, ...]) -> None:
 
 
 async def _centre(request: Request, me: Me, service: Tickets, number: str) -> OrderScope:
-    _allow(me, CENTRE)
     return await _reachable(request, me, service, number)
 
 

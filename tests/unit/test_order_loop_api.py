@@ -74,6 +74,12 @@ def _department_role() -> Role:
         return cast(Role, "department")
 
 
+OTHER_ROLE = cast(Role, "qa")
+"""A role that is not the centre's (a future one): the work-order routes refuse it themselves."""
+REFUSED_IDS = {"forbidden", "department_portal_only"}
+"""403 error ids a department user may get: the routes' own, or the portal-only gate before them."""
+
+
 @dataclass
 class World:
     """A client, the loop the departments act through, and one bearer header per user."""
@@ -112,7 +118,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     engine = make_engine(url)
     tokens = TokenStore()
     users = {"1001": Role.AGENT, "1002": Role.AGENT, "sup": Role.SUPERVISOR, "admin": Role.ADMIN}
-    users["dept"] = _department_role()
+    users["dept"], users["qa"] = _department_role(), OTHER_ROLE
     headers = {u: {"Authorization": f"Bearer {tokens.issue(u, r)}"} for u, r in users.items()}
     sessions = session_factory(engine)
     app = _app(_Desktop(sessions=sessions, tokens=tokens, acd=_acd()))
@@ -226,11 +232,14 @@ async def test_department_users_get_403_and_strangers_401_on_every_centre_route(
     number = await world.dispatched()
     path = f"/api/work-orders/{number}/{tail}"
     if method == "post":
-        as_dept = await world.post("dept", path, body)
+        as_dept, as_qa = await world.post("dept", path, body), await world.post("qa", path, body)
         anonymous = await world.client.post(path, json=body)
     else:
-        as_dept, anonymous = await world.get("dept", path), await world.client.get(path)
-    assert (as_dept.status_code, as_dept.json()["error_id"]) == (403, "forbidden")
+        as_dept, as_qa = await world.get("dept", path), await world.get("qa", path)
+        anonymous = await world.client.get(path)
+    assert as_dept.status_code == 403
+    assert as_dept.json()["error_id"] in REFUSED_IDS
+    assert (as_qa.status_code, as_qa.json()["error_id"]) == (403, "forbidden")
     assert anonymous.status_code == 401
 
 
@@ -320,3 +329,20 @@ async def test_the_application_serves_the_centre_routes(tmp_path: Path) -> None:
         assert (missing.status_code, missing.json()["error_id"]) == (404, "work_order_not_found")
         denied = await app.client.get(path, headers=app.bearer("d1", _department_role()))
         assert denied.status_code == 403
+
+
+@pytest.mark.parametrize("user", ["dept", "qa"])
+async def test_other_roles_get_403_on_the_intake_routes_too(world: World, user: str) -> None:
+    number = await world.dispatched()
+    refused = [
+        await world.post(user, "/api/work-orders", complaint()),
+        await world.get(user, "/api/work-orders"),
+        await world.get(user, f"/api/work-orders/{number}"),
+        await world.client.patch(f"/api/work-orders/{number}", json={}, headers=world.headers[user]),
+        await world.post(user, f"/api/work-orders/{number}/dispatch", {"departments": {"main": "cgj"}}),
+        await world.get(user, "/api/work-orders/suggest-department", text="油烟"),
+    ]
+    assert [r.status_code for r in refused] == [403] * len(refused)
+    expected = REFUSED_IDS if user == "dept" else {"forbidden"}
+    assert {r.json()["error_id"] for r in refused} <= expected
+    assert (await world.get("1001", "/api/work-orders/suggest-department", text="油烟")).status_code == 200

@@ -43,6 +43,10 @@ def _principal(request: Request, authorization: Annotated[str | None, Header()] 
     principal = _context(request).tokens.resolve(authorization.removeprefix("Bearer ").strip())
     if principal is None:
         raise DesktopError("unauthenticated", "the token is unknown or expired", status_code=401)
+    if principal.role is Role.DEPARTMENT and not request.url.path.startswith(DEPARTMENT_PATHS):
+        raise DesktopError(
+            "department_portal_only", "department users use the department portal only", status_code=403
+        )
     return principal
 
 
@@ -50,6 +54,8 @@ Ctx = Annotated[DesktopContext, Depends(_context)]
 Me = Annotated[Principal, Depends(_principal)]
 AgentIdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
 SIGN_IN_BODY_LIMIT = 4096
+DEPARTMENT_PATHS = ("/api/dept/", "/api/sessions")
+"""The only routes a user of role ``department`` may call: the portal's, and signing out."""
 
 
 class SupervisesAgents(Protocol):

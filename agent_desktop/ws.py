@@ -95,7 +95,7 @@ async def _authenticate(websocket: WebSocket, ctx: DesktopContext) -> _Session |
         frame = None
     token = frame.token if isinstance(frame, AuthFrame) else ""
     principal = ctx.tokens.resolve(token) if token else None
-    if principal is None:
+    if principal is None or principal.role is Role.DEPARTMENT:
         await _close(websocket, CLOSE_UNAUTHENTICATED, "unauthenticated")
         return None
     return _Session(token, principal)

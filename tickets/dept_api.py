@@ -29,7 +29,14 @@ from privacy.masking import mask_number
 from privacy.reads import audit_read
 from tickets import dept_inbox as inbox
 from tickets.api import _run
-from tickets.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, AttachmentStore, StoredFile
+from tickets.attachments import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS,
+    AttachmentStore,
+    StoredFile,
+    check,
+    clean_name,
+)
 from tickets.departments import Department
 from tickets.dept_portal import Acting, Portal, PortalDep, Who, departments_by_code
 from tickets.dept_schemas import (
@@ -47,9 +54,10 @@ from tickets.dept_schemas import (
 )
 from tickets.dept_users_api import router as users_router
 from tickets.loop import MAX_REPLY
+from tickets.machine import next_status
 from tickets.rows import AttachmentRef, WorkOrderRow
 from tickets.schemas import NUMBER_PATTERN, WorkOrderPublic
-from tickets.vocab import Status
+from tickets.vocab import Event, Status
 
 __all__ = ["router"]
 
@@ -209,6 +217,8 @@ def _store(p: Portal) -> AttachmentStore:
 
 
 def _save_all(store: AttachmentStore, files: list[UploadFile]) -> list[StoredFile]:
+    for f in files:  # every file is checked before any is stored
+        check(clean_name(f.filename), f.file)
     return [store.save(f.filename or "", f.file) for f in files]
 
 
@@ -224,6 +234,7 @@ async def reply(
 ) -> OrderDetailOut:
     """答复: the result text and up to five files (multipart), stored first, then the reply recorded."""
     current = await _in_scope(p, who, number)
+    await _run(next_status, current.status, Event.REPLY)  # refused before any file is stored
     uploads = [f for f in files or [] if f.filename or f.size]
     if len(uploads) > MAX_ATTACHMENTS:
         raise DesktopError(

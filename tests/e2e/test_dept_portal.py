@@ -98,6 +98,7 @@ async def test_given_an_order_when_signed_handed_down_and_replied_then_only_its_
     dialog = page.get_by_test_id("dlg-reply")
     await dialog.get_by_test_id("reply-text").fill("已清理占道摊位，并约谈商户。")
     await dialog.get_by_test_id("reply-files").set_input_files(str(photo))
+    await steps.shot("street-reply-dialog")
     await dialog.get_by_test_id("confirm").click()
     await expect(page.get_by_test_id("d-status")).to_have_text("已答复")
     link = page.get_by_test_id("d-attachments").get_by_role("button", name="现场照片.png（0.1 KB）")

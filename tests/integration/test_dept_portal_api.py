@@ -195,14 +195,21 @@ async def test_given_bad_uploads_then_413_415_and_the_order_is_unchanged(centre:
     city = await dept_user(centre, "city1", CITY)
     number = await dispatched_order(centre, CITY)
     try:
-        await city.http.post(f"/api/dept/orders/{number}/sign", headers=city.auth)
         url = f"/api/dept/orders/{number}/reply"
-        big = PNG + bytes(10 * 1024 * 1024)
-        too_big = await city.http.post(
-            url, data={"text": "x"}, files=[("files", ("big.png", big, "image/png"))], headers=city.auth
+        unsigned = await city.http.post(
+            url, data={"text": "x"}, files=[("files", ("a.png", PNG, "image/png"))], headers=city.auth
         )
+        assert unsigned.status_code == 409, unsigned.text
+        assert unsigned.json()["error_id"] == "illegal_transition"
+        store = centre.http.state.attachments.root
+        assert not store.exists() or not any(store.iterdir()), "nothing is stored for a refused reply"
+        await city.http.post(f"/api/dept/orders/{number}/sign", headers=city.auth)
+        big = PNG + bytes(10 * 1024 * 1024)
+        both = [("files", ("ok.png", PNG, "image/png")), ("files", ("big.png", big, "image/png"))]
+        too_big = await city.http.post(url, data={"text": "x"}, files=both, headers=city.auth)
         assert too_big.status_code == 413, too_big.text
         assert too_big.json()["error_id"] == "attachment_too_large"
+        assert not store.exists() or not any(store.iterdir()), "no file of a refused reply is kept"
         fake = await city.http.post(
             url,
             data={"text": "x"},

@@ -4,7 +4,11 @@ longer sign in and their open session ends."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import pytest
+import websockets
 
 from hotline.app import Centre
 from tests.integration.dept_portal import (
@@ -104,4 +108,29 @@ async def test_given_a_disabled_user_then_sign_in_and_the_open_session_fail(cent
         assert [d["code"] for d in me["subtree"]] == [STREET]
     finally:
         await gusu.close()
+        await street.close()
+
+
+async def test_a_department_user_reaches_nothing_of_the_centre_but_the_portal(centre: Centre) -> None:
+    street = await dept_user(centre, "street1", STREET)
+    try:
+        for method, path, body in (
+            ("GET", "/api/me", None),
+            ("POST", "/api/me/status", {"status": "available"}),
+            ("GET", "/api/work-orders", None),
+            ("GET", "/api/knowledge?q=停水", None),
+            ("GET", "/api/agents", None),
+        ):
+            resp = await street.http.request(method, path, json=body, headers=street.auth)
+            assert resp.status_code == 403, (path, resp.text)
+            assert resp.json()["error_id"] == "department_portal_only"
+        async with websockets.connect(centre.url.replace("http", "ws", 1) + "ws/v1") as ws:
+            await ws.send(json.dumps({"v": 1, "type": "auth", "token": street.token}))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 10)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 4401
+        assert (await street.http.get("/api/dept/me", headers=street.auth)).status_code == 200
+        assert (await street.http.delete("/api/sessions", headers=street.auth)).status_code == 204
+    finally:
         await street.close()

@@ -1,0 +1,162 @@
+"""How long one deadline-checker pass takes on PostgreSQL with half a million open work orders.
+
+Fills a scratch database (dropped at the end) in the server (``generate_series``): ``--orders`` open
+orders dispatched over the last ``--spread-days`` days (14: about 36,000 a day, Beijing's volume) to
+40 departments, with sign/handle/reply deadlines of 1, 5 and 7 days after dispatch (so many are
+overdue and some due soon; ``--spread-days 60`` is a large backlog), unsigned when under a day old
+and 5 % of the older ones, 200,000 distinct callers with 20 matter codes (100,000 repeat groups),
+one dispatch history row each, two dissatisfied evaluations on 1 % of them and three-order link
+chains on 0.5 %. Then times, at the same ``now``:
+
+- ``pass_s``: the first checker pass (marks every due-soon and overdue limit, raises every 督办);
+- ``second_pass_s``: the next pass, which finds the same state and adds nothing (steady state);
+- ``baseline_s``: a ``COUNT(*)`` of the open orders in the same run (one scan of the table).
+
+Prints one JSON object: ``orders``, ``pass_s``, ``baseline_s`` and the extra fields above.
+Target (issue 11): ``pass_s`` < 10.
+
+    .venv/bin/python -m bench.deadline_checker [--orders 500000] [--spread-days 14]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+from sqlalchemy import text
+from sqlalchemy.engine import URL
+
+from hotline.db.engine import make_engine, migrate, session_factory
+from tickets.checker import DeadlineChecker
+from tickets.vocab import BEIJING
+
+ADMIN_DSN = os.environ.get(
+    "HOTLINE_TEST_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+)
+NOW = datetime(2026, 12, 7, 10, tzinfo=BEIJING)
+OPEN = "('dispatched', 'signed', 'handling')"
+
+_ORDERS = """
+INSERT INTO work_orders (number, caller_name, caller_number, contact_preference, special_group,
+  confidential, channel, category, matter, matter_code, content, element_who, element_when,
+  element_where, element_what, element_how, address, urgency, status, answered_directly,
+  sign_due, handle_due, reply_due, created_by, created_at, updated_at, dispatched_at)
+SELECT 'B-' || i, '市民', '138' || lpad((i % 200000)::text, 8, '0'), 'any', 'none', false, 'phone',
+  'complaint', '事项', 'matter.' || (i % 20), '内容', '', '', '', '', '', '地址', 'normal',
+  CASE WHEN age < 1440 OR i % 20 = 0 THEN 'dispatched' WHEN i % 2 = 0 THEN 'signed' ELSE 'handling' END,
+  false, d + interval '1 day', d + interval '5 days', d + interval '7 days', 'bench', d, d, d
+FROM (SELECT i, age, :now - age * interval '1 minute' AS d
+      FROM (SELECT i, (i::bigint * 7919) % (:days * 1440) AS age FROM generate_series(1, :n) AS i) AS a) AS s
+"""
+_DEPARTMENTS = """
+INSERT INTO work_order_departments (order_id, department, role, assigned_at)
+SELECT id, 'dept' || (id % 40), 'main', dispatched_at FROM work_orders
+"""
+_HISTORY = """
+INSERT INTO work_order_history (order_id, at, event, from_status, to_status, actor, detail)
+SELECT id, dispatched_at, 'dispatch', 'intake', 'dispatched', 'bench', '{}'::json FROM work_orders
+UNION ALL
+SELECT id, dispatched_at + k * interval '1 hour', 'evaluate', 'callback_done', 'evaluated', 'bench',
+  '{"solved": false, "satisfaction": "dissatisfied", "via": "phone"}'::json
+FROM work_orders, generate_series(1, 2) AS k WHERE id % 100 = 0
+"""
+_LINKS = """
+INSERT INTO work_order_links (order_id, linked_id, kind, created_at)
+SELECT id, id - k, 'repeat', dispatched_at FROM work_orders, generate_series(1, 2) AS k
+WHERE id % 200 = 0 AND id > 2
+"""
+
+
+@contextmanager
+def scratch_database(prefix: str = "hotline_bench_checker") -> Iterator[str]:
+    """Create a uniquely named database on ``ADMIN_DSN``'s server, yield its URL, drop it afterwards."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    params = conninfo_to_dict(ADMIN_DSN)
+    url = URL.create(
+        "postgresql+psycopg",
+        username=str(params.get("user", "postgres")),
+        password=str(params["password"]) if "password" in params else None,
+        host=str(params.get("host", "127.0.0.1")),
+        port=int(str(params.get("port", 5432))),
+        database=name,
+    ).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def fill(url: str, orders: int, days: int) -> None:
+    """Generate the orders, their departments, history and links in the server, then ANALYZE."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(_ORDERS), {"n": orders, "now": NOW, "days": days})
+            for statement in (_DEPARTMENTS, _HISTORY, _LINKS):
+                conn.execute(text(statement))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
+
+
+def measure(url: str, orders: int, days: int) -> dict[str, object]:
+    """Fill the empty database at ``url`` and time the passes; the published figures."""
+    migrate(url)
+    fill(url, orders, days)
+    engine = make_engine(url)
+    try:
+        checker = DeadlineChecker(sessions=session_factory(engine))
+        started = time.perf_counter()
+        first = checker.run_pass(now=NOW)
+        pass_s = time.perf_counter() - started
+        started = time.perf_counter()
+        second = checker.run_pass(now=NOW)
+        second_s = time.perf_counter() - started
+        with engine.connect() as conn:
+            started = time.perf_counter()
+            counted = conn.execute(
+                text(f"SELECT count(*) FROM work_orders WHERE status IN {OPEN}")
+            ).scalar_one()
+            baseline_s = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    return {
+        "orders": int(counted),
+        "spread_days": days,
+        "pass_s": round(pass_s, 3),
+        "baseline_s": round(baseline_s, 3),
+        "second_pass_s": round(second_s, 3),
+        "due_soon": first.due_soon,
+        "overdue": first.overdue,
+        "raised": first.raised,
+        "raised_again": sum(second.raised.values()),
+    }
+
+
+def main() -> None:
+    """Parse the arguments, run, print one JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--orders", type=int, default=500_000)
+    parser.add_argument("--spread-days", type=int, default=14, help="dispatches spread over this many days")
+    args = parser.parse_args()
+    with scratch_database() as url:
+        print(
+            json.dumps(measure(url, args.orders, args.spread_days)), flush=True
+        )  # before the database is dropped
+
+
+if __name__ == "__main__":
+    main()

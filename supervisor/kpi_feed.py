@@ -92,6 +92,9 @@ class KpiFeed:
         except SQLAlchemyError as exc:
             log.warning("today's KPIs could not be computed: %s", exc)
             return False
+        except Exception:  # one failed computation must not stop the feed
+            log.exception("today's KPIs could not be computed")
+            return False
         self._send(computed)
         return True
 

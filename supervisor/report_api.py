@@ -60,12 +60,7 @@ FormatQuery = Annotated[Format, Query(alias="format", description="json, csv or 
 
 async def _answer(request: Request, kind: ReportKind, window: Window, fmt: Format) -> Any:
     sessions: sessionmaker[Session] = request.app.state.desktop.sessions
-
-    def build() -> dict[str, Any]:
-        with sessions() as session:
-            return build_report(session, kind, window)
-
-    report = await asyncio.to_thread(build)
+    report = await asyncio.to_thread(build_report, sessions, kind, window)
     if fmt == "json":
         return report
     content = to_csv(report, kind) if fmt == "csv" else to_xlsx(report, kind)

@@ -10,12 +10,14 @@ the whole centre's figures per hour (day) or per local day (week, month). Every 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.models import Agent
 from supervisor.kpis import AgentKpis, QueueKpis, agent_kpis, per_queue_kpis, queue_kpis
@@ -94,35 +96,31 @@ def agent_names(session: Session) -> dict[str, str]:
     return {row.agent_id: row.name for row in session.execute(select(Agent.agent_id, Agent.name))}
 
 
+Sessions = sessionmaker[Session]
+Part = Callable[[Session], Any]
+
+
 def _centre_intervals(session: Session, window: Window) -> list[dict[str, Any]]:
-    if window.end <= window.start:
-        return []
     rows = queue_kpis(session, start=window.start, end=window.end, interval=window.interval)
     return [kpi_dict(r) for r in rows]
 
 
 def _centre_total(session: Session, window: Window) -> dict[str, Any] | None:
-    if window.end <= window.start:
-        return None
     totals = queue_kpis(session, start=window.start, end=window.end)
     return kpi_dict(totals[0]) if totals else None
 
 
-def _head(window: Window) -> dict[str, Any]:
-    return {"period": str(window.period), "from": window.start, "to": window.end}
+def _queue_rows(session: Session, window: Window) -> list[dict[str, Any]]:
+    return [kpi_dict(r) for r in per_queue_kpis(session, start=window.start, end=window.end)]
 
 
-def queue_report(session: Session, window: Window) -> dict[str, Any]:
-    """Per-queue figures over the window, the centre's total and its hourly or daily breakdown."""
-    rows: list[dict[str, Any]] = []
-    if window.end > window.start:
-        rows = [kpi_dict(r) for r in per_queue_kpis(session, start=window.start, end=window.end)]
-    return {
-        **_head(window),
-        "rows": rows,
-        "total": _centre_total(session, window),
-        "intervals": _centre_intervals(session, window),
-    }
+def _agent_rows(session: Session, window: Window) -> list[dict[str, Any]]:
+    names = agent_names(session)
+    rows = [
+        {**kpi_dict(kpis), "name": names.get(kpis.agent_id, kpis.agent_id)}
+        for kpis in agent_kpis(session, start=window.start, end=window.end)
+    ]
+    return sorted(rows, key=lambda r: str(r["agent_id"]))
 
 
 def agent_total(rows: list[dict[str, Any]], window: Window) -> dict[str, Any]:
@@ -153,22 +151,37 @@ def agent_total(rows: list[dict[str, Any]], window: Window) -> dict[str, Any]:
     }
 
 
-def agent_report(session: Session, window: Window) -> dict[str, Any]:
-    """Per-agent figures over the window, their total and the centre's hourly or daily breakdown."""
-    rows: list[dict[str, Any]] = []
-    if window.end > window.start:
-        names = agent_names(session)
-        for kpis in agent_kpis(session, start=window.start, end=window.end):
-            rows.append({**kpi_dict(kpis), "name": names.get(kpis.agent_id, kpis.agent_id)})
-    rows.sort(key=lambda r: str(r["agent_id"]))
+def _read_all(sessions: Sessions, parts: dict[str, Part]) -> dict[str, Any]:
+    """Run each part in its own session, all at once (each is one or two aggregate queries that the
+    database can run side by side)."""
+
+    def read(part: Part) -> Any:
+        with sessions() as session:
+            return part(session)
+
+    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="report") as pool:
+        futures = {name: pool.submit(read, part) for name, part in parts.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def build_report(sessions: Sessions, kind: ReportKind, window: Window) -> dict[str, Any]:
+    """The queue or agent report of ``window``: ``rows`` per queue or agent, their ``total`` and the
+    centre's ``intervals``. The three parts are read side by side in separate sessions, so today's
+    report may count a call that arrives meanwhile in one part and not in another."""
+    head = {"period": str(window.period), "from": window.start, "to": window.end}
+    if window.end <= window.start:
+        empty_total = agent_total([], window) if kind is ReportKind.AGENTS else None
+        return {**head, "rows": [], "total": empty_total, "intervals": []}
+    parts: dict[str, Part] = {"intervals": lambda s: _centre_intervals(s, window)}
+    if kind is ReportKind.QUEUES:
+        parts |= {"rows": lambda s: _queue_rows(s, window), "total": lambda s: _centre_total(s, window)}
+        got = _read_all(sessions, parts)
+        return {**head, "rows": got["rows"], "total": got["total"], "intervals": got["intervals"]}
+    parts["rows"] = lambda s: _agent_rows(s, window)
+    got = _read_all(sessions, parts)
     return {
-        **_head(window),
-        "rows": rows,
-        "total": agent_total(rows, window),
-        "intervals": _centre_intervals(session, window),
+        **head,
+        "rows": got["rows"],
+        "total": agent_total(got["rows"], window),
+        "intervals": got["intervals"],
     }
-
-
-def build_report(session: Session, kind: ReportKind, window: Window) -> dict[str, Any]:
-    """The queue or agent report of ``window``."""
-    return queue_report(session, window) if kind is ReportKind.QUEUES else agent_report(session, window)

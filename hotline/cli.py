@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hotline.settings import Settings
+from linkage110.cli import add_sim110_parser, cmd_sim110
 from privacy.cli import add_retention_parser, cmd_retention
 
 if TYPE_CHECKING:
@@ -250,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("openapi", help="print the OpenAPI document")
     sub.add_parser("migrate", help="create or upgrade the database schema")
     add_retention_parser(sub)
+    add_sim110_parser(sub)
     return parser
 
 
@@ -282,6 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_simulate(settings, args)
     if args.command == "retention":
         return cmd_retention(settings, args)
+    if args.command == "sim-110":
+        return cmd_sim110(args)
     if args.command == "migrate":
         from hotline.db.engine import migrate
         from hotline.private_files import private_sqlite_file

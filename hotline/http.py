@@ -25,6 +25,7 @@ from agent_desktop.errors import DesktopError, error_body
 from hotline.ami.client import AmiError
 from hotline.body_limit import BodyLimit, BodyTooLarge
 from ivr import api as ivr_api
+from linkage110 import api as linkage110_api
 from privacy import api as privacy_api
 from supervisor import api as supervisor_api
 from supervisor import kpi_api
@@ -83,6 +84,7 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     app.include_router(kpi_api.router)
     app.include_router(report_api.router)
     app.include_router(centre_switches.router)
+    app.include_router(linkage110_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

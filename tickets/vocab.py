@@ -28,6 +28,7 @@ class Channel(_Labelled):
     WECHAT = "wechat"
     EMAIL = "email"
     SIGN_LANGUAGE_VIDEO = "sign_language_video"
+    POLICE_110 = "110"
 
 
 class Category(_Labelled):
@@ -146,6 +147,7 @@ _LABELS: dict[type[StrEnum], dict[str, str]] = {
         Channel.WECHAT.value: "微信小程序",
         Channel.EMAIL.value: "电子邮件",
         Channel.SIGN_LANGUAGE_VIDEO.value: "手语视频",
+        Channel.POLICE_110.value: "110转办",
     },
     Category: {
         Category.CONSULT.value: "咨询",

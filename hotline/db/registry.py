@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "privacy.models",
     "supervisor.models",
     "tickets.revisit_models",
+    "linkage110.models",
 )
 
 

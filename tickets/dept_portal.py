@@ -1,32 +1,51 @@
 """The department portal's wiring: the services its routes use and who is acting.
 
 ``Portal`` is made once per app from ``app.state`` (the ticket service, ``order_loop`` and
-``attachments`` when the centre set them). ``Acting`` is a signed-in user of role ``department`` with
-an active membership in an active department, and the set of departments they act for: their own
-and every department below it (``tickets.departments.subtree``).
+``attachments`` when the centre set them); making it adds the departments of the shipped tree that
+the table lacks (a tree file extended after the migration seeded it; another app node doing the same
+at once is harmless; a tree that no longer fits the edited table is logged and skipped). ``Acting``
+is a signed-in user of role ``department`` with an active membership in an active department, and
+the set of departments they act for: their own and every department below it
+(``tickets.departments.subtree``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 from agent_desktop.api import Me
 from agent_desktop.auth import Role
 from agent_desktop.errors import DesktopError
+from hotline.db.engine import WRITE_OPTION
 from tickets.api import ticket_service
 from tickets.attachments import AttachmentStore
-from tickets.departments import Department, all_departments, get_department, subtree
+from tickets.departments import (
+    Department,
+    all_departments,
+    get_department,
+    load_tree,
+    seed_departments,
+    subtree,
+)
 from tickets.dept_members import get_member
+from tickets.errors import TicketError
 from tickets.loop import OrderLoop
 from tickets.service import TicketService
 
 __all__ = ["Acting", "Portal", "PortalDep", "Who", "acting", "acting_of", "departments_by_code", "portal"]
+
+log = logging.getLogger(__name__)
+_SEEDING = threading.Lock()
 
 
 def _utc_now() -> datetime:
@@ -43,6 +62,19 @@ class Portal:
     clock: Callable[[], datetime] = field(default=_utc_now)
 
 
+def seed_missing(sm: sessionmaker[Session]) -> int:
+    """Add the shipped tree's departments the table lacks; how many were added (0 when refused)."""
+    try:
+        with _SEEDING, sm.begin() as s:
+            s.connection(execution_options={WRITE_OPTION: True})
+            return seed_departments(s, load_tree())
+    except IntegrityError:
+        log.info("the department tree was seeded by another node meanwhile")
+    except TicketError as exc:
+        log.warning("the shipped department tree does not fit the edited table: %s", exc)
+    return 0
+
+
 def portal(request: Request) -> Portal:
     """``app.state.dept_portal``; made once from the app's ticket service, ``app.state.order_loop`` and
     ``app.state.attachments`` (a store under the state directory) when unset."""
@@ -53,6 +85,7 @@ def portal(request: Request) -> Portal:
             sessions=tickets.sessions, catalogue=tickets.catalogue, policy=tickets.policy
         )
         found = Portal(tickets=tickets, loop=loop, store=getattr(request.app.state, "attachments", None))
+        seed_missing(tickets.sessions)
         request.app.state.dept_portal = found
     return found
 

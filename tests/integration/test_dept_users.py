@@ -9,6 +9,7 @@ import json
 
 import pytest
 import websockets
+from sqlalchemy import delete
 
 from hotline.app import Centre
 from tests.integration.dept_portal import (
@@ -24,6 +25,7 @@ from tests.integration.dept_portal import (
 )
 from tests.integration.desktop import DesktopClient
 from tests.integration.supervision import add_user
+from tickets.department_models import DepartmentNode
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(120)]
 
@@ -134,3 +136,19 @@ async def test_a_department_user_reaches_nothing_of_the_centre_but_the_portal(ce
         assert (await street.http.delete("/api/sessions", headers=street.auth)).status_code == 204
     finally:
         await street.close()
+
+
+async def test_given_a_tree_node_missing_from_the_table_then_the_portal_adds_it_on_first_use(
+    centre: Centre,
+) -> None:
+    def drop_street() -> None:
+        with centre.sessions.begin() as s:
+            s.execute(delete(DepartmentNode).where(DepartmentNode.code == "cgj_sip_xietang"))
+
+    await asyncio.to_thread(drop_street)
+    boss = await admin(centre)
+    try:
+        codes = {d["code"] for d in (await boss.http.get("/api/dept/departments", headers=boss.auth)).json()}
+        assert "cgj_sip_xietang" in codes
+    finally:
+        await boss.close()

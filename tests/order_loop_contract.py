@@ -7,29 +7,24 @@ working-day arithmetic below only skips weekends.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.engine import alembic_config, make_engine, migrate
 from hotline.db.registry import full_metadata
-from tests.db_contract import run_in_threads
 from tests.migrated_db import MigratedDatabase
 from tests.tickets_contract import order, table_names
 from tickets import repository as repo
-from tickets.duplicates import DuplicateFinder
 from tickets.errors import IllegalTransitionError, TicketError, TicketNotFoundError, TicketValidationError
 from tickets.loop import OrderLoop
-from tickets.models import WorkOrderLink
-from tickets.rows import AttachmentRef, WorkOrderRow
+from tickets.rows import AttachmentRef
 from tickets.service import TicketService
-from tickets.vocab import Category, DepartmentRole, Event, ExtensionStatus, Satisfaction, Status
+from tickets.vocab import DepartmentRole, ExtensionStatus, Status
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -71,8 +66,8 @@ def refused(exc: pytest.ExceptionInfo[TicketError], error_id: str, status_code: 
     assert exc.value.status_code == status_code
 
 
-class OrderLoopContract(MigratedDatabase):
-    """The shared test bodies."""
+class OrderLoopBase(MigratedDatabase):
+    """The fixture and helpers of the order-loop contracts."""
 
     @pytest.fixture
     def loop(self, sm: sessionmaker[Session]) -> OrderLoop:
@@ -91,6 +86,10 @@ class OrderLoopContract(MigratedDatabase):
         loop.sign(number, department="sthjj", actor="d1", now=T0 + timedelta(hours=1))
         loop.reply(number, department="sthjj", text="已责令整改", actor="d1", now=T0 + timedelta(days=1))
         return number
+
+
+class OrderLoopContract(OrderLoopBase):
+    """Schema, the department steps and extensions."""
 
     # -- schema ---------------------------------------------------------------------------------
 
@@ -290,281 +289,3 @@ class OrderLoopContract(MigratedDatabase):
                 number, department="sthjj", working_days=0, reason="零天", actor="d1", now=T0
             )
         assert len(loop.extensions(number)) == 1
-
-    # -- revisit ---------------------------------------------------------------------------------
-
-    def test_given_replied_order_when_citizen_satisfied_then_call_back_evaluate_and_closed(
-        self, sm: sessionmaker[Session], loop: OrderLoop
-    ) -> None:
-        number = self.replied(sm, loop)
-        at = T0 + timedelta(days=2)
-        row = loop.record_revisit(
-            number,
-            reached=True,
-            solved=True,
-            satisfaction=Satisfaction.SATISFIED,
-            via="phone",
-            actor="ivr",
-            now=at,
-        )
-        assert row.status is Status.CLOSED
-        assert row.closed_at == at
-        history = repo.work_order_history(sm, number=number)
-        assert [h.event for h in history[-3:]] == ["call_back", "evaluate", "close"]
-        assert history[-2].detail == {
-            "reached": True,
-            "via": "phone",
-            "note": "",
-            "solved": True,
-            "satisfaction": "satisfied",
-        }
-
-    def test_given_dissatisfied_citizen_then_evaluated_and_reopen_restarts_deadlines(
-        self, sm: sessionmaker[Session], loop: OrderLoop
-    ) -> None:
-        number = self.replied(sm, loop)
-        row = loop.record_revisit(
-            number,
-            reached=True,
-            solved=False,
-            satisfaction=Satisfaction.DISSATISFIED,
-            via="manual",
-            note="油烟仍然存在",
-            actor="a2",
-            now=T0 + timedelta(days=2),
-        )
-        assert row.status is Status.EVALUATED
-        again = T0 + timedelta(days=3)
-        reopened = loop.reopen(number, reason="群众不满意，重办", actor="s1", now=again)
-        assert reopened.status is Status.DISPATCHED
-        assert reopened.dispatched_at == again
-        assert reopened.sign_due is not None
-        assert reopened.sign_due > again
-        assert [d.department for d in reopened.departments if d.role is DepartmentRole.MAIN] == ["sthjj"]
-        entry = repo.work_order_history(sm, number=number)[-1]
-        assert (entry.event, entry.detail["main"]) == ("redo", "sthjj")
-
-    def test_given_closed_order_when_reopened_then_reopen_event_and_closed_at_cleared(
-        self, sm: sessionmaker[Session], loop: OrderLoop
-    ) -> None:
-        number = self.replied(sm, loop)
-        loop.record_revisit(
-            number,
-            reached=True,
-            solved=True,
-            satisfaction=Satisfaction.SATISFIED,
-            via="phone",
-            actor="ivr",
-            now=T0,
-        )
-        row = loop.reopen(number, reason="问题复发", actor="s1", now=T0 + timedelta(days=5))
-        assert (row.status, row.closed_at) == (Status.DISPATCHED, None)
-        assert events(sm, number)[-1] == "reopen"
-        with pytest.raises(IllegalTransitionError):
-            loop.reopen(number, reason="再次", actor="s1", now=T0 + timedelta(days=5))
-
-    def test_given_unreached_citizen_then_attempts_count_and_close_unreachable_closes(
-        self, sm: sessionmaker[Session], loop: OrderLoop
-    ) -> None:
-        number = self.replied(sm, loop)
-        for hour in (1, 2):
-            row = loop.record_revisit(
-                number,
-                reached=False,
-                solved=None,
-                satisfaction=None,
-                via="phone",
-                actor="ivr",
-                now=T0 + timedelta(days=2, hours=hour),
-            )
-            assert row.status is Status.REPLIED
-        attempts = [
-            h.detail["attempt"]
-            for h in repo.work_order_history(sm, number=number)
-            if h.event == "call_back_failed"
-        ]
-        assert attempts == [1, 2]
-        with pytest.raises(TicketValidationError):
-            loop.record_revisit(
-                number,
-                reached=False,
-                solved=None,
-                satisfaction=Satisfaction.SATISFIED,
-                via="phone",
-                actor="ivr",
-            )
-        closed = loop.close_unreachable(number, attempts=3, actor="ivr", now=T0 + timedelta(days=3))
-        assert closed.status is Status.CLOSED
-        assert repo.work_order_history(sm, number=number)[-1].detail == {"attempts": 3}
-
-    def test_given_dispatched_order_when_revisited_then_illegal(
-        self, sm: sessionmaker[Session], loop: OrderLoop
-    ) -> None:
-        number = self.dispatched(sm)
-        with pytest.raises(IllegalTransitionError):
-            loop.record_revisit(
-                number,
-                reached=True,
-                solved=True,
-                satisfaction=Satisfaction.SATISFIED,
-                via="manual",
-                actor="a1",
-            )
-        assert events(sm, number) == ["created", "dispatch"]
-
-    # -- centre side -----------------------------------------------------------------------------
-
-    def test_given_returned_order_when_redispatched_then_new_departments_and_fresh_deadlines(
-        self, sm: sessionmaker[Session], loop: OrderLoop
-    ) -> None:
-        number = self.dispatched(sm)
-        loop.return_order(number, department="sthjj", reason="应由城管局办理", actor="d1", now=T0)
-        later = T0 + timedelta(days=1)
-        row = loop.redispatch(number, main="cgj", actor="a1", now=later)
-        assert row.status is Status.DISPATCHED
-        assert row.dispatched_at == later
-        assert [(d.department, d.role) for d in row.departments] == [("cgj", DepartmentRole.MAIN)]
-        assert row.handle_due == datetime(2026, 12, 1, 15, 59, 59, tzinfo=UTC)
-        with pytest.raises(TicketValidationError) as caught:
-            loop.redispatch(number, main="nowhere", actor="a1", now=later)
-        refused(caught, "unknown_department", 422)
-
-    def test_given_callback_without_evaluation_then_centre_closes_and_replied_order_cannot(
-        self, sm: sessionmaker[Session], loop: OrderLoop
-    ) -> None:
-        number = self.replied(sm, loop)
-        with pytest.raises(IllegalTransitionError):
-            loop.close(number, actor="a1", now=T0)
-        loop.record_revisit(
-            number, reached=True, solved=True, satisfaction=None, via="manual", actor="a1", now=T0
-        )
-        row = loop.close(number, actor="a1", note="群众未评价", now=T0 + timedelta(days=3))
-        assert row.status is Status.CLOSED
-        assert repo.work_order_history(sm, number=number)[-1].detail == {"note": "群众未评价"}
-
-    def test_given_direct_answer_when_reopened_then_never_dispatched(
-        self, sm: sessionmaker[Session], loop: OrderLoop
-    ) -> None:
-        number = repo.create_work_order(
-            sm, order=order(answered_directly=True), created_by="a1", now=T0
-        ).number
-        with pytest.raises(IllegalTransitionError) as caught:
-            loop.reopen(number, reason="再次来电", actor="s1", now=T0)
-        refused(caught, "never_dispatched", 409)
-
-    # -- merge -----------------------------------------------------------------------------------
-
-    def test_given_repeat_orders_when_merged_then_linked_and_their_citizens_are_revisit_targets(
-        self, sm: sessionmaker[Session], loop: OrderLoop
-    ) -> None:
-        main = self.dispatched(sm)
-        second = repo.create_work_order(sm, order=order(number="13900139000"), created_by="a2", now=T0).number
-        third = repo.create_work_order(
-            sm, order=order(number="13700137000", linked_numbers=(main,)), created_by="a3", now=T0
-        ).number
-        row = loop.merge(main, [second, third], actor="a1", now=T0)
-        assert row.status is Status.DISPATCHED
-        assert repo.work_order_history(sm, number=main)[-1].detail == {"merged": [second, third]}
-        assert [r.number for r in loop.merged(main)] == [second, third]
-        with sm() as s:
-            kinds = set(s.scalars(select(WorkOrderLink.kind)))
-        assert kinds == {"merged"}
-        targets = loop.revisit_targets(main)
-        assert [(t.number, t.caller.number, t.merged_into) for t in targets] == [
-            (main, "13800138000", None),
-            (second, "13900139000", main),
-            (third, "13700137000", main),
-        ]
-
-    def test_given_merged_order_then_revisited_only_after_the_main_order_is_replied(
-        self, sm: sessionmaker[Session], loop: OrderLoop
-    ) -> None:
-        main = self.dispatched(sm)
-        other = repo.create_work_order(sm, order=order(number="13900139000"), created_by="a2", now=T0).number
-        loop.merge(main, [other], actor="a1", now=T0)
-        satisfied = {"reached": True, "solved": True, "satisfaction": Satisfaction.SATISFIED, "via": "phone"}
-        with pytest.raises(IllegalTransitionError) as caught:
-            loop.record_revisit(other, **satisfied, actor="ivr", now=T0)  # type: ignore[arg-type]
-        refused(caught, "main_not_replied", 409)
-        loop.sign(main, department="sthjj", actor="d1", now=T0)
-        loop.reply(main, department="sthjj", text="已整改", actor="d1", now=T0)
-        row = loop.record_revisit(other, **satisfied, actor="ivr", now=T0)  # type: ignore[arg-type]
-        assert row.status is Status.MERGED
-        assert events(sm, other)[-2:] == ["call_back", "evaluate"]
-
-    def test_given_a_signed_order_among_others_when_merged_then_nothing_changes(
-        self, sm: sessionmaker[Session], loop: OrderLoop
-    ) -> None:
-        main = repo.create_work_order(sm, order=order(), created_by="a1", now=T0).number
-        fine = repo.create_work_order(sm, order=order(number="13900139000"), created_by="a1", now=T0).number
-        signed = self.dispatched(sm, "13700137000")
-        loop.sign(signed, department="sthjj", actor="d1", now=T0)
-        with pytest.raises(IllegalTransitionError):
-            loop.merge(main, [fine, signed], actor="a1", now=T0)
-        assert events(sm, fine) == ["created"]
-        assert loop.merged(main) == []
-        with pytest.raises(TicketValidationError):
-            loop.merge(main, [main], actor="a1", now=T0)
-
-    # -- concurrency -----------------------------------------------------------------------------
-
-    def test_given_four_departments_signing_at_once_then_exactly_one_sign_is_recorded(
-        self, sm: sessionmaker[Session], loop: OrderLoop
-    ) -> None:
-        number = self.dispatched(sm)
-        signed: list[WorkOrderRow] = []
-
-        def sign(i: int) -> None:
-            signed.append(loop.sign(number, department="sthjj", actor=f"d{i}", now=T0))
-
-        errors = run_in_threads(4, sign)
-        assert len(signed) == 1
-        assert len(errors) == 3
-        assert all(isinstance(e, IllegalTransitionError) for e in errors)
-        assert events(sm, number).count(Event.SIGN.value) == 1
-
-
-class DuplicatesContract(MigratedDatabase):
-    """并单 suggestions (``tickets.duplicates``) on a real database."""
-
-    def test_given_orders_around_the_window_then_only_recent_same_caller_or_similar_same_address_match(
-        self, sm: sessionmaker[Session]
-    ) -> None:
-        def create(at: datetime, **changes: object) -> str:
-            new = replace(order(), **changes)  # type: ignore[arg-type]
-            return repo.create_work_order(sm, order=new, created_by="a1", now=at).number
-
-        old = create(T0 - timedelta(days=31))
-        recent = create(T0 - timedelta(days=29))
-        neighbour = create(T0 - timedelta(days=3), caller=replace(CALLER, number="13900139000"))
-        unrelated = create(
-            T0 - timedelta(days=2), caller=replace(CALLER, number="13700137000"), content="小区门口路灯不亮"
-        )
-        other_kind = create(
-            T0 - timedelta(days=1), caller=replace(CALLER, number="13600136000"), category=Category.HELP
-        )
-        merged = create(T0 - timedelta(days=1))
-        OrderLoop(sm).merge(recent, [merged], actor="a1", now=T0)
-        base = create(T0, content="楼下餐馆油烟很大，噪音影响休息")
-        found = DuplicateFinder(sm).find(base)
-        assert {d.order.number: d.reasons for d in found} == {
-            recent: ("same_caller", "same_address"),
-            neighbour: ("same_address",),
-        }
-        assert {old, unrelated, other_kind, merged}.isdisjoint(d.order.number for d in found)
-        assert found[0].order.number == recent
-        assert 0 < found[1].similarity <= found[0].similarity <= 1
-        wider = DuplicateFinder(sm, window_days=40).find(base)
-        assert old in {d.order.number for d in wider}
-
-    def test_given_order_without_caller_number_or_address_then_nothing_matches_on_blanks(
-        self, sm: sessionmaker[Session]
-    ) -> None:
-        blank = replace(CALLER, number="")
-        for _ in range(2):
-            number = repo.create_work_order(
-                sm, order=order(caller=blank, address=""), created_by="a1", now=T0
-            ).number
-        assert DuplicateFinder(sm).find(number) == []
-        with pytest.raises(TicketNotFoundError):
-            DuplicateFinder(sm).find("12345-20261123-999999")

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import pytest
 
+from tests.duplicates_contract import DuplicatesContract
 from tests.integration.test_db_postgres import _empty_schema, _url, scratch_db
-from tests.order_loop_contract import DuplicatesContract, OrderLoopContract
+from tests.order_loop_centre_contract import OrderLoopCentreContract
+from tests.order_loop_contract import OrderLoopContract
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(90)]
 
 __all__ = ["scratch_db"]
 
 
-class TestPostgresOrderLoop(OrderLoopContract, DuplicatesContract):
+class TestPostgresOrderLoop(OrderLoopContract, OrderLoopCentreContract, DuplicatesContract):
     """Every order-loop contract test against PostgreSQL."""
 
     @pytest.fixture

@@ -1,4 +1,5 @@
-"""The order-loop contract (tests/order_loop_contract.py) on SQLite."""
+"""The order-loop contracts on SQLite: tests/order_loop_contract.py, order_loop_centre_contract.py and
+duplicates_contract.py."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.order_loop_contract import DuplicatesContract, OrderLoopContract
+from tests.duplicates_contract import DuplicatesContract
+from tests.order_loop_centre_contract import OrderLoopCentreContract
+from tests.order_loop_contract import OrderLoopContract
 
 
-class TestSqliteOrderLoop(OrderLoopContract, DuplicatesContract):
+class TestSqliteOrderLoop(OrderLoopContract, OrderLoopCentreContract, DuplicatesContract):
     """Every contract test on its own SQLite file."""
 
     @pytest.fixture

@@ -35,6 +35,7 @@ from tickets import api as tickets_api
 from tickets import revisit_api
 from tickets import loop_api
 from tickets import calendar_api
+from tickets import dept_api
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "agent_desktop" / "static"
 JSON_BODY_LIMIT = 256 * 1024
@@ -76,6 +77,7 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     app.include_router(tickets_api.router)
     app.include_router(revisit_api.router)
     app.include_router(loop_api.router)
+    app.include_router(dept_api.router)
     app.include_router(calendar_api.router)
     app.include_router(privacy_api.router)
     app.include_router(call_api.router)
@@ -94,6 +96,10 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     @app.get("/supervisor", include_in_schema=False)
     async def supervisor_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "supervisor.html")
+
+    @app.get("/dept", include_in_schema=False)
+    async def dept_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "dept.html")
 
     @app.get("/revisit", include_in_schema=False)
     async def revisit_page() -> FileResponse:

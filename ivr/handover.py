@@ -8,6 +8,7 @@ status request plays its answer here, then goes to a person like a queue outcome
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from hotline.fastagi.session import AgiSession
@@ -25,6 +26,8 @@ from ivr.player import ActionPlayer
 
 NOT_FOUND_PROMPT = "work_order_not_found"
 WORK_ORDER_TAG = "work_order_query"
+StatusAnswer = Callable[[str | None, str], Awaitable[str | None]]
+"""(keyed order number, calling number) -> the prompt that answers, or None when there is no such order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +62,23 @@ def _message(outcome: LeaveMessage, base: str) -> Handover:
 
 
 async def plan(
-    outcome: Outcome, *, pack: LivePack, tags: tuple[str, ...], player: ActionPlayer, session: AgiSession
+    outcome: Outcome,
+    *,
+    pack: LivePack,
+    tags: tuple[str, ...],
+    player: ActionPlayer,
+    session: AgiSession,
+    order_status: StatusAnswer | None = None,
 ) -> Handover:
-    """Play what the outcome itself says and decide the dialplan route (``tags``: the run's tags)."""
+    """Play what the outcome itself says and decide the dialplan route (``tags``: the run's tags).
+
+    A work-order status request plays ``order_status``'s answer (the not-found prompt without one).
+    """
     if isinstance(outcome, ToQueue):
         return _queue(outcome)
     if isinstance(outcome, WorkOrderStatus):
-        await player.play(NOT_FOUND_PROMPT)
+        answer = None if order_status is None else await order_status(outcome.order_number, outcome.caller)
+        await player.play(answer or NOT_FOUND_PROMPT)
         return _queue(
             ToQueue(queue=pack.main.fallback_queue, tags=(*dict.fromkeys([*tags, WORK_ORDER_TAG]),))
         )

@@ -41,6 +41,7 @@ class IvrDeps:
     host_path: HostPath = identity_path
     max_wait_s: float | None = None
     overall_timeout_s: float = 600.0
+    order_status: handover.StatusAnswer | None = None
 
     def player(self, session: AgiSession) -> ActionPlayer:
         """A prompt player for one call."""
@@ -110,7 +111,12 @@ class FlowRoute:
         if isinstance(action.outcome, SurveyResult):
             self._survey(session.uniqueid, action.outcome, pack.label)
         plan = await handover.plan(
-            action.outcome, pack=pack, tags=tuple(run.tags), player=player, session=session
+            action.outcome,
+            pack=pack,
+            tags=tuple(run.tags),
+            player=player,
+            session=session,
+            order_status=self.deps.order_status,
         )
         keys = "".join(player.keys)
         await handover.apply(session, plan, keys=keys, flow_version=pack.label)

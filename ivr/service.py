@@ -25,6 +25,7 @@ from ivr.callers import DbCallerDirectory
 from ivr.catalog import FlowCatalog, LivePack
 from ivr.dryrun_view import DryRunRequest, run_dry
 from ivr.flow import default_calendar
+from ivr.order_status import OrderStatusTeller
 from ivr.player import HostPath, identity_path
 from ivr.revisit_route import REVISIT_PROMPTS
 from ivr.runtime import FlowRoute, IvrDeps
@@ -74,6 +75,7 @@ class IvrService:
             speech=self.speech,
             host_path=host_path,
             max_wait_s=max_wait_s,
+            order_status=OrderStatusTeller(sessions=sessions, sounds_dir=sounds_dir).answer,
         )
         self._loading: asyncio.Task[bool] | None = None
 

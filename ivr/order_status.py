@@ -1,0 +1,107 @@
+"""The IVR's work-order status answer: look the keyed order up and speak it as a generated prompt.
+
+The answer's text (``ivr.order_status_speech``) is synthesised at call time with the same Mandarin
+pinyin voice as every generated prompt (``ivr.prompts.synthesise``) into
+``<sounds>/zh/hotline/order_status/<hash>.wav``, the hash taken over the spoken form and the voice
+settings, so the same answer is generated once and played from the file afterwards (the fixed
+confidential answer is made on its first use). Lookup and synthesis run in a worker thread; espeak-ng
+and sox take well under a second for one sentence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ivr import prompts
+from ivr.order_status_speech import OrderFacts, answer_text, order_number_from_digits
+from ivr.pinyin_text import speakable
+from ivr.prompt_audio import voice_signature
+from tickets import repository as tickets_repo
+from tickets.catalogue import Catalogue, default_catalogue
+from tickets.departments import get_department
+from tickets.rows import WorkOrderRow
+from tickets.vocab import DepartmentRole
+
+log = logging.getLogger(__name__)
+
+PROMPT_FOLDER = "order_status"
+UNAVAILABLE_PROMPT = "degraded_notice"
+"""Played when the order could not be looked up or its answer not generated (not "not found")."""
+
+
+def prompt_id_for(text: str) -> str:
+    """The prompt id of the generated answer ``text`` (stable for the same speech and voice)."""
+    digest = hashlib.sha256(f"{voice_signature()}|{speakable(text)}".encode()).hexdigest()[:20]
+    return f"{PROMPT_FOLDER}/{digest}"
+
+
+def ensure_spoken(sounds_dir: Path, text: str) -> str:
+    """Generate ``text`` as a prompt unless it already exists; its prompt id."""
+    prompt_id = prompt_id_for(text)
+    target = prompts.prompt_file(sounds_dir, prompt_id)
+    if not target.exists():
+        prompts.synthesise(text, target)
+    return prompt_id
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStatusTeller:
+    """Finds orders by the keyed number and turns the answer into a playable prompt."""
+
+    sessions: sessionmaker[Session]
+    sounds_dir: Path
+    prefix: str = tickets_repo.NUMBER_PREFIX
+    catalogue: Catalogue | None = None
+
+    def facts(self, digits: str) -> OrderFacts | None:
+        """What may be said about the order keyed as ``digits``; None when there is no such order."""
+        number = order_number_from_digits(digits, prefix=self.prefix)
+        if number is None:
+            return None
+        row = tickets_repo.get_work_order(self.sessions, number=number)
+        if row is None:
+            return None
+        return OrderFacts(
+            number=row.number,
+            status=row.status,
+            department=self._department_name(row),
+            reply_due=row.reply_due,
+            confidential=row.caller.confidential,
+            caller_number=row.caller.number,
+        )
+
+    def _department_name(self, row: WorkOrderRow) -> str:
+        main = [d.department for d in row.departments if d.role is DepartmentRole.MAIN]
+        if not main:
+            return ""
+        code = main[-1]
+        with self.sessions() as s:
+            node = get_department(s, code)
+        if node is not None:
+            return node.name
+        listed = (self.catalogue or default_catalogue()).department(code)
+        return listed.name if listed is not None else ""
+
+    def answer_prompt(self, digits: str, calling_number: str) -> str | None:
+        """The prompt id that answers the caller, or None for an unknown order (not found)."""
+        found = self.facts(digits)
+        if found is None:
+            return None
+        return ensure_spoken(self.sounds_dir, answer_text(found, calling_number))
+
+    async def answer(self, digits: str | None, calling_number: str) -> str | None:
+        """``answer_prompt`` off the event loop; ``UNAVAILABLE_PROMPT`` when it could not be made."""
+        if not digits:
+            return None
+        try:
+            return await asyncio.to_thread(self.answer_prompt, digits, calling_number)
+        except (prompts.PromptError, OSError, SQLAlchemyError):
+            log.exception("order status answer for %s not made; the caller goes to a person", digits)
+            return UNAVAILABLE_PROMPT

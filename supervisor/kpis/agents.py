@@ -25,8 +25,15 @@ def _clipped(rows: Any, start: datetime, end: datetime) -> Any:
 
 
 def _times(
-    session: Session, start: datetime, end: datetime, cap: datetime, agent: str | None, settings: KpiSettings
+    session: Session,
+    start: datetime,
+    end: datetime,
+    cap: datetime,
+    agent: str | None,
+    settings: KpiSettings,
 ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """Per agent: signed-in, talk, wrap-up and paused seconds and calls taken; and pause seconds by
+    reason. One pass over the log (grouped by agent and, for paused time, by reason)."""
     rows = log_rows(start - settings.state_lookback, end, cap)
     dur = _clipped(rows, start, end)
     lo = literal(start.timestamp(), Float)
@@ -35,28 +42,34 @@ def _times(
         return func.sum(case((cond, dur), else_=0.0))
 
     paused = and_(rows.c.status == PAUSED, rows.c.state == IDLE)
+    is_pause = case((paused, 1), else_=0)
+    reason = case((paused, func.coalesce(rows.c.pause_reason, "")), else_=None)
     stmt = select(
         rows.c.agent_id,
+        is_pause.label("is_pause"),
+        reason.label("reason"),
         total(rows.c.status != LOGGED_OUT).label("signed_in_s"),
         total(rows.c.state == ON_CALL).label("talk_s"),
         total(rows.c.state == WRAP_UP).label("wrap_s"),
-        total(paused).label("paused_s"),
+        func.sum(dur).label("all_s"),
         func.sum(case((and_(rows.c.starts == 1, rows.c.from_s >= lo), 1), else_=0)).label("answered"),
-    ).group_by(rows.c.agent_id)
-    pauses = (
-        select(rows.c.agent_id, rows.c.pause_reason, func.sum(dur).label("s"))
-        .where(paused)
-        .group_by(rows.c.agent_id, rows.c.pause_reason)
-    )
+    ).group_by(rows.c.agent_id, is_pause, reason)
     if agent is not None:
         stmt = stmt.where(rows.c.agent_id == agent)
-        pauses = pauses.where(rows.c.agent_id == agent)
-    times = {str(r.agent_id): r._asdict() for r in session.execute(stmt)}
+    times: dict[str, dict[str, float]] = {}
     by_reason: dict[str, dict[str, float]] = defaultdict(dict)
-    for r in session.execute(pauses):
-        if float(r.s or 0.0) > 0:
-            by_reason[str(r.agent_id)][str(r.pause_reason or "")] = round(float(r.s), 1)
+    for r in session.execute(stmt):
+        f = times.setdefault(str(r.agent_id), dict.fromkeys(_SUMS, 0.0))
+        for name in ("signed_in_s", "talk_s", "wrap_s", "answered"):
+            f[name] += float(getattr(r, name) or 0.0)
+        if r.is_pause:
+            f["paused_s"] += float(r.all_s or 0.0)
+            if float(r.all_s or 0.0) > 0:
+                by_reason[str(r.agent_id)][str(r.reason)] = round(float(r.all_s), 1)
     return times, by_reason
+
+
+_SUMS = ("signed_in_s", "talk_s", "wrap_s", "paused_s", "answered")
 
 
 def _transfers(session: Session, start: datetime, end: datetime) -> dict[str, dict[str, int]]:

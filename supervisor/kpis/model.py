@@ -27,8 +27,8 @@ class KpiSettings:
     service_level_s: float = 15.0
     short_abandon_s: float = 5.0
     timezone: str = "Asia/Shanghai"
-    handle_horizon: timedelta = timedelta(hours=12)
-    """Handling (talk, wrap-up) of a call is looked for up to this long after the range ends."""
+    handle_horizon: timedelta = timedelta(hours=3)
+    """A call's handling (talk, wrap-up) and events are looked for up to this long after the range."""
     state_lookback: timedelta = timedelta(hours=24)
     """An agent's state at the start of a range is taken from log rows up to this long before it."""
     zone: ZoneInfo = field(init=False, repr=False, compare=False)

@@ -68,7 +68,9 @@ def _in_slice(s: _Slice) -> ColumnElement[bool]:
     return cond if s.queue is None else and_(cond, Call.queue == s.queue)
 
 
-def _event_flags(s: _Slice) -> Any:
+def _event_flags(s: _Slice, horizon: timedelta) -> Any:
+    """Per call of the slice: callback booked, sent to voicemail, transfers and three-way calls. Only
+    events within ``horizon`` of the slice are read (through the index on kind and time)."""
     e = CallEvent
     reason = e.detail["reason"].as_string()
     how = e.detail["kind"].as_string()
@@ -93,6 +95,8 @@ def _event_flags(s: _Slice) -> Any:
         )
         .where(
             e.kind.in_(("waiting", "ended", "transferred")),
+            e.at >= s.start - horizon,
+            e.at < s.end + horizon,
             e.call_id.in_(select(Call.call_id).where(_in_slice(s))),
         )
         .group_by(e.call_id)
@@ -101,7 +105,7 @@ def _event_flags(s: _Slice) -> Any:
 
 
 def _per_call(s: _Slice, settings: KpiSettings, now: datetime, step: timedelta | None) -> Any:
-    flags = _event_flags(s)
+    flags = _event_flags(s, settings.handle_horizon)
     hi = s.end + settings.handle_horizon
     handled = handlings(s.start, hi, min(hi, now)).subquery("handled")
     entry_s = epoch(_entry())

@@ -55,6 +55,7 @@ def log_rows(lo: datetime, hi: datetime, cap: datetime) -> Subquery:
             log.state,
             log.pause_reason,
             log.call_id,
+            log.at,
             epoch(log.at).label("from_s"),
             func.coalesce(nxt, cap_s).label("until_s"),
             starts.label("starts"),
@@ -68,7 +69,7 @@ def handlings(lo: datetime, hi: datetime, cap: datetime) -> Select[tuple[str | N
     """Per call id: talk and wrap-up seconds of every handling of it whose rows lie in [lo, hi)."""
     rows = log_rows(lo, hi, cap)
     grp = func.sum(rows.c.starts).over(
-        partition_by=rows.c.agent_id, order_by=(rows.c.from_s, rows.c.id), rows=(None, 0)
+        partition_by=rows.c.agent_id, order_by=(rows.c.at, rows.c.id), rows=(None, 0)
     )
     dur = rows.c.until_s - rows.c.from_s
     numbered = select(

@@ -32,7 +32,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     String,
-    and_,
     column,
     func,
     literal,
@@ -160,26 +159,14 @@ def _open(order_id: ColumnElement[int]) -> Targets:
 def repeat_targets(rule: RepeatRule, *, now: datetime) -> Targets:
     """Order ids the repeat rule applies to."""
     since = now - timedelta(days=rule.within_days)
-    groups = (
-        select(WorkOrder.caller_number, WorkOrder.matter_code)
+    newest_open = func.max(WorkOrder.id).filter(WorkOrder.status.in_(OPEN))
+    newest = (
+        select(newest_open.label("order_id"))
         .where(
             WorkOrder.matter_code.is_not(None), WorkOrder.caller_number != "", WorkOrder.created_at >= since
         )
         .group_by(WorkOrder.caller_number, WorkOrder.matter_code)
-        .having(func.count() >= rule.min_orders)
-        .subquery()
-    )
-    newest = (
-        select(func.max(WorkOrder.id).label("order_id"))
-        .join(
-            groups,
-            and_(
-                WorkOrder.caller_number == groups.c.caller_number,
-                WorkOrder.matter_code == groups.c.matter_code,
-            ),
-        )
-        .where(WorkOrder.status.in_(OPEN))
-        .group_by(WorkOrder.caller_number, WorkOrder.matter_code)
+        .having(func.count() >= rule.min_orders, newest_open.is_not(None))
     )
     ends = union_all(
         select(WorkOrderLink.order_id.label("oid")), select(WorkOrderLink.linked_id.label("oid"))

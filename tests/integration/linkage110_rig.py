@@ -133,8 +133,12 @@ def _simulator(port: int, centre: str) -> Iterator[Simulator]:
 
 
 @asynccontextmanager
-async def rig(url: str, tmp_path: Path) -> AsyncIterator[Rig]:
-    """A migrated centre at ``url`` serving on a free port, and a simulator (not started) aimed at it."""
+async def rig(url: str, tmp_path: Path, *, background: bool = False) -> AsyncIterator[Rig]:
+    """A migrated centre at ``url`` serving on a free port, and a simulator (not started) aimed at it.
+
+    ``background``: the centre's own sender runs (started with the app, real clock) and posts to the
+    simulator; otherwise the test drives ``Rig.sender``.
+    """
     migrate(url)
     engine = make_engine(url)
     sessions = session_factory(engine)
@@ -148,8 +152,13 @@ async def rig(url: str, tmp_path: Path) -> AsyncIterator[Rig]:
     )
     app = build_http_app(ctx)
     clock = Clock()
-    settings = Linkage110Settings(secret=SECRET, url="")
-    linkage = Linkage110(tickets=TicketService(sessions=sessions), settings=settings, clock=clock)
+    sim_port = free_port()
+    sim_url = f"http://127.0.0.1:{sim_port}" if background else ""
+    settings = Linkage110Settings(secret=SECRET, url=sim_url, backoff_base_s=0.2, poll_s=0.2)
+    tickets = TicketService(sessions=sessions)
+    linkage = (
+        Linkage110(tickets=tickets, settings=settings) if background else Linkage110(tickets, settings, clock)
+    )
     app.state.linkage110 = linkage
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -160,7 +169,7 @@ async def rig(url: str, tmp_path: Path) -> AsyncIterator[Rig]:
         await asyncio.sleep(0.05)
     assert server.started, "the centre did not start serving"
     centre = f"http://127.0.0.1:{port}"
-    with _simulator(free_port(), centre) as sim:
+    with _simulator(sim_port, centre) as sim:
 
         def send(payload: dict[str, Any]) -> Any:
             return send_handoff(sim.url, payload, secret=SECRET, timeout_s=5.0, now=time.time)

@@ -205,3 +205,25 @@ async def test_given_the_same_transfer_delivered_concurrently_then_one_order(
         numbers = {a.json()["order_number"] for a in answers if a.status_code in (200, 201)}
         assert len(numbers) == 1
         assert (_count(r, WorkOrder), _count(r, TransferIn)) == (1, 1)
+
+
+async def test_given_the_centres_own_sender_when_110_comes_up_late_then_the_hand_off_arrives(
+    db_url: str, tmp_path: Path
+) -> None:
+    async with rig(db_url, tmp_path, background=True) as r:
+        number = _order(r)
+        await _hand_off(r, number)
+        for _ in range(100):
+            if (await _state(r, number))["attempts"] >= 1:
+                break
+            await asyncio.sleep(0.1)
+        assert (await _state(r, number))["status"] == "pending"
+        r.sim.start()
+        for _ in range(150):
+            if (await _state(r, number))["status"] == "delivered":
+                break
+            await asyncio.sleep(0.1)
+        state = await _state(r, number)
+        assert state["status"] == "delivered"
+        received = await asyncio.to_thread(r.sim.call, "GET", "/v1/handoffs")
+        assert [h["reference"] for h in received] == [state["reference"]]

@@ -32,6 +32,7 @@ COPY recordings ./recordings
 COPY tickets ./tickets
 COPY privacy ./privacy
 COPY supervisor ./supervisor
+COPY linkage110 ./linkage110
 COPY asterisk_conf ./asterisk_conf
 COPY kamailio_conf ./kamailio_conf
 RUN pip install . && hotline --help > /dev/null

@@ -52,6 +52,7 @@ from ivr.player import identity_path
 from ivr.position_route import PositionRoute, acd_position
 from ivr.revisit_route import RevisitRoute
 from ivr.service import IvrService
+from linkage110.api import start_sender as start_linkage110_sender
 from privacy.retention import RetentionPolicy, run_periodically
 from supervisor.wiring import install_supervisor
 from tickets.attachments import AttachmentStore
@@ -286,6 +287,8 @@ class Centre:
             checker = DeadlineChecker(sessions=self.sessions, calendar_store=self.calendar_store)
             every_s = self.settings.deadline_check_minutes * 60
             self.tasks.append(asyncio.create_task(run_deadline_checks(checker, every_s=every_s)))
+        if (sending := start_linkage110_sender(self.http)) is not None:
+            self.tasks.append(sending)
         await self.ivr.start()
         await self.fastagi.start()
         await self._serve_http()

@@ -35,7 +35,7 @@ from linkage110.transfers import TransferInProgress
 from tickets.api import NumberPath, Tickets, _reachable, _run
 from tickets.service import TicketService
 
-__all__ = ["PREFIX", "linkage", "router"]
+__all__ = ["PREFIX", "linkage", "router", "start_sender"]
 
 PREFIX = "/api/linkage/110/v1"
 TRANSFER_LIMIT = 64 * 1024
@@ -52,27 +52,39 @@ def _build(app: FastAPI, ctx: DesktopContext) -> Linkage110:
     return service
 
 
-@asynccontextmanager
-async def _sender_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Runs the hand-off sender while the app serves, when a 110 platform is configured."""
+def start_sender(app: FastAPI) -> asyncio.Task[None] | None:
+    """Start the hand-off sender of ``app`` when a 110 platform and a secret are configured; its task.
+
+    The centre (``hotline.app``) calls this at start (it serves without a lifespan); other servers of the
+    app get it from the router's lifespan.
+    """
     ctx: DesktopContext | None = getattr(app.state, "desktop", None)
     service: Linkage110 | None = getattr(app.state, "linkage110", None)
     if service is None and ctx is not None:
         service = _build(app, ctx)
-    task: asyncio.Task[None] | None = None
-    if service is not None and service.settings.url and service.settings.secret:
-        s = service.settings
-        sender = HandoffSender.to_url(
-            service.tickets.sessions,
-            url=s.url,
-            secret=s.secret,
-            timeout_s=s.timeout_s,
-            backoff_base_s=s.backoff_base_s,
-            backoff_max_s=s.backoff_max_s,
-            poll_s=s.poll_s,
-        )
-        service.on_handoff = sender.kick
-        task = asyncio.create_task(sender.run(), name="linkage110-sender")
+    if service is None or not (service.settings.url and service.settings.secret):
+        return None
+    if getattr(app.state, "linkage110_sender", None) is not None:
+        return None
+    s = service.settings
+    sender = HandoffSender.to_url(
+        service.tickets.sessions,
+        url=s.url,
+        secret=s.secret,
+        timeout_s=s.timeout_s,
+        backoff_base_s=s.backoff_base_s,
+        backoff_max_s=s.backoff_max_s,
+        poll_s=s.poll_s,
+    )
+    service.on_handoff = sender.kick
+    app.state.linkage110_sender = sender
+    return asyncio.create_task(sender.run(), name="linkage110-sender")
+
+
+@asynccontextmanager
+async def _sender_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Runs the hand-off sender while the app serves (when the server runs lifespans)."""
+    task = start_sender(app)
     try:
         yield
     finally:
@@ -80,6 +92,7 @@ async def _sender_lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+            app.state.linkage110_sender = None
 
 
 router = APIRouter(prefix=PREFIX, tags=["linkage-110"], lifespan=_sender_lifespan)

@@ -156,7 +156,11 @@ async def handoffs(
 def _checked(service: Linkage110, request: Request, raw: bytes) -> TransferIn:
     secret = service.settings.secret
     if not secret:
-        raise DesktopError("linkage_not_configured", "the 110 linkage has no shared secret", status_code=503)
+        raise DesktopError(
+            "linkage_not_configured",
+            "the 110 linkage has no shared secret: no request is signed",
+            status_code=401,
+        )
     try:
         verify(secret, dict(request.headers), raw, now=time.time(), skew_s=service.settings.skew_s)
     except SignatureError as exc:

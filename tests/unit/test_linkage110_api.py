@@ -166,3 +166,14 @@ async def test_given_no_token_or_department_role_when_handing_off_then_refused(t
         )
         assert (anonymous.status_code, department.status_code, unknown.status_code) == (401, 403, 404)
         assert _count(s, HandoffOutbox) == 0
+
+
+async def test_given_no_shared_secret_then_every_transfer_is_refused_401(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOTLINE_LINKAGE110_SECRET", "")
+    async with site(tmp_path) as s:
+        raw, headers = _signed(TRANSFER, "anything")
+        answer = await s.client.post(f"{BASE}/transfers", content=raw, headers=headers)
+        assert (answer.status_code, answer.json()["error_id"]) == (401, "linkage_not_configured")
+        assert _count(s, TransferIn) == 0

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from agent_desktop.auth import Principal, Role
@@ -135,6 +135,15 @@ NODE_LOCAL_TOPICS = frozenset({"queue.figures", "queue.kpis"})
 from other nodes are not forwarded."""
 
 
+class Addressed(dict[str, Any]):
+    """Event data for some supervising users only (``to``: their user ids): the hub sends it to their
+    supervisor and admin desktops and no one else's (each supervisor's own ``queue_kpis``)."""
+
+    def __init__(self, data: Mapping[str, Any], to: Iterable[str]) -> None:
+        super().__init__(data)
+        self.to = frozenset(to)
+
+
 class DesktopHub:
     """Registry of open connections; implements the ACD's offer notifier."""
 
@@ -152,6 +161,10 @@ class DesktopHub:
         count = self.connections_of(user_id)
         for listener in self._presence_listeners:
             listener(user_id, count)
+
+    def supervising(self) -> list[Principal]:
+        """The principals of the open supervisor and admin desktops (one per connection)."""
+        return [conn.principal for conn in tuple(self._supervisors)]
 
     def users(self) -> Iterator[str]:
         """The users with at least one open desktop."""
@@ -213,6 +226,12 @@ class DesktopHub:
         if event.topic == "agent.offer" or (event.origin and event.topic in NODE_LOCAL_TOPICS):
             return
         text: str | None = None
+        if isinstance(event.data, Addressed):  # for some supervising users only
+            for conn in tuple(self._supervisors):
+                if conn.principal.user_id in event.data.to:
+                    text = text or encode(server_frame(event.topic.replace(".", "_"), data=dict(event.data)))
+                    conn.enqueue(text)
+            return
         agent_id = event.data.get("agent_id")
         mine = self._by_user.get(agent_id, ()) if isinstance(agent_id, str) else ()
         personal = event.topic in ("agent.changed", "call.changed", "call.consult", "agent.supervisor_action")

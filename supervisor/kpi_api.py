@@ -3,6 +3,10 @@
 ``from`` and ``to`` are ISO 8601 times (with an offset; without one they are the centre's local time),
 by default today from local midnight to now. A range longer than ``MAX_RANGE`` or cut into more than
 ``MAX_INTERVALS`` intervals is refused with 422, as is an unknown interval name.
+
+A supervisor sees only their queues (supervisor.kpi_scope): another queue is a 403
+(``queue_not_supervised``), no queue means the calls of their queues taken together, and the agent
+route lists only the agents serving their queues. Admins see everything.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from agent_desktop.api import Me
 from agent_desktop.auth import Principal, Role
-from supervisor.errors import SupervisorError
+from supervisor.errors import SupervisorError, not_your_queue
+from supervisor.kpi_scope import EVERYTHING, KpiScope, ScopeOf, scope_resolver
 from supervisor.kpis import (
     DEFINITIONS,
     INTERVALS,
@@ -99,35 +104,62 @@ def _range(
     return KpiRange(start, end)
 
 
+def _scope(request: Request, me: Annotated[Principal, Depends(_supervising)]) -> KpiScope:
+    """The caller's scope (``app.state.kpi_scope``, installed with supervision; without it, only the
+    supervisor–queue mapping, every configured queue's skill unknown, so no agents)."""
+    if me.may(Role.ADMIN):
+        return EVERYTHING
+    resolver: ScopeOf | None = getattr(request.app.state, "kpi_scope", None)
+    if resolver is None:
+        resolver = scope_resolver(_sessions(request), dict)
+    return resolver(me)
+
+
+async def _scope_async(request: Request, me: Annotated[Principal, Depends(_supervising)]) -> KpiScope:
+    return await asyncio.to_thread(_scope, request, me)
+
+
 Supervising = Annotated[Principal, Depends(_supervising)]
+Scope = Annotated[KpiScope, Depends(_scope_async)]
 Range = Annotated[KpiRange, Depends(_range)]
 Sessions = Annotated[sessionmaker[Session], Depends(_sessions)]
 Settings = Annotated[KpiSettings, Depends(kpi_settings)]
 
 
 def _queue_report(
-    sm: sessionmaker[Session], r: KpiRange, queue: str | None, step: timedelta | None, settings: KpiSettings
+    sm: sessionmaker[Session],
+    r: KpiRange,
+    queue: str | None,
+    step: timedelta | None,
+    settings: KpiSettings,
+    among: frozenset[str] | None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    kw: dict[str, Any] = {
+        "start": r.start,
+        "end": r.end,
+        "queue": queue,
+        "settings": settings,
+        "queues": among,
+    }
     with sm() as s:
-        (total,) = queue_kpis(s, start=r.start, end=r.end, queue=queue, settings=settings)
-        rows = (
-            []
-            if step is None
-            else queue_kpis(s, start=r.start, end=r.end, queue=queue, interval=step, settings=settings)
-        )
+        (total,) = queue_kpis(s, **kw)
+        rows = [] if step is None else queue_kpis(s, interval=step, **kw)
     return kpis_dict(total), [kpis_dict(k) for k in rows]
 
 
 @router.get("")
 async def kpis(
-    _: Supervising,
+    scope: Scope,
     r: Range,
     sm: Sessions,
     settings: Settings,
     queue: Annotated[str | None, Query(pattern=NAME, description="a queue; all queues if absent")] = None,
     interval: Annotated[str | None, Query(max_length=8, description="15m, 30m, 1h or 1d")] = None,
 ) -> dict[str, Any]:
-    """Queue KPIs (docs/KPIS.md) over [from, to): the total and, with ``interval``, one row per interval."""
+    """Queue KPIs (docs/KPIS.md) over [from, to): the total and, with ``interval``, one row per interval
+    (of ``queue``, or of every queue the caller sees taken together)."""
+    if queue is not None and not scope.has_queue(queue):
+        raise not_your_queue(queue)
     step = None
     if interval is not None:
         step = INTERVALS.get(interval)
@@ -138,7 +170,7 @@ async def kpis(
         count = interval_count(r.start, r.end, step, settings.zone)
         if count > MAX_INTERVALS:
             raise _invalid("too_many_intervals", f"at most {MAX_INTERVALS} intervals", intervals=count)
-    total, rows = await asyncio.to_thread(_queue_report, sm, r, queue, step, settings)
+    total, rows = await asyncio.to_thread(_queue_report, sm, r, queue, step, settings, scope.queues)
     return {
         "from": r.start.isoformat(),
         "to": r.end.isoformat(),
@@ -161,12 +193,21 @@ def _agent_report(
 
 @router.get("/agents")
 async def agents(
-    _: Supervising,
+    scope: Scope,
     r: Range,
     sm: Sessions,
     settings: Settings,
     agent: Annotated[str | None, Query(pattern=r"^[0-9A-Za-z_-]{1,32}$", description="one agent")] = None,
 ) -> dict[str, Any]:
-    """Agent KPIs (docs/KPIS.md) over [from, to), one row per agent with logged state in the range."""
+    """Agent KPIs (docs/KPIS.md) over [from, to), one row per agent with logged state in the range
+    (for a supervisor: the agents serving their queues)."""
+    if agent is not None and not scope.has_agent(agent):
+        raise SupervisorError(
+            "agent_not_supervised",
+            f"agent {agent!r} serves none of your queues",
+            status_code=403,
+            details={"agent_id": agent},
+        )
     rows = await asyncio.to_thread(_agent_report, sm, r, agent, settings)
+    rows = [a for a in rows if scope.has_agent(str(a["agent_id"]))]
     return {"from": r.start.isoformat(), "to": r.end.isoformat(), "definitions": DEFINITIONS, "agents": rows}

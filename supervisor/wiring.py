@@ -15,6 +15,7 @@ from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
 from supervisor.centre_switches import surge_flag_of
 from supervisor.kpi_feed import KpiFeed
+from supervisor.kpi_scope import scope_resolver
 from supervisor.kpis import KpiSettings
 from supervisor.service import SupervisorService
 from supervisor.spy import Spies
@@ -61,8 +62,15 @@ def install_supervisor(
     kpi_settings = KpiSettings.from_env(os.environ)
     app.state.kpi_settings = kpi_settings
     engine = acd.engine
+    scope_of = scope_resolver(desktop.sessions, lambda: {n: q.skill for n, q in engine.queues.items()})
+    app.state.kpi_scope = scope_of
     kpi_feed = KpiFeed(
-        bus=bus, sessions=desktop.sessions, queues=lambda: engine.queues, settings=kpi_settings
+        bus=bus,
+        sessions=desktop.sessions,
+        queues=lambda: engine.queues,
+        settings=kpi_settings,
+        viewers=desktop.hub.supervising,
+        scope_of=scope_of,
     )
     desktop.hub.watch_presence(kpi_feed.someone_joined)
 

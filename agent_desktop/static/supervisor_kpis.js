@@ -32,11 +32,22 @@ class SupervisorKpis {
 
   resize() { this.chart.resize(); }
 
+  // Part 1 holds the queues and intervals; a complete publication's agents follow in parts 2..parts
+  // (the agent list is replaced once the last part arrives; without `complete` it is kept).
   onKpis(data) {
-    this.data = data;
-    this.el.at.textContent = `统计至 ${clockTime(data.at * 1000)}`;
-    this.board.setAgentKpis(data.agents || []);
-    this.render();
+    const part = data.part || 1, parts = data.parts || 1;
+    if (part === 1) {
+      this.data = data;
+      this.agentParts = data.complete === false ? null : [...(data.agents || [])];
+      this.el.at.textContent = `统计至 ${clockTime(data.at * 1000)}`;
+      this.render();
+    } else if (this.agentParts && this.data && data.at === this.data.at) {
+      this.agentParts.push(...(data.agents || []));
+    }
+    if (part === parts && this.agentParts) {
+      this.board.setAgentKpis(this.agentParts);
+      this.agentParts = null;
+    }
   }
 
   render() {

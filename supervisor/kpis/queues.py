@@ -7,7 +7,7 @@ static fallback queue (no ``queued_at``) its ``entered_ivr_at``. See docs/KPIS.m
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,6 +48,8 @@ class _Slice:
     start: datetime
     end: datetime
     queue: str | None
+    queues: frozenset[str] | None = None
+    """With ``queue`` None: only calls of these queues (None: every queue)."""
 
 
 def _entry() -> ColumnElement[datetime]:
@@ -65,7 +67,11 @@ def _in_slice(s: _Slice) -> ColumnElement[bool]:
         ),
     )
     cond = and_(Call.kind == CITIZEN, entered)
-    return cond if s.queue is None else and_(cond, Call.queue == s.queue)
+    if s.queue is not None:
+        return and_(cond, Call.queue == s.queue)
+    if s.queues is not None:
+        return and_(cond, Call.queue.in_(sorted(s.queues)))
+    return cond
 
 
 def _event_flags(s: _Slice, horizon: timedelta) -> Any:
@@ -204,14 +210,17 @@ def queue_kpis(
     interval: timedelta | None = None,
     settings: KpiSettings = DEFAULT_SETTINGS,
     now: datetime | None = None,
+    queues: Collection[str] | None = None,
 ) -> list[QueueKpis]:
-    """KPIs of ``queue`` (None: the whole centre) over [start, end): one row, or with ``interval`` one
-    row per interval (local boundaries; empty intervals included, each clipped to [start, end))."""
+    """KPIs of ``queue`` (None: the whole centre, or with ``queues`` the calls of those queues taken
+    together) over [start, end): one row, or with ``interval`` one row per interval (local boundaries;
+    empty intervals included, each clipped to [start, end))."""
     check_range(start, end)
     if interval is not None and interval <= timedelta(0):
         raise KpiRangeError("interval must be positive")
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    per_call = _per_call(_Slice(start, end, queue), settings, now or datetime.now(UTC), interval)
+    among = None if queue is not None or queues is None else frozenset(queues)
+    per_call = _per_call(_Slice(start, end, queue, among), settings, now or datetime.now(UTC), interval)
     rows = {int(r.bucket): r._asdict() for r in _aggregate(session, per_call, [per_call.c.bucket])}
     if interval is None:
         return [_build(queue, start, end, rows.get(0, _ZERO))]

@@ -22,7 +22,7 @@ from hotline.app import Centre
 from hotline.citizens import CitizenCall
 from tests.integration.calls import CallDriver, eventually
 from tests.integration.desktop import DesktopClient, frame_of
-from tests.integration.supervision import add_user, signed_in
+from tests.integration.supervision import add_user, set_queues, signed_in
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(180)]
 
@@ -110,6 +110,7 @@ async def test_given_a_known_mix_of_calls_then_the_api_and_the_live_frame_match_
 ) -> None:
     desks = await _agents_ready(centre)
     await add_user(centre, "kpisup", role="supervisor", contact="", skills={})
+    await set_queues(centre, "kpisup", ["general"])
     supervisor = await signed_in(centre, "kpisup")
     started = datetime.now(UTC)
     names = ("patient_a", "patient_b", "late_a", "late_b", "impatient_a", "impatient_b", "short_a", "short_b")

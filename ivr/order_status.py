@@ -24,10 +24,8 @@ from ivr.order_status_speech import OrderFacts, answer_text, order_number_from_d
 from ivr.pinyin_text import speakable
 from ivr.prompt_audio import voice_signature
 from tickets import repository as tickets_repo
-from tickets.catalogue import Catalogue, default_catalogue
-from tickets.departments import get_department
-from tickets.rows import WorkOrderRow
-from tickets.vocab import DepartmentRole
+from tickets.catalogue import Catalogue
+from tickets.department_names import handling_name
 
 log = logging.getLogger(__name__)
 
@@ -71,23 +69,11 @@ class OrderStatusTeller:
         return OrderFacts(
             number=row.number,
             status=row.status,
-            department=self._department_name(row),
+            department=handling_name(self.sessions, row, self.catalogue),
             reply_due=row.reply_due,
             confidential=row.caller.confidential,
             caller_number=row.caller.number,
         )
-
-    def _department_name(self, row: WorkOrderRow) -> str:
-        main = [d.department for d in row.departments if d.role is DepartmentRole.MAIN]
-        if not main:
-            return ""
-        code = main[-1]
-        with self.sessions() as s:
-            node = get_department(s, code)
-        if node is not None:
-            return node.name
-        listed = (self.catalogue or default_catalogue()).department(code)
-        return listed.name if listed is not None else ""
 
     def answer_prompt(self, digits: str, calling_number: str) -> str | None:
         """The prompt id that answers the caller, or None for an unknown order (not found)."""

@@ -1,0 +1,90 @@
+"""The public page /citizen/order in a real browser at phone size: a citizen submits a matter without an
+account, gets the order number, checks its progress, sees the reply once the department has replied;
+a wrong pair of number and digits shows the not-found message, bad input is pointed out in Chinese.
+
+Real parts: Debian's Chromium (390 x 844, a phone), the running centre over HTTP, its database.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.async_api import BrowserContext, Page, expect
+
+from hotline.app import Centre
+from tests.e2e.agent_page import Steps
+from tickets.loop import OrderLoop
+from tickets.repository import get_work_order
+from tickets.sms import OutboxGateway
+
+pytestmark = [pytest.mark.browser, pytest.mark.asterisk, pytest.mark.timeout(150)]
+PHONE = "13912345678"
+
+
+@pytest.fixture
+async def phone(browser: BrowserContext) -> Page:
+    """A tab the size of a phone screen."""
+    tab = browser.pages[0] if browser.pages else await browser.new_page()
+    await tab.set_viewport_size({"width": 390, "height": 844})
+    return tab
+
+
+async def test_given_a_citizen_when_submitting_and_checking_then_number_progress_and_reply_shown(
+    centre: Centre, phone: Page, artifacts: Path
+) -> None:
+    page, steps = phone, Steps(phone, artifacts)
+    await page.goto(centre.url + "citizen/order")
+    await expect(page.locator("h1")).to_have_text("12345 政务服务便民热线")
+    await steps.shot("empty-form")
+
+    await page.fill("[data-testid=phone]", "12345")
+    await page.fill("[data-testid=address]", "示例市幸福路8号")
+    await page.fill("[data-testid=content]", "路灯坏了")
+    await page.click("[data-testid=submit]")
+    await expect(page.get_by_test_id("submit-error")).to_have_text("请检查：手机号码、诉求内容。")
+    await steps.shot("bad-input")
+
+    await page.select_option("[data-testid=category]", "complaint")
+    await expect(page.get_by_test_id("when")).to_be_visible()
+    await page.fill("[data-testid=name]", "李先生")
+    await page.fill("[data-testid=phone]", PHONE)
+    await page.fill("[data-testid=when]", "每天晚上")
+    await page.fill("[data-testid=content]", "小区门口的路灯坏了两周，晚上很黑，老人出门不方便。")
+    await page.click("[data-testid=submit]")
+    shown = page.get_by_test_id("submitted-number")
+    await expect(shown).to_have_text(re.compile(r"^12345-\d{8}-\d{6}$"))
+    number = (await shown.text_content()) or ""
+    await steps.shot("submitted")
+    row = get_work_order(centre.sessions, number=number)
+    assert row is not None
+    assert (row.channel.value, row.category.value, row.caller.name) == ("web", "complaint", "李先生")
+    sms = OutboxGateway(centre.sessions).outbox(order_number=number)
+    assert [(m.to, m.kind) for m in sms] == [(PHONE, "order_received")]
+
+    await page.click("#lookup-this")
+    await expect(page.get_by_test_id("p-status")).to_have_text("已受理")
+    await expect(page.get_by_test_id("p-department")).to_have_text("正在分派承办单位")
+    await steps.shot("progress-intake")
+
+    centre.tickets.dispatch(number, main="cgj", actor="sup")
+    loop = OrderLoop(centre.sessions)
+    loop.sign(number, department="cgj", actor="d1")
+    loop.reply(number, department="cgj", text="路灯已于12月7日修复，感谢您的反映。", actor="d1")
+    await page.click("[data-testid=lookup-submit]")
+    await expect(page.get_by_test_id("p-status")).to_have_text("已答复")
+    await expect(page.get_by_test_id("p-department")).to_have_text("市城市管理局")
+    await expect(page.get_by_test_id("p-reply")).to_have_text("路灯已于12月7日修复，感谢您的反映。")
+    body = (await page.locator("#progress").text_content()) or ""
+    for private in (PHONE, "李先生", "幸福路", "老人出门"):
+        assert private not in body, private
+    await steps.shot("progress-replied")
+
+    await page.fill("[data-testid=lookup-last4]", "0000")
+    await page.click("[data-testid=lookup-submit]")
+    await expect(page.get_by_test_id("lookup-error")).to_have_text(
+        "未查到该工单，请核对工单编号和手机号后四位。"
+    )
+    await expect(page.get_by_test_id("progress")).to_be_hidden()
+    await steps.shot("wrong-digits")

@@ -1,0 +1,134 @@
+"""SMS notifications about work orders: Chinese templates and who gets which message.
+
+Sent today:
+
+- ``order_received`` to the citizen when an order is taken in on the public page (channel ``web``) or
+  through the work-order intake route (phone);
+
+Ready but not yet triggered (nothing publishes these order events yet; a caller of ``Notifier`` can
+send them): ``dispatched`` and ``due_soon`` to the handling department, ``replied`` to the citizen.
+Departments have no SMS number in the department tree, so department messages go to the numbers a
+``DepartmentContacts`` lookup gives (none by default).
+
+Privacy: a citizen gets messages only on a mobile number and only when their contact preference allows
+SMS (not ``phone_only``, not ``no_contact``); texts never carry the matter's content. A department's
+text shows the citizen's number masked (``138****8000``), and none for a confidential order.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from privacy.masking import mask_number
+from tickets.department_names import handling_department
+from tickets.errors import TicketError
+from tickets.rows import Caller, WorkOrderRow
+from tickets.sms import SmsGateway
+from tickets.vocab import ContactPreference
+
+log = logging.getLogger(__name__)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SIGNATURE = "【12345热线】"
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+NO_SMS = frozenset({ContactPreference.PHONE_ONLY, ContactPreference.NO_CONTACT})
+MAX_MATTER = 20
+TEMPLATES: dict[str, str] = {
+    "order_received": (
+        "{sig}您反映的诉求已受理，工单编号{number}。可凭工单编号和手机号后四位在12345网站查询办理进度。"
+    ),
+    "replied": "{sig}您反映的诉求（工单编号{number}）已有答复，可凭工单编号和手机号后四位在12345网站查看。",
+    "dispatched": (
+        "{sig}新工单{number}（{matter}）已派至贵单位，请于{sign_due}前签收，{reply_due}前答复。{who}"
+    ),
+    "due_soon": "{sig}工单{number}（{matter}）将于{reply_due}到期，请抓紧办理并按时答复。",
+}
+"""Message kind -> template (Chinese; every text starts with the centre's signature)."""
+DepartmentContacts = Callable[[str], Sequence[str]]
+"""Department code -> the mobile numbers that get its messages."""
+
+
+def no_contacts(code: str) -> Sequence[str]:
+    """The default lookup: departments have no SMS numbers."""
+    return ()
+
+
+def when(at: datetime | None) -> str:
+    """``12月8日17:30`` in China time; ``尽快`` when there is no time."""
+    if at is None:
+        return "尽快"
+    local = at.astimezone(SHANGHAI)
+    return f"{local.month}月{local.day}日{local.hour:02d}:{local.minute:02d}"
+
+
+def citizen_number(caller: Caller) -> str | None:
+    """The number a citizen may get SMS on, or None (not a mobile, or SMS not wanted)."""
+    number = caller.number.strip()
+    if caller.contact_preference in NO_SMS or not MOBILE.match(number):
+        return None
+    return number
+
+
+def render(kind: str, row: WorkOrderRow) -> str:
+    """The text of message ``kind`` about ``row``."""
+    matter = row.matter if len(row.matter) <= MAX_MATTER else row.matter[: MAX_MATTER - 1] + "…"
+    who = "" if row.caller.confidential else f"来电人{mask_number(row.caller.number)}。"
+    return TEMPLATES[kind].format(
+        sig=SIGNATURE,
+        number=row.number,
+        matter=matter,
+        sign_due=when(row.sign_due),
+        reply_due=when(row.reply_due),
+        who=who,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Notifier:
+    """Sends the order messages through ``gateway``; a failed send is logged and never raised."""
+
+    gateway: SmsGateway
+    contacts: DepartmentContacts = no_contacts
+
+    def _send(self, number: str, kind: str, row: WorkOrderRow) -> str | None:
+        try:
+            return self.gateway.send(number, render(kind, row), kind=kind, order_number=row.number)
+        except (TicketError, OSError, ValueError) as exc:
+            log.error("SMS %s for %s not sent: %s", kind, row.number, exc)
+        except Exception:
+            log.exception("SMS %s for %s not sent", kind, row.number)
+        return None
+
+    def to_citizen(self, kind: str, row: WorkOrderRow) -> list[str]:
+        """Message ``kind`` to the order's citizen when they may get SMS; the message ids."""
+        number = citizen_number(row.caller)
+        sent = self._send(number, kind, row) if number is not None else None
+        return [sent] if sent is not None else []
+
+    def to_department(self, kind: str, row: WorkOrderRow) -> list[str]:
+        """Message ``kind`` to every contact number of the handling department; the message ids."""
+        code = handling_department(row)
+        numbers = self.contacts(code) if code is not None else ()
+        sent = (self._send(n, kind, row) for n in numbers)
+        return [m for m in sent if m is not None]
+
+    def order_received(self, row: WorkOrderRow) -> list[str]:
+        """The citizen's receipt for a new order."""
+        return self.to_citizen("order_received", row)
+
+    def replied(self, row: WorkOrderRow) -> list[str]:
+        """Tell the citizen the order has a reply."""
+        return self.to_citizen("replied", row)
+
+    def dispatched(self, row: WorkOrderRow) -> list[str]:
+        """Tell the handling department it has a new order."""
+        return self.to_department("dispatched", row)
+
+    def due_soon(self, row: WorkOrderRow) -> list[str]:
+        """Remind the handling department that the reply is due soon."""
+        return self.to_department("due_soon", row)

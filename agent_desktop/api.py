@@ -54,8 +54,9 @@ Ctx = Annotated[DesktopContext, Depends(_context)]
 Me = Annotated[Principal, Depends(_principal)]
 AgentIdPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
 SIGN_IN_BODY_LIMIT = 4096
-DEPARTMENT_PATHS = ("/api/dept/", "/api/sessions")
-"""The only routes a user of role ``department`` may call: the portal's, and signing out."""
+DEPARTMENT_PATHS = ("/api/dept/", "/api/sessions", "/api/reports/departments")
+"""The only routes a user of role ``department`` may call: the portal's, signing out, and the 三率
+report of their own subtree (``tickets.sanlv_api``)."""
 
 
 class SupervisesAgents(Protocol):

@@ -134,7 +134,11 @@ def _csv_value(value: Any, style: str) -> str:
 
 def to_csv(report: Mapping[str, Any], kind: ReportKind) -> bytes:
     """The report's main table as CSV, UTF-8 with a byte-order mark."""
-    columns, rows = table_of(report, kind)
+    return csv_of(*table_of(report, kind))
+
+
+def csv_of(columns: list[Column], rows: Iterable[Mapping[str, Any]]) -> bytes:
+    """Any table as CSV, UTF-8 with a byte-order mark, values shown by their column's style."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c.header for c in columns])
@@ -165,12 +169,23 @@ def _fill_sheet(sheet: Worksheet, columns: list[Column], rows: list[Mapping[str,
 
 def to_xlsx(report: Mapping[str, Any], kind: ReportKind) -> bytes:
     """The report as an XLSX workbook: the main table, then the centre's breakdown."""
+    title = "队列" if kind is ReportKind.QUEUES else "坐席"
+    return xlsx_of([(title, *table_of(report, kind)), ("分时段", *intervals_table(report))])
+
+
+Sheet = tuple[str, list[Column], list[Mapping[str, Any]]]
+"""A worksheet: its title, columns and rows."""
+
+
+def xlsx_of(sheets: Iterable[Sheet]) -> bytes:
+    """An XLSX workbook of one or more tables, numbers formatted by their column's style."""
     book = Workbook()
-    main = book.active
-    assert main is not None
-    main.title = "队列" if kind is ReportKind.QUEUES else "坐席"
-    _fill_sheet(main, *table_of(report, kind))
-    _fill_sheet(book.create_sheet("分时段"), *intervals_table(report))
+    first = book.active
+    assert first is not None
+    for index, (title, columns, rows) in enumerate(sheets):
+        sheet = first if index == 0 else book.create_sheet(title)
+        sheet.title = title
+        _fill_sheet(sheet, columns, rows)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -36,8 +36,7 @@ from tickets import revisit_api
 from tickets import loop_api
 from tickets import calendar_api
 from tickets import dept_api
-from tickets import sanlv_api
-from tickets import public_api, sms_api
+from tickets import knowledge_api
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "agent_desktop" / "static"
 JSON_BODY_LIMIT = 256 * 1024
@@ -77,6 +76,7 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     app.include_router(ws.router)
     app.include_router(ivr_api.router)
     app.include_router(tickets_api.router)
+    app.include_router(knowledge_api.router)
     app.include_router(revisit_api.router)
     app.include_router(loop_api.router)
     app.include_router(dept_api.router)
@@ -87,12 +87,8 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     app.include_router(supervisor_api.router)
     app.include_router(kpi_api.router)
     app.include_router(report_api.router)
-    app.include_router(sanlv_api.router)
     app.include_router(centre_switches.router)
     app.include_router(linkage110_api.router)
-    app.include_router(public_api.router)
-    app.include_router(public_api.pages)
-    app.include_router(sms_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -102,6 +98,10 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     @app.get("/supervisor", include_in_schema=False)
     async def supervisor_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "supervisor.html")
+
+    @app.get("/knowledge", include_in_schema=False)
+    async def knowledge_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "knowledge.html")
 
     @app.get("/dept", include_in_schema=False)
     async def dept_page() -> FileResponse:

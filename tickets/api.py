@@ -1,11 +1,12 @@
-"""HTTP routes: ``/api/work-orders`` (intake, reading, dispatch, suggestion) and ``/api/knowledge``.
+"""HTTP routes: ``/api/work-orders`` (intake, reading, dispatch, suggestion); the knowledge routes are
+in ``tickets.knowledge_api``.
 
 Authentication is the desktop's bearer token; the work-order routes are for the centre's roles (a
 department user gets 403: the department portal has its own routes). Agents create orders and read
 and dispatch the ones they may see (``tickets.access``: their own, and those of the caller of their
-current or last-hour call); supervisors and admins read and dispatch all; only admins add knowledge
-articles. An order out of reach answers 404, as an unknown number does, so numbers cannot be
-probed; lists apply the same rule. Every read is recorded in the read audit (``privacy.audit``).
+current or last-hour call); supervisors and admins read and dispatch all. An order out of reach
+answers 404, as an unknown number does, so numbers cannot be probed; lists apply the same rule.
+Every read is recorded in the read audit (``privacy.audit``).
 Refusals of the work-order layer become ``DesktopError`` with the same ``error_id``, ``details``
 and the status of the error class (404, 409, 422).
 """
@@ -31,9 +32,6 @@ from tickets.loop_schemas import DuplicatePublic, WorkOrderCreated
 from tickets.rows import WorkOrderRow
 from tickets.schemas import (
     NUMBER_PATTERN,
-    ArticleCreate,
-    ArticleHitPublic,
-    ArticlePublic,
     DepartmentSuggestionPublic,
     WorkOrderCreate,
     WorkOrderDispatch,
@@ -41,7 +39,6 @@ from tickets.schemas import (
     WorkOrderUpdate,
 )
 from tickets.service import TicketService
-from tickets.sms_api import notifier
 from tickets.vocab import Category, Status
 
 __all__ = ["router", "ticket_service"]
@@ -144,7 +141,6 @@ async def create_work_order(
     ctx = _context(request)
     order = await with_call_confidentiality(ctx, body.to_new())
     row = await _run(service.create, order, created_by=me.user_id)
-    await asyncio.to_thread(notifier(request).order_received, row)
     scope = await scope_for(ctx, me)
     found = await suggestions(finder, row.number, scope)
     if found:
@@ -234,33 +230,3 @@ async def dispatch_work_order(
     d = body.departments
     row = await _run(service.dispatch, number, main=d.main, assist=d.assist, actor=me.user_id)
     return await _detail(service, row, scope)
-
-
-@router.get("/knowledge", response_model=list[ArticleHitPublic], tags=["knowledge"])
-async def search_knowledge(
-    service: Tickets,
-    q: Annotated[str, Query(min_length=1, max_length=200, pattern=NO_NUL)],
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
-) -> list[ArticleHitPublic]:
-    """Knowledge-base articles for a question, best first."""
-    hits = await _run(service.search_knowledge, q, limit=limit)
-    return [ArticleHitPublic.of(h) for h in hits]
-
-
-@router.get("/knowledge/{article_id}", response_model=ArticlePublic, tags=["knowledge"])
-async def get_article(
-    article_id: Annotated[int, Path(ge=1, le=2**31 - 1)], service: Tickets
-) -> ArticlePublic:
-    """One article."""
-    return ArticlePublic.of(await _run(service.article, article_id))
-
-
-@router.post("/knowledge", status_code=201, response_model=ArticlePublic, tags=["knowledge"])
-async def add_article(body: ArticleCreate, me: Me, service: Tickets) -> ArticlePublic:
-    """Add an article (admins only)."""
-    if not me.may(Role.ADMIN):
-        raise DesktopError("forbidden", "your role may not do this", status_code=403)
-    row = await _run(
-        service.add_article, title=body.title, body=body.body, tags=body.tags, created_by=me.user_id
-    )
-    return ArticlePublic.of(row)

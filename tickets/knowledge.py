@@ -3,9 +3,13 @@
 Chinese has no spaces, so text is indexed as overlapping character bigrams ("噪音扰民" → 噪音 音扰
 扰民); Latin letters and digits stay whole words. The bigram form is stored next to the text and
 indexed by the database's own full-text engine: SQLite FTS5 (ranked with ``bm25``, title weighted
-3:1) or PostgreSQL ``tsvector`` with the ``simple`` configuration (ranked with ``ts_rank``, title
-weight A, body B). A query shorter than one bigram (a single character) falls back to a substring
-match (``LIKE``/``ILIKE``) because no indexed term can contain it.
+3:1) or PostgreSQL ``tsvector`` with the ``simple`` configuration, stored in the generated column
+``search_vector`` (ranked with ``ts_rank``, title weight A, body B). A query shorter than one bigram
+(a single character) falls back to a substring match (``LIKE``/``ILIKE``) because no indexed term
+can contain it.
+
+Agents are offered only ``active`` articles whose expiry date (a Beijing calendar day) has not
+passed; editors (``tickets.knowledge_admin``) see every article.
 """
 
 from __future__ import annotations
@@ -14,27 +18,37 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, text
+from sqlalchemy import ColumnElement, Float, Integer, and_, column, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.engine import WRITE_OPTION
 from tickets.errors import TicketNotFoundError, TicketValidationError
+from tickets.knowledge_rows import Article, ArticleStatus, KnowledgeHit
 from tickets.models import KNOWLEDGE_FTS_TABLE, KnowledgeArticle
 from tickets.rows import ArticleHit, ArticleRow
+from tickets.vocab import BEIJING
 
-__all__ = ["add_article", "bigrams", "get_article", "query_terms", "search_articles"]
+__all__ = [
+    "add_article",
+    "article_of",
+    "bigrams",
+    "find_for_agents",
+    "get_article",
+    "query_terms",
+    "search_articles",
+    "search_ids",
+    "today",
+]
 
 Sessions = sessionmaker[Session]
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
-_PG_VECTOR = (
-    "setweight(to_tsvector('simple'::regconfig, title_terms), 'A') || "
-    "setweight(to_tsvector('simple'::regconfig, body_terms), 'B')"
-)
 MAX_QUERY_TERMS = 64
 SUBSTRING_CANDIDATES = 200
+SNIPPET_CHARS = 80
+SNIPPET_LEAD = 16
 
 
 def _runs(value: str) -> Iterator[str]:
@@ -57,6 +71,16 @@ def query_terms(query: str) -> list[str]:
     return list(dict.fromkeys(bigrams(query)))[:MAX_QUERY_TERMS]
 
 
+def index_terms(title: str, body: str, tags: Sequence[str]) -> tuple[str, str]:
+    """The stored bigram forms ``(title_terms, body_terms)``; tags are searched with the body."""
+    return " ".join(bigrams(title)), " ".join(bigrams(body + " " + " ".join(tags)))
+
+
+def today(now: datetime | None = None) -> date:
+    """The Beijing calendar day of ``now`` (default: the current time), against which expiry is judged."""
+    return (datetime.now(UTC) if now is None else now).astimezone(BEIJING).date()
+
+
 def _row(a: KnowledgeArticle) -> ArticleRow:
     return ArticleRow(
         id=a.id,
@@ -69,11 +93,70 @@ def _row(a: KnowledgeArticle) -> ArticleRow:
     )
 
 
+def article_of(a: KnowledgeArticle) -> Article:
+    """The row form of a stored article."""
+    return Article(
+        id=a.id,
+        title=a.title,
+        body=a.body,
+        tags=tuple(a.tags),
+        category=a.category,
+        owner_department=a.owner_department,
+        expires_on=a.expires_on,
+        status=ArticleStatus(a.status),
+        version=a.version,
+        created_by=a.created_by,
+        created_at=a.created_at,
+        updated_by=a.updated_by,
+        updated_at=a.updated_at,
+    )
+
+
 @contextmanager
-def _writing(sm: Sessions) -> Iterator[Session]:
+def writing(sm: Sessions) -> Iterator[Session]:
+    """A write transaction (routed to the primary where there are replicas)."""
     with sm.begin() as session:
         session.connection(execution_options={WRITE_OPTION: True})
         yield session
+
+
+def check_aware(now: datetime) -> None:
+    """Refuse a naive ``now``."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise TicketValidationError("naive_datetime", "now must be timezone-aware", field="now")
+
+
+def new_article(
+    *,
+    title: str,
+    body: str,
+    tags: Sequence[str],
+    category: str | None,
+    owner_department: str | None,
+    expires_on: date | None,
+    created_by: str,
+    now: datetime,
+) -> KnowledgeArticle:
+    """An unsaved article with its index terms; a blank title is refused."""
+    if not title.strip():
+        raise TicketValidationError("invalid_value", "an article needs a title", field="title")
+    clean_tags = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+    title_terms, body_terms = index_terms(title, body, clean_tags)
+    return KnowledgeArticle(
+        title=title.strip(),
+        body=body,
+        tags=clean_tags,
+        title_terms=title_terms,
+        body_terms=body_terms,
+        category=category,
+        owner_department=owner_department,
+        expires_on=expires_on,
+        status=ArticleStatus.ACTIVE.value,
+        version=1,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def add_article(
@@ -85,24 +168,20 @@ def add_article(
     created_by: str,
     now: datetime | None = None,
 ) -> ArticleRow:
-    """Store an article and index it (the database's triggers or expression index do the indexing)."""
+    """Store an article and index it (the database's triggers or generated column do the indexing)."""
     now = datetime.now(UTC) if now is None else now
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise TicketValidationError("naive_datetime", "now must be timezone-aware", field="now")
-    if not title.strip():
-        raise TicketValidationError("invalid_value", "an article needs a title", field="title")
-    clean_tags = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
-    article = KnowledgeArticle(
-        title=title.strip(),
+    check_aware(now)
+    article = new_article(
+        title=title,
         body=body,
-        tags=clean_tags,
-        title_terms=" ".join(bigrams(title)),
-        body_terms=" ".join(bigrams(body + " " + " ".join(clean_tags))),
+        tags=tags,
+        category=None,
+        owner_department=None,
+        expires_on=None,
         created_by=created_by,
-        created_at=now,
-        updated_at=now,
+        now=now,
     )
-    with _writing(sm) as s:
+    with writing(sm) as s:
         s.add(article)
         s.flush()
         return _row(article)
@@ -111,58 +190,143 @@ def add_article(
 def get_article(sm: Sessions, *, article_id: int) -> ArticleRow:
     """The article ``article_id``; ``TicketNotFoundError`` if there is none."""
     with sm() as s:
-        article = s.get(KnowledgeArticle, article_id)
-        if article is None:
-            raise TicketNotFoundError("article_not_found", f"no article {article_id}", article_id=article_id)
-        return _row(article)
+        return _row(stored(s, article_id))
 
 
-def search_articles(sm: Sessions, *, query: str, limit: int = 10) -> list[ArticleHit]:
-    """Articles matching ``query``, best first; an empty list when nothing matches."""
+def stored(s: Session, article_id: int) -> KnowledgeArticle:
+    """The stored article ``article_id``; ``TicketNotFoundError`` if there is none."""
+    article = s.get(KnowledgeArticle, article_id)
+    if article is None:
+        raise TicketNotFoundError("article_not_found", f"no article {article_id}", article_id=article_id)
+    return article
+
+
+def offered(on: date) -> ColumnElement[bool]:
+    """The condition of an article agents are offered on day ``on``: active and not expired."""
+    col = KnowledgeArticle
+    return and_(col.status == ArticleStatus.ACTIVE.value, or_(col.expires_on.is_(None), col.expires_on >= on))
+
+
+def search_ids(
+    s: Session, *, query: str, limit: int, on: date | None, extra: ColumnElement[bool] | None = None
+) -> list[tuple[int, float]]:
+    """``(article id, score)`` of the best matches of ``query``; ``on`` set: only articles offered that day.
+
+    ``extra`` narrows the candidates further (an editor's filters)."""
     terms = query_terms(query)
     limit = max(0, limit)
     if not terms or limit == 0:
         return []
-    with sm() as s:
-        if all(len(t) == 1 for t in terms):
-            return _substring(s, terms, limit)
-        if s.get_bind().dialect.name == "postgresql":
-            return _postgres(s, terms, limit)
-        return _sqlite(s, terms, limit)
+    cond = offered(on) if on is not None else None
+    if extra is not None:
+        cond = extra if cond is None else and_(cond, extra)
+    if all(len(t) == 1 for t in terms):
+        return _substring(s, terms, limit, cond)
+    if s.get_bind().dialect.name == "postgresql":
+        return _postgres(s, terms, limit, cond)
+    return _sqlite(s, terms, limit, cond)
 
 
-def _hits(s: Session, found: Sequence[Any]) -> list[ArticleHit]:
-    scored = [(int(i), float(score)) for i, score in found]
+def _loaded(s: Session, scored: Sequence[tuple[int, float]]) -> dict[int, KnowledgeArticle]:
     ids = [article_id for article_id, _ in scored]
-    articles = {a.id: a for a in s.scalars(select(KnowledgeArticle).where(KnowledgeArticle.id.in_(ids)))}
-    return [ArticleHit(article=_row(articles[i]), score=round(score, 6)) for i, score in scored]
+    return {a.id: a for a in s.scalars(select(KnowledgeArticle).where(KnowledgeArticle.id.in_(ids)))}
 
 
-def _sqlite(s: Session, terms: list[str], limit: int) -> list[ArticleHit]:
-    match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-    stmt = text(
-        f"SELECT rowid, -bm25({KNOWLEDGE_FTS_TABLE}, 3.0, 1.0) AS score FROM {KNOWLEDGE_FTS_TABLE} "
-        f"WHERE {KNOWLEDGE_FTS_TABLE} MATCH :match ORDER BY score DESC, rowid LIMIT :limit"
+def search_articles(sm: Sessions, *, query: str, limit: int = 10, on: date | None = None) -> list[ArticleHit]:
+    """Articles offered to agents (on ``on``, default today) matching ``query``, best first."""
+    with sm() as s:
+        scored = search_ids(s, query=query, limit=limit, on=today() if on is None else on)
+        articles = _loaded(s, scored)
+        return [ArticleHit(article=_row(articles[i]), score=round(score, 6)) for i, score in scored]
+
+
+def find_for_agents(
+    sm: Sessions, *, query: str, limit: int = 5, on: date | None = None
+) -> list[KnowledgeHit]:
+    """Like ``search_articles`` with the article's lifecycle fields and a highlighted snippet per hit."""
+    terms = query_terms(query)
+    with sm() as s:
+        scored = search_ids(s, query=query, limit=limit, on=today() if on is None else on)
+        articles = _loaded(s, scored)
+        hits = []
+        for i, score in scored:
+            snippet, spans = snippet_of(articles[i].body, terms)
+            hits.append(
+                KnowledgeHit(
+                    article=article_of(articles[i]), score=round(score, 6), snippet=snippet, highlights=spans
+                )
+            )
+        return hits
+
+
+def _spans(text_: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+    lowered = unicodedata.normalize("NFKC", text_).lower()
+    if len(lowered) != len(text_):
+        lowered = text_.lower()
+    found = sorted(
+        (m.start(), m.start() + len(t)) for t in terms if t for m in re.finditer(re.escape(t), lowered)
     )
-    return _hits(s, s.execute(stmt, {"match": match, "limit": limit}).all())
+    merged: list[tuple[int, int]] = []
+    for start, end in found:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
-def _postgres(s: Session, terms: list[str], limit: int) -> list[ArticleHit]:
+def snippet_of(body: str, terms: Sequence[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """A window of ``body`` around its first matched term and the matched spans within that window."""
+    spans = _spans(body, terms)
+    start = max(0, spans[0][0] - SNIPPET_LEAD) if spans else 0
+    end = min(len(body), start + SNIPPET_CHARS)
+    window = body[start:end]
+    lead = "…" if start > 0 else ""
+    tail = "…" if end < len(body) else ""
+    shift = len(lead) - start
+    inside = tuple((max(a, start) + shift, min(b, end) + shift) for a, b in spans if a < end and b > start)
+    return lead + window + tail, inside
+
+
+def _sqlite(
+    s: Session, terms: list[str], limit: int, cond: ColumnElement[bool] | None
+) -> list[tuple[int, float]]:
+    fts = KNOWLEDGE_FTS_TABLE
+    match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    ranked = text(f"SELECT rowid AS id, -bm25({fts}, 3.0, 1.0) AS score FROM {fts} WHERE {fts} MATCH :match")
+    sub = ranked.columns(column("id", Integer), column("score", Float)).subquery("ranked")
+    stmt = select(sub.c.id, sub.c.score).join(KnowledgeArticle, KnowledgeArticle.id == sub.c.id)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    stmt = stmt.order_by(sub.c.score.desc(), sub.c.id).limit(limit)
+    return [(int(i), float(score)) for i, score in s.execute(stmt, {"match": match}).all()]
+
+
+def _postgres(
+    s: Session, terms: list[str], limit: int, cond: ColumnElement[bool] | None
+) -> list[tuple[int, float]]:
     tsquery = " | ".join("'" + t.replace("'", "''") + "'" for t in terms)
-    stmt = text(
-        f"SELECT id, ts_rank({_PG_VECTOR}, q)::float8 AS score "
-        f"FROM knowledge_articles, to_tsquery('simple'::regconfig, :q) AS q "
-        f"WHERE ({_PG_VECTOR}) @@ q ORDER BY score DESC, id LIMIT :limit"
-    ).bindparams(bindparam("q"), bindparam("limit"))
-    return _hits(s, s.execute(stmt, {"q": tsquery, "limit": limit}).all())
+    vector: ColumnElement[Any] = literal_column("knowledge_articles.search_vector")
+    q = func.to_tsquery(literal_column("'simple'::regconfig"), tsquery)
+    score = func.ts_rank(vector, q).label("score")
+    stmt = select(KnowledgeArticle.id, score).where(vector.op("@@")(q))
+    if cond is not None:
+        stmt = stmt.where(cond)
+    stmt = stmt.order_by(score.desc(), KnowledgeArticle.id).limit(limit)
+    return [(int(i), float(sc)) for i, sc in s.execute(stmt).all()]
 
 
-def _substring(s: Session, terms: list[str], limit: int) -> list[ArticleHit]:
+def _substring(
+    s: Session, terms: list[str], limit: int, cond: ColumnElement[bool] | None
+) -> list[tuple[int, float]]:
     col = KnowledgeArticle
     matches = [
         or_(col.title.icontains(t, autoescape=True), col.body.icontains(t, autoescape=True)) for t in terms
     ]
-    query = select(col).where(or_(*matches)).order_by(col.id).limit(SUBSTRING_CANDIDATES)
-    scored = [(a, 1.0 + sum(t in a.title.lower() for t in terms)) for a in s.scalars(query)]
-    scored.sort(key=lambda pair: (-pair[1], pair[0].id))
-    return [ArticleHit(article=_row(a), score=score) for a, score in scored[:limit]]
+    query = select(col.id, col.title).where(or_(*matches))
+    if cond is not None:
+        query = query.where(cond)
+    rows = s.execute(query.order_by(col.id).limit(SUBSTRING_CANDIDATES)).all()
+    scored = [(int(i), 1.0 + sum(t in title.lower() for t in terms)) for i, title in rows]
+    scored.sort(key=lambda pair: (-pair[1], pair[0]))
+    return scored[:limit]

@@ -11,7 +11,7 @@ migration ``0003_tickets``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
@@ -28,7 +28,7 @@ def _one_of(column: str, values: type[Category | Channel | Status | Urgency]) ->
 KNOWLEDGE_FTS_TABLE = "knowledge_fts"
 PG_SEARCH_INDEX = "ix_knowledge_articles_search"
 DATABASE_ONLY_OBJECTS = frozenset(
-    {KNOWLEDGE_FTS_TABLE, PG_SEARCH_INDEX}
+    {KNOWLEDGE_FTS_TABLE, PG_SEARCH_INDEX, "search_vector"}
     | {f"{KNOWLEDGE_FTS_TABLE}_{part}" for part in ("data", "idx", "content", "docsize", "config")}
 )
 """Objects the migration makes that the models cannot describe: the SQLite FTS5 table with its
@@ -145,6 +145,7 @@ class KnowledgeArticle(Base):
     """A knowledge-base article agents answer from (直接答复)."""
 
     __tablename__ = "knowledge_articles"
+    __table_args__ = (Index("ix_knowledge_articles_status_expires_on", "status", "expires_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -155,3 +156,9 @@ class KnowledgeArticle(Base):
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), server_default="active")
+    category: Mapped[str | None] = mapped_column(String(16))
+    owner_department: Mapped[str | None] = mapped_column(String(32))
+    expires_on: Mapped[date | None]
+    version: Mapped[int] = mapped_column(server_default="1")
+    updated_by: Mapped[str | None] = mapped_column(String(32))

@@ -4,8 +4,9 @@ The answer's text (``ivr.order_status_speech``) is synthesised at call time with
 pinyin voice as every generated prompt (``ivr.prompts.synthesise``) into
 ``<sounds>/zh/hotline/order_status/<hash>.wav``, the hash taken over the spoken form and the voice
 settings, so the same answer is generated once and played from the file afterwards (the fixed
-confidential answer is made on its first use). Lookup and synthesis run in a worker thread; espeak-ng
-and sox take well under a second for one sentence.
+confidential answer is made on its first use); the oldest answers beyond ``MAX_KEPT`` are deleted.
+Lookup and synthesis run in a worker thread; espeak-ng and sox take well under a second for one
+sentence.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from tickets.department_names import handling_name
 log = logging.getLogger(__name__)
 
 PROMPT_FOLDER = "order_status"
+MAX_KEPT = 5000
+"""Generated answers kept on disk (an answer holds the date and state, so old ones are not asked again)."""
 UNAVAILABLE_PROMPT = "degraded_notice"
 """Played when the order could not be looked up or its answer not generated (not "not found")."""
 
@@ -40,13 +43,34 @@ def prompt_id_for(text: str) -> str:
     return f"{PROMPT_FOLDER}/{digest}"
 
 
-def ensure_spoken(sounds_dir: Path, text: str) -> str:
-    """Generate ``text`` as a prompt unless it already exists; its prompt id."""
+def ensure_spoken(sounds_dir: Path, text: str, *, keep: int = MAX_KEPT) -> str:
+    """Generate ``text`` as a prompt unless it already exists; its prompt id.
+
+    After generating, the folder keeps at most ``keep`` answers: the least recently made go (an answer
+    being played stays readable to Asterisk until it closes the file).
+    """
     prompt_id = prompt_id_for(text)
     target = prompts.prompt_file(sounds_dir, prompt_id)
     if not target.exists():
         prompts.synthesise(text, target)
+        prune(target.parent, keep=keep, spare=target)
     return prompt_id
+
+
+def prune(folder: Path, *, keep: int, spare: Path) -> int:
+    """Delete the oldest answers beyond ``keep`` (never ``spare``); how many were deleted."""
+    answers = sorted(folder.glob("*.wav"), key=_mtime)
+    extra = [p for p in answers[: max(0, len(answers) - keep)] if p != spare]
+    for path in extra:
+        path.unlink(missing_ok=True)
+    return len(extra)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 @dataclass(frozen=True, slots=True)

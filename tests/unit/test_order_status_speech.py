@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,3 +144,14 @@ def test_given_answer_when_spoken_twice_then_generated_once_as_a_telephony_promp
     assert ensure_spoken(tmp_path, text) == prompt
     assert prompt_file(tmp_path, prompt).stat().st_mtime_ns == made, "the cached file is reused"
     assert prompt_id_for(CONFIDENTIAL_TEXT) != prompt
+
+
+def test_given_more_answers_than_kept_then_the_oldest_go_and_the_new_one_stays(tmp_path: Path) -> None:
+    texts = [status_text(facts(Status.HANDLING, department=f"第{i}街道办事处")) for i in range(3)]
+    made = [ensure_spoken(tmp_path, text, keep=2) for text in texts[:2]]
+    oldest = prompt_file(tmp_path, made[0])
+    os.utime(oldest, (1, 1))
+    newest = ensure_spoken(tmp_path, texts[2], keep=2)
+    assert not oldest.exists()
+    assert prompt_file(tmp_path, made[1]).exists()
+    assert prompt_file(tmp_path, newest).exists()

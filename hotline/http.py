@@ -37,6 +37,8 @@ from tickets import loop_api
 from tickets import calendar_api
 from tickets import dept_api
 from tickets import knowledge_api
+from tickets import sanlv_api
+from tickets import public_api, sms_api
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "agent_desktop" / "static"
 JSON_BODY_LIMIT = 256 * 1024
@@ -87,8 +89,12 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     app.include_router(supervisor_api.router)
     app.include_router(kpi_api.router)
     app.include_router(report_api.router)
+    app.include_router(sanlv_api.router)
     app.include_router(centre_switches.router)
     app.include_router(linkage110_api.router)
+    app.include_router(public_api.router)
+    app.include_router(public_api.pages)
+    app.include_router(sms_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -39,6 +39,7 @@ from tickets.schemas import (
     WorkOrderUpdate,
 )
 from tickets.service import TicketService
+from tickets.sms_api import notifier
 from tickets.vocab import Category, Status
 
 __all__ = ["router", "ticket_service"]
@@ -141,6 +142,7 @@ async def create_work_order(
     ctx = _context(request)
     order = await with_call_confidentiality(ctx, body.to_new())
     row = await _run(service.create, order, created_by=me.user_id)
+    await asyncio.to_thread(notifier(request).order_received, row)
     scope = await scope_for(ctx, me)
     found = await suggestions(finder, row.number, scope)
     if found:

@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "supervisor.models",
     "tickets.revisit_models",
     "linkage110.models",
+    "tickets.sms_models",
     "tickets.knowledge_models",
 )
 

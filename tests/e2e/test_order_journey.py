@@ -178,6 +178,12 @@ async def test_given_a_call_when_the_order_goes_round_the_loop_then_it_is_closed
     await expect(page.locator(f"#rows tr[data-citizen='{number}']")).to_have_count(0)
     await steps.shot("revisit-list-after-call")
 
+    await sign_in_afresh(page, centre.url + f"dept#order={number}", "city1", password("city1"))
+    await expect(page.get_by_test_id("d-status")).to_have_attribute("data-status", "closed")
+    shown = page.locator("#d-history td[data-field='event']")
+    await expect(shown).to_have_text(["受理", "派单", "签收", "下派", "答复", "回访", "评价", "办结"])
+    await steps.shot("portal-closed-history")
+
     order = await order_as_admin(centre, number)
     assert order["status"]["value"] == "closed"
     entries = await history(centre, number)

@@ -4,12 +4,13 @@ deadline checker; an order left unsigned over 2027's National Day break gets one
 working day after it has passed, none during the holiday and none again later.
 
 Every step goes through the production services (``TicketService``, ``OrderLoop``, ``DeadlineChecker``)
-with ``now`` given, on PostgreSQL and on SQLite.
+with ``now`` given, on PostgreSQL and on SQLite. The dissatisfied path is also run with both revisits as
+real calls through the Asterisk sandbox (the citizen presses 2, not solved, then 3, 不满意) on PostgreSQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,11 +19,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.app import Centre, ensure_admin
 from hotline.db.engine import make_engine, migrate, session_factory
+from hotline.sandbox.instance import AsteriskSandbox
 from ivr.flow.calendar import ChineseCalendar, shipped_calendar
+from tests.integration.calls import CallDriver, eventually
+from tests.integration.conftest import WORKING_MORNING, sandbox_settings
+from tests.integration.test_revisit_call import ANSWERS, T0, Citizen, Clock
 from tests.pg import scratch_database
-from tests.revisit_support import events
+from tests.revisit_support import events, replied_order
 from tests.tickets_contract import order
+from tickets import revisit_store
 from tickets.calendar_store import CalendarStore
 from tickets.checker import DeadlineChecker, PassReport
 from tickets.deadlines import DEFAULT_TIME_LIMITS_PATH, DeadlinePolicy
@@ -33,7 +40,7 @@ from tickets.supervision_models import DeadlineMark
 from tickets.supervision_orders import list_supervision
 from tickets.vocab import BEIJING, Satisfaction, Status
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(180)
 
 DEPT = "cgj"
 """城管局, a city-level department of the shipped catalogue and department tree."""
@@ -204,3 +211,67 @@ def test_given_unsigned_over_national_day_2027_when_checked_then_one_supervision
     assert _sign_overdue(again) == 0, again
     assert rig.records() == [(number, "sign_overdue", "department")]
     assert rig.status(number) is Status.DISPATCHED
+
+
+@pytest.fixture
+async def phone_centre(sandbox: AsteriskSandbox, tmp_path: Path) -> AsyncIterator[tuple[Centre, Clock]]:
+    """A centre on a scratch PostgreSQL database whose revisit calls reach the citizen; its revisit clock."""
+    clock = Clock()
+    with scratch_database("hotline_unhappy_calls") as url:
+        settings = sandbox_settings(sandbox, tmp_path, external_dial=ANSWERS, database_url=url)
+        centre = Centre(
+            settings=settings,
+            ami_secret=settings.ami_secret.get_secret_value(),
+            clock=lambda: WORKING_MORNING,
+            revisit_clock=clock,
+        )
+        ensure_admin(centre.sessions, settings)
+        await centre.start()
+        try:
+            yield centre, clock
+        finally:
+            await centre.stop()
+            centre.sessions.kw["bind"].dispose()
+
+
+async def _dissatisfied_by_phone(centre: Centre, driver: CallDriver, number: str) -> None:
+    Citizen(driver, keys=["2", "3"])
+    launched = await centre.revisit_scheduler.tick()
+    assert [a.order_number for a in launched] == [number]
+
+    def ended() -> revisit_store.AttemptRow | None:
+        row = revisit_store.get_attempt(centre.sessions, launched[0].id)
+        return row if row is not None and row.outcome not in ("calling", "answered") else None
+
+    attempt = await eventually(ended, timeout=60)
+    assert isinstance(attempt, revisit_store.AttemptRow)
+    assert (attempt.outcome, attempt.solved, attempt.satisfaction) == ("reached", False, "dissatisfied")
+    await eventually(lambda: centre.tickets.get(number).status is Status.EVALUATED, timeout=20)
+
+
+@pytest.mark.asterisk
+@pytest.mark.postgres
+async def test_given_two_revisit_calls_answered_dissatisfied_when_checked_then_leadership_supervision(
+    phone_centre: tuple[Centre, Clock], driver: CallDriver
+) -> None:
+    centre, clock = phone_centre
+    checker = DeadlineChecker(sessions=centre.sessions, calendar_store=centre.calendar_store)
+    number = replied_order(centre.sessions, "13800138073", at=T0)  # replied at T0 + 2 h
+    await _dissatisfied_by_phone(centre, driver, number)  # the revisit clock: T0 + 3 h
+    assert checker.run_pass(now=T0 + timedelta(hours=3, minutes=30)).raised["dissatisfied"] == 0
+
+    loop = OrderLoop(centre.sessions)
+    loop.reopen(number, reason="市民不满意，重新办理", actor="a1", now=T0 + timedelta(hours=4))
+    loop.sign(number, department="sthjj", actor="d1", now=T0 + timedelta(hours=5))
+    text = "已再次上门，油烟净化器已清洗"
+    loop.reply(number, department="sthjj", text=text, attachments=(), actor="d1", now=T0 + timedelta(hours=6))
+    clock.now = T0 + timedelta(hours=7)
+    await _dissatisfied_by_phone(centre, driver, number)
+
+    assert events(centre.sessions, number)[-5:] == ["redo", "sign", "reply", "call_back", "evaluate"]
+    assert events(centre.sessions, number).count("evaluate") == 2
+    raised = checker.run_pass(now=T0 + timedelta(hours=8))
+    assert raised.raised["dissatisfied"] == 1, raised
+    records = list_supervision(centre.sessions, reason="dissatisfied")
+    assert [(r.order_number, r.level, r.level_label) for r in records] == [(number, "leadership", "领导督办")]
+    assert checker.run_pass(now=T0 + timedelta(hours=9)).raised["dissatisfied"] == 0

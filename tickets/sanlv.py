@@ -219,25 +219,34 @@ def _row(d: Department, counts: Mapping[str, int]) -> dict[str, Any]:
     }
 
 
-def scope_of(departments: list[Department], code: str) -> list[Department]:
-    """``code`` and every department below it, in tree order (top first, then by code)."""
-    inside = {code}
-    for d in departments:  # parents come before children in ``all_departments``
-        if d.parent_code in inside:
-            inside.add(d.code)
-    return [d for d in departments if d.code in inside]
+def tree_order(departments: Iterable[Department], top: str | None = None) -> list[Department]:
+    """The departments below ``top`` (every top-level one when ``None``) and ``top`` itself, depth
+    first: each department followed by its children, siblings by code."""
+    nodes = sorted(departments, key=lambda d: d.code)
+    children: dict[str | None, list[Department]] = {}
+    for d in nodes:
+        children.setdefault(d.parent_code, []).append(d)
+    start = [d for d in nodes if d.code == top] if top is not None else children.get(None, [])
+    ordered: list[Department] = []
+    stack = list(reversed(start))
+    while stack and len(ordered) < len(nodes):
+        node = stack.pop()
+        ordered.append(node)
+        stack.extend(reversed(children.get(node.code, [])))
+    return ordered
 
 
 def department_report(
     sm: sessionmaker[Session], window: Window, *, now: datetime, department: str | None = None
 ) -> dict[str, Any]:
-    """The 三率 report of ``window``: a row per department (all, or ``department``'s subtree), each
-    rolled up over its subtree, and a total (the centre's, or ``department``'s own row)."""
+    """The 三率 report of ``window``: a row per department (all, or ``department``'s subtree) in tree
+    order, each rolled up over its subtree, and a total (the centre's, or ``department``'s own row);
+    ValueError for an unknown ``department``."""
     with sm() as s:
         own = own_counts(s, window, now)
         departments = all_departments(s)
     rolled = roll_up(departments, own)
-    shown = departments if department is None else scope_of(departments, department)
+    shown = tree_order(departments, department)
     rows = [_row(d, rolled[d.code]) for d in shown]
     if department is None:
         centre = dict.fromkeys(COUNTS, 0)
@@ -245,7 +254,10 @@ def department_report(
             _add(centre, counts)
         total = {"department": None, "name": "全市", "level": None, "parent": None, **with_rates(centre)}
     else:
-        total = next(r for r in rows if r["department"] == department)
+        found = [r for r in rows if r["department"] == department]
+        if not found:
+            raise ValueError(f"no department {department}")
+        total = found[0]
     return {
         "period": window.period.value,
         "from": window.start,
@@ -270,6 +282,6 @@ __all__ = [
     "empty_counts",
     "own_counts",
     "roll_up",
-    "scope_of",
+    "tree_order",
     "with_rates",
 ]

@@ -127,14 +127,22 @@ function renderCharts(report) {
 }
 
 function query() {
-  const period = $("period").value, date = $("date").value;
-  return { view: $("view").value, params: new URLSearchParams({ period, date }) };
+  const period = $("period").value, date = $("date").value, view = $("view").value;
+  const params = new URLSearchParams({ period, date });
+  if (view === "departments" && $("department").value) params.set("department", $("department").value);
+  return { view, params };
 }
 
 async function run() {
   $("report-error").textContent = "";
   const { view, params } = query();
+  showDepartments(view === "departments"); // reports_departments.js
   try {
+    if (view === "departments") {
+      rep.report = await runDepartments(params); rep.view = view;
+      $("dl-csv").disabled = false; $("dl-xlsx").disabled = false;
+      return;
+    }
     const report = await api(`/api/reports/${view}?${params}`);
     rep.report = report; rep.view = view;
     $("report-title").textContent = `${view === "queues" ? "队列" : "坐席"}${PERIOD_TEXT[report.period]}（${periodRange(report)}）`;

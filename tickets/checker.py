@@ -23,7 +23,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, delete, func, inspect, literal, select
+from sqlalchemy import (
+    Select,
+    String,
+    Subquery,
+    and_,
+    case,
+    delete,
+    func,
+    inspect,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, sessionmaker
 
 from hotline.db.access import insert, writing
@@ -70,20 +85,46 @@ class PassReport:
         }
 
 
-def _qualifies(kind: str, cutoff: datetime) -> ColumnElement[bool]:
-    due = _DUE[kind]
-    return and_(WorkOrder.status.in_(PENDING[kind]), due.is_not(None), due <= cutoff)
+def _kinds() -> Subquery:
+    """The three limit kinds as a one-column table (``kind``), portable to SQLite."""
+    rows = [select(literal(kind, String).label("kind")) for kind in PENDING]
+    return union_all(*rows).subquery("kinds")
 
 
-def _mark(session: Session, kind: str, *, now: datetime, cutoff: datetime) -> None:
-    due = _DUE[kind]
-    state = case((due < now, "overdue"), else_="due_soon")
-    known = aliased(DeadlineMark)
-    unchanged = select(known.order_id).where(
-        known.order_id == WorkOrder.id, known.kind == kind, known.state == state, known.due_at == due
+def _late(cutoff: datetime) -> Select[Any]:
+    """(order id, kind, due) of every running limit that runs out before ``cutoff``: one scan of
+    the orders (those with any limit before the cutoff), each fanned out to its three kinds."""
+    orders = (
+        select(WorkOrder.id, WorkOrder.status, *(due.label(kind) for kind, due in _DUE.items()))
+        .where(
+            WorkOrder.status.in_(_BEFORE_REPLY),
+            or_(*(due <= cutoff for due in _DUE.values())),
+        )
+        .subquery("late")
     )
-    source = select(WorkOrder.id, literal(kind, String), state, due, literal(now, UtcDateTime())).where(
-        _qualifies(kind, cutoff), ~unchanged.exists()
+    kinds = _kinds()
+    due = case(*((kinds.c.kind == kind, orders.c[kind]) for kind in _DUE), else_=null())
+    sign_open = orders.c.status == Status.DISPATCHED.value
+    return (
+        select(orders.c.id.label("order_id"), kinds.c.kind.label("kind"), due.label("due_at"))
+        .select_from(orders)
+        .join(kinds, true())
+        .where(due <= cutoff, or_(kinds.c.kind != "sign", sign_open))
+    )
+
+
+def _mark(session: Session, *, now: datetime, cutoff: datetime) -> None:
+    """Bring ``deadline_marks`` up to date in two statements: one upsert of the new and changed
+    marks (an outer join to the marks skips the unchanged ones), one delete of the marks whose
+    order no longer qualifies (read through the marks, so as cheap as there are marks)."""
+    late = _late(cutoff).subquery("limits")
+    state = case((late.c.due_at < now, "overdue"), else_="due_soon")
+    known = aliased(DeadlineMark)
+    source = (
+        select(late.c.order_id, late.c.kind, state, late.c.due_at, literal(now, UtcDateTime()))
+        .select_from(late)
+        .outerjoin(known, and_(known.order_id == late.c.order_id, known.kind == late.c.kind))
+        .where(or_(known.order_id.is_(None), known.state != state, known.due_at != late.c.due_at))
     )
     stmt = insert(session)(DeadlineMark).from_select(["order_id", "kind", "state", "due_at", "since"], source)
     new = stmt.excluded
@@ -98,12 +139,13 @@ def _mark(session: Session, kind: str, *, now: datetime, cutoff: datetime) -> No
             where=(DeadlineMark.state != new.state) | (DeadlineMark.due_at != new.due_at),
         )
     )
-    still = select(WorkOrder.id).where(WorkOrder.id == DeadlineMark.order_id, _qualifies(kind, cutoff))
-    session.execute(
-        delete(DeadlineMark)
-        .where(DeadlineMark.kind == kind, ~still.exists())
-        .execution_options(synchronize_session=False)
+    still = select(WorkOrder.id).where(
+        WorkOrder.id == DeadlineMark.order_id,
+        WorkOrder.status.in_(_BEFORE_REPLY),
+        or_(DeadlineMark.kind != "sign", WorkOrder.status == Status.DISPATCHED.value),
+        case(*((DeadlineMark.kind == kind, due) for kind, due in _DUE.items()), else_=null()) <= cutoff,
     )
+    session.execute(delete(DeadlineMark).where(~still.exists()).execution_options(synchronize_session=False))
 
 
 @dataclass
@@ -143,8 +185,7 @@ class DeadlineChecker:
             self.calendar_store.refresh_if_stale()
         cutoff = self.due_soon_cutoff(at)
         with writing(self.sessions) as session:
-            for kind in PENDING:
-                _mark(session, kind, now=at, cutoff=cutoff)
+            _mark(session, now=at, cutoff=cutoff)
             raised = self._raise_overdue(session, at)
             raised |= self._escalate(session, at)
             by_state = select(DeadlineMark.state, func.count()).group_by(DeadlineMark.state)

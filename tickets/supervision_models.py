@@ -57,7 +57,6 @@ class SupervisionOrder(Base):
         UniqueConstraint("order_id", "reason"),
         Index("ix_supervision_orders_department_raised_at", "department", "raised_at"),
         Index("ix_supervision_orders_escalate_to", "escalate_to"),
-        Index("ix_supervision_orders_raised_at", "raised_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)

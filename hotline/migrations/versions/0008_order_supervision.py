@@ -75,7 +75,6 @@ def _supervision() -> None:
     )
     op.create_index(f"ix_{table}_department_raised_at", table, ["department", "raised_at"])
     op.create_index(f"ix_{table}_escalate_to", table, ["escalate_to"])
-    op.create_index(f"ix_{table}_raised_at", table, ["raised_at"])
 
 
 def upgrade() -> None:
@@ -95,7 +94,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop the three tables."""
     op.drop_table("calendar_years")
-    for index in ("raised_at", "escalate_to", "department_raised_at"):
+    for index in ("escalate_to", "department_raised_at"):
         op.drop_index(f"ix_supervision_orders_{index}", table_name="supervision_orders")
     op.drop_table("supervision_orders")
     op.drop_index("ix_deadline_marks_state_kind", table_name="deadline_marks")

@@ -61,6 +61,8 @@ from tickets.checker import DeadlineChecker
 from tickets.checker import run_periodically as run_deadline_checks
 from tickets.intake import MessageIntake
 from tickets.loop import OrderLoop
+from tickets.order_notices import order_notices
+from tickets.order_notices import run_periodically as run_order_notices
 from tickets.revisit import RevisitService
 from tickets.revisit_dialer import IvrAnswers, RevisitDialer, RevisitScheduler
 from tickets.revisit_rules import policy_from
@@ -287,6 +289,8 @@ class Centre:
             checker = DeadlineChecker(sessions=self.sessions, calendar_store=self.calendar_store)
             every_s = self.settings.deadline_check_minutes * 60
             self.tasks.append(asyncio.create_task(run_deadline_checks(checker, every_s=every_s)))
+        notices = order_notices(self.sessions, getattr(self.http.state, "notifier", None))
+        self.tasks.append(asyncio.create_task(run_order_notices(notices)))
         if (sending := start_linkage110_sender(self.http)) is not None:
             self.tasks.append(sending)
         await self.ivr.start()

@@ -52,6 +52,7 @@ from tickets.dept_schemas import (
     ReturnIn,
     inbox_item,
 )
+from tickets.dept_sms_api import router as sms_numbers_router
 from tickets.dept_users_api import router as users_router
 from tickets.loop import MAX_REPLY
 from tickets.machine import next_status
@@ -291,3 +292,4 @@ async def download(
 
 
 router.include_router(users_router)
+router.include_router(sms_numbers_router)

@@ -4,11 +4,13 @@ Sent today:
 
 - ``order_received`` to the citizen when an order is taken in on the public page (channel ``web``) or
   through the work-order intake route (phone);
+- by the order-notice job (``tickets.order_notices``), once per step: ``dispatched`` (派单 and 改派) and
+  ``handed_down`` (下派) to the new main department, ``extension_approved``/``extension_refused`` to the
+  department that asked, ``supervision`` (督办 raised) to the addressed department and the one it was
+  escalated to, and ``replied`` to the citizen when the department replies. Department messages go to
+  the department's numbers in ``department_sms_numbers`` (``tickets.order_notices``).
 
-Ready but not yet triggered (nothing publishes these order events yet; a caller of ``Notifier`` can
-send them): ``dispatched`` and ``due_soon`` to the handling department, ``replied`` to the citizen.
-Departments have no SMS number in the department tree, so department messages go to the numbers a
-``DepartmentContacts`` lookup gives (none by default).
+Ready but not yet triggered: ``due_soon`` to the handling department.
 
 Privacy: a citizen gets messages only on a mobile number and only when their contact preference allows
 SMS (not ``phone_only``, not ``no_contact``); texts never carry the matter's content. A department's
@@ -47,6 +49,10 @@ TEMPLATES: dict[str, str] = {
         "{sig}新工单{number}（{matter}）已派至贵单位，请于{sign_due}前签收，{reply_due}前答复。{who}"
     ),
     "due_soon": "{sig}工单{number}（{matter}）将于{reply_due}到期，请抓紧办理并按时答复。",
+    "handed_down": "{sig}工单{number}（{matter}）已下派至贵单位办理，请于{reply_due}前答复。{who}",
+    "extension_approved": "{sig}贵单位工单{number}（{matter}）的延期申请已批准，请于{reply_due}前答复。",
+    "extension_refused": "{sig}贵单位工单{number}（{matter}）的延期申请未获批准，请于{reply_due}前答复。",
+    "supervision": "{sig}工单{number}（{matter}）因{reason}被{level}，请尽快办理并答复。",
 }
 """Message kind -> template (Chinese; every text starts with the centre's signature)."""
 DepartmentContacts = Callable[[str], Sequence[str]]
@@ -74,8 +80,8 @@ def citizen_number(caller: Caller) -> str | None:
     return number
 
 
-def render(kind: str, row: WorkOrderRow) -> str:
-    """The text of message ``kind`` about ``row``."""
+def render(kind: str, row: WorkOrderRow, **extra: str) -> str:
+    """The text of message ``kind`` about ``row`` (``extra`` fills template fields such as ``reason``)."""
     matter = row.matter if len(row.matter) <= MAX_MATTER else row.matter[: MAX_MATTER - 1] + "…"
     who = "" if row.caller.confidential else f"来电人{mask_number(row.caller.number)}。"
     return TEMPLATES[kind].format(
@@ -85,6 +91,7 @@ def render(kind: str, row: WorkOrderRow) -> str:
         sign_due=when(row.sign_due),
         reply_due=when(row.reply_due),
         who=who,
+        **extra,
     )
 
 
@@ -95,9 +102,10 @@ class Notifier:
     gateway: SmsGateway
     contacts: DepartmentContacts = no_contacts
 
-    def _send(self, number: str, kind: str, row: WorkOrderRow) -> str | None:
+    def _send(self, number: str, kind: str, row: WorkOrderRow, **extra: str) -> str | None:
         try:
-            return self.gateway.send(number, render(kind, row), kind=kind, order_number=row.number)
+            text = render(kind, row, **extra)
+            return self.gateway.send(number, text, kind=kind, order_number=row.number)
         except (TicketError, OSError, ValueError) as exc:
             log.error("SMS %s for %s not sent: %s", kind, row.number, exc)
         except Exception:
@@ -115,6 +123,11 @@ class Notifier:
         code = handling_department(row)
         numbers = self.contacts(code) if code is not None else ()
         sent = (self._send(n, kind, row) for n in numbers)
+        return [m for m in sent if m is not None]
+
+    def to_numbers(self, numbers: Sequence[str], kind: str, row: WorkOrderRow, **extra: str) -> list[str]:
+        """Message ``kind`` about ``row`` to each of ``numbers`` (a department's); the message ids."""
+        sent = (self._send(n, kind, row, **extra) for n in dict.fromkeys(numbers))
         return [m for m in sent if m is not None]
 
     def order_received(self, row: WorkOrderRow) -> list[str]:

@@ -24,6 +24,7 @@ MODEL_MODULES = (
     "linkage110.models",
     "tickets.sms_models",
     "tickets.knowledge_models",
+    "tickets.order_notice_models",
 )
 
 

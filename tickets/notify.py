@@ -55,6 +55,8 @@ TEMPLATES: dict[str, str] = {
     "supervision": "{sig}工单{number}（{matter}）因{reason}被{level}，请尽快办理并答复。",
 }
 """Message kind -> template (Chinese; every text starts with the centre's signature)."""
+EXTRA_DEFAULTS = {"reason": "未按时办理", "level": "督办"}
+"""Fields of the ``supervision`` template when the caller gives none."""
 DepartmentContacts = Callable[[str], Sequence[str]]
 """Department code -> the mobile numbers that get its messages."""
 
@@ -91,7 +93,7 @@ def render(kind: str, row: WorkOrderRow, **extra: str) -> str:
         sign_due=when(row.sign_due),
         reply_due=when(row.reply_due),
         who=who,
-        **extra,
+        **(EXTRA_DEFAULTS | extra),
     )
 
 

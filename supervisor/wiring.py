@@ -13,6 +13,7 @@ from agent_desktop.context import DesktopContext
 from agent_desktop.phone_api import PhoneDirectory
 from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
+from ivr.errors import IvrError
 from supervisor.centre_switches import surge_flag_of
 from supervisor.kpi_feed import KpiFeed
 from supervisor.kpi_scope import scope_resolver
@@ -76,7 +77,14 @@ def install_supervisor(
 
     def surge_flag() -> bool | None:
         ivr = getattr(app.state, "ivr", None)
-        return None if ivr is None else surge_flag_of(ivr)
+        if ivr is None:
+            return None
+        try:
+            return surge_flag_of(ivr)
+        except IvrError as exc:
+            if exc.error_id == "no_live_version":  # the centre is still publishing its first flow
+                return None
+            raise
 
     follower = SurgeFollower(acd=acd, flag=surge_flag)
     return Supervision(service=service, wallboard=wallboard, kpi_feed=kpi_feed, surge_follower=follower)

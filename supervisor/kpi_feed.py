@@ -13,11 +13,12 @@ publication per scope among the supervising users with an open desktop, addresse
 (agent_desktop.hub.Addressed: the hub delivers it to their desktops only).
 
 Frames stay under the protocol's 64 KiB: part 1 carries the queues and intervals; agents go in the
-following parts, ``AGENTS_PER_PART`` each (``part`` of ``parts``). Agents' figures (time signed in,
-pauses, occupancy) change at every tick while they work, so sending only changed ones would save
-nothing; they go at a lower rate instead: every ``AGENTS_EVERY_S`` and soon after a desktop connects,
-as a complete list (``complete``: the desktop replaces its list once every part arrived). Between
-those, a publication is a single part without agents (``complete`` false: keep the list).
+following parts, ``AGENTS_PER_PART`` each (``part`` of ``parts``). Agents' times (signed in, talk,
+pauses, occupancy) change at every tick while they work, so they go at a lower rate: the complete list
+every ``AGENTS_EVERY_S`` and soon after a desktop connects (``complete``: the desktop replaces its list
+once every part arrived). Between those, a publication carries only the agents whose counts (calls
+answered, transfers, three-way calls) changed since the last one (``complete`` false: the desktop
+updates those and keeps the others), so a call an agent finished shows within a tick.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,20 +59,22 @@ class Today:
     start: datetime
     end: datetime
     queues: list[dict[str, Any]]
-    agents: list[dict[str, Any]] | None
-    """None: agents are not due in this publication."""
+    agents: list[dict[str, Any]]
+    complete: bool
+    """Whether ``agents`` is every agent (else only those whose counts changed)."""
 
 
-def today(
-    session: Session, *, now: datetime, queues: Iterable[str], settings: KpiSettings, agents: bool
-) -> Today:
-    """Today's per-queue rows (and, with ``agents``, per-agent rows), local midnight to ``now``."""
+def today(session: Session, *, now: datetime, queues: Iterable[str], settings: KpiSettings) -> Today:
+    """Today's per-queue and per-agent rows (every agent), local midnight to ``now``."""
     start, end = today_range(now, settings)
     per_queue = per_queue_kpis(session, start=start, end=end, settings=settings, now=now, queues=queues)
-    rows = None
-    if agents:
-        rows = [kpis_dict(a) for a in agent_kpis(session, start=start, end=end, settings=settings, now=now)]
-    return Today(start, end, [kpis_dict(k) for k in per_queue], rows)
+    rows = [kpis_dict(a) for a in agent_kpis(session, start=start, end=end, settings=settings, now=now)]
+    return Today(start, end, [kpis_dict(k) for k in per_queue], rows, complete=True)
+
+
+def counts(agent: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes an agent's row go out between complete lists: calls answered, transfers, three-way."""
+    return (agent["answered"], agent["transfers"], agent["three_way"])
 
 
 def today_range(now: datetime, settings: KpiSettings) -> tuple[datetime, datetime]:
@@ -94,7 +97,7 @@ def kpis_frames(
         now=now,
         queues=scope.queues,
     )
-    agents = [a for a in figures.agents or [] if scope.has_agent(str(a["agent_id"]))]
+    agents = [a for a in figures.agents if scope.has_agent(str(a["agent_id"]))]
     chunks = [agents[i : i + AGENTS_PER_PART] for i in range(0, len(agents), AGENTS_PER_PART)]
     parts = 1 + len(chunks)
     queues = [q for q in figures.queues if scope.has_queue(str(q["queue"]))]
@@ -122,7 +125,7 @@ def _part(
         "queues": queues,
         "agents": agents,
         "intervals": intervals,
-        "complete": figures.agents is not None,
+        "complete": figures.complete,
         "part": part,
         "parts": parts,
         "at": now.timestamp(),
@@ -136,7 +139,7 @@ def kpis_frame(
     session: Session, *, now: datetime, queues: Iterable[str], settings: KpiSettings
 ) -> dict[str, Any]:
     """The whole centre's figures for today in one payload, parts joined (for tests and tools)."""
-    figures = today(session, now=now, queues=queues, settings=settings, agents=True)
+    figures = today(session, now=now, queues=queues, settings=settings)
     frames = kpis_frames(session, figures, EVERYTHING, now=now, settings=settings)
     joined = dict(frames[0])
     joined["agents"] = [a for f in frames for a in f["agents"]]
@@ -173,6 +176,8 @@ class KpiFeed:
         self._joined = asyncio.Event()
         self._agents_at = float("-inf")
         self._agents_wanted = True
+        self._counts: dict[str, tuple[Any, ...]] = {}
+        """Each agent's counts as last published."""
 
     def someone_joined(self, _user_id: str, connections: int) -> None:
         """A desktop connected or left (a hub presence listener): publish soon after a connection,
@@ -192,16 +197,18 @@ class KpiFeed:
         by_scope: dict[KpiScope, list[str]] = {}
         for user_id in sorted(users):
             by_scope.setdefault(self._scope_of(users[user_id]), []).append(user_id)
-        agents = self._agents_wanted or at - self._agents_at >= self._agents_every_s
+        complete = self._agents_wanted or at - self._agents_at >= self._agents_every_s
         with self._sessions() as session:
-            figures = today(
-                session, now=now, queues=list(self._queues()), settings=self._settings, agents=agents
-            )
+            figures = today(session, now=now, queues=list(self._queues()), settings=self._settings)
+            if not complete:
+                moved = [a for a in figures.agents if self._counts.get(a["agent_id"]) != counts(a)]
+                figures = replace(figures, agents=moved, complete=False)
             out = [
                 (to, kpis_frames(session, figures, scope, now=now, settings=self._settings))
                 for scope, to in by_scope.items()
             ]
-        if agents:
+        self._counts.update((a["agent_id"], counts(a)) for a in figures.agents)
+        if complete:
             self._agents_at, self._agents_wanted = at, False
         return out
 

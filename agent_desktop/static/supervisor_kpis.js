@@ -26,28 +26,33 @@ class SupervisorKpis {
     this.el = el;
     this.board = board;
     this.data = null;
+    this.agents = new Map();
+    this.incoming = null;
     this.chart = echarts.init(el.chart, null, { renderer: "canvas" });
     window.addEventListener("resize", () => this.chart.resize());
   }
 
   resize() { this.chart.resize(); }
 
-  // Part 1 holds the queues and intervals; a complete publication's agents follow in parts 2..parts
-  // (the agent list is replaced once the last part arrives; without `complete` it is kept).
+  // Part 1 holds the queues and intervals; the agents follow in parts 2..parts: a complete list replaces
+  // the agents once the last part arrived, otherwise the agents sent (their counts changed) are updated.
   onKpis(data) {
     const part = data.part || 1, parts = data.parts || 1;
     if (part === 1) {
       this.data = data;
-      this.agentParts = data.complete === false ? null : [...(data.agents || [])];
+      this.incoming = { complete: data.complete !== false, at: data.at, agents: [...(data.agents || [])] };
       this.el.at.textContent = `统计至 ${clockTime(data.at * 1000)}`;
       this.render();
-    } else if (this.agentParts && this.data && data.at === this.data.at) {
-      this.agentParts.push(...(data.agents || []));
+    } else if (this.incoming && data.at === this.incoming.at) {
+      this.incoming.agents.push(...(data.agents || []));
     }
-    if (part === parts && this.agentParts) {
-      this.board.setAgentKpis(this.agentParts);
-      this.agentParts = null;
-    }
+    if (part !== parts || !this.incoming) return;
+    const { complete, agents } = this.incoming;
+    this.incoming = null;
+    if (complete) this.agents = new Map();
+    else if (!agents.length) return;
+    for (const k of agents) this.agents.set(k.agent_id, k);
+    this.board.setAgentKpis([...this.agents.values()]);
   }
 
   render() {

@@ -236,14 +236,20 @@ def test_two_thousand_agents_go_in_parts_under_64_kib_and_at_a_lower_rate(sm: se
     assert len(listed) == len(set(listed)) == 2002
     for f in frames:
         assert schema_violations({"v": 1, "type": "queue_kpis", "data": f}, "server_frame") == []
-    clock[0] += 10  # the next tick: queues and intervals only
+    clock[0] += 10  # the next tick: queues and intervals, no agent's counts changed
     (frames,) = _frames(feed).values()
     assert [(f["part"], f["parts"], f["complete"], f["agents"]) for f in frames] == [(1, 1, False, [])]
-    clock[0] += 60  # agents due again
+    with sm.begin() as s:  # x0007 takes a call: only that agent goes out at the next tick
+        s.add(AgentStateLog(agent_id="x0007", at=NOW, status="available", state="on_call", call_id="k1"))
+    clock[0] += 10
+    (frames,) = _frames(feed).values()
+    assert [(f["part"], f["complete"]) for f in frames] == [(1, False), (2, False)]
+    assert [(a["agent_id"], a["answered"]) for a in frames[1]["agents"]] == [("x0007", 1)]
+    clock[0] += 60  # the complete list is due again
     (frames,) = _frames(feed).values()
     assert (frames[0]["complete"], len(frames)) == (True, len(listed) // AGENTS_PER_PART + 2)
     clock[0] += 1
-    feed.someone_joined("s9", 1)  # a new desktop gets the agents at once
+    feed.someone_joined("s9", 1)  # a new desktop gets the complete list at once
     (frames,) = _frames(feed).values()
     assert (frames[0]["complete"], len(frames)) == (True, len(listed) // AGENTS_PER_PART + 2)
 

@@ -112,7 +112,12 @@ def _check(number: int, record: dict[str, Any]) -> ArticleIn | list[ImportRowErr
         return ArticleIn.model_validate(_blank_to_none(record))
     except ValidationError as exc:
         return [
-            ImportRowError(row=number, field=".".join(str(p) for p in e["loc"]) or None, message=e["msg"])
+            ImportRowError(
+                row=number,
+                field=".".join(str(p) for p in e["loc"]) or None,
+                type=e["type"],
+                message=e["msg"],
+            )
             for e in exc.errors(include_url=False)
         ]
 

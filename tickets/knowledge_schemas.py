@@ -169,6 +169,9 @@ class ImportRowError(BaseModel):
 
     row: int
     field: str | None
+    type: str = "file"
+    """The kind of error (a pydantic error type such as ``missing``, ``string_too_short``, ``enum``;
+    ``file`` for an error about the whole file), so a page can say it in its own language."""
     message: str
 
 

@@ -2,6 +2,8 @@
 // Screen-pop work: the caller's history (earlier work orders and earlier calls) and the work-order form
 // (category, 五要素, address, urgency, content, suggested department, knowledge base). Talks to
 // /api/work-orders, /api/work-orders/suggest-department, /api/knowledge and /api/calls/{id}/caller-history.
+// The knowledge panel searches the content as it is typed (debounced) and shows the best entries with the
+// matched words highlighted; an entry opens on click and can answer the order (直接答复).
 
 function maskNumber(number) {
   if (!number) return "";
@@ -104,6 +106,22 @@ class CallerHistory {
   }
 }
 
+function highlighted(text, spans) {
+  // Text nodes and <mark> elements for the matched spans [start, end) of a snippet (never HTML).
+  const parts = [];
+  let at = 0;
+  for (const [start, end] of spans) {
+    if (start < at || end <= start || end > text.length) continue;
+    if (start > at) parts.push(document.createTextNode(text.slice(at, start)));
+    const mark = document.createElement("mark");
+    mark.textContent = text.slice(start, end);
+    parts.push(mark);
+    at = end;
+  }
+  if (at < text.length) parts.push(document.createTextNode(text.slice(at)));
+  return parts;
+}
+
 class WorkOrderForm {
   constructor(api, el) {
     this.api = api;
@@ -113,12 +131,15 @@ class WorkOrderForm {
     this.articleId = null;
     this.suggestTimer = null;
     this.form.addEventListener("submit", (ev) => { ev.preventDefault(); this.save(); });
-    this.form.elements.content.addEventListener("input", () => this.scheduleSuggest());
+    this.kbTimer = null;
+    this.kbSeq = 0;
+    this.form.elements.content.addEventListener("input", () => { this.scheduleSuggest(); this.scheduleKnowledge(); });
     this.form.elements.category.addEventListener("change", () => this.scheduleSuggest());
     this.el.kbSearch.addEventListener("click", () => this.searchKnowledge());
     this.el.kbQuery.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter") { ev.preventDefault(); this.searchKnowledge(); }
     });
+    this.el.kbQuery.addEventListener("input", () => { if (!this.el.kbQuery.value.trim()) this.scheduleKnowledge(); });
   }
 
   reset(call) {
@@ -127,6 +148,8 @@ class WorkOrderForm {
     this.articleId = null;
     this.form.elements.confidential.checked = Boolean(call.masked);
     this.el.suggestions.replaceChildren();
+    clearTimeout(this.kbTimer);
+    this.kbSeq += 1;
     this.el.kbResults.replaceChildren();
     this.el.number.textContent = "";
     this.el.error.textContent = "";
@@ -167,34 +190,76 @@ class WorkOrderForm {
     return li;
   }
 
-  async searchKnowledge() {
+  // Knowledge panel: while the agent types the content (debounced), the best matches of the content
+  // are shown; a query typed in the search box takes over until it is cleared. The newest request wins.
+  scheduleKnowledge() {
+    clearTimeout(this.kbTimer);
+    if (this.el.kbQuery.value.trim()) return;
+    this.kbTimer = setTimeout(() => this.knowledgeFor(this.form.elements.content.value.trim().slice(0, 200), true), 400);
+  }
+
+  searchKnowledge() {
+    clearTimeout(this.kbTimer);
     const q = this.el.kbQuery.value.trim();
-    if (!q) return;
+    if (q) this.knowledgeFor(q, false);
+  }
+
+  async knowledgeFor(q, auto) {
+    const seq = ++this.kbSeq;
+    this.el.kbResults.dataset.source = auto ? "content" : "query";
+    if (!q) { this.el.kbResults.replaceChildren(); return; }
     try {
       const hits = await this.api(`/api/knowledge?q=${encodeURIComponent(q)}&limit=5`);
-      this.el.kbResults.replaceChildren(...hits.map((h) => this.articleItem(h.article)));
-      if (!hits.length) this.el.kbResults.textContent = "（无结果）";
+      if (seq !== this.kbSeq) return;
+      this.el.kbResults.replaceChildren(...hits.map((h) => this.articleItem(h)));
+      if (!hits.length) this.el.kbResults.textContent = auto ? "（知识库无匹配条目）" : "（无结果）";
     } catch (err) {
-      this.el.kbResults.textContent = `搜索失败：${err.message}`;
+      if (seq === this.kbSeq) this.el.kbResults.textContent = `搜索失败：${err.message}`;
     }
   }
 
-  articleItem(article) {
+  articleItem(hit) {
+    const article = hit.article;
     const li = document.createElement("li");
     li.dataset.testid = "kb-article";
+    li.dataset.articleId = String(article.id);
     const label = document.createElement("label");
     const radio = document.createElement("input");
     radio.type = "radio";
     radio.name = "kb-article";
     radio.value = String(article.id);
+    radio.checked = this.articleId === article.id;
     radio.onchange = () => { this.articleId = article.id; this.form.elements.answered_directly.checked = true; };
-    const title = document.createElement("strong");
+    const title = document.createElement("button");
+    title.type = "button";
+    title.className = "link";
+    title.dataset.testid = "kb-title";
     title.textContent = article.title;
+    label.append(radio, " 选用 ");
+    const snippet = document.createElement("p");
+    snippet.className = "kb-snippet";
+    snippet.dataset.testid = "kb-snippet";
+    snippet.append(...highlighted(hit.snippet || "", hit.highlights || []));
+    const detail = document.createElement("div");
+    detail.dataset.testid = "kb-detail";
+    detail.hidden = true;
     const body = document.createElement("p");
     body.className = "kb-body";
     body.textContent = article.body;
-    label.append(radio, " 选用 ", title);
-    li.append(label, body);
+    const use = document.createElement("button");
+    use.type = "button";
+    use.dataset.testid = "kb-answer";
+    use.textContent = "按此条目直接答复";
+    use.onclick = () => { radio.checked = true; radio.dispatchEvent(new Event("change")); };
+    const meta = document.createElement("small");
+    meta.textContent = [article.category_label, article.expires_on ? `有效期至 ${article.expires_on}` : ""].filter(Boolean).join(" · ");
+    detail.append(body, meta, " ", use);
+    title.onclick = () => {
+      detail.hidden = !detail.hidden;
+      snippet.hidden = !detail.hidden;
+      title.setAttribute("aria-expanded", String(!detail.hidden));
+    };
+    li.append(label, title, snippet, detail);
     return li;
   }
 

@@ -166,6 +166,21 @@ class KpiContract(MigratedDatabase):
         fb = per["hotline-fallback"]
         assert (fb.offered, fb.answered, fb.answered_in_sl, fb.abandoned, fb.aht_s) == (2, 1, 1, 1, None)
 
+    def test_a_set_of_queues_counts_their_calls_together(self, session: Session) -> None:
+        def of(queues: list[str]) -> tuple[int, int, float | None]:
+            (k,) = queue_kpis(session, start=T0, end=T0 + HOUR, queues=queues, now=NOW)
+            assert k.queue is None
+            return (k.offered, k.answered, k.aht_s)
+
+        assert of(["general"]) == (8, 4, 92.5)
+        assert of(["hotline-fallback"]) == (2, 1, None)
+        assert of(["general", "hotline-fallback"]) == (10, 5, 92.5)  # the whole centre
+        assert of([]) == (0, 0, None)
+        rows = queue_kpis(
+            session, start=T0, end=T0 + HOUR, interval=timedelta(minutes=15), queues=["general"], now=NOW
+        )
+        assert [r.offered for r in rows] == [7, 1, 0, 0]
+
     def test_intervals_split_by_queue_entry_and_include_empty_ones(self, session: Session) -> None:
         rows = queue_kpis(session, start=T0, end=T0 + HOUR, interval=timedelta(minutes=15), now=NOW)
         assert [r.start for r in rows] == [T0 + timedelta(minutes=15 * i) for i in range(4)]

@@ -53,6 +53,7 @@ from tickets.dept_schemas import (
     inbox_item,
 )
 from tickets.dept_sms_api import router as sms_numbers_router
+from tickets.dept_supervision_api import router as supervision_router
 from tickets.dept_users_api import router as users_router
 from tickets.loop import MAX_REPLY
 from tickets.machine import next_status
@@ -293,3 +294,4 @@ async def download(
 
 router.include_router(users_router)
 router.include_router(sms_numbers_router)
+router.include_router(supervision_router)

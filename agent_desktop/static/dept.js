@@ -111,6 +111,7 @@ async function loadInbox() {
   });
   $("inbox-rows").replaceChildren(...rows);
   $("inbox-empty").hidden = items.length > 0;
+  await loadSupervision();
 }
 
 function field(dl, name, value) {
@@ -182,6 +183,7 @@ function showDetail(detail) {
   const to = detail.hand_down_to.map((d) => Object.assign(document.createElement("option"), { value: d.code, textContent: `${d.name}（${d.level.label}）` }));
   document.querySelector("#dlg-hand-down select").replaceChildren(...to);
   for (const tr of $("inbox-rows").children) tr.classList.toggle("current", tr.dataset.number === o.number);
+  showOrderSupervision(o.number);
 }
 
 async function openOrder(number) {
@@ -240,7 +242,8 @@ step("act-reply", "dlg-reply", "答复", (n, f) => {
 
 // Nothing of the last user's orders stays in the page (hidden or not) after signing out.
 function clearOrders() {
-  for (const id of ["inbox-rows", "d-fields", "d-countdowns", "d-attachments", "d-extensions", "d-history"]) $(id).replaceChildren();
+  for (const id of ["inbox-rows", "d-fields", "d-countdowns", "d-attachments", "d-extensions", "d-history", "d-supervision", "supervision-rows"]) $(id).replaceChildren();
+  $("supervision-panel").hidden = true; $("supervision-count").textContent = "0";
   for (const id of ["d-number", "d-status", "action-error", "action-done", "inbox-error"]) $(id).textContent = "";
   $("detail").hidden = true; $("missing").hidden = true; st.order = null;
 }

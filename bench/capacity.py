@@ -140,7 +140,10 @@ async def run_setup(setup: str, root: Path, args: argparse.Namespace) -> StepRes
         if setup.startswith("app_queue"):
             rig = AppQueueRig(nodes, ivr=setup != "app_queue_direct_1node")
         elif front and trunks is not None:
-            rig = KamailioRig(nodes, state, kamailio_for(nodes, state, front, trunks))
+            kamailio = kamailio_for(
+                nodes, state, front, trunks, reply_timeout_ms=args.kamailio_reply_timeout_ms
+            )
+            rig = KamailioRig(nodes, state, kamailio)
         else:
             rig = CentreRig(nodes, state)
         steps: list[StepResult] = []
@@ -170,6 +173,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--talk", type=float, default=8.0, help="talk seconds of each answered call")
     parser.add_argument("--agents", type=int, default=0, help="simulated agents (default: enough)")
     parser.add_argument("--patience", type=float, default=60.0, help="seconds a caller waits at most")
+    parser.add_argument(
+        "--kamailio-reply-timeout-ms",
+        type=int,
+        default=2000,
+        help="ours_2nodes_kamailio: how long Kamailio waits for a node's reply before failing over",
+    )
     parser.add_argument("--asa-p99-limit", type=float, default=10.0, help="ASA p99 that ends the search")
     args = parser.parse_args(argv)
     args.rates = sorted(float(r) for r in str(args.rates).split(",") if r.strip())

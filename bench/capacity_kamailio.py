@@ -21,8 +21,10 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 from bench.capacity_rigs import CentreRig, PbxNodes, free_port
@@ -31,7 +33,7 @@ from hotline.kamailio.config import DispatchNode, KamailioConfig
 from hotline.kamailio.process import KamailioSandbox
 from hotline.sandbox.process import pids_with_arg
 from hotline.trunks import load_trunks_file
-from tests.cluster.sipp import sipp_argv, sipp_log, start_sipp
+from tests.cluster.sipp import sipp_argv, start_sipp
 
 CARRIER = "127.0.0.2"
 TRUNK_CHANNEL = "PJSIP/trunk-bench-"
@@ -51,8 +53,11 @@ def write_trunks(state: Path) -> Path:
     return path
 
 
-def kamailio_for(nodes: PbxNodes, state: Path, sip_port: int, trunks_file: Path) -> KamailioSandbox:
-    """A Kamailio on ``sip_port`` dispatching to ``nodes`` (not started)."""
+def kamailio_for(
+    nodes: PbxNodes, state: Path, sip_port: int, trunks_file: Path, *, reply_timeout_ms: int = 2000
+) -> KamailioSandbox:
+    """A Kamailio on ``sip_port`` dispatching to ``nodes`` (not started); a node that has not answered an
+    INVITE within ``reply_timeout_ms`` is failed over and marked down (the front's default: 2 s)."""
     config = KamailioConfig(
         name=f"cap{os.getpid()}",
         sip_port=sip_port,
@@ -61,10 +66,22 @@ def kamailio_for(nodes: PbxNodes, state: Path, sip_port: int, trunks_file: Path)
             DispatchNode(b.config.instance, "127.0.0.1", b.config.sip_port) for b in nodes.cluster.nodes
         ),
         ping_interval_s=1,
+        reply_timeout_ms=reply_timeout_ms,
         trusted_net="127.0.0.1/32",
         trunks=load_trunks_file(trunks_file).trunks,
     )
     return KamailioSandbox(config=config, state_dir=state)
+
+
+def failure_replies(work: Path) -> dict[str, int]:
+    """How SIPp's failed calls ended: the status lines of the replies it did not expect (its error
+    trace), or ``timeout`` for calls that got no final reply."""
+    found: Counter[str] = Counter()
+    for log in work.glob("*errors.log"):
+        text = log.read_text(errors="replace")
+        found.update(m.group(1) for m in re.finditer(r"received 'SIP/2\.0 (\d{3} [^\r\n']*)", text))
+        found["timeout"] += text.count("timed out") + text.count("Call-Timeout")
+    return {k: v for k, v in found.items() if v}
 
 
 class KamailioRig(CentreRig):
@@ -142,8 +159,11 @@ class KamailioRig(CentreRig):
             if proc.poll() is None:
                 proc.kill()
         if proc.returncode:
-            tail = sipp_log(self._work / self._prefix)[-600:]
-            print(json.dumps({"sipp_exit": proc.returncode, "log_tail": tail}), file=sys.stderr)
+            work = self._work / self._prefix
+            print(
+                json.dumps({"sipp_exit": proc.returncode, "failed_by": failure_replies(work)}),
+                file=sys.stderr,
+            )
 
     async def stop(self) -> None:
         """Stop SIPp, the centre and Kamailio."""

@@ -9,6 +9,7 @@ requests before reading their body (agent_desktop.auth_gate).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -28,20 +29,54 @@ from ivr import api as ivr_api
 from linkage110 import api as linkage110_api
 from privacy import api as privacy_api
 from supervisor import api as supervisor_api
-from supervisor import kpi_api
-from supervisor import report_api
-from supervisor import centre_switches
+from supervisor import centre_switches, kpi_api, report_api
 from tickets import api as tickets_api
-from tickets import revisit_api
-from tickets import loop_api
-from tickets import calendar_api
-from tickets import dept_api
-from tickets import knowledge_api
-from tickets import sanlv_api
-from tickets import public_api, sms_api
+from tickets import (
+    calendar_api,
+    dept_api,
+    knowledge_api,
+    loop_api,
+    public_api,
+    revisit_api,
+    sanlv_api,
+    sms_api,
+)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "agent_desktop" / "static"
 JSON_BODY_LIMIT = 256 * 1024
+ROUTERS = (
+    api.router,
+    ws.router,
+    ivr_api.router,
+    tickets_api.router,
+    knowledge_api.router,
+    revisit_api.router,
+    loop_api.router,
+    dept_api.router,
+    calendar_api.router,
+    privacy_api.router,
+    call_api.router,
+    phone_api.router,
+    supervisor_api.router,
+    kpi_api.router,
+    report_api.router,
+    sanlv_api.router,
+    centre_switches.router,
+    linkage110_api.router,
+    public_api.router,
+    public_api.pages,
+    sms_api.router,
+)
+"""Every API router, in the order their routes are matched."""
+PAGES = {
+    "/": "index.html",
+    "/supervisor": "supervisor.html",
+    "/knowledge": "knowledge.html",
+    "/dept": "dept.html",
+    "/revisit": "revisit.html",
+    "/reports": "reports.html",
+}
+"""The pages served at their own path (the public citizen pages come with ``public_api.pages``)."""
 HTTP_ERROR_IDS = {
     400: "bad_request",
     401: "unauthenticated",
@@ -64,6 +99,13 @@ def _http_error(exc: StarletteHTTPException) -> JSONResponse:
     return _error(exc.status_code, error_id, str(exc.detail), details, dict(exc.headers or {}))
 
 
+def _page(name: str) -> Callable[[], Awaitable[FileResponse]]:
+    async def page() -> FileResponse:
+        return FileResponse(STATIC_DIR / name)
+
+    return page
+
+
 def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     """The HTTP app; ``desktop`` may be None only to render the OpenAPI document."""
     app = FastAPI(
@@ -74,52 +116,11 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     app.add_middleware(AuthFirst)  # the innermost: it checks the token before the limit is looked at
     app.add_middleware(BodyLimit, default=JSON_BODY_LIMIT)
     app.state.desktop = desktop
-    app.include_router(api.router)
-    app.include_router(ws.router)
-    app.include_router(ivr_api.router)
-    app.include_router(tickets_api.router)
-    app.include_router(knowledge_api.router)
-    app.include_router(revisit_api.router)
-    app.include_router(loop_api.router)
-    app.include_router(dept_api.router)
-    app.include_router(calendar_api.router)
-    app.include_router(privacy_api.router)
-    app.include_router(call_api.router)
-    app.include_router(phone_api.router)
-    app.include_router(supervisor_api.router)
-    app.include_router(kpi_api.router)
-    app.include_router(report_api.router)
-    app.include_router(sanlv_api.router)
-    app.include_router(centre_switches.router)
-    app.include_router(linkage110_api.router)
-    app.include_router(public_api.router)
-    app.include_router(public_api.pages)
-    app.include_router(sms_api.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html")
-
-    @app.get("/supervisor", include_in_schema=False)
-    async def supervisor_page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "supervisor.html")
-
-    @app.get("/knowledge", include_in_schema=False)
-    async def knowledge_page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "knowledge.html")
-
-    @app.get("/dept", include_in_schema=False)
-    async def dept_page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "dept.html")
-
-    @app.get("/revisit", include_in_schema=False)
-    async def revisit_page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "revisit.html")
-
-    @app.get("/reports", include_in_schema=False)
-    async def reports_page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "reports.html")
+    for path, page in PAGES.items():
+        app.add_api_route(path, _page(page), methods=["GET"], include_in_schema=False)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz(request: Request) -> dict[str, object]:

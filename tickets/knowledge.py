@@ -3,8 +3,9 @@
 Chinese has no spaces, so text is indexed as overlapping character bigrams ("噪音扰民" → 噪音 音扰
 扰民); Latin letters and digits stay whole words. The bigram form is stored next to the text and
 indexed by the database's own full-text engine: SQLite FTS5 (ranked with ``bm25``, title weighted
-3:1) or PostgreSQL ``tsvector`` with the ``simple`` configuration, stored in the generated column
-``search_vector`` (ranked with ``ts_rank``, title weight A, body B). A query shorter than one bigram
+3:1) or PostgreSQL ``tsvector`` with the ``simple`` configuration, stored in the generated columns
+``search_vector`` (title weight A, body B) and ``title_vector``, ranked with ``ts_rank`` in stages
+(see ``_postgres``) so the cost stays bounded when a term is in most articles. A query shorter than one bigram
 (a single character) falls back to a substring match (``LIKE``/``ILIKE``) because no indexed term
 can contain it.
 
@@ -47,6 +48,8 @@ Sessions = sessionmaker[Session]
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
 MAX_QUERY_TERMS = 64
 SUBSTRING_CANDIDATES = 200
+RANK_CANDIDATES = 300
+TITLE_BONUS = 1.0
 SNIPPET_CHARS = 80
 SNIPPET_LEAD = 16
 
@@ -302,18 +305,52 @@ def _sqlite(
     return [(int(i), float(score)) for i, score in s.execute(stmt, {"match": match}).all()]
 
 
+def _tsquery(terms: list[str], joiner: str) -> ColumnElement[Any]:
+    quoted = joiner.join("'" + t.replace("'", "''") + "'" for t in terms)
+    return func.to_tsquery(literal_column("'simple'::regconfig"), quoted)
+
+
 def _postgres(
     s: Session, terms: list[str], limit: int, cond: ColumnElement[bool] | None
 ) -> list[tuple[int, float]]:
-    tsquery = " | ".join("'" + t.replace("'", "''") + "'" for t in terms)
-    vector: ColumnElement[Any] = literal_column("knowledge_articles.search_vector")
-    q = func.to_tsquery(literal_column("'simple'::regconfig"), tsquery)
-    score = func.ts_rank(vector, q).label("score")
-    stmt = select(KnowledgeArticle.id, score).where(vector.op("@@")(q))
+    """Three stages, each only while fewer than ``limit`` are found, so a common term never makes the
+    server rank most of the table: articles whose title has every term (ranked on the small title
+    vector, scored above the rest), then articles with every term anywhere, then with any term; the
+    last two rank at most ``RANK_CANDIDATES`` matches each (in index order)."""
+    col = KnowledgeArticle
+    title: ColumnElement[Any] = literal_column("knowledge_articles.title_vector")
+    any_term, every_term = _tsquery(terms, " | "), _tsquery(terms, " & ")
+    score = (func.ts_rank(title, any_term) + TITLE_BONUS).label("score")
+    stmt = select(col.id, score).where(title.op("@@")(every_term))
     if cond is not None:
         stmt = stmt.where(cond)
-    stmt = stmt.order_by(score.desc(), KnowledgeArticle.id).limit(limit)
-    return [(int(i), float(sc)) for i, sc in s.execute(stmt).all()]
+    found = [(int(i), float(sc)) for i, sc in s.execute(stmt.order_by(score.desc(), col.id).limit(limit))]
+    for query in (every_term, any_term) if len(terms) > 1 else (any_term,):
+        if len(found) >= limit:
+            break
+        found += _ranked(s, query, any_term, cond, [i for i, _ in found], limit - len(found))
+    return found
+
+
+def _ranked(
+    s: Session,
+    query: ColumnElement[Any],
+    rank_by: ColumnElement[Any],
+    cond: ColumnElement[bool] | None,
+    seen: list[int],
+    limit: int,
+) -> list[tuple[int, float]]:
+    col = KnowledgeArticle
+    vector: ColumnElement[Any] = literal_column("knowledge_articles.search_vector")
+    inner = select(col.id.label("id"), vector.label("v")).where(vector.op("@@")(query))
+    if cond is not None:
+        inner = inner.where(cond)
+    if seen:
+        inner = inner.where(col.id.not_in(seen))
+    sub = inner.limit(RANK_CANDIDATES).subquery("candidates")
+    score = func.ts_rank(sub.c.v, rank_by).label("score")
+    stmt = select(sub.c.id, score).order_by(score.desc(), sub.c.id).limit(limit)
+    return [(int(i), float(sc)) for i, sc in s.execute(stmt)]
 
 
 def _substring(

@@ -28,7 +28,13 @@ def _one_of(column: str, values: type[Category | Channel | Status | Urgency]) ->
 KNOWLEDGE_FTS_TABLE = "knowledge_fts"
 PG_SEARCH_INDEX = "ix_knowledge_articles_search"
 DATABASE_ONLY_OBJECTS = frozenset(
-    {KNOWLEDGE_FTS_TABLE, PG_SEARCH_INDEX, "search_vector"}
+    {
+        KNOWLEDGE_FTS_TABLE,
+        PG_SEARCH_INDEX,
+        "search_vector",
+        "title_vector",
+        "ix_knowledge_articles_title_search",
+    }
     | {f"{KNOWLEDGE_FTS_TABLE}_{part}" for part in ("data", "idx", "content", "docsize", "config")}
 )
 """Objects the migration makes that the models cannot describe: the SQLite FTS5 table with its

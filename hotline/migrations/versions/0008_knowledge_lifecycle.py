@@ -2,7 +2,9 @@
 version number and editor on ``knowledge_articles``; the earlier texts in ``knowledge_article_versions``.
 
 On PostgreSQL the weighted bigram ``tsvector`` becomes a stored generated column ``search_vector``
-with the GIN index on it, so ranking reads the stored vector instead of rebuilding it per row.
+with the GIN index on it, so ranking reads the stored vector instead of rebuilding it per row, and
+the title's bigrams get their own small vector ``title_vector`` (GIN-indexed) for the title-first
+search stage.
 
 Revision ID: 0008_knowledge_lifecycle
 Revises: 0007_supervision
@@ -73,11 +75,20 @@ def upgrade() -> None:
         op.execute(
             "CREATE INDEX ix_knowledge_articles_search ON knowledge_articles USING gin (search_vector)"
         )
+        op.execute(
+            "ALTER TABLE knowledge_articles ADD COLUMN title_vector tsvector "
+            "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, title_terms)) STORED"
+        )
+        op.execute(
+            "CREATE INDEX ix_knowledge_articles_title_search ON knowledge_articles USING gin (title_vector)"
+        )
 
 
 def downgrade() -> None:
     """Drop what this revision added; PostgreSQL gets the expression index back."""
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_knowledge_articles_title_search")
+        op.execute("ALTER TABLE knowledge_articles DROP COLUMN title_vector")
         op.execute("DROP INDEX IF EXISTS ix_knowledge_articles_search")
         op.execute("ALTER TABLE knowledge_articles DROP COLUMN search_vector")
         op.execute(f"CREATE INDEX ix_knowledge_articles_search ON knowledge_articles USING gin (({_VECTOR}))")

@@ -292,6 +292,7 @@ class WorkOrderForm {
       this.el.number.textContent = order.number;
       this.el.number.dataset.status = order.status.value;
       this.el.onSaved(order);
+      if (window.showOrderDuplicates) window.showOrderDuplicates(order, this.api);
     } catch (err) {
       this.el.error.textContent = workOrderError(err);
       this.el.save.disabled = false;

@@ -32,7 +32,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bench.deadline_checker import scratch_database
+from bench.scratch_pg import scratch_database
 from hotline.db.engine import make_engine, migrate, session_factory
 from tickets import knowledge
 from tickets.models import KnowledgeArticle

@@ -36,6 +36,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     true,
     union_all,
 )
@@ -59,6 +60,11 @@ PENDING: dict[str, tuple[Status, ...]] = {
     "reply": _BEFORE_REPLY,
 }
 """The statuses in which each limit is still running."""
+ANALYZE_AFTER = 1000
+"""A pass that changes at least this many marks or records refreshes their table's statistics."""
+WORK_MEM = "64MB"
+"""The pass's sort and hash memory on PostgreSQL: the repeat rule groups every order of the year by
+caller and matter, which spilled to disk with the default 4 MB at 500,000 orders."""
 _DUE: dict[str, InstrumentedAttribute[datetime | None]] = {
     "sign": WorkOrder.sign_due,
     "handle": WorkOrder.handle_due,
@@ -98,7 +104,11 @@ def _late(cutoff: datetime) -> Select[Any]:
         select(WorkOrder.id, WorkOrder.status, *(due.label(kind) for kind, due in _DUE.items()))
         .where(
             WorkOrder.status.in_(_BEFORE_REPLY),
-            or_(*(due <= cutoff for due in _DUE.values())),
+            or_(
+                and_(WorkOrder.status == Status.DISPATCHED.value, WorkOrder.sign_due <= cutoff),
+                WorkOrder.handle_due <= cutoff,
+                WorkOrder.reply_due <= cutoff,
+            ),
         )
         .subquery("late")
     )
@@ -113,10 +123,11 @@ def _late(cutoff: datetime) -> Select[Any]:
     )
 
 
-def _mark(session: Session, *, now: datetime, cutoff: datetime) -> None:
+def _mark(session: Session, *, now: datetime, cutoff: datetime) -> int:
     """Bring ``deadline_marks`` up to date in two statements: one upsert of the new and changed
     marks (an outer join to the marks skips the unchanged ones), one delete of the marks whose
-    order no longer qualifies (read through the marks, so as cheap as there are marks)."""
+    order no longer qualifies or is gone (read through the marks, so as cheap as there are marks);
+    the number of marks added, changed or removed."""
     late = _late(cutoff).subquery("limits")
     state = case((late.c.due_at < now, "overdue"), else_="due_soon")
     known = aliased(DeadlineMark)
@@ -128,7 +139,7 @@ def _mark(session: Session, *, now: datetime, cutoff: datetime) -> None:
     )
     stmt = insert(session)(DeadlineMark).from_select(["order_id", "kind", "state", "due_at", "since"], source)
     new = stmt.excluded
-    session.execute(
+    changed = session.execute(
         stmt.on_conflict_do_update(
             index_elements=["order_id", "kind"],
             set_={
@@ -145,7 +156,28 @@ def _mark(session: Session, *, now: datetime, cutoff: datetime) -> None:
         or_(DeadlineMark.kind != "sign", WorkOrder.status == Status.DISPATCHED.value),
         case(*((DeadlineMark.kind == kind, due) for kind, due in _DUE.items()), else_=null()) <= cutoff,
     )
-    session.execute(delete(DeadlineMark).where(~still.exists()).execution_options(synchronize_session=False))
+    gone = session.execute(
+        delete(DeadlineMark).where(~still.exists()).execution_options(synchronize_session=False)
+    )
+    return _count(changed) + _count(gone)
+
+
+def _count(result: object) -> int:
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _analyze(session: Session, table: str, changed: int) -> None:
+    """Refresh the planner's statistics of ``table`` on PostgreSQL after a statement changed many of
+    its rows: later statements (of this pass and the next) read it in anti-joins, and with the
+    statistics from before the change the planner picks a nested loop over sequential scans. In the
+    benchmark that took 1.2 s for 10,000 overdue records and 350 s for the repeat rule's 100,000 in
+    the next pass, against a few hundred milliseconds with fresh statistics."""
+    if changed >= ANALYZE_AFTER and _postgres(session):
+        session.execute(text(f"ANALYZE {table}"))
 
 
 @dataclass
@@ -185,8 +217,11 @@ class DeadlineChecker:
             self.calendar_store.refresh_if_stale()
         cutoff = self.due_soon_cutoff(at)
         with writing(self.sessions) as session:
-            _mark(session, now=at, cutoff=cutoff)
+            if _postgres(session):
+                session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+            _analyze(session, "deadline_marks", _mark(session, now=at, cutoff=cutoff))
             raised = self._raise_overdue(session, at)
+            _analyze(session, "supervision_orders", sum(raised.values()))
             raised |= self._escalate(session, at)
             by_state = select(DeadlineMark.state, func.count()).group_by(DeadlineMark.state)
             counts = {state: int(n) for state, n in session.execute(by_state)}
@@ -228,8 +263,9 @@ class DeadlineChecker:
             detail = {"min_times": rules.dissatisfied.min_times}
             targets = esc.dissatisfied_targets(rules.dissatisfied)
             plans.append(("dissatisfied", targets, rules.dissatisfied.action, detail))
-        return {
-            reason: esc.raise_for(
+        raised: dict[str, int] = {}
+        for reason, targets, action, detail in plans:
+            raised[reason] = esc.raise_for(
                 session,
                 targets,
                 reason=reason,
@@ -239,8 +275,8 @@ class DeadlineChecker:
                 detail=detail,
                 with_tree=tree,
             )
-            for reason, targets, action, detail in plans
-        }
+            _analyze(session, "supervision_orders", raised[reason])
+        return raised
 
 
 async def run_periodically(checker: DeadlineChecker, *, every_s: float) -> None:

@@ -31,7 +31,11 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
 
 
 class DeadlineMark(Base):
-    """An open order's limit that is due soon or overdue."""
+    """An open order's limit that is due soon or overdue.
+
+    Derived data without a foreign key to ``work_orders``: checking one per mark cost the first pass
+    1.4 s of 3.6 s at 100,000 marks (a key-share lock on each order row); the checker's next pass
+    removes the marks of an order that is gone."""
 
     __tablename__ = "deadline_marks"
     __table_args__ = (
@@ -40,7 +44,7 @@ class DeadlineMark(Base):
         Index("ix_deadline_marks_state_kind", "state", "kind"),
     )
 
-    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), primary_key=True)
+    order_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     state: Mapped[str] = mapped_column(String(8))
     due_at: Mapped[datetime]

@@ -1,6 +1,7 @@
 """Deadline marks, supervision records (督办) and the edited calendar years.
 
-``deadline_marks`` (one row per open order and limit that is due soon or overdue),
+``deadline_marks`` (one row per open order and limit that is due soon or overdue; derived data,
+without a foreign key),
 ``supervision_orders`` (one 督办 record per order and reason), ``calendar_years`` (years of the
 working-day calendar an admin edited). See ``tickets.supervision_models``.
 
@@ -45,7 +46,6 @@ def _marks() -> None:
         sa.Column("since", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(_one_of("kind", _KINDS), name="ck_deadline_marks_kind_known"),
         sa.CheckConstraint(_one_of("state", _STATES), name="ck_deadline_marks_state_known"),
-        _order_fk("deadline_marks"),
         sa.PrimaryKeyConstraint("order_id", "kind", name="pk_deadline_marks"),
     )
     op.create_index("ix_deadline_marks_state_kind", "deadline_marks", ["state", "kind"])

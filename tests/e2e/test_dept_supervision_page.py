@@ -62,6 +62,8 @@ async def test_given_supervision_records_then_badge_list_detail_and_acknowledgem
     await page.locator(f"#inbox-rows tr[data-number='{quiet}']").click()
     await expect(page.get_by_test_id("d-supervision")).to_have_text("无")
 
+    await page.get_by_test_id("signout").click()  # signed out before the next page load
+    await expect(page.locator("#signin")).to_be_visible()
     await sign_in(page, centre, "env1")
     await expect(page.get_by_test_id("inbox-empty")).to_be_visible()
     await expect(page.get_by_test_id("supervision-count")).to_have_text("0")

@@ -188,3 +188,14 @@ class OrderNoticesContract:
         number = rig.dispatched()
         assert rig.notices.run_pass(T0 + timedelta(days=2)) == 0
         assert rig.texts(number) == []
+
+    def test_given_a_step_claimed_by_another_pass_meanwhile_then_not_texted_again(self, rig: Rig) -> None:
+        number = rig.dispatched()
+        at = T0 + timedelta(seconds=5)
+        seen = rig.notices._history_steps(at - timedelta(days=1))  # what a slower node read
+        assert len(seen) == 1
+        assert rig.notices.run_pass(at) == 2  # a faster node texts the step
+        step, detail = seen[0]
+        late = rig.notices._notify(step, at, lambda row: rig.notices._texts(step, detail, row))
+        assert late == 0
+        assert len(rig.texts(number)) == 2

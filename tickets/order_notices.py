@@ -32,6 +32,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.db.access import writing
 from tickets.errors import TicketValidationError
 from tickets.loop_models import WorkOrderExtension
 from tickets.models import WorkOrder, WorkOrderHistory
@@ -101,7 +102,7 @@ def set_numbers(
     """Replace department ``department``'s numbers (checked by ``check_numbers``); the new list."""
     cleaned = check_numbers(numbers)
     at = now if now is not None else _utc_now()
-    with sm.begin() as s:
+    with writing(sm) as s:
         s.execute(delete(DepartmentSmsNumber).where(DepartmentSmsNumber.department == department))
         s.add_all(
             DepartmentSmsNumber(department=department, number=n, updated_by=actor, updated_at=at)
@@ -136,14 +137,14 @@ class OrderNotices:
 
     def _claim(self, step: _Step, at: datetime) -> bool:
         try:
-            with self.sessions.begin() as s:
+            with writing(self.sessions) as s:
                 s.add(SmsNotice(order_id=step.order_id, kind=step.kind, ref=step.ref, messages=0, at=at))
         except IntegrityError:
             return False
         return True
 
     def _done(self, step: _Step, messages: int) -> None:
-        with self.sessions.begin() as s:
+        with writing(self.sessions) as s:
             notice = s.get(SmsNotice, (step.order_id, step.kind, step.ref))
             if notice is not None:
                 notice.messages = messages

@@ -5,7 +5,8 @@ from Python), seeded with ``setseed`` so runs compare. Agents work 8-hour shifts
 five days of seven; each shift logs in, alternates on a call and in wrap-up (each call its own id), pauses
 (小休, 就餐, 培训, 会议) every ninth change and logs out, with as many changes per shift as make about
 ``states`` rows. Every on-call row is an answered call record (wait exponential, mean 12 s; talk until
-its wrap-up). The rest of ``calls`` are unanswered calls over the same days with the 12345 daily peaks
+its wrap-up; ``wrap_seconds`` the wrap-up row's length, as the recorder writes it when the wrap-up
+ends). The rest of ``calls`` are unanswered calls over the same days with the 12345 daily peaks
 (9-11 h, 14-16 h): 65 % abandoned after 5 s, 20 % within 5 s (short abandons), 15 % hung up in the IVR.
 Call events as the recorder writes them: waiting, connected and ended for every queued call; a callback
 request for 5 % of the unanswered; a transfer for 4 % of the answered, a three-way call for 1 % (110 or
@@ -114,13 +115,18 @@ FROM steps
 
 ANSWERED_SQL = """
 INSERT INTO calls (call_id, caller, channel, dialed, queue, ivr_keys, entered_ivr_at, queued_at, offered_at,
-                   answered_at, ended_at, agent_id, outcome, wait_seconds, talk_seconds, kind, confidential)
+                   answered_at, ended_at, agent_id, outcome, wait_seconds, talk_seconds, wrap_seconds, kind,
+                   confidential)
 SELECT call_id, '138' || lpad((abs(hashtext(call_id)) % 100000000)::text, 8, '0'), 'PJSIP/trunk-' || id,
        '12345', queue, '0', at - make_interval(secs => wait_s + 20), at - make_interval(secs => wait_s),
        at - make_interval(secs => least(wait_s, 3)), at, until, agent_id, 'answered', wait_s,
-       extract(epoch FROM until - at), 'citizen', false
+       extract(epoch FROM until - at),
+       CASE WHEN next_state <> 'wrap_up' THEN 0.0 ELSE extract(epoch FROM wrap_until - until) END,
+       'citizen', false
 FROM (
   SELECT id, call_id, agent_id, state, at, lead(at) OVER (PARTITION BY agent_id ORDER BY at, id) AS until,
+         lead(state) OVER (PARTITION BY agent_id ORDER BY at, id) AS next_state,
+         lead(at, 2) OVER (PARTITION BY agent_id ORDER BY at, id) AS wrap_until,
          -ln(1 - random()) * 12 AS wait_s,
          (CAST(:queues AS text[]))[1 + floor(random() * :queue_count)::int] AS queue
   FROM agent_state_log

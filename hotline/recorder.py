@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import func, update
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,6 +37,8 @@ from acd.model import CONSULT_TAG, NODE_FAILURE
 from hotline.bus import BusEvent, EventBus
 from hotline.db import repository as repo
 from hotline.db.errors import RepositoryError
+from hotline.db.models import Call
+from hotline.handling import HandlingTracker
 from privacy.masking import for_log, is_confidential
 
 log = logging.getLogger(__name__)
@@ -71,6 +74,7 @@ class Recorder:
         self._sm = sessions
         self._sub = bus.subscribe("call.", "agent.changed", "agent.offer", maxsize=1_000_000)
         self._answered_at: dict[str, float] = {}
+        self._handlings = HandlingTracker()
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -271,7 +275,10 @@ class Recorder:
         return [self._event(d, "consult", detail)]
 
     def _agent_changed(self, d: Mapping[str, Any]) -> list[Write]:
+        ended = self._handlings.changed(str(d["agent_id"]), str(d["state"]), d["call_id"], float(d["at"]))
+        wrap = [functools.partial(_add_wrap, self._sm, *ended)] if ended is not None else []
         return [
+            *wrap,
             lambda: repo.log_agent_state(
                 self._sm,
                 agent_id=d["agent_id"],
@@ -280,7 +287,7 @@ class Recorder:
                 state=d["state"],
                 pause_reason=d["pause_reason"],
                 call_id=d["call_id"],
-            )
+            ),
         ]
 
     def _survey(self, d: Mapping[str, Any]) -> list[Write]:
@@ -309,6 +316,16 @@ class Recorder:
     def close(self) -> None:
         """Stop listening to the bus."""
         self._sub.close()
+
+
+def _add_wrap(sessions: sessionmaker[Session], call_id: str, seconds: float) -> None:
+    """Add an ended handling's wrap-up seconds to the call's record (a call handled twice adds both)."""
+    with sessions.begin() as s:
+        s.execute(
+            update(Call)
+            .where(Call.call_id == call_id)
+            .values(wrap_seconds=func.coalesce(Call.wrap_seconds, 0.0) + seconds)
+        )
 
 
 _HANDLERS: dict[str, Callable[[Recorder, Mapping[str, Any]], list[Write]]] = {

@@ -124,6 +124,8 @@ class Call(Base):
     outcome: Mapped[str | None] = mapped_column(String)
     wait_seconds: Mapped[float | None]
     talk_seconds: Mapped[float | None]
+    wrap_seconds: Mapped[float | None]
+    """Wrap-up seconds of the call's handlings, once the recorder saw them end (NULL: not known)."""
     recording_path: Mapped[str | None] = mapped_column(String)
     survey_score: Mapped[int | None]
     kind: Mapped[str] = mapped_column(String, default=CITIZEN, server_default=CITIZEN)

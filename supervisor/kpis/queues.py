@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Float, and_, case, func, literal, or_, select, union
 from sqlalchemy.orm import Session
 
 from hotline.db.models import CITIZEN, Call, CallEvent
@@ -110,10 +110,37 @@ def _event_flags(s: _Slice, horizon: timedelta) -> Any:
     )
 
 
+def _recorded() -> ColumnElement[bool]:
+    """The call's record holds its handle time (talk and wrap-up), written by the recorder."""
+    return and_(Call.talk_seconds.is_not(None), Call.wrap_seconds.is_not(None))
+
+
+def _handled_from_log(s: _Slice, settings: KpiSettings, now: datetime) -> Any:
+    """Talk and wrap-up per call from ``agent_state_log``, for the answered calls of the slice whose
+    record lacks them (older records, calls still on). Only the rows of the agents those calls were
+    connected to, from the earliest of their arrivals on, are read: none when there are no such calls."""
+    pending = and_(_in_slice(s), Call.outcome == "answered", ~_recorded())
+    pending_ids = select(Call.call_id).where(pending)
+    e = CallEvent
+    agents = union(
+        select(Call.agent_id.label("agent_id")).where(pending, Call.agent_id.is_not(None)),
+        select(e.detail["agent_id"].as_string().label("agent_id")).where(
+            e.kind == "connected",
+            e.at >= s.start,
+            e.at < s.end + settings.handle_horizon,
+            e.call_id.in_(pending_ids),
+        ),
+    )
+    # an expression, not the bare indexed column: min() of that would walk the whole index
+    arrived = func.coalesce(Call.entered_ivr_at, Call.queued_at)
+    since = select(func.min(arrived)).where(pending).scalar_subquery()
+    hi = s.end + settings.handle_horizon
+    return handlings(s.start, hi, min(hi, now), agents=agents, since=since).subquery("handled")
+
+
 def _per_call(s: _Slice, settings: KpiSettings, now: datetime, step: timedelta | None) -> Any:
     flags = _event_flags(s, settings.handle_horizon)
-    hi = s.end + settings.handle_horizon
-    handled = handlings(s.start, hi, min(hi, now)).subquery("handled")
+    handled = _handled_from_log(s, settings, now)
     entry_s = epoch(_entry())
     callback = func.coalesce(flags.c.callback, 0) == 1
     left = and_(
@@ -143,7 +170,11 @@ def _per_call(s: _Slice, settings: KpiSettings, now: datetime, step: timedelta |
             case((and_(left, ~short), 1), else_=0).label("abandoned"),
             case((callback, 1), else_=0).label("callback"),
             case((answered, wait), else_=None).label("wait"),
-            case((answered, handled.c.talk_s + handled.c.wrap_s), else_=None).label("handle"),
+            case(
+                (and_(answered, _recorded()), Call.talk_seconds + Call.wrap_seconds),
+                (answered, handled.c.talk_s + handled.c.wrap_s),
+                else_=None,
+            ).label("handle"),
             func.coalesce(flags.c.transfers, 0).label("transfers"),
             func.coalesce(flags.c.tw110, 0).label("tw110"),
             func.coalesce(flags.c.twdep, 0).label("twdep"),

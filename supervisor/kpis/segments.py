@@ -9,8 +9,9 @@ move: its ``on_call`` rows are its talk, its ``wrap_up`` rows its wrap-up.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Integer, Select, Subquery, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, Subquery, and_, case, func, literal, or_, select
 
 from hotline.db.models import AgentStateLog
 from supervisor.kpis.sqlfn import epoch
@@ -22,9 +23,9 @@ IDLE = "idle"
 LOGGED_OUT = "logged_out"
 
 
-def log_rows(lo: datetime, hi: datetime, cap: datetime) -> Subquery:
-    """Rows logged in [lo, hi) with their end (``until_s``, epoch seconds) and ``starts`` (1 when the
-    row puts the agent on a new call)."""
+def log_rows(lo: datetime, hi: datetime, cap: datetime, *only: ColumnElement[bool]) -> Subquery:
+    """Rows logged in [lo, hi) (and meeting the conditions ``only``) with their end (``until_s``, epoch
+    seconds) and ``starts`` (1 when the row puts the agent on a new call)."""
     log = AgentStateLog
     order = (log.at, log.id)
     nxt = func.lead(epoch(log.at)).over(partition_by=log.agent_id, order_by=order)
@@ -60,14 +61,31 @@ def log_rows(lo: datetime, hi: datetime, cap: datetime) -> Subquery:
             func.coalesce(nxt, cap_s).label("until_s"),
             starts.label("starts"),
         )
-        .where(log.at >= lo, log.at < hi)
+        .where(log.at >= lo, log.at < hi, *only)
         .subquery("log_rows")
     )
 
 
-def handlings(lo: datetime, hi: datetime, cap: datetime) -> Select[tuple[str | None, float, float]]:
-    """Per call id: talk and wrap-up seconds of every handling of it whose rows lie in [lo, hi)."""
-    rows = log_rows(lo, hi, cap)
+def handlings(
+    lo: datetime,
+    hi: datetime,
+    cap: datetime,
+    *,
+    agents: Any = None,
+    since: Any = None,
+) -> Select[tuple[str | None, float, float]]:
+    """Per call id: talk and wrap-up seconds of every handling of it whose rows lie in [lo, hi).
+
+    ``agents`` (a SELECT of agent ids) and ``since`` (a scalar subquery of a time) narrow the rows read
+    to those agents' rows from that time on: the caller names the agents and the earliest arrival of the
+    calls it needs, so that when there are none the window reads no rows at all."""
+    log = AgentStateLog
+    only: list[ColumnElement[bool]] = []
+    if agents is not None:
+        only.append(log.agent_id.in_(agents))
+    if since is not None:
+        only.append(log.at >= since)
+    rows = log_rows(lo, hi, cap, *only)
     grp = func.sum(rows.c.starts).over(
         partition_by=rows.c.agent_id, order_by=(rows.c.at, rows.c.id), rows=(None, 0)
     )

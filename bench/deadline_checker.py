@@ -5,7 +5,8 @@ orders dispatched over the last ``--spread-days`` days (42: about 30 working day
 departments. The limits are realistic: signing within a day of dispatch, handling within 30, 45, 60 or
 90 days (a quarter each) and the reply two days after that, so about 7 % of the orders are overdue
 and a few percent due soon; unsigned when under a day old and 2 % of the older ones (overdue to
-sign). 200,000 distinct callers with 20 matter codes (100,000 repeat groups), one dispatch history
+sign). Every caller is distinct except a pool of 4 % of the orders: the same matter four times
+from each of ``--orders`` / 100 callers (1 % of the orders escalated as repeats). One dispatch history
 row each, two dissatisfied evaluations on 1 % of them and three-order link chains on 0.5 %. Then
 times, at the same ``now``:
 
@@ -54,8 +55,10 @@ INSERT INTO work_orders (number, caller_name, caller_number, contact_preference,
   confidential, channel, category, matter, matter_code, content, element_who, element_when,
   element_where, element_what, element_how, address, urgency, status, answered_directly,
   sign_due, handle_due, reply_due, created_by, created_at, updated_at, dispatched_at)
-SELECT 'B-' || i, '市民', '138' || lpad((i % 200000)::text, 8, '0'), 'any', 'none', false, 'phone',
-  'complaint', '事项', 'matter.' || (i % 20), '内容', '', '', '', '', '', '地址', 'normal',
+SELECT 'B-' || i, '市民', CASE WHEN i % 25 = 0 THEN '139' || lpad(((i / 25) % (:n / 100 + 1))::text, 8, '0')
+  ELSE '138' || lpad(i::text, 8, '0') END, 'any', 'none', false, 'phone',
+  'complaint', '事项', CASE WHEN i % 25 = 0 THEN 'matter.0' ELSE 'matter.' || (i % 20) END,
+  '内容', '', '', '', '', '', '地址', 'normal',
   CASE WHEN age < 1440 OR i % 50 = 0 THEN 'dispatched' WHEN i % 2 = 0 THEN 'signed' ELSE 'handling' END,
   false, d + interval '1 day', d + handle, d + handle + interval '2 days', 'bench', d, d, d
 FROM (SELECT i, age, :now - age * interval '1 minute' AS d,

@@ -2,13 +2,18 @@
 
 A pass is a handful of set-based statements in one write transaction, whatever the number of orders:
 
-1. for each limit (``sign``, ``handle``, ``reply``) an upsert of ``deadline_marks`` from the open
-   orders whose limit runs out before the due-soon cutoff (``due_soon_working_days`` working days
-   after today, on the official calendar) and whose mark is missing or different, and a delete of
-   marks whose order no longer qualifies;
+1. one upsert of ``deadline_marks`` from a single scan of the open orders, fanned out to the limits
+   (``sign``, ``handle``, ``reply``) that run out before the due-soon cutoff
+   (``due_soon_working_days`` working days after today, on the official calendar) and whose mark
+   is missing or different, and one delete, read through the marks, of the marks whose order no
+   longer qualifies (or is gone);
 2. one 督办 record per overdue order and limit, to its main department (raised once: the record is
    unique per order and reason, so later passes add nothing);
 3. the escalation rules of ``tickets.escalation``.
+
+On PostgreSQL the pass sorts and hashes in ``WORK_MEM`` and refreshes a table's statistics after a
+statement changed ``ANALYZE_AFTER`` rows or more of it, so the later anti-joins are planned on what
+is there now (``bench/deadline_checker.py`` measures a pass at 500,000 open orders).
 
 The clock is a parameter (``now``), so a test can run a pass on any day, a holiday included. The
 calendar is the deadline policy's (the shared, editable one by default); with a ``CalendarStore``

@@ -23,10 +23,13 @@ def test_checker_bench_prints_its_figures_and_a_second_pass_adds_nothing() -> No
         timeout=170,
     ).stdout
     result = json.loads(out.strip().splitlines()[-1])
-    assert {"orders", "pass_s", "baseline_s"} <= set(result)
+    assert {"orders", "pass_s", "baseline_s", "second_pass_s", "worst_case_pass_s"} <= set(result)
     assert result["orders"] == 3000
     assert result["overdue"] > 0
     assert result["due_soon"] > 0
     assert result["raised"]["sign_overdue"] > 0
     assert result["raised"]["dissatisfied"] == 30
     assert result["raised_again"] == 0
+    # Realistic data: a minority of the limits is overdue; the worst case has nearly all of them.
+    assert result["overdue"] < 3000 * 3 * 0.2 < result["worst_case_overdue"]
+    assert result["worst_case_raised"] > 0

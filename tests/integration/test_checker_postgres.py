@@ -8,12 +8,13 @@ from collections.abc import Iterator
 import pytest
 
 from tests.checker_contract import CheckerContract
+from tests.checker_marks_contract import CheckerMarksContract
 from tests.pg import scratch_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 
 
-class TestPostgresChecker(CheckerContract):
+class TestPostgresChecker(CheckerContract, CheckerMarksContract):
     """Every contract test against PostgreSQL."""
 
     @pytest.fixture

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from tests.checker_contract import CheckerContract
+from tests.checker_marks_contract import CheckerMarksContract
 
 
-class TestSqliteChecker(CheckerContract):
+class TestSqliteChecker(CheckerContract, CheckerMarksContract):
     """Every contract test on its own SQLite file."""
 
     @pytest.fixture

@@ -27,26 +27,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy import text
-from sqlalchemy.engine import URL
 
+from bench import scratch_pg
 from hotline.db.engine import make_engine, migrate, session_factory
 from tickets.checker import DeadlineChecker, PassReport
 from tickets.vocab import BEIJING
 
-ADMIN_DSN = os.environ.get(
-    "HOTLINE_TEST_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-)
+ADMIN_DSN = scratch_pg.BENCH_DSN
 NOW = datetime(2026, 12, 7, 10, tzinfo=BEIJING)
 OPEN = "('dispatched', 'signed', 'handling')"
 
@@ -92,23 +85,8 @@ UPDATE work_orders SET sign_due = dispatched_at + interval '1 day',
 @contextmanager
 def scratch_database(prefix: str = "hotline_bench_checker") -> Iterator[str]:
     """Create a uniquely named database on ``ADMIN_DSN``'s server, yield its URL, drop it afterwards."""
-    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    params = conninfo_to_dict(ADMIN_DSN)
-    url = URL.create(
-        "postgresql+psycopg",
-        username=str(params.get("user", "postgres")),
-        password=str(params["password"]) if "password" in params else None,
-        host=str(params.get("host", "127.0.0.1")),
-        port=int(str(params.get("port", 5432))),
-        database=name,
-    ).render_as_string(hide_password=False)
-    try:
+    with scratch_pg.scratch_database(prefix, admin_dsn=ADMIN_DSN) as url:
         yield url
-    finally:
-        with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def fill(url: str, orders: int, days: int) -> None:

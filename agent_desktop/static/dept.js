@@ -120,6 +120,8 @@ function field(dl, name, value) {
   dl.append(dt, dd);
 }
 
+const SATISFACTION = { satisfied: "满意", basically_satisfied: "基本满意", dissatisfied: "不满意" };
+
 function historyNote(h) {
   const d = h.detail || {};
   const parts = [];
@@ -130,6 +132,9 @@ function historyNote(h) {
   if (d.text) parts.push(d.text);
   if (Array.isArray(d.attachments) && d.attachments.length) parts.push(`附件 ${d.attachments.map((a) => a.name).join("、")}`);
   if (d.on_time === false) parts.push("超时");
+  if (typeof d.solved === "boolean") parts.push(d.solved ? "已解决" : "未解决");
+  if (d.satisfaction) parts.push(SATISFACTION[d.satisfaction] || d.satisfaction);
+  if (d.via) parts.push(d.via === "phone" ? "电话回访" : "人工回访");
   return parts.join("；");
 }
 

@@ -182,6 +182,7 @@ async def test_given_a_call_when_the_order_goes_round_the_loop_then_it_is_closed
     await expect(page.get_by_test_id("d-status")).to_have_attribute("data-status", "closed")
     shown = page.locator("#d-history td[data-field='event']")
     await expect(shown).to_have_text(["受理", "派单", "签收", "下派", "答复", "回访", "评价", "办结"])
+    await expect(page.get_by_test_id("d-history")).to_contain_text("已解决；满意；电话回访")
     await steps.shot("portal-closed-history")
 
     order = await order_as_admin(centre, number)

@@ -178,7 +178,9 @@ async function startPhone() {
     phone.start(await api("/api/me/phone"));
   } catch (err) {
     phone.setStatus("none", "无软电话");
-    $("phone-error").textContent = err.message;
+    $("phone-error").textContent = err.errorId === "no_browser_phone"
+      ? "本分机未配置浏览器软电话，来电将呼叫您登记的电话"
+      : `软电话不可用：${err.message}`;
   }
 }
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.engine import make_engine, migrate, session_factory
@@ -26,7 +26,7 @@ from tickets.notify import Notifier
 from tickets.order_notices import OrderNotices, numbers_of, set_numbers
 from tickets.service import TicketService
 from tickets.sms import OutboxGateway, OutboxRow
-from tickets.supervision_models import SupervisionOrder
+from tickets.supervision_models import DeadlineMark, SupervisionOrder
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -199,3 +199,42 @@ class OrderNoticesContract:
         late = rig.notices._notify(step, at, lambda row: rig.notices._texts(step, detail, row))
         assert late == 0
         assert len(rig.texts(number)) == 2
+
+    def _mark(self, rig: Rig, number: str, kind: str, due_at: datetime) -> int:
+        """A due-soon mark on ``number``'s ``kind`` limit as the deadline checker writes it."""
+        with rig.sm.begin() as s:
+            order_id = s.scalars(select(WorkOrder.id).where(WorkOrder.number == number)).one()
+            s.execute(
+                delete(DeadlineMark).where(DeadlineMark.order_id == order_id, DeadlineMark.kind == kind)
+            )
+            s.add(DeadlineMark(order_id=order_id, kind=kind, state="due_soon", due_at=due_at, since=T0))
+        return order_id
+
+    def test_given_due_soon_reply_and_handle_marks_then_main_department_texted_once_each(
+        self, rig: Rig
+    ) -> None:
+        number = rig.dispatched()
+        rig.loop.sign(number, department="sthjj", actor="d1", now=T0)
+        seen = len(rig.new_texts(number, 0, T0))
+        self._mark(rig, number, "reply", T0 + timedelta(days=1))
+        self._mark(rig, number, "handle", T0 + timedelta(hours=20))
+        self._mark(rig, number, "sign", T0 + timedelta(hours=1))  # not a due-soon text
+        texts = rig.new_texts(number, seen, T0 + timedelta(minutes=1))
+        assert sorted(t.to for t in texts) == sorted(STHJJ * 2)
+        assert {t.kind for t in texts} == {"due_soon"}
+        assert sum("答复时限将于11月24日10:00到期" in t.text for t in texts) == 2
+        assert sum("办理时限将于11月24日06:00到期" in t.text for t in texts) == 2
+        assert rig.notices.run_pass(T0 + timedelta(minutes=2)) == 0
+        self._mark(rig, number, "reply", T0 + timedelta(days=3))  # the limit moved (延期)
+        again = rig.new_texts(number, seen + len(texts), T0 + timedelta(minutes=3))
+        assert len(again) == 2
+        assert all("答复时限将于11月26日10:00到期" in t.text for t in again)
+
+    def test_given_due_soon_mark_of_closed_order_then_nothing_texted(self, rig: Rig) -> None:
+        number = rig.dispatched()
+        seen = len(rig.new_texts(number, 0, T0))
+        order_id = self._mark(rig, number, "reply", T0 + timedelta(days=1))
+        with rig.sm.begin() as s:  # closed since the checker's last pass left the mark
+            s.execute(update(WorkOrder).where(WorkOrder.id == order_id).values(status="closed"))
+        assert rig.notices.run_pass(T0 + timedelta(minutes=1)) == 0
+        assert rig.texts(number)[seen:] == []

@@ -7,10 +7,9 @@ Sent today:
 - by the order-notice job (``tickets.order_notices``), once per step: ``dispatched`` (派单 and 改派) and
   ``handed_down`` (下派) to the new main department, ``extension_approved``/``extension_refused`` to the
   department that asked, ``supervision`` (督办 raised) to the addressed department and the one it was
-  escalated to, and ``replied`` to the citizen when the department replies. Department messages go to
-  the department's numbers in ``department_sms_numbers`` (``tickets.order_notices``).
-
-Ready but not yet triggered: ``due_soon`` to the handling department.
+  escalated to, ``due_soon`` to the main department when its reply or handle limit is due soon (the
+  deadline checker's marks), and ``replied`` to the citizen when the department replies. Department
+  messages go to the department's numbers in ``department_sms_numbers`` (``tickets.order_notices``).
 
 Privacy: a citizen gets messages only on a mobile number and only when their contact preference allows
 SMS (not ``phone_only``, not ``no_contact``); texts never carry the matter's content. A department's
@@ -48,15 +47,16 @@ TEMPLATES: dict[str, str] = {
     "dispatched": (
         "{sig}新工单{number}（{matter}）已派至贵单位，请于{sign_due}前签收，{reply_due}前答复。{who}"
     ),
-    "due_soon": "{sig}工单{number}（{matter}）将于{reply_due}到期，请抓紧办理并按时答复。",
+    "due_soon": "{sig}工单{number}（{matter}）的{limit}时限将于{due}到期，请抓紧办理并按时答复。",
     "handed_down": "{sig}工单{number}（{matter}）已下派至贵单位办理，请于{reply_due}前答复。{who}",
     "extension_approved": "{sig}贵单位工单{number}（{matter}）的延期申请已批准，请于{reply_due}前答复。",
     "extension_refused": "{sig}贵单位工单{number}（{matter}）的延期申请未获批准，请于{reply_due}前答复。",
     "supervision": "{sig}工单{number}（{matter}）因{reason}被{level}，请尽快办理并答复。",
 }
 """Message kind -> template (Chinese; every text starts with the centre's signature)."""
-EXTRA_DEFAULTS = {"reason": "未按时办理", "level": "督办"}
-"""Fields of the ``supervision`` template when the caller gives none."""
+EXTRA_DEFAULTS = {"reason": "未按时办理", "level": "督办", "limit": "答复"}
+"""Fields of the ``supervision`` and ``due_soon`` templates when the caller gives none (``due``, the
+limit's due time, defaults to the reply due time)."""
 DepartmentContacts = Callable[[str], Sequence[str]]
 """Department code -> the mobile numbers that get its messages."""
 
@@ -93,7 +93,7 @@ def render(kind: str, row: WorkOrderRow, **extra: str) -> str:
         sign_due=when(row.sign_due),
         reply_due=when(row.reply_due),
         who=who,
-        **(EXTRA_DEFAULTS | extra),
+        **({"due": when(row.reply_due)} | EXTRA_DEFAULTS | extra),
     )
 
 

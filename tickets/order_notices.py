@@ -9,7 +9,11 @@ entries of the steps that concern a department or the citizen and the new 督办
   department that asked;
 - ``reply`` (答复): ``replied`` to the citizen (``tickets.notify`` decides whether they may get SMS);
 - a new ``supervision_orders`` record: ``supervision`` to its department and, when escalated, to the
-  department it went to.
+  department it went to;
+- a ``deadline_marks`` row in state ``due_soon`` for the ``reply`` or ``handle`` limit of an order still
+  before its reply: ``due_soon`` to the order's main department, once per order, limit and due time
+  (kind ``due_soon_reply``/``due_soon_handle``, ref = the due time in seconds since ``DUE_EPOCH``),
+  so a limit moved by an extension is reminded again.
 
 Once per step: a ``sms_notices`` row (order, kind, ref = history or record id) is committed before the
 texts go out; a step that already has one is skipped, so a repeated pass or a second node never
@@ -33,16 +37,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.access import writing
+from tickets.department_names import handling_department
 from tickets.errors import TicketValidationError
 from tickets.loop_models import WorkOrderExtension
 from tickets.models import WorkOrder, WorkOrderHistory
-from tickets.notify import Notifier
+from tickets.notify import Notifier, when
 from tickets.order_notice_models import DepartmentSmsNumber, SmsNotice
 from tickets.rowmap import work_order_rows
 from tickets.rows import WorkOrderRow
 from tickets.sms import OutboxGateway
-from tickets.supervision_models import SupervisionOrder
+from tickets.supervision_models import DeadlineMark, SupervisionOrder
 from tickets.supervision_orders import LEVEL_LABELS, REASON_LABELS
+from tickets.vocab import Status
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +69,14 @@ EVENT_KINDS = {
     "reply": "replied",
 }
 """History event -> message kind (``tickets.notify.TEMPLATES``)."""
+DUE_SOON_LIMITS = {"reply": "答复", "handle": "办理"}
+"""Limits whose due-soon mark texts the main department -> their name in the text."""
+DUE_SOON_PREFIX = "due_soon_"
+DUE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+"""A due-soon claim's ref counts seconds from here: ``sms_notices.ref`` is a 32-bit integer on
+PostgreSQL, which Unix seconds outgrow in 2038 (these last until 2088)."""
+BEFORE_REPLY = (Status.DISPATCHED.value, Status.SIGNED.value, Status.HANDLING.value)
+"""Statuses in which the reply and handle limits still run (``tickets.checker.PENDING``)."""
 
 
 def _utc_now() -> datetime:
@@ -127,7 +141,7 @@ class OrderNotices:
     clock: Callable[[], datetime] = field(default=_utc_now)
 
     def _floor(self, s: Session, *, supervision: bool) -> int:
-        kind = SmsNotice.kind == SUPERVISION if supervision else SmsNotice.kind != SUPERVISION
+        kind = SmsNotice.kind == SUPERVISION if supervision else SmsNotice.kind.in_(EVENT_KINDS)
         newest = s.scalar(select(func.max(SmsNotice.ref)).where(kind))
         if newest is None:
             table = SupervisionOrder.id if supervision else WorkOrderHistory.id
@@ -193,6 +207,42 @@ class OrderNotices:
             s.expunge_all()
             return found
 
+    def _due_soon_marks(self) -> list[tuple[_Step, str, datetime]]:
+        kinds = [DUE_SOON_PREFIX + k for k in DUE_SOON_LIMITS]
+        with self.sessions() as s:
+            marks = (
+                select(DeadlineMark.order_id, DeadlineMark.kind, DeadlineMark.due_at)
+                .join(WorkOrder, WorkOrder.id == DeadlineMark.order_id)
+                .where(
+                    DeadlineMark.state == "due_soon",
+                    DeadlineMark.kind.in_(DUE_SOON_LIMITS),
+                    WorkOrder.status.in_(BEFORE_REPLY),
+                )
+                .order_by(DeadlineMark.order_id, DeadlineMark.kind)
+            )
+            marked = select(DeadlineMark.order_id).where(
+                DeadlineMark.order_id == SmsNotice.order_id, DeadlineMark.state == "due_soon"
+            )
+            claimed_query = select(SmsNotice.order_id, SmsNotice.kind, SmsNotice.ref).where(
+                SmsNotice.kind.in_(kinds), marked.exists()
+            )
+            claimed = {(n.order_id, n.kind, n.ref) for n in s.execute(claimed_query)}
+            found: list[tuple[_Step, str, datetime]] = []
+            for order_id, limit, due_at in s.execute(marks):
+                due = due_at if due_at.tzinfo is not None else due_at.replace(tzinfo=UTC)
+                step = _Step(order_id, DUE_SOON_PREFIX + limit, int((due - DUE_EPOCH).total_seconds()))
+                if (step.order_id, step.kind, step.ref) not in claimed:
+                    found.append((step, limit, due))
+                    if len(found) >= BATCH:
+                        break
+            return found
+
+    def _due_soon_texts(self, limit: str, due: datetime, row: WorkOrderRow) -> list[str]:
+        department = handling_department(row)
+        numbers = numbers_of(self.sessions, department) if department else []
+        extra = {"limit": DUE_SOON_LIMITS[limit], "due": when(due)}
+        return self.notifier.to_numbers(numbers, "due_soon", row, **extra)
+
     def _extension_department(self, detail: dict[str, object]) -> str | None:
         ref = detail.get("extension_id")
         if not isinstance(ref, int):
@@ -236,7 +286,7 @@ class OrderNotices:
         return sent
 
     def run_pass(self, now: datetime | None = None) -> int:
-        """Text the steps and 督办 records not notified yet; how many messages went out."""
+        """Text the steps, 督办 records and due-soon limits not notified yet; how many messages went out."""
         at = now if now is not None else self.clock()
         since = at - BACKLOG
         sent = 0
@@ -245,6 +295,8 @@ class OrderNotices:
         for record in self._records(since):
             step = _Step(record.order_id, SUPERVISION, record.id)
             sent += self._notify(step, at, functools.partial(self._record_texts, record))
+        for step, limit, due in self._due_soon_marks():
+            sent += self._notify(step, at, functools.partial(self._due_soon_texts, limit, due))
         return sent
 
 

@@ -14,6 +14,9 @@ matters at that address). Same-caller candidates are all shown (a caller's other
 ranked by similarity; same-address ones only from ``min_similarity`` on, because one busy address
 has many unrelated matters.
 
+``find_like`` answers the same for an order still being typed (a ``Probe``: caller number, address,
+category and content, as of now), so the agent's form can list suggestions before saving.
+
 The two look-ups use the indexes on ``(caller_number, created_at)`` and ``(address, created_at)``
 and read at most ``SCAN_LIMIT`` rows each.
 """
@@ -21,7 +24,7 @@ and read at most ``SCAN_LIMIT`` rows each.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -79,6 +82,31 @@ def similarity(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(union) if union else 0.0
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Probe:
+    """What the look-ups compare: an order's caller number, address, category, text and time."""
+
+    caller_number: str
+    address: str
+    category: str
+    content: str
+    created_at: datetime
+    order_id: int | None = None
+    """The order itself, left out of its own suggestions (None for an order not saved yet)."""
+
+    @classmethod
+    def of(cls, wo: WorkOrder) -> Probe:
+        """The probe of a saved order."""
+        return cls(
+            caller_number=wo.caller_number,
+            address=wo.address,
+            category=wo.category,
+            content=wo.content,
+            created_at=wo.created_at,
+            order_id=wo.id,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class DuplicateFinder:
     """Finds likely duplicates; the window and threshold are configurable."""
@@ -89,36 +117,46 @@ class DuplicateFinder:
 
     def find(self, number: str, *, window_days: int | None = None, limit: int = 10) -> list[Duplicate]:
         """Likely duplicates of order ``number``, best first."""
-        days = self.window_days if window_days is None else window_days
         with self.sessions() as s:
             base = s.scalars(select(WorkOrder).where(WorkOrder.number == number)).one_or_none()
             if base is None:
                 raise TicketNotFoundError("work_order_not_found", f"no work order {number}", number=number)
-            found = self._candidates(s, base, timedelta(days=days))
-            base_terms = terms(base.content)
-            scored: list[tuple[WorkOrder, tuple[str, ...], float]] = []
-            for wo, reasons in found.values():
-                score = similarity(base_terms, terms(wo.content))
-                if SAME_CALLER in reasons or score >= self.min_similarity:
-                    scored.append((wo, reasons, round(score, 3)))
-            scored.sort(key=lambda t: (-len(t[1]), -t[2], -t[0].created_at.timestamp(), t[0].id))
-            scored = scored[: max(0, limit)]
-            rows = work_order_rows(s, [wo for wo, _, _ in scored])
+            return self._find(s, Probe.of(base), window_days, limit)
+
+    def find_like(self, probe: Probe, *, window_days: int | None = None, limit: int = 10) -> list[Duplicate]:
+        """Likely duplicates of an order described by ``probe`` (not saved yet), best first."""
+        with self.sessions() as s:
+            return self._find(s, probe, window_days, limit)
+
+    def _find(self, s: Session, probe: Probe, window_days: int | None, limit: int) -> list[Duplicate]:
+        days = self.window_days if window_days is None else window_days
+        found = self._candidates(s, probe, timedelta(days=days))
+        base_terms = terms(probe.content)
+        scored: list[tuple[WorkOrder, tuple[str, ...], float]] = []
+        for wo, reasons in found.values():
+            score = similarity(base_terms, terms(wo.content))
+            if SAME_CALLER in reasons or score >= self.min_similarity:
+                scored.append((wo, reasons, round(score, 3)))
+        scored.sort(key=lambda t: (-len(t[1]), -t[2], -t[0].created_at.timestamp(), t[0].id))
+        scored = scored[: max(0, limit)]
+        rows = work_order_rows(s, [wo for wo, _, _ in scored])
         return [Duplicate(order=r, reasons=t[1], similarity=t[2]) for r, t in zip(rows, scored, strict=True)]
 
     def _candidates(
-        self, s: Session, base: WorkOrder, window: timedelta
+        self, s: Session, base: Probe, window: timedelta
     ) -> dict[int, tuple[WorkOrder, tuple[str, ...]]]:
         def near(query: ColumnElement[bool]) -> list[WorkOrder]:
             q = (
                 select(WorkOrder)
                 .where(query)
-                .where(WorkOrder.id != base.id, WorkOrder.status != Status.MERGED.value)
+                .where(WorkOrder.status != Status.MERGED.value)
                 .where(WorkOrder.created_at >= base.created_at - window)
                 .where(WorkOrder.created_at <= base.created_at + window)
                 .order_by(WorkOrder.created_at.desc())
                 .limit(SCAN_LIMIT)
             )
+            if base.order_id is not None:
+                q = q.where(WorkOrder.id != base.order_id)
             return list(s.scalars(q))
 
         found: dict[int, tuple[WorkOrder, tuple[str, ...]]] = {}

@@ -9,15 +9,18 @@ others answer 404 as unknown numbers do). Refusals of the loop keep their ``erro
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import Field, StringConstraints
 
 from agent_desktop.api import Me, _context, _principal
 from agent_desktop.auth import Principal, Role
 from agent_desktop.errors import DesktopError
+from hotline.body_limit import body_limit
 from privacy.reads import audit_read
-from tickets.access import OrderScope
+from tickets.access import OrderScope, scope_for
 from tickets.api import (
     Duplicates,
     NumberPath,
@@ -25,9 +28,11 @@ from tickets.api import (
     _detail,
     _reachable,
     _run,
+    _shown,
     centre_only,
     suggestions,
 )
+from tickets.duplicates import Probe
 from tickets.loop import OrderLoop
 from tickets.loop_schemas import (
     CloseIn,
@@ -41,8 +46,9 @@ from tickets.loop_schemas import (
     RevisitTargetPublic,
 )
 from tickets.loop_store import revisit_target
-from tickets.schemas import HistoryPublic, WorkOrderPublic
+from tickets.schemas import HistoryPublic, PhoneNumber, WorkOrderPublic, _In
 from tickets.service import TicketService
+from tickets.vocab import Category
 
 __all__ = ["order_loop", "router"]
 
@@ -51,6 +57,19 @@ router = APIRouter(
 )
 DECIDING = (Role.SUPERVISOR, Role.ADMIN)
 ExtensionPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+PREVIEW_BODY_LIMIT = 32 * 1024
+"""A preview carries a form's caller number, address and text (at most 4,000 characters)."""
+
+
+class DuplicatePreviewIn(_In):
+    """The order form as typed so far: what the 并单 preview compares."""
+
+    caller_number: PhoneNumber = ""
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    category: Category
+    content: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] = ""
+    days: int | None = Field(default=None, ge=1, le=365)
+    limit: int = Field(default=10, ge=1, le=50)
 
 
 def order_loop(request: Request) -> OrderLoop:
@@ -215,3 +234,29 @@ async def duplicates(
         request, me, "work_orders.duplicates", object_id=number, objects=(d.number for d in found)
     )
     return found
+
+
+@router.post("/duplicates/preview", response_model=list[DuplicatePublic])
+@body_limit(PREVIEW_BODY_LIMIT)
+async def preview_duplicates(
+    request: Request, body: DuplicatePreviewIn, me: Me, finder: Duplicates
+) -> list[DuplicatePublic]:
+    """Likely duplicates of an order still being typed (not saved), best first, among the orders the
+    reader may see; nothing when neither a caller number, an address nor text is given."""
+    if not (body.caller_number or body.address or body.content):
+        return []
+    probe = Probe(
+        caller_number=body.caller_number,
+        address=body.address,
+        category=body.category.value,
+        content=body.content,
+        created_at=datetime.now(UTC),
+    )
+    scope = await scope_for(_context(request), me)
+    found = await _run(finder.find_like, probe, window_days=body.days, limit=body.limit)
+    shown = [DuplicatePublic.of(_shown(d, scope)) for d in found if scope.allows(d.order)]
+    if shown:
+        await audit_read(
+            request, me, "work_orders.duplicates", object_id=None, objects=(d.number for d in shown)
+        )
+    return shown

@@ -322,6 +322,51 @@ async def test_new_order_lists_likely_duplicates_by_caller_and_by_address(world:
     assert (await world.get("sup", f"/api/work-orders/{first}/duplicates", days=0)).status_code == 422
 
 
+async def test_while_typing_the_preview_lists_the_same_duplicates_the_reader_may_see(world: World) -> None:
+    first = (await world.create("1001"))["number"]
+    neighbour = (
+        await world.create(
+            "1002", caller={"name": "张先生", "number": "13600136000"}, content="餐馆油烟扰民，排风机噪音"
+        )
+    )["number"]
+    await world.create("1002", caller={"name": "钱先生", "number": "13500135000"}, content="小区门口路灯不亮")
+    typed = {
+        "caller_number": "13800138000",
+        "address": "幸福路8号",
+        "category": "complaint",
+        "content": "楼下饭店油烟很大，排风机噪音吵得睡不着",
+    }
+    preview = "/api/work-orders/duplicates/preview"
+    mine = (await world.post("1001", preview, typed)).json()
+    assert {d["number"]: d["reasons"] for d in mine} == {first: ["same_caller", "same_address"]}
+    everything = (await world.post("sup", preview, typed)).json()
+    assert {d["number"]: d["reasons"] for d in everything} == {
+        first: ["same_caller", "same_address"],
+        neighbour: ["same_address"],
+    }
+    by_place = (await world.post("sup", preview, typed | {"caller_number": "13300133000"})).json()
+    assert {d["number"]: d["reasons"] for d in by_place} == {
+        first: ["same_address"],
+        neighbour: ["same_address"],
+    }
+    assert (await world.post("sup", preview, typed | {"limit": 1})).json()[0]["number"] == first
+    assert (await world.post("sup", preview, {"category": "complaint"})).json() == []
+    for hostile in (
+        typed | {"content": "油烟\x00"},
+        typed | {"caller_number": "<script>"},
+        typed | {"address": "路" * 201},
+        typed | {"category": "nonsense"},
+        typed | {"extra": 1},
+        typed | {"days": 0},
+        {"content": "油烟"},
+    ):
+        refused = await world.post("sup", preview, hostile)
+        assert (refused.status_code, refused.json()["error_id"]) == (422, "invalid_request"), hostile
+    as_dept, as_qa = await world.post("dept", preview, typed), await world.post("qa", preview, typed)
+    assert (as_dept.status_code, as_qa.status_code) == (403, 403)
+    assert (await world.client.post(preview, json=typed)).status_code == 401
+
+
 async def test_the_application_serves_the_centre_routes(tmp_path: Path) -> None:
     async with site(tmp_path) as app:
         path = "/api/work-orders/12345-20261123-999999/history"

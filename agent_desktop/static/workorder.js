@@ -140,6 +140,7 @@ class WorkOrderForm {
       if (ev.key === "Enter") { ev.preventDefault(); this.searchKnowledge(); }
     });
     this.el.kbQuery.addEventListener("input", () => { if (!this.el.kbQuery.value.trim()) this.scheduleKnowledge(); });
+    if (window.watchOrderDuplicates) window.watchOrderDuplicates(this); // 并单 preview while typing
   }
 
   reset(call) {

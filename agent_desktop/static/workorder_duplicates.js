@@ -4,7 +4,11 @@
 // 并入此单 (merge the new order into that one as the main order) and a button to look again.
 // Endpoints: the create answer's `duplicates`, GET /api/work-orders/{n}/duplicates,
 // POST /api/work-orders/{main}/merge {others: [n]}. Hooked in by workorder.js after a save.
+// While the agent types (caller number, address or content filled), the same list comes from
+// POST /api/work-orders/duplicates/preview, PREVIEW_MS after typing stops, newest answer wins; it has no
+// 并入此单 until the order is saved. workorder.js hands its form over through watchOrderDuplicates.
 (() => {
+  const PREVIEW_MS = 700;
   const REASONS = { same_caller: "同一来电人", same_address: "同一地址" };
   const ERRORS = { illegal_transition: "当前状态不允许并单", work_order_not_found: "工单不存在", invalid_value: "并单内容无效" };
   let box = null;
@@ -40,22 +44,28 @@
 
   function render(order, found, api) {
     const root = container();
+    const preview = !order;
+    root.dataset.preview = preview ? "1" : "";
     const note = el("p", { className: "note", role: "status" });
     note.dataset.testid = "dup-note";
     const again = el("button", { type: "button", textContent: "重新查找" });
     again.dataset.testid = "dup-refresh";
     again.onclick = () => refresh(order, api, note);
-    const head = el("h4", {}, `疑似重复工单（并单建议）：${found.length} 条 `, again);
+    const title = preview ? "疑似重复工单（输入中预查，保存后可并单）" : "疑似重复工单（并单建议）";
+    const head = el("h4", {}, `${title}：${found.length} 条 `, ...(preview ? [] : [again]));
     if (!found.length) {
       root.replaceChildren(head, el("p", { className: "note", textContent: "未发现疑似重复工单" }), note);
       root.hidden = false;
       return;
     }
     const rows = found.map((d) => {
-      const merge = el("button", { type: "button", textContent: "并入此单" });
-      merge.dataset.testid = "dup-merge";
-      merge.title = `将新工单 ${order.number} 并入 ${d.number}（主单）`;
-      merge.onclick = () => mergeInto(order, d, api, note, root);
+      let merge = "";
+      if (!preview) {
+        merge = el("button", { type: "button", textContent: "并入此单" });
+        merge.dataset.testid = "dup-merge";
+        merge.title = `将新工单 ${order.number} 并入 ${d.number}（主单）`;
+        merge.onclick = () => mergeInto(order, d, api, note, root);
+      }
       const tr = el("tr", {},
         el("td", { className: "dup-number", textContent: d.number }),
         el("td", { className: "matter", textContent: d.matter }),
@@ -100,5 +110,36 @@
     }
   }
 
+  function watch(form) {
+    let timer = null;
+    let seq = 0;
+    const fields = form.form.elements;
+    const typed = () => ({
+      caller_number: form.call && !form.call.masked ? (form.call.caller || "") : "",
+      address: fields.address.value.trim(),
+      category: fields.category.value,
+      content: fields.content.value.trim(),
+    });
+    async function look() {
+      const mine = ++seq;
+      if (form.el.number.textContent) return; // saved: the saved order's list stands
+      const body = typed();
+      if (!body.content && !body.address) return;
+      try {
+        const found = await form.api("/api/work-orders/duplicates/preview", { method: "POST", body: JSON.stringify(body) });
+        if (mine !== seq || form.el.number.textContent) return; // a newer look or a save came since
+        if (found.length) render(null, found, form.api);
+        else { const root = container(); root.hidden = true; root.replaceChildren(); }
+      } catch (err) {
+        if (mine === seq) console.warn("并单预查失败", failure(err));
+      }
+    }
+    const schedule = () => { seq += 1; clearTimeout(timer); timer = setTimeout(look, PREVIEW_MS); };
+    for (const name of ["content", "address"]) fields[name].addEventListener("input", schedule);
+    fields.category.addEventListener("change", schedule);
+    form.form.addEventListener("reset", () => { seq += 1; clearTimeout(timer); });
+  }
+
   window.showOrderDuplicates = (order, api) => render(order, order.duplicates || [], api);
+  window.watchOrderDuplicates = watch;
 })();

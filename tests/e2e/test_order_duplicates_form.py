@@ -1,5 +1,6 @@
 """并单 suggestions on the agent's order form in a real browser: a citizen who complained about a noisy
-restaurant before calls again; the agent saves the new order during the call and the form lists the
+restaurant before calls again; while the agent types the new order the form already lists the earlier
+order (without 并入此单, as nothing is saved yet); the agent saves it during the call and the form lists the
 earlier order (number, matter, date, status, similarity, why) while an unrelated order of another caller
 is not listed; 并入此单 merges the new order into the earlier one, which the centre then shows.
 
@@ -69,6 +70,13 @@ async def test_given_an_earlier_order_of_the_caller_when_saved_then_listed_and_m
         await page.get_by_test_id("wo-category").select_option("help")
         await page.get_by_test_id("wo-content").fill("幸福路8号楼下餐馆油烟又在扰民，排风直排到居民楼窗户")
         await page.get_by_test_id("wo-matter").fill("餐馆油烟扰民")
+        typing = page.get_by_test_id("dup-list").locator(f"tbody tr[data-number='{first}']")
+        await expect(typing).to_contain_text("同一来电人")  # listed while typing, before any save
+        await expect(page.get_by_test_id("dup-list").locator("tbody tr")).to_have_count(1)
+        await expect(page.get_by_test_id("wo-duplicates")).to_contain_text("输入中预查")
+        await expect(page.get_by_test_id("dup-merge")).to_have_count(0)
+        await expect(page.get_by_test_id("wo-number")).to_be_empty()
+        await steps.shot("duplicates-while-typing")
         await page.get_by_test_id("wo-save").click()
         await expect(page.get_by_test_id("wo-number")).not_to_be_empty()
         number = await page.get_by_test_id("wo-number").inner_text()

@@ -374,6 +374,11 @@ async def test_the_application_serves_the_centre_routes(tmp_path: Path) -> None:
         assert (missing.status_code, missing.json()["error_id"]) == (404, "work_order_not_found")
         denied = await app.client.get(path, headers=app.bearer("d1", _department_role()))
         assert denied.status_code == 403
+        preview, typed = "/api/work-orders/duplicates/preview", {"category": "complaint", "content": "油烟"}
+        assert (await app.client.post(preview, json=typed, headers=app.bearer())).status_code == 200
+        huge = typed | {"content": "油烟" * 20_000}
+        too_big = await app.client.post(preview, json=huge, headers=app.bearer())
+        assert too_big.status_code == 413, "the preview's body is limited to 32 KiB"
 
 
 @pytest.mark.parametrize("user", ["dept", "qa"])

@@ -61,7 +61,7 @@ async def outbox(
     request: Request,
     me: Me,
     order_number: Annotated[str | None, Query(pattern=NUMBER_PATTERN, max_length=36)] = None,
-    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 100,
 ) -> list[SmsPublic]:
     """Stored messages newest first; ``before_id`` pages on, ``order_number`` filters."""

@@ -44,6 +44,8 @@ PATH_VALUES = {
     "supervisor_id": "fuzz_supervisor",
     "user_id": "fuzz_dept_user",
     "extension_id": "1",
+    "year": "2027",
+    "code": "cgj",
 }
 """A value for each path parameter (the routes' own numbers: see :func:`fill_path`)."""
 

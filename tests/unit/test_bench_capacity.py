@@ -122,7 +122,13 @@ def test_only_the_citizen_half_is_watched() -> None:
 def test_rates_are_tried_rising_and_all_setups_by_default() -> None:
     args = parse_args(["--rates", "20,5,10"])
     assert args.rates == [5.0, 10.0, 20.0]
-    assert args.setup == ["ours_1node", "ours_2nodes", "app_queue_1node"]
+    assert args.setup == [
+        "ours_1node",
+        "ours_2nodes",
+        "ours_2nodes_kamailio",
+        "app_queue_1node",
+        "app_queue_direct_1node",
+    ]
 
 
 def test_reconcile_ends_calls_asterisk_no_longer_lists() -> None:

@@ -22,7 +22,22 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, and_, column, func, literal_column, or_, select, text
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    and_,
+    column,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.engine import WRITE_OPTION
@@ -316,7 +331,8 @@ def _postgres(
     """Three stages, each only while fewer than ``limit`` are found, so a common term never makes the
     server rank most of the table: articles whose title has every term (ranked on the small title
     vector, scored above the rest), then articles with every term anywhere, then with any term; the
-    last two rank at most ``RANK_CANDIDATES`` matches each (in index order)."""
+    last two rank at most ``RANK_CANDIDATES`` matches each (in index order) and go to the server as one
+    statement (see ``_later_stages``), so a search takes at most two round trips."""
     col = KnowledgeArticle
     title: ColumnElement[Any] = literal_column("knowledge_articles.title_vector")
     any_term, every_term = _tsquery(terms, " | "), _tsquery(terms, " & ")
@@ -325,21 +341,43 @@ def _postgres(
     if cond is not None:
         stmt = stmt.where(cond)
     found = [(int(i), float(sc)) for i, sc in s.execute(stmt.order_by(score.desc(), col.id).limit(limit))]
-    for query in (every_term, any_term) if len(terms) > 1 else (any_term,):
-        if len(found) >= limit:
-            break
-        found += _ranked(s, query, any_term, cond, [i for i, _ in found], limit - len(found))
-    return found
+    if len(found) >= limit:
+        return found
+    queries = (every_term, any_term) if len(terms) > 1 else (any_term,)
+    return found + _later_stages(s, queries, any_term, cond, [i for i, _ in found], limit - len(found))
 
 
-def _ranked(
+def _later_stages(
     s: Session,
-    query: ColumnElement[Any],
+    queries: Sequence[ColumnElement[Any]],
     rank_by: ColumnElement[Any],
     cond: ColumnElement[bool] | None,
     seen: list[int],
     limit: int,
 ) -> list[tuple[int, float]]:
+    """The ranked stages of ``queries`` in one statement, in stage order, at most ``limit`` hits.
+
+    A stage's gate (the count of the earlier stages' hits below ``limit``) is a one-time filter, so
+    the server skips the stage once enough are found."""
+    stages: list[CTE] = []
+    for query in queries:
+        stages.append(_ranked(query, rank_by, cond, seen, stages, limit).cte(f"stage{len(stages) + 1}"))
+    parts = [select(literal(n, Integer).label("stage"), e.c.id, e.c.score) for n, e in enumerate(stages)]
+    both = union_all(*parts).subquery("stages")
+    stmt = select(both.c.id, both.c.score).order_by(both.c.stage, both.c.score.desc(), both.c.id)
+    return [(int(i), float(sc)) for i, sc in s.execute(stmt.limit(limit))]
+
+
+def _ranked(
+    query: ColumnElement[Any],
+    rank_by: ColumnElement[Any],
+    cond: ColumnElement[bool] | None,
+    seen: list[int],
+    earlier: list[CTE],
+    limit: int,
+) -> Select[tuple[int, float]]:
+    """The best ``limit`` of at most ``RANK_CANDIDATES`` matches of ``query`` that are neither ``seen``
+    nor in ``earlier``, ranked by ``rank_by``; nothing when ``earlier`` holds ``limit`` hits."""
     col = KnowledgeArticle
     vector: ColumnElement[Any] = literal_column("knowledge_articles.search_vector")
     inner = select(col.id.label("id"), vector.label("v")).where(vector.op("@@")(query))
@@ -347,10 +385,14 @@ def _ranked(
         inner = inner.where(cond)
     if seen:
         inner = inner.where(col.id.not_in(seen))
+    if earlier:
+        counts = [select(func.count()).select_from(e).scalar_subquery() for e in earlier]
+        inner = inner.where(sum(counts[1:], counts[0]) < limit)
+    for e in earlier:
+        inner = inner.where(col.id.not_in(select(e.c.id)))
     sub = inner.limit(RANK_CANDIDATES).subquery("candidates")
     score = func.ts_rank(sub.c.v, rank_by).label("score")
-    stmt = select(sub.c.id, score).order_by(score.desc(), sub.c.id).limit(limit)
-    return [(int(i), float(sc)) for i, sc in s.execute(stmt)]
+    return select(sub.c.id, score).order_by(score.desc(), sub.c.id).limit(limit)
 
 
 def _substring(

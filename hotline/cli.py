@@ -151,6 +151,15 @@ def cmd_run(settings: Settings, *, sandbox: bool) -> int:
     return 0
 
 
+def _patience(text: str) -> tuple[float, ...]:
+    """``--patience``: one number of seconds, or several separated by commas."""
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise SystemExit(f"--patience: {text!r} is not seconds (e.g. 300 or 300,300,14,6)") from None
+    return values
+
+
 def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     """``hotline simulate``: drive real calls into the running centre and print a JSON summary."""
     from hotline.ami.client import AmiClient
@@ -164,7 +173,8 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
             calls=args.calls,
             agents=args.agents,
             talk_s=args.talk,
-            patience_s=args.patience,
+            patience_s=_patience(args.patience)[0],
+            patience_cycle=_patience(args.patience),
             interval_s=args.interval,
             keys=tuple(args.keys.split(",")),
             no_answer_agents=args.no_answer_agents,
@@ -229,7 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--calls", type=int, default=20)
     sim.add_argument("--agents", type=int, default=3)
     sim.add_argument("--talk", type=float, default=3.0, help="talk seconds per call")
-    sim.add_argument("--patience", type=float, default=300.0, help="seconds a caller waits before hanging up")
+    sim.add_argument(
+        "--patience",
+        default="300",
+        help="seconds a caller waits before hanging up; several (e.g. 300,300,14,6) are used call by call in "
+        "turn, mixing patient and impatient callers",
+    )
     sim.add_argument("--interval", type=float, default=0.2, help="seconds between call arrivals")
     sim.add_argument("--keys", default="0,3,", help="menu keys per call, cycled; empty = silence")
     sim.add_argument("--no-answer-agents", type=int, default=0, help="agents whose phone never answers")

@@ -49,6 +49,7 @@ class SimulationPlan:
     ring_s: float = 0.3
     wrapup_s: float = 0.5
     patience_s: float = 300.0
+    patience_cycle: Sequence[float] = ()
     interval_s: float = 0.2
     keys: Sequence[str] = ("0", "3", "")
     timeout_s: float = 600.0
@@ -71,6 +72,15 @@ class SimulationPlan:
             raise ValueError("pausing agents need pause_every >= 1, pause_s >= 0 and a pause reason")
         if not self.skills:
             raise ValueError("simulated agents need at least one skill")
+        if any(p <= 0 for p in (self.patience_s, *self.patience_cycle)):
+            raise ValueError("a caller's patience must be positive")
+
+    def patience_of(self, index: int) -> float:
+        """How long call number ``index`` waits before hanging up: ``patience_cycle`` in turn (patient and
+        impatient callers mixed), else ``patience_s``."""
+        if not self.patience_cycle:
+            return self.patience_s
+        return self.patience_cycle[index % len(self.patience_cycle)]
 
     def kind(self, index: int) -> str:
         """``no_answer``, ``pausing`` or ``answering`` for agent number ``index``."""
@@ -219,7 +229,7 @@ class Simulation:
                 await self._dialer.dial(
                     caller=f"{self.caller_prefix}{i:03d}",
                     keys=keys,
-                    patience_s=plan.patience_s,
+                    patience_s=plan.patience_of(i),
                     caller_name=f"市民{i}",
                 )
                 self.offered += 1

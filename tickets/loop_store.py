@@ -268,6 +268,14 @@ def merged_orders(sm: Sessions, *, number: str) -> list[WorkOrderRow]:
         return work_order_rows(s, list(s.scalars(query)))
 
 
+def main_of(sm: Sessions, *, number: str) -> WorkOrderRow | None:
+    """The main order the order ``number`` was merged into (None: not merged, or unknown)."""
+    with sm() as s:
+        wo = s.scalars(select(WorkOrder).where(WorkOrder.number == number)).one_or_none()
+        main = None if wo is None else merged_into(s, wo)
+        return None if main is None else work_order_rows(s, [main])[0]
+
+
 def revisit_target(row: WorkOrderRow, merged_into: str | None = None) -> RevisitTarget:
     """Whom to call back for ``row``."""
     return RevisitTarget(number=row.number, status=row.status, caller=row.caller, merged_into=merged_into)

@@ -30,6 +30,7 @@ from privacy.reads import client_of
 from tickets.api import ticket_service
 from tickets.department_names import handling_name
 from tickets.errors import TicketError
+from tickets.loop_store import main_of
 from tickets.public_schemas import PublicLookupIn, PublicOrderCreated, PublicOrderIn, PublicProgress
 from tickets.public_throttle import PublicThrottle
 from tickets.repository import get_work_order
@@ -116,17 +117,20 @@ def _reply_text(service: TicketService, row: WorkOrderRow) -> str:
 
 
 def _progress(service: TicketService, row: WorkOrderRow) -> PublicProgress:
-    reply = _reply_text(service, row)
+    """The order's progress; a merged order's is its main order's (the matter is handled there)."""
+    main = main_of(service.sessions, number=row.number) if row.status is Status.MERGED else None
+    handled = main or row
     return PublicProgress(
         number=row.number,
-        status=row.status.value,
-        status_label=row.status.label,
+        status=handled.status.value,
+        status_label=handled.status.label,
         category_label=row.category.label,
         created_at=row.created_at,
-        department=handling_name(service.sessions, row, service.catalogue),
-        reply_due=row.reply_due,
-        replied=row.status in REPLIED,
-        reply=reply,
+        department=handling_name(service.sessions, handled, service.catalogue),
+        reply_due=handled.reply_due,
+        replied=handled.status in REPLIED,
+        reply=_reply_text(service, handled),
+        merged_into=None if main is None else main.number,
     )
 
 

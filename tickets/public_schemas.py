@@ -107,3 +107,6 @@ class PublicProgress(BaseModel):
     reply_due: datetime | None
     replied: bool
     reply: str
+    merged_into: str | None = None
+    """Set when the matter was merged into another order (并单): the state, department, due time and
+    reply shown are then the main order's, which handles it."""

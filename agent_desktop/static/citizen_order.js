@@ -111,6 +111,8 @@
     $("p-category").textContent = p.category_label;
     $("p-created").textContent = dateText(p.created_at);
     $("p-status").textContent = p.status_label;
+    $("p-merged").textContent = p.merged_into ? `与工单 ${p.merged_into} 合并办理` : "";
+    $("p-merged").hidden = !p.merged_into;
     $("p-status").dataset.status = p.status;
     $("p-department").textContent = p.department || "正在分派承办单位";
     $("p-due").textContent = p.reply_due ? dateText(p.reply_due) : "派单后确定";

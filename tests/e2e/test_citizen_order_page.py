@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
@@ -21,6 +22,7 @@ from tickets.sms import OutboxGateway
 
 pytestmark = [pytest.mark.browser, pytest.mark.asterisk, pytest.mark.timeout(150)]
 PHONE = "13912345678"
+OTHER_PHONE = "13700001111"
 
 
 @pytest.fixture
@@ -70,6 +72,19 @@ async def test_given_a_citizen_when_submitting_and_checking_then_number_progress
 
     centre.tickets.dispatch(number, main="cgj", actor="sup")
     loop = OrderLoop(centre.sessions)
+    async with httpx.AsyncClient(base_url=centre.url) as http:
+        other = await http.post(
+            "/api/public/orders",
+            json={
+                "phone": OTHER_PHONE,
+                "address": "示例市幸福路8号",
+                "category": "help",
+                "content": "幸福路8号小区门口路灯不亮，晚上看不清路。",
+            },
+        )
+    assert other.status_code == 201, other.text
+    merged = other.json()["number"]
+    loop.merge(number, [merged], actor="sup")
     loop.sign(number, department="cgj", actor="d1")
     loop.reply(number, department="cgj", text="路灯已于12月7日修复，感谢您的反映。", actor="d1")
     await page.click("[data-testid=lookup-submit]")
@@ -88,3 +103,12 @@ async def test_given_a_citizen_when_submitting_and_checking_then_number_progress
     )
     await expect(page.get_by_test_id("progress")).to_be_hidden()
     await steps.shot("wrong-digits")
+
+    # The matter merged into the first order (并单) shows the first order's progress and reply.
+    await page.fill("[data-testid=lookup-number]", merged)
+    await page.fill("[data-testid=lookup-last4]", OTHER_PHONE[-4:])
+    await page.click("[data-testid=lookup-submit]")
+    await expect(page.get_by_test_id("p-status")).to_have_text("已答复")
+    await expect(page.get_by_test_id("p-merged")).to_have_text(f"与工单 {number} 合并办理")
+    await expect(page.get_by_test_id("p-reply")).to_have_text("路灯已于12月7日修复，感谢您的反映。")
+    await steps.shot("merged-progress")

@@ -289,3 +289,30 @@ async def test_given_phone_intake_then_sms_receipt_unless_the_caller_wants_none(
         created = await site.client.post("/api/work-orders", json=body, headers=agent)
         assert created.status_code == 201, created.text
     assert [(m["to"], m["kind"]) for m in await outbox(site)] == [("13600000001", "order_received")]
+
+
+async def test_given_a_matter_merged_into_another_then_progress_follows_the_main_order(site: Site) -> None:
+    """并单: the citizen of the merged order sees the main order's state, department and reply."""
+    main = (await site.submit()).json()["number"]
+    merged = (await site.submit(phone="13700001111", content="幸福路8号门口路灯不亮，天黑看不清路。")).json()
+    service = TicketService(sessions=site.sessions)
+    loop = OrderLoop(site.sessions)
+    service.dispatch(main, main="cgj", actor="sup")
+    loop.merge(main, [merged["number"]], actor="sup")
+    before = (await site.progress(merged["number"], "1111")).json()
+    assert (before["merged_into"], before["status_label"], before["department"]) == (
+        main,
+        "已派单",
+        "市城市管理局",
+    )
+    loop.sign(main, department="cgj", actor="d1")
+    loop.reply(main, department="cgj", text="路灯已修复。", actor="d1")
+    after = (await site.progress(merged["number"], "1111")).json()
+    assert (after["number"], after["status_label"], after["replied"], after["reply"]) == (
+        merged["number"],
+        "已答复",
+        True,
+        "路灯已修复。",
+    )
+    own = (await site.progress(main, PHONE[-4:])).json()
+    assert own["merged_into"] is None

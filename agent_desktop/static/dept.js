@@ -270,6 +270,7 @@ async function enterPortal() {
   $("who").textContent = `${st.me.name}（${st.me.department.name}${st.me.is_dept_admin ? "，管理员" : ""}）`;
   $("dept-name").textContent = `${st.me.department.name}及下级单位`;
   $("btn-signout").hidden = false; $("portal").hidden = false;
+  if (window.deptUsersReady) window.deptUsersReady();
   await loadInbox();
   const wanted = /order=([0-9-]+)/.exec(location.hash);
   if (wanted) await openOrder(wanted[1]);

@@ -32,9 +32,12 @@ async def test_given_a_department_admin_when_adding_and_disabling_a_user_then_si
     steps = Steps(page, artifacts)
 
     await sign_in(page, centre, "city2")
+    await expect(page.get_by_test_id("signout")).to_be_visible()
     await expect(page.get_by_test_id("dept-name")).to_be_visible()
     await expect(page.get_by_test_id("users-button")).to_be_hidden()
 
+    await page.get_by_test_id("signout").click()
+    await expect(page.locator("#signin-form")).to_be_visible()
     await sign_in(page, centre, "cityboss")
     await page.get_by_test_id("users-button").click()
     rows = page.locator("#users-rows tr")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -40,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.db.engine import WRITE_OPTION
+from hotline.db.access import writing
 from tickets.errors import TicketNotFoundError, TicketValidationError
 from tickets.knowledge_rows import Article, ArticleStatus, KnowledgeHit
 from tickets.models import KNOWLEDGE_FTS_TABLE, KnowledgeArticle
@@ -128,14 +127,6 @@ def article_of(a: KnowledgeArticle) -> Article:
         updated_by=a.updated_by,
         updated_at=a.updated_at,
     )
-
-
-@contextmanager
-def writing(sm: Sessions) -> Iterator[Session]:
-    """A write transaction (routed to the primary where there are replicas)."""
-    with sm.begin() as session:
-        session.connection(execution_options={WRITE_OPTION: True})
-        yield session
 
 
 def check_aware(now: datetime) -> None:

@@ -19,6 +19,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.db.access import writing
 from tickets.errors import TicketError, TicketValidationError
 from tickets.knowledge import (
     article_of,
@@ -28,7 +29,6 @@ from tickets.knowledge import (
     search_ids,
     stored,
     today,
-    writing,
 )
 from tickets.knowledge_models import KnowledgeArticleVersion
 from tickets.knowledge_rows import Article, ArticleStatus, ArticleVersion

@@ -22,8 +22,9 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.db.access import writing
 from tickets.errors import TicketValidationError
-from tickets.knowledge import check_aware, writing
+from tickets.knowledge import check_aware
 from tickets.knowledge_admin import ArticleFields, create_many
 from tickets.knowledge_schemas import ArticleIn, ImportRowError
 

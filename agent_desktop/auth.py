@@ -24,6 +24,8 @@ class Role(StrEnum):
     ADMIN = "admin"
     DEPARTMENT = "department"
     """A user of a handling department (承办单位): only the department portal (``tickets.dept_api``)."""
+    QA = "qa"
+    """Quality inspection staff (质检员): recordings, transcripts and the QA work list."""
 
 
 _PASSWORDS = Passwords()

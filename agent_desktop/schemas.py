@@ -42,7 +42,7 @@ class AgentUpsert(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     contact: str = Field(default="", max_length=200, pattern=r"^([A-Za-z]+/[^\s,|;]+)?$")
     skills: dict[str, int] = Field(default_factory=dict, max_length=50)
-    role: Literal["agent", "supervisor", "admin"] = "agent"
+    role: Literal["agent", "supervisor", "admin", "qa"] = "agent"
     password: str | None = Field(default=None, min_length=6, max_length=256)
 
 

@@ -14,7 +14,7 @@ from hotline.db.rows import AgentRow, AgentStateRow
 
 __all__ = ["Role", "agent_state_history", "get_agent", "list_agents", "log_agent_state", "upsert_agent"]
 
-Role = Literal["agent", "supervisor", "admin", "department"]
+Role = Literal["agent", "supervisor", "admin", "department", "qa"]
 
 
 def upsert_agent(

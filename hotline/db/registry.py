@@ -25,6 +25,8 @@ MODEL_MODULES = (
     "tickets.sms_models",
     "tickets.knowledge_models",
     "tickets.order_notice_models",
+    "recordings.models",
+    "admin.models",
 )
 
 

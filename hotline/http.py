@@ -75,6 +75,7 @@ PAGES = {
     "/dept": "dept.html",
     "/revisit": "revisit.html",
     "/reports": "reports.html",
+    "/admin": "admin.html",
 }
 """The pages served at their own path (the public citizen pages come with ``public_api.pages``)."""
 HTTP_ERROR_IDS = {

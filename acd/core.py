@@ -56,12 +56,11 @@ class EngineBase:
         self.queues: dict[str, QueueConfig] = {q.name: q for q in queues}
         self.routing = Routing(queues)
         self.strategies: dict[str, Strategy] = {q.name: make_strategy(q.strategy) for q in queues}
-        self.stats: dict[str, QueueStats] = {
-            q.name: QueueStats(
-                window_s=self.policy.stats_window_s, default_handle_s=self.policy.default_handle_s
-            )
-            for q in queues
-        }
+        self.stats: dict[str, QueueStats] = {q.name: self.new_stats() for q in queues}
+
+    def new_stats(self) -> QueueStats:
+        """Empty arrival and handle-time figures of one queue."""
+        return QueueStats(window_s=self.policy.stats_window_s, default_handle_s=self.policy.default_handle_s)
 
     def agent(self, agent_id: str) -> Agent:
         """The agent or UnknownAgent."""

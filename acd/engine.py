@@ -22,6 +22,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from acd.chats import ChatHandling
 from acd.commands import AcdCommand, AnnouncePosition, QueueChanged
 from acd.core import Run
 from acd.erlang import erlang_c, mean_wait, wait_at_position
@@ -38,6 +39,8 @@ from acd.events import (
     CallbackRequested,
     CallFinished,
     CallQueued,
+    ChatFinished,
+    ChatJoined,
     OfferAnswered,
     OfferFailed,
     PositionQuery,
@@ -46,6 +49,7 @@ from acd.events import (
 )
 from acd.machine import AgentTrigger, CallTrigger, next_agent, next_call
 from acd.model import (
+    CHAT_TAG,
     CONSULT_TAG,
     PRIORITY_LIMIT,
     AcdPolicy,
@@ -56,8 +60,8 @@ from acd.model import (
     CallState,
     QueueConfig,
 )
+from acd.queue_live_engine import LiveQueues
 from acd.store import AcdStore
-from acd.timers import Timers
 from acd.views import agent_view, call_view, queue_view
 
 LOGIN_PAUSE_REASON = "login"
@@ -73,7 +77,7 @@ OUTAGE_FAILURE_PREFIX = "originate_error:"
 """Prefix of an :class:`OfferFailed` reason for an offer whose phone was never rung (AMI outage)."""
 
 
-class AcdEngine(Timers):
+class AcdEngine(ChatHandling, LiveQueues):
     """Decides which agent takes which waiting call; state lives in ``store``."""
 
     def __init__(
@@ -98,6 +102,8 @@ class AcdEngine(Timers):
             CallbackCancelled: self._callback_cancelled,
             SurgeMode: self._surge,
             PositionQuery: self._position_query,
+            ChatJoined: self.chat_joined,
+            ChatFinished: self.chat_finished,
         }
 
     def handle(self, event: AcdEvent, now: float) -> list[AcdCommand]:
@@ -145,6 +151,15 @@ class AcdEngine(Timers):
             "p_wait": erlang_c(staffed, load),
             "ewt_s": mean_wait(staffed, load, aht),
         }
+
+    def reconfigure(self, queues: Sequence[QueueConfig], now: float) -> list[AcdCommand]:
+        """Decide with ``queues`` from now on, every caller keeping their place (acd.queue_live_engine);
+        raises InvalidConfig, with nothing changed, for a configuration the routing refuses."""
+        run = self.swap_queues(queues, now)
+        self.match(run)
+        self._report_queues(run)
+        self.schedule(run, ticked=True)
+        return run.commands
 
     def snapshot(self) -> dict[str, object]:
         """Agents, live calls and queue counters, JSON-able, for desktops and wallboards to resync."""
@@ -257,7 +272,7 @@ class AcdEngine(Timers):
             seq=next(self._seq),
             priority_class=event.priority_class,
         )
-        if CONSULT_TAG not in call.tags:  # an agent consulting is not demand on the queue
+        if not {CONSULT_TAG, CHAT_TAG}.intersection(call.tags):  # not demand on the callers' lines
             self.stats[call.queue].arrived(run.now)
         self.set_call(call, CallState.WAITING, "queued", run)
         if event.target_agent:

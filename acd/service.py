@@ -2,7 +2,9 @@
 
 All engine calls happen on the event loop thread, one at a time, so the engine needs no locks.
 Commands are executed in order; an offer first reaches the agent's desktop (bounded wait), then the
-agent's phone is rung, so the screen-pop is never later than the ring.
+agent's phone is rung, so the screen-pop is never later than the ring. A chat (acd.chats) is offered
+through ``chats`` (the chat layer) and never touches AMI; its changes go out as ``call.chat``, not
+``call.changed``, so the voice call records and KPIs never count it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from acd import actions
@@ -33,10 +35,11 @@ from acd.events import (
     AgentLoggedOut,
     AgentReady,
     CallQueued,
+    OfferFailed,
     Tick,
 )
 from acd.legs import AgentLeg, LegKeeper, LegPhase
-from acd.model import NODE_ATTR, AgentStatus
+from acd.model import CHAT_TAG, NODE_ATTR, AgentStatus, QueueConfig
 from acd.node_memory import NodeMemory
 from acd.store_outage import STORE_UNAVAILABLE, StoreOutage
 from hotline.ami.client import AmiError
@@ -53,6 +56,24 @@ class OfferNotifier(Protocol):
     async def deliver_offer(self, agent_id: str, payload: dict[str, object]) -> int:
         """Send ``payload`` to every open desktop of ``agent_id``; return how many got it."""
         ...
+
+
+class ChatOffers(Protocol):
+    """The chat layer: takes the ACD's chat offers and chats that reached their queue's maximum wait."""
+
+    async def offer_chat(self, offer: OfferCall) -> None:
+        """Show the offered chat on the agent's desktops; the accept comes back as OfferAnswered."""
+        ...
+
+    def chat_exited(self, command: ExitCall) -> None:
+        """The chat left its queue at the maximum wait (voicemail: ended; callback: waits as one)."""
+        ...
+
+
+def is_chat_command(tags: object) -> bool:
+    """Whether a command's tags (a tuple, or an ``attrs["tags"]`` text) mark a chat."""
+    items = tags.split(",") if isinstance(tags, str) else tags
+    return isinstance(items, (list, tuple)) and CHAT_TAG in items
 
 
 class AcdService(LegKeeper):
@@ -79,6 +100,7 @@ class AcdService(LegKeeper):
         self.memory = NodeMemory()
         self._store_generation = 0
         self._ticks: dict[float, asyncio.TimerHandle] = {}
+        self.chats: ChatOffers | None = None
 
     def queue_or_default(self, name: str) -> str:
         """``name`` when the ACD has that queue, else ``general`` (or the first configured queue): a
@@ -108,8 +130,16 @@ class AcdService(LegKeeper):
         elif isinstance(event, AgentLoggedOut):
             self._spawn(self._safe(actions.delete_agent_contact(self._ami, agent_id=event.agent_id)))
 
+    def reconfigure(self, queues: Sequence[QueueConfig]) -> None:
+        """Decide with ``queues`` from now on, callers keeping their place (AcdEngine.reconfigure);
+        raises InvalidConfig, with nothing changed, for a configuration the routing refuses."""
+        for command in self.engine.reconfigure(queues, self._clock()):
+            self._execute(command)
+
     def _execute(self, command: AcdCommand) -> None:
-        if isinstance(command, (OfferCall, OfferCallback)):
+        if isinstance(command, OfferCall) and is_chat_command(command.attrs.get("tags", "")):
+            self._spawn(self._offer_chat(command))
+        elif isinstance(command, (OfferCall, OfferCallback)):
             self._spawn(self._offer(command, self._register_leg(command)))
         elif isinstance(command, ScheduleTick):
             self._schedule_tick(command.at)
@@ -135,9 +165,11 @@ class AcdService(LegKeeper):
                 },
             )
         elif isinstance(command, CallChanged):
+            chat = is_chat_command(command.tags)
             self._bus.publish(
-                "call.changed",
+                "call.chat" if chat else "call.changed",
                 {
+                    **({"channel": CHAT_TAG} if chat else {}),
                     "call_id": command.call_id,
                     "state": str(command.state),
                     "queue": command.queue,
@@ -172,9 +204,20 @@ class AcdService(LegKeeper):
                 },
             )
 
+    async def _offer_chat(self, offer: OfferCall) -> None:
+        if self.chats is None:
+            log.error("chat %s offered but no chat layer runs; requeued", offer.call_id)
+            self.submit_quietly(OfferFailed(offer.call_id, offer.agent_id, reason="chat_unavailable"))
+            return
+        await self.chats.offer_chat(offer)
+
     async def _exit(self, command: ExitCall) -> None:
         """Maximum wait reached: record a message (becomes a work order) or confirm the callback."""
         if command.target_kind == "queue":
+            return
+        if command.channel.startswith(f"{CHAT_TAG}/"):
+            if self.chats is not None:
+                self.chats.chat_exited(command)
             return
         exten = "voicemail" if command.target_kind == "voicemail" else "callback-ack"
         await actions.redirect(self._ami, channel=command.channel, context="hotline-desk", exten=exten)

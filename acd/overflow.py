@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from acd.errors import InvalidConfig, UnknownQueue
 from acd.model import CONSULT_TAG, DIALABLE, Agent, Call, MaxWait, QueueConfig
 
+VIDEO_TAG = "video"
+"""The tag of a video call (the sign-language page): it stays with its queue's own skill, never widens."""
+
 
 @dataclass(frozen=True, slots=True)
 class Tier:
@@ -53,6 +56,11 @@ class Routing:
         """The tier at ``now`` of a call in ``queue`` since ``since`` (same arithmetic as next_due)."""
         return sum(1 for tier in self.tiers[queue][1:] if since + tier.after_s <= now)
 
+    def tier_of(self, call: Call, now: float) -> int:
+        """The tier of ``call`` at ``now``: a video call stays at tier 0 (its queue's own skill), however
+        long it waits, since only that skill can take a video call (sign language)."""
+        return 0 if VIDEO_TAG in call.tags else self.tier_for(call.queue, call.since, now)
+
     def max_wait_of(self, call: Call) -> MaxWait | None:
         """The maximum-wait exit that applies to ``call``, if any. None for a callback entry, for an
         agent's consultation (tag ``consult``: an agent waits, not a citizen), and for a callback exit
@@ -73,7 +81,8 @@ class Routing:
     def next_due(self, call: Call) -> float | None:
         """When the call's next overflow step or maximum wait falls due (None: never)."""
         tiers = self.tiers[call.queue]
-        times = [call.since + t.after_s for t in tiers[call.tier + 1 :]]
+        steps = () if VIDEO_TAG in call.tags else tiers[call.tier + 1 :]
+        times = [call.since + t.after_s for t in steps]
         max_wait = self.max_wait_of(call)
         if max_wait is not None:
             times.append(call.since + max_wait.after_s)

@@ -88,7 +88,7 @@ class Timers(Matcher):
         if max_wait is not None and self.routing.max_wait_reached(call, run.now):
             self._exit(call, max_wait, run)
             return
-        tier = self.routing.tier_for(call.queue, call.since, run.now)
+        tier = self.routing.tier_of(call, run.now)
         changed = tier != call.tier
         call.tier = tier
         self.set_call(call, CallState.WAITING, "overflowed", run, tier_changed=changed)

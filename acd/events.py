@@ -102,6 +102,22 @@ class CallFinished:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatJoined:
+    """An agent already handling a chat accepted one more WAITING chat (acd.chats)."""
+
+    call_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatFinished:
+    """A connected chat ended; ``still_held``: the other chats its agent still handles (acd.chats)."""
+
+    call_id: str
+    still_held: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     """Time passed: wrap-ups, overflow steps and maximum waits whose time has come take effect."""
 
@@ -160,4 +176,6 @@ AcdEvent: TypeAlias = (
     | CallbackCancelled
     | SurgeMode
     | PositionQuery
+    | ChatJoined
+    | ChatFinished
 )

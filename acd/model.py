@@ -42,6 +42,9 @@ NODE_FAILURE = "node_failure"
 CONSULT_TAG = "consult"
 """Tag of a call that is an agent's consultation (attended transfer), not a citizen waiting."""
 
+CHAT_TAG = "chat"
+"""Tag of a text chat waiting or handled like a call (acd.chats): offered on the agent's desktop, no AMI."""
+
 PRIORITY_LIMIT = 10_000_000
 """Priorities are clamped to ``(-PRIORITY_LIMIT, PRIORITY_LIMIT)`` so stores can encode them."""
 

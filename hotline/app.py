@@ -54,6 +54,7 @@ from ivr.revisit_route import RevisitRoute
 from ivr.service import IvrService
 from linkage110.api import start_sender as start_linkage110_sender
 from privacy.retention import RetentionPolicy, run_periodically
+from recordings.wiring import install_recordings
 from supervisor.wiring import install_supervisor
 from tickets.attachments import AttachmentStore
 from tickets.calendar_store import CalendarStore
@@ -227,6 +228,14 @@ class Centre:
         self.supervision = install_supervisor(
             self.http, acd=self.acd, ami=self.ami, bus=self.bus, control=control, desktop=self.desktop
         )
+        self.recording = install_recordings(
+            self.http,
+            settings=s,
+            ami=self.ami,
+            bus=self.bus,
+            sessions=self.sessions,
+            asterisk_root=self.asterisk_root or sandbox_root(s),
+        )
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
         self._stopped = False
@@ -275,6 +284,7 @@ class Centre:
         unreachable. Waits at most ``telephony_wait_s`` for the AMI login, so that a centre whose
         Asterisk is up returns from here connected."""
         self.tasks.append(asyncio.create_task(self.recorder.run()))
+        self.tasks.append(asyncio.create_task(self.recording.run()))
         self.tasks.append(asyncio.create_task(self.hub.run()))
         self.tasks.append(asyncio.create_task(self.supervision.wallboard.run()))
         self.tasks.append(asyncio.create_task(self.supervision.kpi_feed.run()))
@@ -372,10 +382,13 @@ class Centre:
             await self.cross_node.close()
         with contextlib.suppress(TimeoutError):
             await self.recorder.drained(timeout=5.0)
+        with contextlib.suppress(TimeoutError):
+            await self.recording.settled(timeout=5.0)
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.recorder.close()
+        self.recording.close()
         await self.ami.close()
 
 

@@ -28,6 +28,7 @@ from hotline.body_limit import BodyLimit, BodyTooLarge
 from ivr import api as ivr_api
 from linkage110 import api as linkage110_api
 from privacy import api as privacy_api
+from recordings import api as recordings_api
 from supervisor import api as supervisor_api
 from supervisor import centre_switches, kpi_api, report_api
 from tickets import api as tickets_api
@@ -66,6 +67,7 @@ ROUTERS = (
     public_api.router,
     public_api.pages,
     sms_api.router,
+    recordings_api.router,
 )
 """Every API router, in the order their routes are matched."""
 PAGES = {

@@ -94,6 +94,16 @@ class Settings(BaseSettings):
     """Asterisk's channel event log (JSON lines, asterisk_conf/cel_custom.conf), read to record calls
     handled while no app process ran; in sandbox mode it defaults to the instance's own log."""
 
+    recordings_dir: Path | None = None
+    """The recordings root (``HOTLINE_RECORDINGS_DIR``); empty: ``recordings`` in the state directory.
+    The recordings table holds paths relative to it."""
+    recordings_spools: str = ""
+    """Where this app reads each Asterisk node's monitor spool (MixMonitor writes there, the app moves
+    finished files into the root): ``node=/path`` comma-separated, or one path for every node (a shared
+    mount); empty: the sandbox instance's own spool in sandbox mode."""
+    recording_notice: bool = True
+    """Whether callers hear the recording notice (prompt ``recording_notice``) before a person answers."""
+
     revisit_dialing: bool = True
     """Whether this node calls citizens back for revisits (回访) by itself (tickets.revisit_dialer)."""
     revisit_max_attempts: int = 3

@@ -1,0 +1,213 @@
+"""Records every answered citizen call with MixMonitor, one file per side, and files the results.
+
+Rules of this module:
+- The recording runs on the citizen's own channel (the call id is its uniqueid), on the node holding
+  it: ``r()`` is what the citizen says (side ``caller``), ``t()`` everything the citizen hears from the
+  centre (side ``agent``: the agent, a consulted party, a department, a three-way conference).
+- A segment is one stretch with one party: it starts when an agent answers (``call.changed``
+  connected) and again when the call is handed on (``call.transferred`` to a number or by an attended
+  transfer); the previous segment is stopped first (AMI StopMixMonitor with its MixMonitorID). An
+  agent's consultation leg waiting in the ACD is no citizen call and is not recorded.
+- A segment ends when it is stopped or the citizen's channel hangs up. Its files are then waited for
+  until Asterisk has closed them (header sizes match the file), moved from the node's spool into the
+  recordings root, and the rows marked ``saved`` with duration, size and SHA-256, or ``missing``.
+- Nothing here blocks the ACD: AMI failures are logged and the call goes on unrecorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from acd.model import CONSULT_TAG
+from hotline.ami.client import AmiError, AmiEvent
+from hotline.ami.link import AmiLink
+from hotline.ami.messages import AmiNotConnected
+from hotline.bus import EventBus
+from privacy.masking import for_log
+from recordings import files
+from recordings.files import Spools
+from recordings.store import Opened, Sessions, close_recording, open_recordings
+
+log = logging.getLogger(__name__)
+
+SIDES = ("caller", "agent")
+CLOSE_WAIT_S = 15.0
+NEW_SEGMENT_TRANSFERS = frozenset({"number", "attended"})
+
+
+@dataclass
+class Segment:
+    """One running MixMonitor on a citizen's channel."""
+
+    call_id: str
+    segment: int
+    node: str
+    started_at: datetime
+    mixmonitor_id: str
+    ids: dict[str, str]
+    paths: dict[str, str]
+
+
+class CallRecording:
+    """Starts, stops and files the recordings of citizen calls (see the module rules)."""
+
+    def __init__(
+        self, *, ami: AmiLink, bus: EventBus, sessions: Sessions, root: Path, spools: Spools
+    ) -> None:
+        self._ami = ami
+        self._sm = sessions
+        self._root = root
+        self._spools = spools
+        self._sub = bus.subscribe("call.changed", "call.transferred", maxsize=100_000)
+        self._live: dict[str, Segment] = {}
+        self._next: dict[str, int] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def install(self) -> None:
+        """Follow hangups on every node."""
+        self._ami.on_event("Hangup", self._on_hangup)
+
+    async def run(self) -> None:
+        """Follow the bus until cancelled."""
+        while True:
+            event = await self._sub.get()
+            try:
+                await self._follow(event.topic, event.data)
+            except (KeyError, TypeError, ValueError) as exc:
+                log.error("recording: malformed %s skipped: %r", event.topic, exc)
+
+    async def settled(self, timeout: float = 30.0) -> None:
+        """Wait until every ended segment is filed (tests, shutdown)."""
+        if self._closing:
+            await asyncio.wait_for(asyncio.gather(*list(self._closing)), timeout)
+
+    def close(self) -> None:
+        """Stop listening to the bus."""
+        self._sub.close()
+
+    async def _follow(self, topic: str, d: Mapping[str, Any]) -> None:
+        call_id = str(d["call_id"])
+        if topic == "call.changed":
+            if d["state"] != "connected" or CONSULT_TAG in str(d.get("tags") or "").split(","):
+                return
+            await self._start(call_id, d.get("agent_id"))
+        elif d["kind"] in NEW_SEGMENT_TRANSFERS and call_id in self._live:
+            await self._start(call_id, None)
+
+    async def _start(self, call_id: str, agent_id: object) -> None:
+        previous = self._live.pop(call_id, None)
+        if previous is not None:
+            await self._stop(previous)
+        segment = self._next.get(call_id, 0)
+        self._next[call_id] = segment + 1
+        started = datetime.now(UTC)
+        ids = {side: files.recording_id(call_id, segment, side) for side in SIDES}
+        options = f"r({files.spool_name(ids['caller'])})t({files.spool_name(ids['agent'])})"
+        try:
+            reply = await self._ami.send_action(
+                {"Action": "MixMonitor", "Channel": call_id, "Options": options}
+            )
+        except (AmiError, AmiNotConnected) as exc:
+            log.error("recording of %s not started: %s", call_id, for_log(exc))
+            return
+        node = self._node_of(call_id)
+        seg = Segment(
+            call_id=call_id,
+            segment=segment,
+            node=node,
+            started_at=started,
+            mixmonitor_id=str(reply.get("MixMonitorID", "")),
+            ids=ids,
+            paths={side: files.root_path(ids[side], started) for side in SIDES},
+        )
+        self._live[call_id] = seg
+        agent = str(agent_id) if agent_id else None
+        opened = [
+            Opened(
+                recording_id=ids[side],
+                call_id=call_id,
+                node=node,
+                side=side,
+                segment=segment,
+                agent_id=agent,
+                path=seg.paths[side],
+                started_at=started,
+            )
+            for side in SIDES
+        ]
+        await asyncio.to_thread(open_recordings, self._sm, opened)
+
+    def _node_of(self, call_id: str) -> str:
+        node_of = getattr(self._ami, "node_of", None)
+        if callable(node_of):
+            return str(node_of(call_id))
+        nodes = self._ami.nodes
+        return nodes[0] if len(nodes) == 1 else ""
+
+    async def _stop(self, seg: Segment) -> None:
+        action = {"Action": "StopMixMonitor", "Channel": seg.call_id}
+        if seg.mixmonitor_id:
+            action["MixMonitorID"] = seg.mixmonitor_id
+        try:
+            await self._ami.send_action(action)
+        except (AmiError, AmiNotConnected) as exc:
+            log.warning("recording of %s not stopped (%s); filed when it closes", seg.call_id, for_log(exc))
+        self._file_later(seg)
+
+    def _on_hangup(self, event: AmiEvent) -> None:
+        seg = self._live.pop(event.get("Uniqueid", ""), None)
+        if seg is not None:
+            self._next.pop(seg.call_id, None)
+            self._file_later(seg)
+
+    def _file_later(self, seg: Segment) -> None:
+        task = asyncio.get_running_loop().create_task(self._file(seg))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _file(self, seg: Segment) -> None:
+        spool = self._spools.of(seg.node)
+        for side in SIDES:
+            rec_id = seg.ids[side]
+            source = None if spool is None else spool / files.spool_name(rec_id)
+            try:
+                await _closed(source)
+                await asyncio.to_thread(self._file_one, rec_id, source, seg.paths[side])
+            except Exception:
+                log.exception("recording %s could not be filed", rec_id)
+
+    def _file_one(self, rec_id: str, source: Path | None, relative: str) -> None:
+        ended = datetime.now(UTC)
+        if source is None or not source.exists():
+            log.error("recording %s: no file %s", rec_id, source)
+            close_recording(
+                self._sm, recording_id=rec_id, ended_at=ended, duration_s=None, size=None, sha256=None
+            )
+            return
+        target = files.move_into_root(source, self._root, relative)
+        close_recording(
+            self._sm,
+            recording_id=rec_id,
+            ended_at=ended,
+            duration_s=files.duration_s(target),
+            size=target.stat().st_size,
+            sha256=files.sha256_of(target),
+        )
+
+
+async def _closed(path: Path | None) -> None:
+    """Wait (at most CLOSE_WAIT_S) until Asterisk has closed the file at ``path``."""
+    if path is None:
+        return
+    deadline = time.monotonic() + CLOSE_WAIT_S
+    while time.monotonic() < deadline:
+        if await asyncio.to_thread(files.is_closed_wav, path):
+            return
+        await asyncio.sleep(0.2)

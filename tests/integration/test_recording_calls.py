@@ -1,0 +1,84 @@
+"""Every answered citizen call is recorded on the real Asterisk: one file per side, filed in the
+recordings root with duration, size and SHA-256; the tones each party played are found in their side."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from hotline.app import Centre
+from hotline.db import repository as repo
+from hotline.sandbox.instance import AsteriskSandbox
+from hotline.settings import Settings
+from recordings.files import sha256_of
+from recordings.store import RecordingRow, recordings_of_call
+from tests.integration.calls import CallDriver, eventually
+from tests.integration.conftest import sandbox_settings
+from tests.integration.supervision import AGENT_HZ, CALLER_HZ, TONES, supervised_call
+from tests.integration.tones import heard, tone_levels
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(180)]
+
+
+@pytest.fixture
+def centre_settings(sandbox: AsteriskSandbox, tmp_path: Path) -> Settings:
+    """The sandbox centre, reading the sandbox's monitor spool, with its recordings root in tmp_path."""
+    return sandbox_settings(
+        sandbox,
+        tmp_path,
+        recordings_dir=tmp_path / "rec-root",
+        recordings_spools=str(sandbox.recordings_dir),
+    )
+
+
+def _sides(rows: list[RecordingRow], segment: int) -> dict[str, RecordingRow]:
+    return {r.side: r for r in rows if r.segment == segment}
+
+
+def _heard(root: Path, row: RecordingRow) -> set[int]:
+    return heard(tone_levels(root / row.path, TONES.values(), skip_s=1.0))
+
+
+async def test_given_an_answered_call_when_it_ends_then_both_sides_are_saved_with_the_talk_time_and_tones(
+    centre: Centre, driver: CallDriver, sandbox: AsteriskSandbox, centre_settings: Settings
+) -> None:
+    s = await supervised_call(centre, driver, sandbox, queues=["general"])
+    try:
+        await asyncio.sleep(4.0)
+        await driver.hang_up(s.citizen_channel)
+        await eventually(lambda: _talk(centre, s.call_id), timeout=20.0)
+        await eventually(lambda: _all_closed(centre, s.call_id), timeout=30.0)
+    finally:
+        await s.close()
+    root = centre_settings.recordings_dir
+    assert root is not None
+    rows = recordings_of_call(centre.sessions, s.call_id)
+    pair = _sides(rows, 0)
+    assert set(pair) == {"caller", "agent"}, rows
+    talk = _talk(centre, s.call_id)
+    assert talk is not None
+    for row in pair.values():
+        assert row.status == "saved", row
+        assert row.agent_id == "ag1"
+        assert row.duration_s is not None
+        assert abs(row.duration_s - talk) <= 1.0, (row.duration_s, talk)
+        assert row.sha256 == sha256_of(root / row.path)
+        assert row.bytes == (root / row.path).stat().st_size
+        assert not (sandbox.recordings_dir / "hotline-rec" / f"{row.recording_id}.wav").exists()
+    assert _heard(root, pair["caller"]) == {CALLER_HZ}
+    assert _heard(root, pair["agent"]) == {AGENT_HZ}
+    call = repo.get_call(centre.sessions, call_id=s.call_id)
+    assert call is not None
+    assert call.recording_path == pair["caller"].path
+
+
+def _talk(centre: Centre, call_id: str) -> float | None:
+    call = repo.get_call(centre.sessions, call_id=call_id)
+    return None if call is None else call.talk_seconds
+
+
+def _all_closed(centre: Centre, call_id: str) -> bool:
+    rows = recordings_of_call(centre.sessions, call_id)
+    return bool(rows) and all(r.status != "recording" for r in rows)

@@ -294,7 +294,10 @@ class Centre:
         self.tasks.append(asyncio.create_task(self.intake.run()))
         if self.settings.revisit_dialing:
             self.tasks.append(asyncio.create_task(self.revisit_scheduler.run()))
-        self.tasks.append(asyncio.create_task(run_periodically(self.sessions, RetentionPolicy())))
+        retention = run_periodically(
+            self.sessions, RetentionPolicy(), recordings_root=self.http.state.recordings_root
+        )
+        self.tasks.append(asyncio.create_task(retention))
         if self.settings.deadline_check_minutes > 0:
             checker = DeadlineChecker(sessions=self.sessions, calendar_store=self.calendar_store)
             every_s = self.settings.deadline_check_minutes * 60

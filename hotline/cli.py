@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from hotline.settings import Settings
 from linkage110.cli import add_sim110_parser, cmd_sim110
 from privacy.cli import add_retention_parser, cmd_retention
+from recordings.cli import add_recordings_parser, cmd_recordings
 
 if TYPE_CHECKING:
     from hotline.sandbox.instance import AsteriskSandbox, SandboxConfig
@@ -266,8 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("openapi", help="print the OpenAPI document")
     sub.add_parser("migrate", help="create or upgrade the database schema")
     add_retention_parser(sub)
+    add_recordings_parser(sub)
     add_sim110_parser(sub)
     return parser
+
+
+STORE_COMMANDS = {"retention": cmd_retention, "recordings": cmd_recordings}
+"""Commands that run once against the configured database."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -297,8 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_turn(settings, args.action)
     if args.command == "simulate":
         return cmd_simulate(settings, args)
-    if args.command == "retention":
-        return cmd_retention(settings, args)
+    if args.command in STORE_COMMANDS:
+        return STORE_COMMANDS[args.command](settings, args)
     if args.command == "sim-110":
         return cmd_sim110(args)
     if args.command == "migrate":

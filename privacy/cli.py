@@ -20,12 +20,16 @@ def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:
     """Run the job once on the configured database (migrated first) and print its report."""
     from hotline.db.engine import make_engine, migrate, session_factory
     from privacy.retention import RetentionPolicy, run_retention
+    from recordings.files import recordings_root
 
     url = settings.resolved_database_url()
     migrate(url)
     engine = make_engine(url)
     try:
-        report = run_retention(session_factory(engine), RetentionPolicy(), dry_run=args.dry_run)
+        root = recordings_root(settings)
+        report = run_retention(
+            session_factory(engine), RetentionPolicy(), dry_run=args.dry_run, recordings_root=root
+        )
     finally:
         engine.dispose()
     print(json.dumps(report.as_dict(), ensure_ascii=False))

@@ -10,8 +10,9 @@ Defaults (``HOTLINE_RETENTION_*`` environment variables, in days):
 - ``WORK_ORDERS_DAYS`` = 1095 (3 years) after an order is closed: name, number, address, content and
   the five elements are blanked; number, category, matter, departments, deadlines and history stay.
   Open orders are never anonymised.
-- ``RECORDINGS_DAYS`` = 180: the period recordings will be kept (the recordings store reads it from
-  this policy); this job counts the calls whose recording is due.
+- ``RECORDINGS_DAYS`` = 180: recordings older than this lose their files (``recordings.retention``:
+  rows marked ``deleted``, ``calls.recording_path`` cleared) when the job is given the recordings root;
+  ``recordings_due`` counts the calls whose recording is due.
 
 A centre bound by a longer local archiving rule raises the periods. The job is idempotent (rows get
 ``anonymised_at``); ``dry_run`` only counts. The app runs it every ``INTERVAL_HOURS`` (24); the CLI
@@ -24,6 +25,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.engine import WRITE_OPTION
 from hotline.db.models import Call
+from recordings.retention import delete_expired
 from tickets.models import WorkOrder
 from tickets.vocab import Status
 
@@ -60,6 +63,7 @@ class RetentionReport:
     calls: int
     work_orders: int
     recordings_due: int
+    recordings_deleted: int = 0
 
     def as_dict(self) -> dict[str, object]:
         """For JSON output."""
@@ -68,6 +72,7 @@ class RetentionReport:
             "calls": self.calls,
             "work_orders": self.work_orders,
             "recordings_due": self.recordings_due,
+            "recordings_deleted": self.recordings_deleted,
         }
 
 
@@ -84,9 +89,15 @@ def _count(s: Session, model: type[Call] | type[WorkOrder], where: ColumnElement
 
 
 def run_retention(
-    sm: sessionmaker[Session], policy: RetentionPolicy, *, now: datetime | None = None, dry_run: bool = False
+    sm: sessionmaker[Session],
+    policy: RetentionPolicy,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    recordings_root: Path | None = None,
 ) -> RetentionReport:
-    """Anonymise personal fields past their period, in one transaction; counts only when ``dry_run``."""
+    """Anonymise personal fields past their period, in one transaction; counts only when ``dry_run``.
+    With ``recordings_root``, recording files past their period are deleted too."""
     now = now or datetime.now(UTC)
     calls_cut = now - timedelta(days=policy.calls_days)
     orders_cut = now - timedelta(days=policy.work_orders_days)
@@ -96,6 +107,9 @@ def run_retention(
         calls = _count(s, Call, _calls_due(calls_cut))
         orders = _count(s, WorkOrder, _orders_due(orders_cut))
         recordings = _count(s, Call, (Call.entered_ivr_at < rec_cut) & Call.recording_path.is_not(None))
+        deleted = 0
+        if recordings_root is not None and not dry_run:
+            deleted = delete_expired(s, recordings_root, rec_cut)
         if not dry_run:
             s.execute(
                 update(Call).where(_calls_due(calls_cut)).values(caller="", channel="", anonymised_at=now)
@@ -107,15 +121,23 @@ def run_retention(
                 .values(caller_name="", caller_number="", address="", content=ANONYMISED_TEXT, **blank)
                 .values(anonymised_at=now)
             )
-    return RetentionReport(dry_run=dry_run, calls=calls, work_orders=orders, recordings_due=recordings)
+    return RetentionReport(
+        dry_run=dry_run,
+        calls=calls,
+        work_orders=orders,
+        recordings_due=recordings,
+        recordings_deleted=deleted,
+    )
 
 
-async def run_periodically(sm: sessionmaker[Session], policy: RetentionPolicy) -> None:
+async def run_periodically(
+    sm: sessionmaker[Session], policy: RetentionPolicy, *, recordings_root: Path | None = None
+) -> None:
     """Run the retention job now and then every ``interval_hours`` until cancelled; a failed run is
     logged and tried again at the next interval."""
     while True:
         try:
-            report = await asyncio.to_thread(run_retention, sm, policy)
+            report = await asyncio.to_thread(run_retention, sm, policy, recordings_root=recordings_root)
             log.info("retention: %s", report.as_dict())
         except Exception:
             log.exception("retention run failed; trying again in %.1f h", policy.interval_hours)

@@ -76,8 +76,13 @@ def record_inspection(
         "state": state,
     }
     with writing(sm) as s:
-        stmt = insert(s)(QaInspection).values(**values).on_conflict_do_nothing(index_elements=["call_id"])
-        if _rowcount(s.execute(stmt)) == 0:
+        stmt = (
+            insert(s)(QaInspection)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["call_id"])
+            .returning(QaInspection.call_id)
+        )
+        if s.execute(stmt).scalar_one_or_none() is None:  # rowcount is -1 here on PostgreSQL
             return False
         for f in flags:
             s.add(

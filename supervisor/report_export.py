@@ -86,6 +86,8 @@ def agent_columns(reasons: Iterable[str]) -> list[Column]:
         Column("占用率", _field("occupancy"), "percent"),
         Column("转接", _field("transfers")),
         Column("三方通话", _field("three_way")),
+        Column("质检均分", _field("qa_score"), "seconds"),
+        Column("质检评分数", _field("qa_scored")),
     ]
 
 

@@ -5,6 +5,8 @@ local midnight to local midnight, never past now (today's report stops at the cu
 are the figures of each queue (or agent) over the whole period plus a total row; its ``intervals`` are
 the whole centre's figures per hour (day) or per local day (week, month). Every figure comes from
 ``supervisor.kpis``, which aggregates in SQL: this module only chooses the windows and shapes the result.
+Agent rows also carry the agent's average quality score of the period (``qa_score``, ``qa_scored``;
+qa.report).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.models import Agent
+from qa.report import qa_figures, qa_total, scores_by_agent
 from supervisor.kpis import AgentKpis, QueueKpis, agent_kpis, per_queue_kpis, queue_kpis
 
 LOCAL = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -116,8 +119,13 @@ def _queue_rows(session: Session, window: Window) -> list[dict[str, Any]]:
 
 def _agent_rows(session: Session, window: Window) -> list[dict[str, Any]]:
     names = agent_names(session)
+    scores = scores_by_agent(session, start=window.start, end=window.end)
     rows = [
-        {**kpi_dict(kpis), "name": names.get(kpis.agent_id, kpis.agent_id)}
+        {
+            **kpi_dict(kpis),
+            "name": names.get(kpis.agent_id, kpis.agent_id),
+            **qa_figures(scores, kpis.agent_id),
+        }
         for kpis in agent_kpis(session, start=window.start, end=window.end)
     ]
     return sorted(rows, key=lambda r: str(r["agent_id"]))
@@ -148,6 +156,7 @@ def agent_total(rows: list[dict[str, Any]], window: Window) -> dict[str, Any]:
         "occupancy": (talk + wrap) / available if available > 0 else None,
         "transfers": sum(int(r["transfers"]) for r in rows),
         "three_way": sum(int(r["three_way"]) for r in rows),
+        **qa_total(rows),
     }
 
 

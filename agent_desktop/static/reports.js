@@ -19,7 +19,10 @@ const AGENT_COLUMNS = [
   ["answered", "接听量", "int"], ["talk_s", "通话(时:分:秒)", "dur"], ["wrap_s", "话后(时:分:秒)", "dur"],
   ["aht_s", "平均处理(秒)", "sec"], ["signed_in_s", "签入(时:分:秒)", "dur"],
 ];
-const AGENT_TAIL = [["occupancy", "占用率", "pct"], ["transfers", "转接", "int"], ["three_way", "三方通话", "int"]];
+const AGENT_TAIL = [
+  ["occupancy", "占用率", "pct"], ["transfers", "转接", "int"], ["three_way", "三方通话", "int"],
+  ["qa_score", "质检均分", "sec"], ["qa_scored", "质检评分数", "int"],
+];
 
 const localDate = (when) => new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(when);
 const shanghaiToday = () => localDate(new Date());

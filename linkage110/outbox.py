@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.db.access import writing
 from linkage110.models import HandoffOutbox
 from linkage110.schemas import HandoffState
-from tickets import repository as repo
+from tickets import order_steps as steps
 from tickets.rows import WorkOrderRow
 from tickets.vocab import Status
 
@@ -69,8 +70,8 @@ def _state(row: HandoffOutbox) -> HandoffState:
 
 
 def _log(s: Session, number: str, *, event: str, actor: str, at: datetime, detail: dict[str, object]) -> None:
-    wo = repo.locked(s, number)
-    repo.log_event(s, wo, event=event, before=Status(wo.status), actor=actor, at=at, detail=detail)
+    wo = steps.locked(s, number)
+    steps.log_event(s, wo, event=event, before=Status(wo.status), actor=actor, at=at, detail=detail)
 
 
 def enqueue(
@@ -87,8 +88,8 @@ def enqueue(
 
     An order with a live hand-off keeps it: that one is answered and ``new`` is False.
     """
-    with repo.writing(sm) as s:
-        wo = repo.locked(s, order.number)
+    with writing(sm) as s:
+        wo = steps.locked(s, order.number)
         live = s.scalars(
             select(HandoffOutbox)
             .where(HandoffOutbox.order_number == order.number, HandoffOutbox.status != "failed")
@@ -111,7 +112,7 @@ def enqueue(
         )
         s.add(row)
         detail: dict[str, object] = {"idempotency_key": key, "reason": reason}
-        repo.log_event(
+        steps.log_event(
             s, wo, event=HANDOFF_EVENT, before=Status(wo.status), actor=actor, at=now, detail=detail
         )
         s.flush()
@@ -136,7 +137,7 @@ def _pending(row_id: int) -> Any:
 
 def mark_delivered(sm: Sessions, item: Due, *, reference: str, now: datetime) -> bool:
     """Record 110's acknowledgement and link the order to ``reference``; False if already settled."""
-    with repo.writing(sm) as s:
+    with writing(sm) as s:
         values = {"status": "delivered", "attempts": item.attempts + 1, "reference": reference}
         done = s.execute(_pending(item.id).values(**values, delivered_at=now, last_error=""))
         if getattr(done, "rowcount", 0) != 1:
@@ -148,7 +149,7 @@ def mark_delivered(sm: Sessions, item: Due, *, reference: str, now: datetime) ->
 
 def mark_retry(sm: Sessions, item: Due, *, error: str, next_attempt_at: datetime) -> None:
     """Record a failed attempt; the hand-off stays pending until ``next_attempt_at``."""
-    with repo.writing(sm) as s:
+    with writing(sm) as s:
         values = {
             "attempts": item.attempts + 1,
             "last_error": error[:2000],
@@ -159,7 +160,7 @@ def mark_retry(sm: Sessions, item: Due, *, error: str, next_attempt_at: datetime
 
 def mark_failed(sm: Sessions, item: Due, *, error: str, now: datetime) -> None:
     """Record that 110 refused the hand-off for good (a retry would be refused alike)."""
-    with repo.writing(sm) as s:
+    with writing(sm) as s:
         done = s.execute(
             _pending(item.id).values(status="failed", attempts=item.attempts + 1, last_error=error[:2000])
         )

@@ -16,9 +16,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.db.access import writing
 from linkage110.models import TransferIn as TransferRow
 from linkage110.schemas import TransferAck, TransferIn
-from tickets import repository as repo
+from tickets import order_steps as steps
 from tickets.rows import Caller, FiveElements, NewWorkOrder, WorkOrderRow
 from tickets.vocab import Channel, ContactPreference, SpecialGroup, Status
 
@@ -60,7 +61,7 @@ def new_order(transfer: TransferIn) -> NewWorkOrder:
 def _claim(sm: Sessions, transfer: TransferIn, now: datetime) -> TransferAck | None:
     """Claim the key (None) or answer the stored acknowledgement of an earlier delivery."""
     try:
-        with repo.writing(sm) as s:
+        with writing(sm) as s:
             s.add(
                 TransferRow(
                     idempotency_key=transfer.idempotency_key,
@@ -73,7 +74,7 @@ def _claim(sm: Sessions, transfer: TransferIn, now: datetime) -> TransferAck | N
         return None
     except IntegrityError:
         pass
-    with repo.writing(sm) as s:
+    with writing(sm) as s:
         row = s.scalars(
             select(TransferRow).where(TransferRow.idempotency_key == transfer.idempotency_key)
         ).one()
@@ -107,7 +108,7 @@ def receive_transfer(
     try:
         order = create(new_order(transfer))
     except BaseException:
-        with repo.writing(sm) as s:
+        with writing(sm) as s:
             s.execute(
                 delete(TransferRow).where(
                     TransferRow.idempotency_key == key, TransferRow.order_number.is_(None)
@@ -117,15 +118,15 @@ def receive_transfer(
     ack = TransferAck(
         idempotency_key=key, reference=transfer.reference, order_number=order.number, received_at=now
     )
-    with repo.writing(sm) as s:
+    with writing(sm) as s:
         s.execute(
             update(TransferRow)
             .where(TransferRow.idempotency_key == key)
             .values(order_number=order.number, acknowledgement=ack.model_dump(mode="json"))
         )
-        wo = repo.locked(s, order.number)
+        wo = steps.locked(s, order.number)
         detail: dict[str, object] = {"idempotency_key": key, "reference": transfer.reference}
-        repo.log_event(
+        steps.log_event(
             s, wo, event=TRANSFER_EVENT, before=Status(wo.status), actor=CREATED_BY, at=now, detail=detail
         )
     return ack, True

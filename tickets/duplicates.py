@@ -30,7 +30,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tickets.errors import TicketNotFoundError
-from tickets.knowledge import bigrams
+from tickets.knowledge_text import bigrams
 from tickets.models import WorkOrder
 from tickets.rowmap import work_order_rows
 from tickets.rows import WorkOrderRow

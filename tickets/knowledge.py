@@ -15,9 +15,7 @@ passed; editors (``tickets.knowledge_admin``) see every article.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -42,55 +40,30 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.db.access import writing
 from tickets.errors import TicketNotFoundError, TicketValidationError
 from tickets.knowledge_rows import Article, ArticleStatus, KnowledgeHit
+from tickets.knowledge_text import MAX_QUERY_TERMS, bigrams, index_terms, query_terms, snippet_of
 from tickets.models import KNOWLEDGE_FTS_TABLE, KnowledgeArticle
 from tickets.rows import ArticleHit, ArticleRow
 from tickets.vocab import BEIJING
 
 __all__ = [
+    "MAX_QUERY_TERMS",
     "add_article",
     "article_of",
     "bigrams",
     "find_for_agents",
     "get_article",
+    "index_terms",
     "query_terms",
     "search_articles",
     "search_ids",
+    "snippet_of",
     "today",
 ]
 
 Sessions = sessionmaker[Session]
-_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+")
-MAX_QUERY_TERMS = 64
 SUBSTRING_CANDIDATES = 200
 RANK_CANDIDATES = 300
 TITLE_BONUS = 1.0
-SNIPPET_CHARS = 80
-SNIPPET_LEAD = 16
-
-
-def _runs(value: str) -> Iterator[str]:
-    return (m.group(0) for m in _RUN.finditer(unicodedata.normalize("NFKC", value).lower()))
-
-
-def bigrams(value: str) -> list[str]:
-    """Index terms of ``value``: CJK runs as overlapping bigrams (a lone character as itself), words whole."""
-    terms: list[str] = []
-    for run in _runs(value):
-        if run.isascii() or len(run) == 1:
-            terms.append(run)
-        else:
-            terms.extend(run[i : i + 2] for i in range(len(run) - 1))
-    return terms
-
-
-def query_terms(query: str) -> list[str]:
-    """Distinct terms of a search query, in first-seen order, at most ``MAX_QUERY_TERMS``."""
-    return list(dict.fromkeys(bigrams(query)))[:MAX_QUERY_TERMS]
-
-
-def index_terms(title: str, body: str, tags: Sequence[str]) -> tuple[str, str]:
-    """The stored bigram forms ``(title_terms, body_terms)``; tags are searched with the body."""
-    return " ".join(bigrams(title)), " ".join(bigrams(body + " " + " ".join(tags)))
 
 
 def today(now: datetime | None = None) -> date:
@@ -266,35 +239,6 @@ def find_for_agents(
                 )
             )
         return hits
-
-
-def _spans(text_: str, terms: Sequence[str]) -> list[tuple[int, int]]:
-    lowered = unicodedata.normalize("NFKC", text_).lower()
-    if len(lowered) != len(text_):
-        lowered = text_.lower()
-    found = sorted(
-        (m.start(), m.start() + len(t)) for t in terms if t for m in re.finditer(re.escape(t), lowered)
-    )
-    merged: list[tuple[int, int]] = []
-    for start, end in found:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def snippet_of(body: str, terms: Sequence[str]) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """A window of ``body`` around its first matched term and the matched spans within that window."""
-    spans = _spans(body, terms)
-    start = max(0, spans[0][0] - SNIPPET_LEAD) if spans else 0
-    end = min(len(body), start + SNIPPET_CHARS)
-    window = body[start:end]
-    lead = "…" if start > 0 else ""
-    tail = "…" if end < len(body) else ""
-    shift = len(lead) - start
-    inside = tuple((max(a, start) + shift, min(b, end) + shift) for a, b in spans if a < end and b > start)
-    return lead + window + tail, inside
 
 
 def _sqlite(

@@ -28,7 +28,8 @@ from tickets.catalogue import Catalogue, default_catalogue
 from tickets.deadlines import DeadlinePolicy, default_policy
 from tickets.errors import IllegalTransitionError, TicketNotFoundError, TicketValidationError
 from tickets.models import WorkOrder
-from tickets.repository import as_utc, assign, get_work_order
+from tickets.order_steps import as_utc, assign
+from tickets.repository import get_work_order
 from tickets.rows import AttachmentRef, ExtensionRow, RevisitTarget, WorkOrderRow
 from tickets.vocab import Category, Event, Satisfaction, Status, TimeClass, Urgency
 

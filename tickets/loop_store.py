@@ -15,11 +15,12 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.db.access import writing
 from tickets import machine
 from tickets.errors import IllegalTransitionError, TicketNotFoundError, TicketValidationError
 from tickets.loop_models import WorkOrderExtension
 from tickets.models import WorkOrder, WorkOrderDepartment, WorkOrderHistory, WorkOrderLink
-from tickets.repository import locked, transition, writing
+from tickets.order_steps import locked, transition
 from tickets.rowmap import work_order_rows
 from tickets.rows import ExtensionRow, RevisitTarget, WorkOrderRow
 from tickets.vocab import DepartmentRole, Event, ExtensionStatus, Status

@@ -15,26 +15,25 @@ types before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
-from datetime import UTC, datetime, tzinfo
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.db.engine import WRITE_OPTION
+from hotline.db.access import writing
 from tickets import machine
 from tickets.errors import IllegalTransitionError, TicketNotFoundError, TicketValidationError
-from tickets.models import WorkOrder, WorkOrderCounter, WorkOrderDepartment, WorkOrderHistory, WorkOrderLink
+from tickets.models import WorkOrder, WorkOrderCounter, WorkOrderHistory, WorkOrderLink
+from tickets.order_steps import as_utc, assign, locked, log_event, transition
 from tickets.rowmap import as_new, history_row, work_order_rows
 from tickets.rows import Deadlines, FiveElements, HistoryRow, NewWorkOrder, WorkOrderRow
 from tickets.vocab import (
     BEIJING,
     CATEGORIES_NEEDING_FIVE_ELEMENTS,
     FIVE_ELEMENTS,
-    DepartmentRole,
     Event,
     Status,
     Urgency,
@@ -59,25 +58,8 @@ CREATED = "created"
 AMENDED = "amended"
 
 
-@contextmanager
-def writing(sm: Sessions) -> Iterator[Session]:
-    """One write transaction (``BEGIN IMMEDIATE`` on SQLite), committed when the block ends."""
-    with sm.begin() as session:
-        session.connection(execution_options={WRITE_OPTION: True})
-        yield session
-
-
 def _insert(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
-def as_utc(value: datetime | None, name: str) -> datetime:
-    """``value`` in UTC (now when ``None``); ``naive_datetime`` if it has no zone."""
-    if value is None:
-        return datetime.now(UTC)
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise TicketValidationError("naive_datetime", f"{name} must be timezone-aware", field=name)
-    return value.astimezone(UTC)
 
 
 def format_number(day_key: str, sequence: int, *, prefix: str = NUMBER_PREFIX) -> str:
@@ -160,30 +142,6 @@ def _new_order(order: NewWorkOrder, *, number: str, created_by: str, now: dateti
     )
 
 
-def log_event(
-    s: Session,
-    wo: WorkOrder,
-    *,
-    event: str,
-    before: Status | None,
-    actor: str,
-    at: datetime,
-    detail: Mapping[str, object] | None = None,
-) -> None:
-    """Append one history entry for ``wo`` (its status now is the entry's ``to_status``)."""
-    s.add(
-        WorkOrderHistory(
-            order_id=wo.id,
-            at=at,
-            event=event,
-            from_status=None if before is None else before.value,
-            to_status=wo.status,
-            actor=actor,
-            detail=dict(detail or {}),
-        )
-    )
-
-
 def create_work_order(
     sm: Sessions,
     *,
@@ -216,30 +174,6 @@ def create_work_order(
         return work_order_rows(s, [wo])[0]
 
 
-def transition(
-    s: Session,
-    wo: WorkOrder,
-    event: Event,
-    *,
-    actor: str,
-    at: datetime,
-    detail: Mapping[str, object] | None = None,
-) -> None:
-    """Move ``wo`` by ``event`` (``IllegalTransitionError`` if not allowed) and log it."""
-    before = Status(wo.status)
-    wo.status = machine.next_status(before, event).value
-    wo.updated_at = at
-    log_event(s, wo, event=event.value, before=before, actor=actor, at=at, detail=detail)
-
-
-def locked(s: Session, number: str) -> WorkOrder:
-    """Order ``number`` locked for update; ``TicketNotFoundError`` if there is none."""
-    wo = s.scalars(select(WorkOrder).where(WorkOrder.number == number).with_for_update()).one_or_none()
-    if wo is None:
-        raise TicketNotFoundError("work_order_not_found", f"no work order {number}", number=number)
-    return wo
-
-
 def apply_event(
     sm: Sessions,
     *,
@@ -258,20 +192,6 @@ def apply_event(
             wo.closed_at = now
         s.flush()
         return work_order_rows(s, [wo])[0]
-
-
-def assign(s: Session, wo: WorkOrder, main: str, assist: list[str], at: datetime) -> None:
-    """Replace ``wo``'s departments with ``main`` (主办) and ``assist`` (协办)."""
-    s.execute(delete(WorkOrderDepartment).where(WorkOrderDepartment.order_id == wo.id))
-    s.add(
-        WorkOrderDepartment(order_id=wo.id, department=main, role=DepartmentRole.MAIN.value, assigned_at=at)
-    )
-    for code in assist:
-        s.add(
-            WorkOrderDepartment(
-                order_id=wo.id, department=code, role=DepartmentRole.ASSIST.value, assigned_at=at
-            )
-        )
 
 
 def dispatch_work_order(

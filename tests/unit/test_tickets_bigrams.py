@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tickets.knowledge import MAX_QUERY_TERMS, bigrams, query_terms
+from tickets.knowledge_text import MAX_QUERY_TERMS, bigrams, query_terms
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from acd.engine import AcdEngine
 from acd.model import QueueConfig
 from acd.node_watch import NodeWatch
 from acd.queue_config import default_queue_configs, load_queues_file
+from acd.queue_live import QueueLive, queues_at_start
 from acd.service import AcdService
 from acd.store import AcdStore, MemoryStore
 from acd.store_redis import RedisStore
@@ -176,8 +177,11 @@ class Centre:
         self.ami = ami_link(s, self.ami_secret)
         self.hub = DesktopHub(self.bus)
         self.cross_node = cross_node_desktops(s, bus=self.bus, hub=self.hub, ami_secret=self.ami_secret)
+        applied, queues = queues_at_start(
+            self.sessions, seed=default_queues(s), default_wrapup_s=s.wrapup_seconds
+        )
         self.acd = AcdService(
-            engine=AcdEngine(queues=default_queues(s), store=acd_store(s)),
+            engine=AcdEngine(queues=queues, store=acd_store(s)),
             ami=self.ami,
             bus=self.bus,
             notifier=self.cross_node or self.hub,
@@ -206,6 +210,16 @@ class Centre:
         self.http = build_http_app(self.desktop)
         self.http.state.telephony = lambda: "up" if self.ami.connected else "down"
         self.http.state.ivr = self.ivr
+        self.queue_live = QueueLive(
+            acd=self.acd,
+            sessions=self.sessions,
+            default_wrapup_s=s.wrapup_seconds,
+            applied=applied,
+            redis_url=s.redis_url,
+            prefix=s.redis_prefix,
+        )
+        self.http.state.queue_live = self.queue_live
+        self.http.state.default_wrapup_s = s.wrapup_seconds
         self.tickets = TicketService(sessions=self.sessions)
         self.http.state.tickets = self.tickets
         self.http.state.attachments = AttachmentStore(s.state_dir / "attachments")
@@ -286,6 +300,7 @@ class Centre:
         self.tasks.append(asyncio.create_task(self.recorder.run()))
         self.tasks.append(asyncio.create_task(self.recording.run()))
         self.tasks.append(asyncio.create_task(self.hub.run()))
+        self.tasks.append(asyncio.create_task(self.queue_live.run()))
         self.tasks.append(asyncio.create_task(self.supervision.wallboard.run()))
         self.tasks.append(asyncio.create_task(self.supervision.kpi_feed.run()))
         self.tasks.append(asyncio.create_task(self.supervision.surge_follower.run()))
@@ -381,6 +396,7 @@ class Centre:
         await self.desktop.login.close()
         await self.ivr.close()
         await self.acd.close()
+        await self.queue_live.close()
         if self.cross_node is not None:
             await self.cross_node.close()
         with contextlib.suppress(TimeoutError):

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from acd.errors import AcdError
+from admin import queues_api as admin_queues_api
 from agent_desktop import api, call_api, phone_api, ws
 from agent_desktop.auth_gate import AuthFirst
 from agent_desktop.context import DesktopContext
@@ -59,6 +60,7 @@ ROUTERS = (
     call_api.router,
     phone_api.router,
     supervisor_api.router,
+    admin_queues_api.router,
     kpi_api.router,
     report_api.router,
     sanlv_api.router,
@@ -78,6 +80,7 @@ PAGES = {
     "/revisit": "revisit.html",
     "/reports": "reports.html",
     "/admin": "admin.html",
+    "/recording": "recording.html",
 }
 """The pages served at their own path (the public citizen pages come with ``public_api.pages``)."""
 HTTP_ERROR_IDS = {

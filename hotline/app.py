@@ -53,6 +53,7 @@ from ivr.player import identity_path
 from ivr.position_route import PositionRoute, acd_position
 from ivr.revisit_route import RevisitRoute
 from ivr.service import IvrService
+from ivr.speech_engines import build_speech_engine
 from linkage110.api import start_sender as start_linkage110_sender
 from privacy.retention import RetentionPolicy, run_periodically
 from recordings.wiring import install_recordings
@@ -288,7 +289,9 @@ class Centre:
             clock=self.clock,
             known_queues=frozenset(self.acd.engine.queues),
             host_path=(lambda path: root / path.lstrip("/")) if root else identity_path,
-            vosk_model_path=s.vosk_model_path,
+            speech=build_speech_engine(
+                s.speech_engine, vosk_model_path=s.vosk_model_path, cache_dir=s.cache_dir
+            ),
             max_wait_s=s.ivr_digit_timeout_seconds,
         )
 

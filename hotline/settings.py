@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     deadline_check_minutes: float = 10.0
     """How often the deadline checker (tickets.checker) runs its pass; 0 turns it off."""
     vosk_model_path: str = ""
+    """A Kaldi model directory for vosk speech menus (e.g. the official vosk-model-cn-0.22, unpacked)."""
+    speech_engine: str = ""
+    """Speech menus: ``whisper`` (Whisper base from PyPI), ``vosk`` (``vosk_model_path``) or ``off``;
+    empty: vosk when a vosk model directory is set, else whisper (ivr.speech_engines)."""
     cel_file: Path | None = None
     """Asterisk's channel event log (JSON lines, asterisk_conf/cel_custom.conf), read to record calls
     handled while no app process ran; in sandbox mode it defaults to the instance's own log."""

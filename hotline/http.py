@@ -26,6 +26,7 @@ from agent_desktop.context import DesktopContext
 from agent_desktop.errors import DesktopError, error_body
 from hotline.ami.client import AmiError
 from hotline.body_limit import BodyLimit, BodyTooLarge
+from ivr import admin_flows_api as ivr_admin_flows_api
 from ivr import api as ivr_api
 from linkage110 import api as linkage110_api
 from privacy import api as privacy_api
@@ -50,6 +51,7 @@ ROUTERS = (
     api.router,
     ws.router,
     ivr_api.router,
+    ivr_admin_flows_api.router,
     tickets_api.router,
     knowledge_api.router,
     revisit_api.router,

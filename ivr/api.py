@@ -21,7 +21,9 @@ from agent_desktop.api import Me
 from agent_desktop.auth import Principal, Role
 from agent_desktop.errors import DesktopError
 from hotline.body_limit import body_limit
+from ivr import admin_flow_audit as audit
 from ivr import flow_store as store
+from ivr.admin_flow_prompts import file_facts
 from ivr.api_bounds import MAX_VERSION, VersionNumber
 from ivr.dryrun_view import DryRunRequest
 from ivr.errors import IvrError
@@ -44,6 +46,10 @@ class _IvrErrors(APIRoute):
                 return JSONResponse(status_code=exc.status_code, content=body)
 
         return guarded
+
+
+IvrErrors = _IvrErrors
+"""The route class that answers ``IvrError`` with the uniform error body (for the other IVR routers)."""
 
 
 def _service(request: Request) -> IvrService:
@@ -163,13 +169,18 @@ async def create_draft(body: DraftCreate, me: Admin, ivr: Ivr) -> VersionDetail:
             source=body.source, base=body.base, author=me.user_id, note=body.note
         )
     )
+    await asyncio.to_thread(
+        audit.log_draft_created, ivr.catalog, me, row, base=body.base, copied=body.source is None
+    )
     return _detail(row)
 
 
 @router.put("/flows/{version}", response_model=VersionDetail)
-async def edit_draft(version: VersionPath, body: DraftUpdate, _: Admin, ivr: Ivr) -> VersionDetail:
+async def edit_draft(version: VersionPath, body: DraftUpdate, me: Admin, ivr: Ivr) -> VersionDetail:
     """Replace a draft's YAML (published versions are frozen)."""
+    before = await asyncio.to_thread(ivr.catalog.version, version)
     row = await asyncio.to_thread(lambda: ivr.catalog.edit_draft(version, source=body.source, note=body.note))
+    await asyncio.to_thread(audit.draft_saved, ivr.catalog.sessions, me, row, before=before.source)
     return _detail(row)
 
 
@@ -189,15 +200,25 @@ async def validate_source(body: SourceIn, _: Admin, ivr: Ivr) -> dict[str, Any]:
 @router.post("/flows/{version}/publish", response_model=VersionPublic)
 async def publish(version: VersionPath, me: Admin, ivr: Ivr) -> VersionPublic:
     """Make a version live for new calls; refused with every issue when invalid."""
+    previous = await asyncio.to_thread(audit.live_row, ivr.catalog)
     await ivr.publish(version, by=me.user_id)
-    return _public(await asyncio.to_thread(ivr.catalog.version, version))
+    row = await asyncio.to_thread(ivr.catalog.version, version)
+    await asyncio.to_thread(
+        audit.made_live, ivr.catalog.sessions, me, row, previous=previous, action="publish"
+    )
+    return _public(row)
 
 
 @router.post("/rollback", response_model=VersionPublic)
 async def rollback(body: RollbackIn, me: Admin, ivr: Ivr) -> VersionPublic:
     """Make an earlier published version live again."""
+    previous = await asyncio.to_thread(audit.live_row, ivr.catalog)
     pack = await asyncio.to_thread(lambda: ivr.catalog.rollback(to=body.version, by=me.user_id))
-    return _public(await asyncio.to_thread(ivr.catalog.version, pack.version))
+    row = await asyncio.to_thread(ivr.catalog.version, pack.version)
+    await asyncio.to_thread(
+        audit.made_live, ivr.catalog.sessions, me, row, previous=previous, action="rollback"
+    )
+    return _public(row)
 
 
 @router.get("/flows/{old}/diff/{new}")
@@ -217,7 +238,7 @@ async def dry_run(body: DryRunRequest, _: Admin, ivr: Ivr) -> dict[str, Any]:
 async def upload_prompt(
     prompt_id: str,
     request: Request,
-    _: Admin,
+    me: Admin,
     ivr: Ivr,
     kind: Annotated[str | None, Query(alias="format", pattern=r"^[a-z0-9-]{2,10}$")] = None,
 ) -> dict[str, Any]:
@@ -227,7 +248,14 @@ async def upload_prompt(
         raise IvrError(
             "prompt_upload_too_large", "the upload is too large", {"limit": MAX_UPLOAD_BYTES}, status_code=413
         )
+    before = await asyncio.to_thread(file_facts, ivr.sounds_dir, prompt_id)
     path = await ivr.upload_prompt(prompt_id, data, kind=kind)
+    after = await asyncio.to_thread(file_facts, ivr.sounds_dir, prompt_id)
+    await asyncio.to_thread(
+        lambda: audit.prompt_changed(
+            ivr.catalog.sessions, me, prompt_id, action="prompt_upload", before=before, after=after
+        )
+    )
     return {"prompt": prompt_id, "file": f"zh/hotline/{prompt_id}.wav", "bytes": path.stat().st_size}
 
 

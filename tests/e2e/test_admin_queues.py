@@ -61,7 +61,8 @@ async def test_given_a_waiting_specialist_caller_when_admin_adds_an_overflow_ste
     await card.get_by_test_id("step-skills").fill("general")
     await page.get_by_test_id("queue-note").fill("企业专线 1 秒后溢出到综合坐席")
     await page.get_by_test_id("queue-save").click()
-    await expect(page.get_by_test_id("queue-errors")).to_contain_text("enterprise · 溢出步骤 · 第 1 步 · 等待秒数")
+    finding = "enterprise · 溢出步骤 · 第 1 步 · 等待秒数"
+    await expect(page.get_by_test_id("queue-errors")).to_contain_text(finding)
     await steps.shot("queues-error")
 
     await card.get_by_test_id("step-after").fill("1")

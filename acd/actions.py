@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from acd.overflow import VIDEO_TAG
 from hotline.ami.client import AmiError
 from hotline.ami.link import AmiLink
 from hotline.dialing import dial_string
 from privacy.masking import is_confidential, masked_connected_line, sip_caller_id
 
 AGENT_LEG_CONTEXT = "hotline-agent-leg"
+VIDEO_CODECS = "opus,ulaw,alaw,vp8,h264"
+"""What the agent leg of a video call (tag ``video``) offers: the agent's phone gets video too."""
 
 
 async def originate_agent_leg(
@@ -27,7 +30,8 @@ async def originate_agent_leg(
     """Ring the agent's phone; when it answers, bridge it onto the waiting caller.
 
     The phone shows the caller's number, masked when the call's IVR ``attrs`` tag it confidential; then
-    the bridge's connected-line update is masked too (``[hotline-mask-connected]``).
+    the bridge's connected-line update is masked too (``[hotline-mask-connected]``). A video call (IVR tag
+    ``video``, the sign-language page) rings the agent with video offered as well (``VIDEO_CODECS``).
 
     The leg runs ``[hotline-agent-leg]``, which bridges it onto the caller; when the agent leg hangs up,
     the caller continues at ``hotline-after`` (survey, then hangup).
@@ -51,6 +55,7 @@ async def originate_agent_leg(
         timeout_ms=int(ring_timeout_s * 1000),
         action_id=leg_id,
         near=call_id,
+        codecs=VIDEO_CODECS if VIDEO_TAG in attrs.get("tags", "").split(",") else None,
     )
 
 

@@ -55,7 +55,7 @@ class LiveQueues(Timers):
             if move_to is not None:
                 self.store.put_call(call)
             return
-        tier = self.routing.tier_for(call.queue, call.since, run.now)
+        tier = self.routing.tier_of(call, run.now)
         if move_to is None and tier == call.tier and self.routing.next_due(call) == call.due_at:
             return
         call.tier = tier

@@ -41,6 +41,8 @@ from hotline.bus import EventBus
 from hotline.db import repository as repo
 from hotline.db.engine import make_engine, migrate, session_factory
 from hotline.fastagi.server import FastAgiServer
+from hotline.guest_api import install_guests
+from hotline.guest_service import GuestService
 from hotline.http import build_http_app
 from hotline.private_files import private_dir, private_sqlite_file, write_private
 from hotline.reconcile import Reconciler
@@ -230,6 +232,9 @@ class Centre:
         self.intake = MessageIntake(bus=self.bus, tickets=self.tickets)
         self.sip_secrets = SipSecrets(self.ami)
         install_phone_directory(self.http, PhoneDirectory.from_settings(s, secrets=self.sip_secrets))
+        self.guests = GuestService(ami=self.ami, acd=self.acd, sessions=self.sessions)
+        self.guests.install()
+        install_guests(self.http, self.guests)
         control = CallControl(
             acd=self.acd,
             ami=self.ami,
@@ -303,6 +308,7 @@ class Centre:
         self.tasks.append(asyncio.create_task(self.recorder.run()))
         self.tasks.append(asyncio.create_task(self.recording.run()))
         self.tasks.append(asyncio.create_task(self.hub.run()))
+        self.tasks.append(asyncio.create_task(self.guests.run_sweeps()))
         self.tasks.append(asyncio.create_task(self.queue_live.run()))
         self.tasks.append(asyncio.create_task(self.supervision.wallboard.run()))
         self.tasks.append(asyncio.create_task(self.supervision.kpi_feed.run()))

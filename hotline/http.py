@@ -24,6 +24,7 @@ from agent_desktop import api, call_api, phone_api, ws
 from agent_desktop.auth_gate import AuthFirst
 from agent_desktop.context import DesktopContext
 from agent_desktop.errors import DesktopError, error_body
+from hotline import guest_api
 from hotline.ami.client import AmiError
 from hotline.body_limit import BodyLimit, BodyTooLarge
 from ivr import admin_flows_api as ivr_admin_flows_api
@@ -70,6 +71,8 @@ ROUTERS = (
     linkage110_api.router,
     public_api.router,
     public_api.pages,
+    guest_api.router,
+    guest_api.pages,
     sms_api.router,
     recordings_api.router,
 )

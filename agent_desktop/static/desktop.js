@@ -149,8 +149,10 @@ const phone = new Softphone({
   status: $("phone-status"), incoming: $("incoming"), incomingFrom: $("incoming-from"), inCall: $("in-call"),
   peer: $("call-peer"), timer: $("call-timer"), hold: $("btn-hold"), popHold: $("btn-pop-hold"), mute: $("btn-mute"),
   audio: $("remote-audio"),
+  videoPanel: $("video-panel"), remoteVideo: $("remote-video"), localVideo: $("local-video"), camera: $("btn-camera"),
 });
 window.__hotline_phone = phone;
+$("btn-camera").addEventListener("click", () => phone.toggleCamera());
 
 const controls = new CallControls(api, {
   badge: $("call-state"), popState: $("pop-state"), queue: $("xfer-queue"), directory: $("directory"),

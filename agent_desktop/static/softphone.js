@@ -1,7 +1,9 @@
 "use strict";
 // The agent's browser phone: JsSIP over Asterisk's SIP websocket, WebRTC media (DTLS-SRTP, ICE).
 // Registers with what GET /api/me/phone returns; shows an incoming call with an Answer button;
-// answer, hang up, hold, mute, DTMF (RFC 4733 in the media stream).
+// answer, hang up, hold, mute, DTMF (RFC 4733 in the media stream). A call whose offer carries video
+// (the sign-language video line) is answered with the camera too: remote and local video are shown
+// and the agent can turn the camera off and on (el.video*, optional).
 // window.__hotline_timeline records when things arrived, in epoch milliseconds with sub-ms precision
 // (the desktop's offer frame, the SIP INVITE on the wire), so a test can compare their order.
 
@@ -76,6 +78,7 @@ class Softphone {
       return;
     }
     this.session = session;
+    this.hasVideo = Boolean(event.request && /\r?\nm=video /.test(event.request.body || ""));
     const who = session.remote_identity;
     hotlineMark("incoming", { from: who.uri.user });
     this.el.incomingFrom.textContent = who.display_name || who.uri.user;
@@ -90,15 +93,44 @@ class Softphone {
 
   attachMedia(pc) {
     pc.addEventListener("track", (e) => {
-      this.el.audio.srcObject = e.streams[0] || new MediaStream([e.track]);
+      const stream = e.streams[0] || new MediaStream([e.track]);
+      if (e.track.kind === "video") {
+        if (this.el.remoteVideo) this.el.remoteVideo.srcObject = new MediaStream([e.track]);
+        return;
+      }
+      this.el.audio.srcObject = stream;
     });
+  }
+
+  showVideo() {
+    if (!this.el.videoPanel || !this.session) return;
+    const pc = this.session.connection;
+    const sender = pc && pc.getSenders().find((s) => s.track && s.track.kind === "video");
+    this.el.videoPanel.hidden = !sender;
+    if (sender) this.el.localVideo.srcObject = new MediaStream([sender.track]);
+    this.setCamera(true);
+  }
+
+  setCamera(on) {
+    const pc = this.session && this.session.connection;
+    const sender = pc && pc.getSenders().find((s) => s.track && s.track.kind === "video");
+    if (sender) sender.track.enabled = on;
+    this.cameraOn = on;
+    if (!this.el.camera) return;
+    this.el.camera.setAttribute("aria-pressed", String(!on));
+    this.el.camera.textContent = on ? "关闭摄像头" : "开启摄像头";
+    this.el.videoPanel.dataset.camera = on ? "on" : "off";
+  }
+
+  toggleCamera() {
+    this.setCamera(!this.cameraOn);
   }
 
   answer() {
     if (!this.session) return;
     hotlineMark("answer_clicked");
     this.session.answer({
-      mediaConstraints: { audio: true, video: false },
+      mediaConstraints: { audio: true, video: Boolean(this.hasVideo && this.el.videoPanel) },
       pcConfig: { iceServers: this.iceServers || [] },
     });
   }
@@ -142,6 +174,7 @@ class Softphone {
     this.el.incoming.hidden = true;
     this.el.inCall.hidden = false;
     this.el.peer.textContent = who.display_name || who.uri.user;
+    if (this.hasVideo) this.showVideo();
     const started = Date.now();
     clearInterval(this.callTimer);
     const tick = () => { this.el.timer.textContent = `${Math.round((Date.now() - started) / 1000)} 秒`; };
@@ -161,6 +194,12 @@ class Softphone {
     this.el.incoming.hidden = true;
     this.el.inCall.hidden = true;
     this.el.audio.srcObject = null;
+    if (this.el.videoPanel) {
+      this.el.videoPanel.hidden = true;
+      this.el.remoteVideo.srcObject = null;
+      this.el.localVideo.srcObject = null;
+    }
+    this.hasVideo = false;
     this.muted = false;
     this.el.mute.setAttribute("aria-pressed", "false");
     this.el.mute.textContent = "静音";
@@ -172,8 +211,10 @@ class Softphone {
     const pc = this.session && this.session.connection;
     if (!pc) return null;
     const report = await pc.getStats();
-    const out = { inbound: null, outbound: null, pair: null };
+    const out = { inbound: null, outbound: null, pair: null, videoIn: null, videoOut: null };
     report.forEach((s) => {
+      if (s.type === "inbound-rtp" && s.kind === "video") out.videoIn = { framesDecoded: s.framesDecoded, bytesReceived: s.bytesReceived, codec: s.codecId ? (report.get(s.codecId) || {}).mimeType : null };
+      if (s.type === "outbound-rtp" && s.kind === "video") out.videoOut = { framesSent: s.framesSent, bytesSent: s.bytesSent };
       if (s.type === "inbound-rtp" && s.kind === "audio") out.inbound = { bytesReceived: s.bytesReceived, packetsReceived: s.packetsReceived };
       if (s.type === "outbound-rtp" && s.kind === "audio") out.outbound = { bytesSent: s.bytesSent, packetsSent: s.packetsSent };
       if (s.type === "transport" && s.selectedCandidatePairId) {

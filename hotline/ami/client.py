@@ -174,11 +174,14 @@ class AmiClient:
         timeout_ms: int = 30000,
         action_id: str | None = None,
         near: str = "",
+        codecs: str | None = None,
     ) -> str:
         """Queue an ``Originate`` (always ``Async: true``) and return its ActionID.
 
         The outcome arrives later as an ``OriginateResponse`` event carrying the same ActionID.
         ``near`` names a live channel the new one must be on the same node as (one node here: unused).
+        ``codecs`` (e.g. ``opus,vp8``) are the formats the new channel offers; left out, Asterisk offers
+        audio only.
         """
         fields = build_originate(
             channel=channel,
@@ -192,6 +195,7 @@ class AmiClient:
             channel_id=channel_id,
             other_channel_id=other_channel_id,
             timeout_ms=timeout_ms,
+            codecs=codecs,
         )
         fields["ActionID"] = action_id or self._next_id()
         await self.send_action(fields)

@@ -73,6 +73,7 @@ class AmiLink(Protocol):
         timeout_ms: int = 30000,
         action_id: str | None = None,
         near: str = "",
+        codecs: str | None = None,
     ) -> str:
         """Queue an Originate (on the node holding the live channel ``near``, when given)."""
         ...

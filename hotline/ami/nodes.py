@@ -169,6 +169,7 @@ class PbxNodes:
         timeout_ms: int = 30000,
         action_id: str | None = None,
         near: str = "",
+        codecs: str | None = None,
     ) -> str:
         """An Originate on the node of ``near`` (else the next connected node in turn)."""
         client = self._candidates(near)[0] if near else self._next_up()
@@ -187,6 +188,7 @@ class PbxNodes:
             other_channel_id=other_channel_id,
             timeout_ms=timeout_ms,
             action_id=action_id,
+            codecs=codecs,
         )
 
     def _learn(self, event: AmiEvent) -> None:

@@ -57,11 +57,17 @@ def build_originate(
     channel_id: str | None,
     other_channel_id: str | None,
     timeout_ms: int,
+    codecs: str | None = None,
 ) -> dict[str, HeaderValue]:
     """Headers of an ``Originate`` action (without ``ActionID``)."""
     fields: dict[str, HeaderValue] = {"Action": "Originate", "Channel": channel}
     fields |= _target(application, data, context, exten, priority)
-    optional = {"CallerID": caller_id, "ChannelId": channel_id, "OtherChannelId": other_channel_id}
+    optional = {
+        "CallerID": caller_id,
+        "ChannelId": channel_id,
+        "OtherChannelId": other_channel_id,
+        "Codecs": codecs,
+    }
     fields |= {k: v for k, v in optional.items() if v is not None}
     if variables:
         fields["Variable"] = _variable_headers(variables)

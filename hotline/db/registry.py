@@ -27,6 +27,7 @@ MODEL_MODULES = (
     "tickets.order_notice_models",
     "recordings.models",
     "admin.models",
+    "hotline.guest_models",
     "acd.queue_store",
     "chat.models",
     "qa.models",

@@ -89,7 +89,7 @@ def _endpoint(extension: str, dtls: DtlsFiles | None) -> str:
     else:
         cert = f"dtls_cert_file={dtls.cert_file}\ndtls_private_key={dtls.key_file}\n"
     return (
-        f"[{extension}]\ntype=endpoint\ncontext={AGENT_DIAL_CONTEXT}\ndisallow=all\nallow=opus,ulaw,alaw\n"
+        f"[{extension}]\ntype=endpoint\ncontext={AGENT_DIAL_CONTEXT}\ndisallow=all\nallow=opus,ulaw,alaw,vp8,h264\n"
         f"auth={extension}\naors={extension}\ndirect_media=no\nrtp_symmetric=yes\nforce_rport=yes\n"
         f"rewrite_contact=yes\nwebrtc=yes\nuse_avpf=yes\nmedia_encryption=dtls\nice_support=yes\n"
         f"rtcp_mux=yes\ndtls_verify=fingerprint\ndtls_setup=actpass\n{cert}"

@@ -36,6 +36,7 @@ RUNTIME_PROMPTS: Mapping[str, str] = {
     "degraded_notice": "请稍候，正在为您转接人工服务。",
     "hold_options": "坐席正忙，请稍候。如需回拨，请按1。",
     "callback_scheduled": "已为您登记回拨，您的排队顺序保留，请挂机等候来电，再见。",
+    "recording_notice": "您好，本次通话将被录音。",
     **POSITION_PROMPTS,
 }
 FRAGMENTS = frozenset(POSITION_PROMPTS)

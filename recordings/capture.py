@@ -12,6 +12,8 @@ Rules of this module:
   until Asterisk has closed them (header sizes match the file), moved from the node's spool into the
   recordings root, and the rows marked ``saved`` with duration, size and SHA-256, or ``missing``.
 - Nothing here blocks the ACD: AMI failures are logged and the call goes on unrecorded.
+- Each node is told on login whether waiting citizens hear the recording notice (AstDB
+  ``hotline/recording_notice``, read by the hold loop of the dialplan).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ log = logging.getLogger(__name__)
 
 SIDES = ("caller", "agent")
 CLOSE_WAIT_S = 15.0
-NEW_SEGMENT_TRANSFERS = frozenset({"number", "attended"})
+NEW_SEGMENT_TRANSFERS = frozenset({"number", "attended", "supervisor"})
 
 
 @dataclass
@@ -59,9 +61,17 @@ class CallRecording:
     """Starts, stops and files the recordings of citizen calls (see the module rules)."""
 
     def __init__(
-        self, *, ami: AmiLink, bus: EventBus, sessions: Sessions, root: Path, spools: Spools
+        self,
+        *,
+        ami: AmiLink,
+        bus: EventBus,
+        sessions: Sessions,
+        root: Path,
+        spools: Spools,
+        notice: bool = True,
     ) -> None:
         self._ami = ami
+        self._notice = notice
         self._sm = sessions
         self._root = root
         self._spools = spools
@@ -71,8 +81,21 @@ class CallRecording:
         self._closing: set[asyncio.Task[None]] = set()
 
     def install(self) -> None:
-        """Follow hangups on every node."""
+        """Follow hangups on every node; tell each node about the notice when it connects."""
         self._ami.on_event("Hangup", self._on_hangup)
+        self._ami.on_node_connected(self._tell_notice)
+
+    async def _tell_notice(self, node: str) -> None:
+        action = {
+            "Action": "DBPut",
+            "Family": "hotline",
+            "Key": "recording_notice",
+            "Val": str(int(self._notice)),
+        }
+        try:
+            await self._ami.for_node(node).send_action(action)
+        except (AmiError, AmiNotConnected) as exc:
+            log.warning("node %s not told about the recording notice: %s", node, for_log(exc))
 
     async def run(self) -> None:
         """Follow the bus until cancelled."""

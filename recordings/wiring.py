@@ -38,7 +38,12 @@ def install_recordings(
     private_dir(root)
     app.state.recordings_root = root
     recording = CallRecording(
-        ami=ami, bus=bus, sessions=sessions, root=root, spools=spools_of(settings, asterisk_root)
+        ami=ami,
+        bus=bus,
+        sessions=sessions,
+        root=root,
+        spools=spools_of(settings, asterisk_root),
+        notice=settings.recording_notice,
     )
     recording.install()
     return recording

@@ -1,5 +1,6 @@
 """Every answered citizen call is recorded on the real Asterisk: one file per side, filed in the
-recordings root with duration, size and SHA-256; the tones each party played are found in their side."""
+recordings root with duration, size and SHA-256; the tones each party played are found in their side,
+and a transfer to an outside number gives the second leg its own pair."""
 
 from __future__ import annotations
 
@@ -17,9 +18,13 @@ from recordings.store import RecordingRow, recordings_of_call
 from tests.integration.calls import CallDriver, eventually
 from tests.integration.conftest import sandbox_settings
 from tests.integration.supervision import AGENT_HZ, CALLER_HZ, TONES, supervised_call
-from tests.integration.tones import heard, tone_levels
+from tests.integration.tones import heard, tone_levels, write_tone_files
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(180)]
+
+POLICE_HZ = 110
+"""The tone the outside party (directory entry ``police``, number 110) plays: outside numbers are dialled
+as tone phones here."""
 
 
 @pytest.fixture
@@ -30,6 +35,7 @@ def centre_settings(sandbox: AsteriskSandbox, tmp_path: Path) -> Settings:
         tmp_path,
         recordings_dir=tmp_path / "rec-root",
         recordings_spools=str(sandbox.recordings_dir),
+        external_dial="Local/{number}@hotline-sim-tone/n",
     )
 
 
@@ -38,7 +44,7 @@ def _sides(rows: list[RecordingRow], segment: int) -> dict[str, RecordingRow]:
 
 
 def _heard(root: Path, row: RecordingRow) -> set[int]:
-    return heard(tone_levels(root / row.path, TONES.values(), skip_s=1.0))
+    return heard(tone_levels(root / row.path, [*TONES.values(), POLICE_HZ], skip_s=1.0))
 
 
 async def test_given_an_answered_call_when_it_ends_then_both_sides_are_saved_with_the_talk_time_and_tones(
@@ -82,3 +88,35 @@ def _talk(centre: Centre, call_id: str) -> float | None:
 def _all_closed(centre: Centre, call_id: str) -> bool:
     rows = recordings_of_call(centre.sessions, call_id)
     return bool(rows) and all(r.status != "recording" for r in rows)
+
+
+async def test_given_a_call_transferred_to_a_number_then_each_leg_has_its_own_pair_with_its_parties(
+    centre: Centre, driver: CallDriver, sandbox: AsteriskSandbox, centre_settings: Settings
+) -> None:
+    write_tone_files(sandbox, [POLICE_HZ])
+    s = await supervised_call(centre, driver, sandbox, queues=["general"])
+    try:
+        await asyncio.sleep(3.0)
+        resp = await s.agent.http.post(
+            "/api/me/call/transfer", json={"directory_id": "police"}, headers=s.agent.auth
+        )
+        assert resp.status_code == 200, resp.text
+        await asyncio.sleep(4.0)
+        await driver.hang_up(s.citizen_channel)
+        await eventually(lambda: len(recordings_of_call(centre.sessions, s.call_id)) == 4, timeout=20.0)
+        await eventually(lambda: _all_closed(centre, s.call_id), timeout=30.0)
+    finally:
+        await s.close()
+    root = centre_settings.recordings_dir
+    assert root is not None
+    rows = recordings_of_call(centre.sessions, s.call_id)
+    first, second = _sides(rows, 0), _sides(rows, 1)
+    assert [r.status for r in rows] == ["saved"] * 4, rows
+    assert (first["agent"].agent_id, second["agent"].agent_id) == ("ag1", None)
+    assert _heard(root, first["caller"]) == {CALLER_HZ}
+    assert _heard(root, first["agent"]) == {AGENT_HZ}
+    assert _heard(root, second["caller"]) == {CALLER_HZ}
+    assert _heard(root, second["agent"]) == {POLICE_HZ}
+    call = repo.get_call(centre.sessions, call_id=s.call_id)
+    assert call is not None
+    assert call.recording_path == first["caller"].path

@@ -58,6 +58,7 @@ from ivr.service import IvrService
 from ivr.speech_engines import build_speech_engine
 from linkage110.api import start_sender as start_linkage110_sender
 from privacy.retention import RetentionPolicy, run_periodically
+from qa.inspect_loop import InspectLoop
 from recordings.wiring import install_recordings
 from supervisor.wiring import install_supervisor
 from tickets.attachments import AttachmentStore
@@ -316,6 +317,7 @@ class Centre:
         if self.cross_node is not None:
             await self.cross_node.start()
         self.tasks.append(asyncio.create_task(self.intake.run()))
+        self.tasks.append(asyncio.create_task(InspectLoop(self.sessions).run()))
         if self.settings.revisit_dialing:
             self.tasks.append(asyncio.create_task(self.revisit_scheduler.run()))
         retention = run_periodically(

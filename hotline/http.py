@@ -31,6 +31,7 @@ from ivr import admin_flows_api as ivr_admin_flows_api
 from ivr import api as ivr_api
 from linkage110 import api as linkage110_api
 from privacy import api as privacy_api
+from qa import api as qa_api
 from recordings import api as recordings_api
 from supervisor import api as supervisor_api
 from supervisor import centre_switches, kpi_api, report_api
@@ -74,6 +75,7 @@ ROUTERS = (
     guest_api.router,
     guest_api.pages,
     sms_api.router,
+    qa_api.router,
     recordings_api.router,
 )
 """Every API router, in the order their routes are matched."""
@@ -84,6 +86,7 @@ PAGES = {
     "/dept": "dept.html",
     "/revisit": "revisit.html",
     "/reports": "reports.html",
+    "/qa": "qa.html",
     "/admin": "admin.html",
     "/recording": "recording.html",
 }

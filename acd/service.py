@@ -164,12 +164,24 @@ class AcdService(LegKeeper):
                     "call_id": call_id,
                 },
             )
-        elif isinstance(command, CallChanged):
-            chat = is_chat_command(command.tags)
+        elif isinstance(command, CallChanged) and is_chat_command(command.tags):
             self._bus.publish(
-                "call.chat" if chat else "call.changed",
+                "call.chat",
                 {
-                    **({"channel": CHAT_TAG} if chat else {}),
+                    "channel": CHAT_TAG,
+                    "call_id": command.call_id,
+                    "state": str(command.state),
+                    "queue": command.queue,
+                    "agent_id": command.agent_id,
+                    "reason": command.reason,
+                    "waited_s": command.waited_s,
+                    "at": now,
+                },
+            )
+        elif isinstance(command, CallChanged):
+            self._bus.publish(
+                "call.changed",
+                {
                     "call_id": command.call_id,
                     "state": str(command.state),
                     "queue": command.queue,

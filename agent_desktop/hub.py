@@ -221,6 +221,14 @@ class DesktopHub:
         results = await asyncio.gather(*waits)
         return sum(1 for ok in results if ok)
 
+    def send_to_user(self, user_id: str, frame: dict[str, Any]) -> int:
+        """Queue ``frame`` for every open desktop of ``user_id`` (chat frames, see chat.service); how many."""
+        conns = tuple(self._by_user.get(user_id, ()))
+        text = encode(frame)
+        for conn in conns:
+            conn.enqueue(text)
+        return len(conns)
+
     def route(self, event: BusEvent) -> None:
         """Send one bus event to the connections that should see it (offers excepted: see the module)."""
         if event.topic == "agent.offer" or (event.origin and event.topic in NODE_LOCAL_TOPICS):

@@ -35,6 +35,7 @@ from agent_desktop.login import login_guard
 from agent_desktop.phone_api import PhoneDirectory, install_phone_directory
 from agent_desktop.protocol import MAX_FRAME_BYTES
 from agent_desktop.service import DesktopService
+from chat.wiring import install_chat
 from hotline.ami.client import AmiClient, AmiNotConnected
 from hotline.ami.nodes import PbxNodes
 from hotline.bus import EventBus
@@ -248,6 +249,14 @@ class Centre:
         self.http.state.calls = CallControlContext(control, load_directory())
         self.supervision = install_supervisor(
             self.http, acd=self.acd, ami=self.ami, bus=self.bus, control=control, desktop=self.desktop
+        )
+        self.chat = install_chat(
+            self.http,
+            sessions=self.sessions,
+            acd=self.acd,
+            hub=self.hub,
+            limit=s.chat_limit,
+            offer_timeout_s=s.chat_offer_timeout_seconds,
         )
         self.recording = install_recordings(
             self.http,

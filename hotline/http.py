@@ -24,6 +24,9 @@ from agent_desktop import api, call_api, phone_api, ws
 from agent_desktop.auth_gate import AuthFirst
 from agent_desktop.context import DesktopContext
 from agent_desktop.errors import DesktopError, error_body
+from chat import api as chat_api
+from chat import ws as chat_ws
+from chat.errors import ChatError
 from hotline import guest_api
 from hotline.ami.client import AmiError
 from hotline.body_limit import BodyLimit, BodyTooLarge
@@ -75,6 +78,9 @@ ROUTERS = (
     guest_api.router,
     guest_api.pages,
     sms_api.router,
+    chat_api.router,
+    chat_api.pages,
+    chat_ws.router,
     qa_api.router,
     recordings_api.router,
 )
@@ -158,6 +164,10 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     @app.exception_handler(AcdError)
     async def acd_error(_: Request, exc: AcdError) -> JSONResponse:
         return _error(api.acd_error_status(exc), exc.error_id, str(exc), exc.details)
+
+    @app.exception_handler(ChatError)
+    async def chat_error(_: Request, exc: ChatError) -> JSONResponse:
+        return _error(exc.status_code, exc.error_id, str(exc), exc.details)
 
     @app.exception_handler(AmiError)
     async def asterisk_error(_: Request, exc: AmiError) -> JSONResponse:

@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     external_dial: str = "Local/{number}*600*0.5@hotline-sim-agent"
     transferred_priority: int = 5
     ring_timeout_seconds: float = 20.0
+    chat_limit: int = 3
+    """How many chats an agent handles at once (an agent on any chat is offered no call; acd.chats)."""
+    chat_offer_timeout_seconds: float = 30.0
+    """How long a chat offer waits for the agent's accept before it goes to someone else."""
     ivr_digit_timeout_seconds: float = 5.0
     deadline_check_minutes: float = 10.0
     """How often the deadline checker (tickets.checker) runs its pass; 0 turns it off."""

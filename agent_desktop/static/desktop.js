@@ -78,6 +78,7 @@ function onHello(frame) {
   offerBoard();
   if (Array.isArray(frame.queues) && frame.queues.length) controls.setQueues(frame.queues);
   showAgent(frame.agent);
+  if (window.desktopChat) window.desktopChat.resume();
   log("已同步");
 }
 
@@ -96,6 +97,7 @@ function onFrame(frame) {
   else if (frame.type === "status_ok") { showAgent(frame.agent); }
   else if (frame.type === "error") { $("status-error").textContent = frame.message; }
   else if (frame.type === "resync_needed") { send({ type: "sync" }); }
+  else if (frame.type.startsWith("chat_") && window.desktopChat) window.desktopChat.onFrame(frame);
 }
 
 const SUPERVISOR_ACTION_LABEL = { ready: "置为就绪", pause: "置为暂停", log_out: "签出" };

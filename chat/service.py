@@ -1,0 +1,364 @@
+"""The chat layer: citizens' chats through the ACD to agents' desktops, messages both ways, records.
+
+A chat session is created with a short-lived token (``start``) and queued in the ACD as a call tagged
+``chat`` whose call id is the session id (acd.chats). The ACD's offer reaches the agent's desktops
+as a ``chat_offer`` frame (``offer_chat``); more chats for an agent already on chats are offered by
+``top_up`` (chat.router). The agent accepts over HTTP (``accept``): OfferAnswered, or ChatJoined for
+a further chat. An offer not accepted within ``offer_timeout_s`` goes back to the queue (the agent
+who let a first offer lapse is paused "no answer", as for a call; a lapsed further offer only
+passes to someone else). Every message is stored before it is forwarded, so a page that reloads
+reads the whole history back (``history``, ``agent_chats``). Receipts: the reading side
+acknowledges the last sequence number it showed (``delivered``), the sending side gets a
+``receipt``. Everything runs on the event loop; database work goes to a worker thread.
+
+With several app nodes the agent's desktop must be connected to the node holding the citizen's
+socket (one node per centre is what this layer serves today).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from acd.commands import ExitCall, OfferCall
+from acd.errors import AcdError
+from acd.events import (
+    CallAbandoned,
+    CallbackCancelled,
+    CallQueued,
+    ChatFinished,
+    ChatJoined,
+    OfferAnswered,
+    OfferFailed,
+)
+from acd.model import CHAT_TAG
+from acd.service import AcdService
+from agent_desktop.hub import DesktopHub
+from agent_desktop.protocol import server_frame
+from chat import store
+from chat.errors import ChatError, not_found, not_yours
+from chat.router import pick_joins
+from hotline.db.access import Sessions
+
+log = logging.getLogger(__name__)
+
+CitizenSend = Callable[[dict[str, Any]], Awaitable[None]]
+QUEUE_ALIASES = {"sign_language": "accessibility"}
+"""Queues a page may ask for by their channel's name: the sign-language page's chats wait for signing
+agents in the accessibility queue (which widens to general agents after its overflow step)."""
+SYSTEM_NO_AGENT = "当前暂无坐席可以接待，请稍后再试，或拨打12345热线。"
+
+
+@dataclass(slots=True)
+class Pending:
+    """A chat offered to an agent and not yet answered."""
+
+    agent_id: str
+    join: bool
+    timer: asyncio.TimerHandle | None = None
+
+
+@dataclass(slots=True)
+class ChatService:
+    """Runs chats on one app node (see the module docstring)."""
+
+    sessions: Sessions
+    acd: AcdService
+    hub: DesktopHub
+    limit: int = 3
+    offer_timeout_s: float = 30.0
+    token_ttl_s: float = 4 * 3600.0
+    clock: Callable[[], float] = time.time
+    pending: dict[str, Pending] = field(default_factory=dict)
+    declined: dict[str, frozenset[str]] = field(default_factory=dict)
+    citizens: dict[str, set[CitizenSend]] = field(default_factory=dict)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    async def _db(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        return await asyncio.to_thread(fn, self.sessions, **kwargs)
+
+    # -- citizen side ----------------------------------------------------------------------------
+
+    async def start(self, *, queue: str, phone: str | None) -> tuple[store.SessionRow, str]:
+        """A new chat waiting in ``queue`` (or the default queue); (session, its token)."""
+        session_id, token = f"chat-{secrets.token_hex(12)}", secrets.token_urlsafe(24)
+        queue = self.acd.queue_or_default(QUEUE_ALIASES.get(queue, queue))
+        now = self._now()
+        row = await self._db(
+            store.create_session,
+            session_id=session_id,
+            token=token,
+            queue=queue,
+            phone=phone,
+            now=now,
+            expires_at=now + timedelta(seconds=self.token_ttl_s),
+        )
+        attrs = {"tags": CHAT_TAG}
+        self.acd.submit(CallQueued(session_id, queue, phone or "", f"{CHAT_TAG}/{session_id}", attrs=attrs))
+        self.top_up()
+        return row, token
+
+    async def by_token(self, token: str) -> store.SessionRow | None:
+        """The unexpired session of a citizen's token."""
+        row: store.SessionRow | None = await self._db(store.session_by_token, token=token)
+        if row is None or row.expires_at <= self._now():
+            return None
+        return row
+
+    async def session(self, session_id: str) -> store.SessionRow:
+        """The chat ``session_id`` as stored now, or ChatError."""
+        row: store.SessionRow | None = await self._db(store.get_session, session_id=session_id)
+        if row is None:
+            raise not_found(session_id)
+        return row
+
+    def attach(self, session_id: str, send: CitizenSend) -> None:
+        """A citizen's socket for ``session_id`` opened."""
+        self.citizens.setdefault(session_id, set()).add(send)
+
+    def detach(self, session_id: str, send: CitizenSend) -> None:
+        """A citizen's socket closed (the chat goes on: the page may come back)."""
+        links = self.citizens.get(session_id)
+        if links is not None:
+            links.discard(send)
+            if not links:
+                del self.citizens[session_id]
+
+    def position(self, session_id: str) -> tuple[int, float] | None:
+        """(place in line, estimated wait) while the chat waits, else None."""
+        try:
+            return self.acd.engine.position(session_id)
+        except AcdError:
+            return None
+
+    async def to_citizen(self, session_id: str, frame: dict[str, Any]) -> None:
+        """Send ``frame`` to every open socket of the chat's citizen."""
+        for send in tuple(self.citizens.get(session_id, ())):
+            with contextlib.suppress(Exception):  # a socket that is gone is detached by its handler
+                await send(frame)
+
+    def to_agent(self, agent_id: str, kind: str, **fields: Any) -> int:
+        """Send a desktop frame to every desktop of ``agent_id``."""
+        return self.hub.send_to_user(agent_id, server_frame(kind, **fields))
+
+    async def citizen_message(
+        self, row: store.SessionRow, body: str, client_id: str | None
+    ) -> store.MessageRow:
+        """Store and forward a citizen's message."""
+        if row.state == "ended":
+            raise ChatError("chat_ended", "this chat has ended", session_id=row.session_id)
+        message, new = await self._db(
+            store.add_message,
+            session_id=row.session_id,
+            sender="citizen",
+            body=body,
+            now=self._now(),
+            client_id=client_id,
+        )
+        current = await self._db(store.get_session, session_id=row.session_id)
+        if new and current is not None and current.agent_id and current.state == "active":
+            self.to_agent(
+                current.agent_id, "chat_message", session_id=row.session_id, message=message.public()
+            )
+        return message  # type: ignore[no-any-return]
+
+    # -- ACD side --------------------------------------------------------------------------------
+
+    async def offer_chat(self, offer: OfferCall) -> None:
+        """The ACD offers the chat to an available idle agent: show it on their desktops."""
+        self._offer(offer.call_id, offer.agent_id, join=False, waited_s=offer.waited_s, queue=offer.queue)
+
+    def chat_exited(self, command: ExitCall) -> None:
+        """The chat reached its queue's maximum wait with nobody free: tell the citizen, end it."""
+        if command.target_kind == "callback":
+            self.acd.submit_quietly(CallbackCancelled(command.call_id))
+        asyncio.get_running_loop().create_task(self._end_unserved(command.call_id))
+
+    async def _end_unserved(self, session_id: str) -> None:
+        await self._db(
+            store.add_message, session_id=session_id, sender="system", body=SYSTEM_NO_AGENT, now=self._now()
+        )
+        await self.end(session_id, by="system")
+
+    def _offer(self, session_id: str, agent_id: str, *, join: bool, waited_s: float, queue: str) -> None:
+        loop = asyncio.get_running_loop()
+        timer = loop.call_later(self.offer_timeout_s, self._lapse, session_id, agent_id)
+        old = self.pending.pop(session_id, None)
+        if old is not None and old.timer is not None:
+            old.timer.cancel()
+        self.pending[session_id] = Pending(agent_id, join, timer)
+        chat = {"session_id": session_id, "queue": queue, "waited_s": round(waited_s, 1), "join": join}
+        self.to_agent(agent_id, "chat_offer", chat=chat)
+
+    def _lapse(self, session_id: str, agent_id: str) -> None:
+        pending = self.pending.get(session_id)
+        if pending is None or pending.agent_id != agent_id:
+            return
+        self._withdraw(session_id, "timeout")
+        if pending.join:
+            self.declined[session_id] = self.declined.get(session_id, frozenset()) | {agent_id}
+        else:
+            self.acd.submit_quietly(OfferFailed(session_id, agent_id, reason="chat_not_accepted"))
+        self.top_up()
+
+    def _withdraw(self, session_id: str, reason: str) -> None:
+        pending = self.pending.pop(session_id, None)
+        if pending is not None:
+            if pending.timer is not None:
+                pending.timer.cancel()
+            self.to_agent(pending.agent_id, "chat_offer_withdrawn", session_id=session_id, reason=reason)
+
+    def top_up(self) -> None:
+        """Offer waiting chats to agents already on chats with room under the limit (chat.router)."""
+        engine = self.acd.engine
+        joins = pick_joins(
+            agents=engine.store.iter_agents(),
+            calls=engine.store.iter_calls(),
+            limit=self.limit,
+            pending={sid: p.agent_id for sid, p in self.pending.items()},
+            declined=self.declined,
+            entry_tiers=engine.routing.entry_tiers,
+        )
+        now = self.clock()
+        for join in joins:
+            call = engine.store.get_call(join.call_id)
+            if call is not None:
+                self._offer(
+                    join.call_id, join.agent_id, join=True, waited_s=now - call.entered_at, queue=call.queue
+                )
+
+    # -- agent side ------------------------------------------------------------------------------
+
+    async def accept(self, agent_id: str, session_id: str) -> dict[str, Any]:
+        """The agent takes the chat offered to them; the chat with its history."""
+        pending = self.pending.get(session_id)
+        if pending is None or pending.agent_id != agent_id:
+            raise ChatError(
+                "chat_not_offered", f"chat {session_id} is not offered to you", session_id=session_id
+            )
+        event = ChatJoined(session_id, agent_id) if pending.join else OfferAnswered(session_id, agent_id)
+        try:
+            self.acd.submit(event)
+        except AcdError as exc:
+            self._withdraw(session_id, "taken")
+            raise ChatError("chat_not_available", str(exc), session_id=session_id) from exc
+        if pending.timer is not None:
+            pending.timer.cancel()
+        self.pending.pop(session_id, None)
+        await self._db(store.answered, session_id=session_id, agent_id=agent_id, now=self._now())
+        await self.to_citizen(session_id, {"type": "state", "state": "active"})
+        self.top_up()
+        return await self.chat_view(session_id)
+
+    async def decline(self, agent_id: str, session_id: str) -> None:
+        """The agent turns the offer down: it goes to someone else (a first offer like a lapsed one)."""
+        pending = self.pending.get(session_id)
+        if pending is None or pending.agent_id != agent_id:
+            raise ChatError(
+                "chat_not_offered", f"chat {session_id} is not offered to you", session_id=session_id
+            )
+        self._lapse(session_id, agent_id)
+
+    async def agent_row(self, agent_id: str, session_id: str) -> store.SessionRow:
+        """The active chat ``session_id`` of ``agent_id``, or ChatError."""
+        row = await self.session(session_id)
+        if row.agent_id != agent_id:
+            raise not_yours(session_id)
+        return row
+
+    async def agent_message(
+        self, agent_id: str, session_id: str, body: str, client_id: str | None
+    ) -> store.MessageRow:
+        """Store and forward an agent's message."""
+        row = await self.agent_row(agent_id, session_id)
+        if row.state != "active":
+            raise ChatError("chat_ended", "this chat has ended", session_id=session_id)
+        message, new = await self._db(
+            store.add_message,
+            session_id=session_id,
+            sender="agent",
+            body=body,
+            now=self._now(),
+            client_id=client_id,
+            agent_id=agent_id,
+        )
+        if new:
+            await self.to_citizen(session_id, {"type": "message", "message": message.public()})
+        return message  # type: ignore[no-any-return]
+
+    async def delivered(self, session_id: str, *, reader: str, up_to: int) -> None:
+        """``reader`` (citizen or agent) showed the other side's messages up to ``up_to``."""
+        sender = "agent" if reader == "citizen" else "citizen"
+        marked = await self._db(
+            store.mark_delivered, session_id=session_id, sender=sender, up_to=up_to, now=self._now()
+        )
+        if not marked:
+            return
+        if reader == "agent":
+            await self.to_citizen(session_id, {"type": "receipt", "up_to": up_to})
+        else:
+            row = await self._db(store.get_session, session_id=session_id)
+            if row is not None and row.agent_id:
+                self.to_agent(row.agent_id, "chat_receipt", session_id=session_id, up_to=up_to)
+
+    async def typing(self, session_id: str, *, who: str, typing: bool, agent_id: str | None = None) -> None:
+        """Tell the other side that ``who`` is typing (or stopped)."""
+        if who == "agent":
+            await self.to_citizen(session_id, {"type": "typing", "typing": typing})
+            return
+        row = await self._db(store.get_session, session_id=session_id)
+        if row is not None and row.agent_id and row.state == "active":
+            self.to_agent(row.agent_id, "chat_typing", session_id=session_id, typing=typing)
+
+    async def end(self, session_id: str, *, by: str) -> None:
+        """End the chat (``by``: citizen, agent or system): out of the ACD, both sides told."""
+        row = await self._db(store.ended, session_id=session_id, by=by, now=self._now())
+        if row is None:
+            return
+        self._withdraw(session_id, "ended")
+        if row.answered_at is not None and row.agent_id:
+            others = await self._db(store.active_of, agent_id=row.agent_id)
+            held = tuple(o.session_id for o in others)
+            self.acd.submit_quietly(ChatFinished(session_id, still_held=held))
+            self.to_agent(row.agent_id, "chat_ended", session_id=session_id, by=by)
+        else:
+            self.acd.submit_quietly(CallAbandoned(session_id))
+        await self.to_citizen(session_id, {"type": "state", "state": "ended", "by": by})
+        self.top_up()
+
+    async def chat_view(self, session_id: str) -> dict[str, Any]:
+        """A chat with its whole history, as pages show it."""
+        row = await self._db(store.get_session, session_id=session_id)
+        if row is None:
+            raise not_found(session_id)
+        messages = await self._db(store.messages, session_id=session_id)
+        return {
+            "session_id": row.session_id,
+            "queue": row.queue,
+            "phone": row.phone,
+            "state": row.state,
+            "queued_at": row.queued_at.isoformat(),
+            "order_number": row.order_number,
+            "messages": [m.public() for m in messages],
+        }
+
+    async def agent_chats(self, agent_id: str) -> dict[str, Any]:
+        """What a desktop needs after (re)loading: the agent's chats with history, and open offers."""
+        rows = await self._db(store.active_of, agent_id=agent_id)
+        offers = [
+            {"session_id": sid, "join": p.join} for sid, p in self.pending.items() if p.agent_id == agent_id
+        ]
+        return {
+            "chats": [await self.chat_view(r.session_id) for r in rows],
+            "offers": offers,
+            "limit": self.limit,
+        }

@@ -117,13 +117,25 @@ def cel_file(settings: Settings) -> Path | None:
 def ami_link(settings: Settings, secret: str) -> AmiClient | PbxNodes:
     """One AMI client, or one per Asterisk node when ``HOTLINE_AMI_NODES`` names several."""
     nodes = settings.ami_node_list()
+    only = settings.ami_only_handled_events
     if not nodes:
         return AmiClient(
-            host=settings.ami_host, port=settings.ami_port, username=settings.ami_username, secret=secret
+            host=settings.ami_host,
+            port=settings.ami_port,
+            username=settings.ami_username,
+            secret=secret,
+            only_handled_events=only,
         )
     return PbxNodes(
         [
-            AmiClient(host=host, port=port, username=settings.ami_username, secret=secret, node=name)
+            AmiClient(
+                host=host,
+                port=port,
+                username=settings.ami_username,
+                secret=secret,
+                node=name,
+                only_handled_events=only,
+            )
             for name, host, port in nodes
         ]
     )

@@ -66,8 +66,12 @@ def _detail(node: Node) -> str:
         return f"转接 {node.number}"
     if isinstance(node, ConditionNode):
         return _test_text(node)
-    if isinstance(node, MenuNode | SpeechMenuNode | PlayNode | CollectDigitsNode):
-        return f"提示音 {node.prompt}"
+    if isinstance(node, MenuNode | SpeechMenuNode):
+        return ("语音/按键菜单 " if isinstance(node, SpeechMenuNode) else "按键菜单 ") + "".join(node.options)
+    if isinstance(node, PlayNode):
+        return f"放音 {node.prompt}"
+    if isinstance(node, CollectDigitsNode):
+        return f"收号 → {node.variable}"
     if isinstance(node, SubflowNode):
         return f"子流程 {node.flow}"
     if isinstance(node, SetTagsNode):

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from acd.errors import AcdError
+from admin import calendar_api as admin_calendar_api
 from admin import queues_api as admin_queues_api
 from agent_desktop import api, call_api, phone_api, ws
 from agent_desktop.auth_gate import AuthFirst
@@ -68,6 +69,7 @@ ROUTERS = (
     phone_api.router,
     supervisor_api.router,
     admin_queues_api.router,
+    admin_calendar_api.router,
     kpi_api.router,
     report_api.router,
     sanlv_api.router,

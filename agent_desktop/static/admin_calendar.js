@@ -1,0 +1,129 @@
+"use strict";
+// Admin tab 日历与时段: one year's public holidays and make-up working days (调休上班) as the centre uses
+// them for the IVR's working-day tests and the work-order deadlines. The year is shown as twelve small
+// months (days off red, make-up working days blue) and edited as a table of holidays; saving replaces the
+// year (PUT /api/admin/calendar/{year}, audited), 恢复发布版本 drops the edit (DELETE). A year shipped before
+// the State Council notice is out is marked 预排.
+(() => {
+  const STYLE = `
+    .ac-head { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
+    .ac-badge { padding: .1rem .6rem; border-radius: 1rem; background: #e8edf2; }
+    .ac-badge[data-kind="expected"] { background: #fff3e0; color: #e65100; border: 1px solid #ffb74d; }
+    .ac-badge[data-kind="edited"] { background: #e3f2fd; color: #0d47a1; }
+    .ac-months { display: grid; grid-template-columns: repeat(6, 1fr); gap: .5rem; margin: .6rem 0; }
+    .ac-month table { border-collapse: collapse; font-size: .75rem; }
+    .ac-month td, .ac-month th { width: 1.5rem; height: 1.2rem; text-align: center; padding: 0; }
+    .ac-month caption { font-weight: bold; font-size: .85rem; }
+    .ac-month td.off { background: #ffcdd2; color: #b71c1c; } .ac-month td.weekend { color: #9e9e9e; }
+    .ac-month td.work { background: #bbdefb; color: #0d47a1; font-weight: bold; }
+    .ac-holidays td, .ac-holidays th { padding: .15rem .4rem; text-align: left; }
+    .ac-holidays input.ac-date { width: 9.5rem; } .ac-holidays input.ac-dates { width: 14rem; }
+    .ac-holidays input.ac-note { width: 20rem; }
+  `;
+  const SOURCES = { edited: "已编辑", shipped: "随系统发布", none: "未设置（仅按周末）" };
+  const WEEK = ["一", "二", "三", "四", "五", "六", "日"];
+
+  const h = (tag, props = {}, ...children) => {
+    const el = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (key === "testid") el.setAttribute("data-testid", value);
+      else if (key in el) el[key] = value;
+      else el.setAttribute(key, value);
+    }
+    el.append(...children.filter((c) => c !== null && c !== undefined));
+    return el;
+  };
+  const iso = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+
+  function month(year, m, off, work) {
+    const first = new Date(year, m, 1);
+    const rows = [];
+    let row = [];
+    for (let i = 0; i < (first.getDay() + 6) % 7; i++) row.push(h("td"));
+    for (let d = new Date(first); d.getMonth() === m; d.setDate(d.getDate() + 1)) {
+      const key = iso(d);
+      const cls = off.has(key) ? "off" : work.has(key) ? "work" : d.getDay() % 6 === 0 ? "weekend" : "";
+      row.push(h("td", { className: cls, textContent: String(d.getDate()), title: off.get(key) || work.get(key) || "" }));
+      if (row.length === 7) { rows.push(h("tr", {}, ...row)); row = []; }
+    }
+    if (row.length) rows.push(h("tr", {}, ...row));
+    return h("div", { className: "ac-month" }, h("table", {}, h("caption", { textContent: `${m + 1} 月` }),
+      h("thead", {}, h("tr", {}, ...WEEK.map((w) => h("th", { textContent: w })))), h("tbody", {}, ...rows)));
+  }
+
+  function holidayRow(hol) {
+    const tr = h("tr", { className: "ac-holiday" },
+      h("td", {}, h("input", { value: hol.name || "", testid: "hol-name", size: 8 })),
+      h("td", {}, h("input", { type: "date", className: "ac-date", value: hol.start || "", testid: "hol-start" })),
+      h("td", {}, h("input", { type: "date", className: "ac-date", value: hol.end || "", testid: "hol-end" })),
+      h("td", {}, h("input", { className: "ac-dates", value: (hol.workdays || []).join(","), placeholder: "如 2027-01-30,2027-02-20", testid: "hol-workdays" })),
+      h("td", {}, h("input", { className: "ac-note", value: hol.note || "", testid: "hol-note" })),
+      h("td", {}, h("button", { type: "button", textContent: "删除", onclick: () => tr.remove() })));
+    return tr;
+  }
+
+  function readRow(tr) {
+    const val = (id) => tr.querySelector(`[data-testid="${id}"]`).value.trim();
+    return {
+      name: val("hol-name"), start: val("hol-start"), end: val("hol-end"),
+      workdays: val("hol-workdays").split(/[,，\s]+/).filter(Boolean), note: val("hol-note"),
+    };
+  }
+
+  async function render(el, api, year) {
+    const view = await api.get(`/api/admin/calendar/${year}`);
+    const off = new Map(view.days_off.map((d) => [d.date, d.name]));
+    const work = new Map(view.workdays.map((d) => [d.date, `${d.name} 调休上班`]));
+    const expected = view.status === "expected";
+    const select = h("select", { testid: "calendar-year" });
+    const now = new Date().getFullYear();
+    for (let y = now - 1; y <= now + 2; y++) select.append(h("option", { value: String(y), textContent: `${y} 年` }));
+    select.value = String(year);
+    select.onchange = () => render(el, api, Number(select.value)).catch((err) => api.fail(api.errorText(err)));
+    const status = h("select", { testid: "calendar-status" },
+      h("option", { value: "confirmed", textContent: "已发布（按国务院办公厅通知）" }),
+      h("option", { value: "expected", textContent: "预排（通知未发布）" }));
+    status.value = view.status || "confirmed";
+    const notice = h("input", { value: view.notice || "", size: 60, testid: "calendar-notice" });
+    const url = h("input", { value: view.url || "", size: 50, placeholder: "https://www.gov.cn/...", testid: "calendar-url" });
+    const published = h("input", { type: "date", value: view.published || "", testid: "calendar-published" });
+    const rows = h("tbody", {}, ...view.holidays.map(holidayRow));
+    const save = h("button", { type: "button", textContent: "保存本年安排（立即生效）", testid: "calendar-save" });
+    save.onclick = async () => {
+      const body = { status: status.value, notice: notice.value.trim(), url: url.value.trim(), published: published.value || null,
+        holidays: [...rows.querySelectorAll(".ac-holiday")].map(readRow) };
+      await api.put(`/api/admin/calendar/${year}`, body);
+      await render(el, api, year);
+      api.say(`已保存 ${year} 年放假调休安排，自动语音和工单时限立即按此计算。`);
+    };
+    const reset = h("button", { type: "button", textContent: "恢复发布版本", testid: "calendar-reset", disabled: view.source !== "edited" });
+    reset.onclick = async () => {
+      if (!confirm(`放弃对 ${year} 年的修改，恢复随系统发布的安排？`)) return;
+      await api.del(`/api/admin/calendar/${year}`);
+      await render(el, api, year);
+      api.say(`${year} 年已恢复为随系统发布的安排。`);
+    };
+    el.replaceChildren(
+      h("div", { className: "ac-head" }, h("h2", { textContent: "节假日与调休" }), select,
+        h("span", { className: "ac-badge", testid: "calendar-source", textContent: SOURCES[view.source] || view.source, "data-kind": expected ? "expected" : view.source }),
+        expected ? h("span", { className: "ac-badge", "data-kind": "expected", testid: "calendar-expected", textContent: "预排：国务院办公厅通知尚未发布，按法定假日与往年惯例排定" }) : null,
+        view.updated_by ? h("span", { className: "note", textContent: `${view.updated_by} 修改于 ${new Date(view.updated_at).toLocaleString("zh-CN", { hour12: false })}` }) : null),
+      h("p", { className: "note", textContent: `放假 ${view.days_off.length} 天（红色），调休上班 ${view.workdays.length} 天（蓝色）；其余周一至周五为工作日。` }),
+      h("div", { className: "ac-months", testid: "calendar-months" }, ...Array.from({ length: 12 }, (_, m) => month(year, m, off, work))),
+      h("div", { className: "ac-head" }, h("label", {}, "状态 ", status), h("label", {}, "通知 ", notice)),
+      h("div", { className: "ac-head" }, h("label", {}, "链接 ", url), h("label", {}, "发布日期 ", published)),
+      h("table", { className: "ac-holidays", testid: "calendar-holidays" },
+        h("thead", {}, h("tr", {}, ...["节日", "放假开始", "放假结束", "调休上班日", "说明", ""].map((t) => h("th", { textContent: t })))), rows),
+      h("div", { className: "ac-head" },
+        h("button", { type: "button", textContent: "添加节日", testid: "calendar-add", onclick: () => rows.append(holidayRow({})) }), save, reset));
+  }
+
+  window.AdminTabs.register("calendar", {
+    title: "日历与时段",
+    mount(el, api) {
+      if (!document.getElementById("ac-style")) document.head.append(h("style", { id: "ac-style", textContent: STYLE }));
+      const year = new Date().getMonth() >= 9 ? new Date().getFullYear() + 1 : new Date().getFullYear();
+      render(el, api, year).catch((err) => api.fail(api.errorText(err)));
+    },
+  });
+})();

@@ -1,0 +1,77 @@
+"""Admin tab 日历与时段 in Chromium against the real centre: 2027 is shown as shipped and 预排; the admin
+moves 端午节 to a three-day break with a make-up Sunday, a wrong range is refused, the saved year is
+what the centre's calendar (IVR working days, deadlines) uses at once, and going back to the shipped
+year restores it; each change is in the admin change log with its diff; agents and supervisors get 403
+on the admin calendar routes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pytest
+from playwright.async_api import Page, expect
+
+from admin.audit import list_changes
+from hotline.app import Centre
+from tests.e2e.agent_page import Steps, admin_client
+from tests.e2e.conftest import ARTIFACTS
+from tests.integration.conftest import ADMIN_PASSWORD
+from tests.integration.desktop import DesktopClient
+
+pytestmark = [pytest.mark.browser, pytest.mark.asterisk, pytest.mark.timeout(150)]
+
+DRAGON_BOAT = date(2027, 6, 11)
+"""A Friday that the shipped 2027 keeps as a working day (端午节 is Wednesday 9 June only)."""
+
+
+async def test_given_2027_when_admin_extends_a_holiday_then_the_centre_uses_it_at_once_and_reset_restores_it(
+    centre: Centre, page: Page
+) -> None:
+    steps = Steps(page, ARTIFACTS / "admin_calendar")
+    steps.where.mkdir(parents=True, exist_ok=True)
+    admin = await admin_client(centre)
+    await admin.put_agent("7841", name="坐席", contact="", skills={"general": 1}, password="pw-7841")
+    await admin.put_agent("7842", name="班长", contact="", skills={}, password="pw-7842", role="supervisor")
+    for user in ("7841", "7842"):
+        other = DesktopClient(centre.url)
+        await other.sign_in(user, f"pw-{user}")
+        for method in ("GET", "PUT", "DELETE"):
+            resp = await other.http.request(method, "/api/admin/calendar/2027", json={}, headers=other.auth)
+            assert resp.status_code == 403, (user, method, resp.text)
+        await other.close()
+    assert centre.calendar_store.get(2027).source == "shipped"
+
+    await page.set_viewport_size({"width": 1400, "height": 1000})
+    await page.goto(centre.url + "admin#calendar")
+    await page.fill("input[name=user_id]", "admin")
+    await page.fill("input[name=password]", ADMIN_PASSWORD)
+    await page.click("#signin-form button[type=submit]")
+    await expect(page.get_by_test_id("calendar-year")).to_have_value("2027")
+    await expect(page.get_by_test_id("calendar-expected")).to_be_visible()
+    await steps.shot("calendar-2027-shipped")
+
+    row = page.get_by_test_id("calendar-holidays").locator("tr.ac-holiday").nth(4)
+    await expect(row.get_by_test_id("hol-name")).to_have_value("端午节")
+    await row.get_by_test_id("hol-end").fill("2027-06-01")
+    await page.get_by_test_id("calendar-save").click()
+    await expect(page.get_by_test_id("admin-message")).to_contain_text("422")
+    await row.get_by_test_id("hol-end").fill("2027-06-11")
+    await row.get_by_test_id("hol-workdays").fill("2027-06-13")
+    await page.get_by_test_id("calendar-save").click()
+    await expect(page.get_by_test_id("calendar-source")).to_have_text("已编辑")
+    await steps.shot("calendar-2027-edited")
+    edited = centre.calendar_store.get(2027)
+    assert edited.holidays[DRAGON_BOAT] == "端午节"
+    assert edited.workdays[date(2027, 6, 13)] == "端午节"
+
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await page.get_by_test_id("calendar-reset").click()
+    await expect(page.get_by_test_id("calendar-source")).to_have_text("随系统发布")
+    assert DRAGON_BOAT not in centre.calendar_store.get(2027).holidays
+
+    changes = await asyncio.to_thread(list_changes, centre.sessions, area="calendar")
+    assert [(c.action, c.object_id) for c in changes] == [("reset", "2027"), ("update", "2027")]
+    assert '+      "end": "2027-06-11"' in changes[1].diff
+    assert '-      "end": "2027-06-11"' in changes[0].diff
+    await admin.close()

@@ -12,6 +12,7 @@ Rules of this module:
   until Asterisk has closed them (header sizes match the file), moved from the node's spool into the
   recordings root, and the rows marked ``saved`` with duration, size and SHA-256, or ``missing``.
 - Nothing here blocks the ACD: AMI failures are logged and the call goes on unrecorded.
+- A supervisor barging into a recorded call is added into the centre side (recordings.barge).
 - Each node is told on login whether waiting citizens hear the recording notice (AstDB
   ``hotline/recording_notice``, read by the hold loop of the dialplan).
 """
@@ -22,7 +23,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,9 @@ from hotline.ami.messages import AmiNotConnected
 from hotline.bus import EventBus
 from privacy.masking import for_log
 from recordings import files
+from recordings.barge import Barges, mix_barges
 from recordings.files import Spools
+from recordings.segments import Segment
 from recordings.store import Opened, Sessions, close_recording, open_recordings
 
 log = logging.getLogger(__name__)
@@ -42,19 +44,6 @@ log = logging.getLogger(__name__)
 SIDES = ("caller", "agent")
 CLOSE_WAIT_S = 15.0
 NEW_SEGMENT_TRANSFERS = frozenset({"number", "attended", "supervisor"})
-
-
-@dataclass
-class Segment:
-    """One running MixMonitor on a citizen's channel."""
-
-    call_id: str
-    segment: int
-    node: str
-    started_at: datetime
-    mixmonitor_id: str
-    ids: dict[str, str]
-    paths: dict[str, str]
 
 
 class CallRecording:
@@ -79,11 +68,13 @@ class CallRecording:
         self._live: dict[str, Segment] = {}
         self._next: dict[str, int] = {}
         self._closing: set[asyncio.Task[None]] = set()
+        self._barges = Barges(ami=ami, live=self._live)
 
     def install(self) -> None:
         """Follow hangups on every node; tell each node about the notice when it connects."""
         self._ami.on_event("Hangup", self._on_hangup)
         self._ami.on_node_connected(self._tell_notice)
+        self._barges.install()
 
     async def _tell_notice(self, node: str) -> None:
         action = {
@@ -191,6 +182,7 @@ class CallRecording:
             self._file_later(seg)
 
     def _file_later(self, seg: Segment) -> None:
+        seg.ended = time.time()
         task = asyncio.get_running_loop().create_task(self._file(seg))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
@@ -201,7 +193,9 @@ class CallRecording:
             rec_id = seg.ids[side]
             source = None if spool is None else spool / files.spool_name(rec_id)
             try:
-                await _closed(source)
+                closed = source is not None and await files.wait_closed(source, CLOSE_WAIT_S)
+                if closed and side == "agent" and seg.spies and spool is not None and source is not None:
+                    await mix_barges(seg, spool, source, CLOSE_WAIT_S)
                 await asyncio.to_thread(self._file_one, rec_id, source, seg.paths[side])
             except Exception:
                 log.exception("recording %s could not be filed", rec_id)
@@ -223,14 +217,3 @@ class CallRecording:
             size=target.stat().st_size,
             sha256=files.sha256_of(target),
         )
-
-
-async def _closed(path: Path | None) -> None:
-    """Wait (at most CLOSE_WAIT_S) until Asterisk has closed the file at ``path``."""
-    if path is None:
-        return
-    deadline = time.monotonic() + CLOSE_WAIT_S
-    while time.monotonic() < deadline:
-        if await asyncio.to_thread(files.is_closed_wav, path):
-            return
-        await asyncio.sleep(0.2)

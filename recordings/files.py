@@ -9,9 +9,11 @@ relative to the root, so the root can move. The app reads each node's spool wher
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import shutil
+import time
 import wave
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,6 +87,17 @@ def is_closed_wav(path: Path) -> bool:
     except (OSError, wave.Error, EOFError):
         return False
     return size >= WAV_HEADER_BYTES and data == size - WAV_HEADER_BYTES
+
+
+async def wait_closed(path: Path, wait: float) -> bool:
+    """Wait at most ``wait`` seconds until Asterisk has closed the file at ``path``; whether it did."""
+    deadline = time.monotonic() + wait
+    while True:
+        if await asyncio.to_thread(is_closed_wav, path):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.2)
 
 
 def duration_s(path: Path) -> float:

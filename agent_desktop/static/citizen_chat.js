@@ -204,6 +204,8 @@
       const id = clientId();
       this.input.value = "";
       this.error.textContent = "";
+      clearTimeout(this.typingTimer);
+      this.typingSent = 0;
       this.unsent.set(id, body);
       this.render({ sender: "citizen", body, client_id: id });
       this.frame({ type: "message", body, client_id: id });

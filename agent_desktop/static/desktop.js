@@ -39,7 +39,9 @@ function showAgent(agent) {
     const tick = () => { $("wrapup-left").textContent = Math.max(0, Math.round(agent.wrapup_until - Date.now() / 1000)); };
     tick(); state.wrapTimer = setInterval(tick, 500);
   }
-  if (agent.call && agent.call.call_id !== state.callId) showCall(agent.call);
+  const chat = agent.call && String((agent.call.ivr && agent.call.ivr.tags) || "").split(",").includes("chat");
+  if (chat) $("status-label").textContent = `${label} · 文字交谈中`;
+  if (agent.call && !chat && agent.call.call_id !== state.callId) showCall(agent.call);
   controls.onAgent(agent.state);
 }
 

@@ -225,6 +225,8 @@
       if (!body || c.state === "ended") return;
       const id = clientId();
       c.input.value = "";
+      clearTimeout(this.typingTimer);
+      this.typingSent = 0;
       this.render(c, { sender: "agent", body, client_id: id });
       for (let attempt = 0; attempt < 3; attempt++) {
         try {

@@ -36,8 +36,9 @@ class CallSpeech:
     holds: list[Span]
 
 
-def ready_calls(sm: Sessions, *, limit: int = 50) -> list[str]:
-    """Up to ``limit`` call ids ready for inspection, oldest recordings first."""
+def ready_calls(sm: Sessions, *, since: datetime, limit: int = 50) -> list[str]:
+    """Up to ``limit`` call ids ready for inspection among calls recorded since ``since``, oldest
+    first (the window keeps each pass to the recent part of the recordings index)."""
     not_done = func.sum(case((or_(Transcript.status.is_(None), Transcript.status != "done"), 1), else_=0))
     query = (
         select(Recording.call_id)
@@ -46,6 +47,7 @@ def ready_calls(sm: Sessions, *, limit: int = 50) -> list[str]:
         .outerjoin(QaInspection, QaInspection.call_id == Recording.call_id)
         .where(
             Recording.kind == "call",
+            Recording.started_at >= since,
             Recording.status.not_in(NO_AUDIO),
             QaInspection.call_id.is_(None),
             or_(Call.call_id.is_(None), Call.ended_at.is_not(None)),

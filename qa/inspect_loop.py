@@ -11,7 +11,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +22,8 @@ from qa.worklist import record_inspection
 
 log = logging.getLogger(__name__)
 Sessions = sessionmaker[Session]
+DEFAULT_LOOKBACK = timedelta(days=30)
+"""Calls recorded longer ago than this are not inspected any more (a backfill older than that is not)."""
 
 
 def _utc_now() -> datetime:
@@ -29,7 +31,8 @@ def _utc_now() -> datetime:
 
 
 class InspectLoop:
-    """Inspects ready calls every ``every_s`` seconds, ``batch`` at most per pass."""
+    """Inspects ready calls recorded within ``lookback`` every ``every_s`` seconds, ``batch`` at most per
+    pass."""
 
     def __init__(
         self,
@@ -37,12 +40,14 @@ class InspectLoop:
         *,
         every_s: float = 30.0,
         batch: int = 50,
+        lookback: timedelta = DEFAULT_LOOKBACK,
         rng: random.Random | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._sm = sessions
         self._every_s = every_s
         self._batch = batch
+        self._lookback = lookback
         self._rng = rng or random.Random()
         self._clock = clock
 
@@ -50,7 +55,8 @@ class InspectLoop:
         """One pass (blocking: database reads and writes); how many calls it inspected."""
         version, rules = store.rules(self._sm)
         done = 0
-        for call_id in ready_calls(self._sm, limit=self._batch):
+        since = self._clock() - self._lookback
+        for call_id in ready_calls(self._sm, since=since, limit=self._batch):
             speech = speech_of(self._sm, call_id)
             if speech is None:
                 continue

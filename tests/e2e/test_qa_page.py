@@ -24,7 +24,7 @@ from tests.e2e.agent_page import Steps
 from tests.e2e.supervisor_page import WIDE
 from tests.integration.conftest import ADMIN_PASSWORD
 from tests.integration.supervision import add_user
-from tests.integration.test_qa_store import RUDE, seed_call
+from tests.integration.test_qa_store import RUDE, T0, seed_call
 
 pytestmark = [pytest.mark.browser, pytest.mark.asterisk, pytest.mark.timeout(150)]
 CALL = "qa-e2e-1"
@@ -61,7 +61,7 @@ async def test_a_reviewer_scores_a_flagged_call_from_the_work_list(
     await add_user(web_centre, "qa1", role="qa", contact="", skills={})
     seed_call(web_centre.sessions, CALL, RUDE)
     _silent_wavs(web_centre)
-    InspectLoop(web_centre.sessions).run_once()
+    InspectLoop(web_centre.sessions, clock=lambda: T0).run_once()
 
     await _sign_in(page, web_centre, "qa1", "pw-qa1")
     row = page.locator(f"#list-rows tr[data-call='{CALL}']")

@@ -29,7 +29,7 @@ async def app(tmp_path: Path) -> AsyncIterator[Site]:
     async with site(tmp_path) as s:
         repo.upsert_agent(s.sessions, agent_id="1001", name="张三", contact="", skills={})
         seed_call(s.sessions, "call-1", RUDE)
-        InspectLoop(s.sessions, rng=random.Random(0)).run_once()
+        InspectLoop(s.sessions, rng=random.Random(0), clock=lambda: T0).run_once()
         yield s
 
 

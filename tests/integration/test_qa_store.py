@@ -165,6 +165,7 @@ def test_the_pass_inspects_fully_transcribed_calls_once_and_lists_flagged_ones(
     seed_call(sm, "p-good", GOOD, agent_id="1002")
     seed_call(sm, "p-pending", RUDE, statuses=("done", "pending"))
     seed_call(sm, "p-live", RUDE, ended=False)
+    seed_call(sm, "p-old", RUDE, at=T0 - timedelta(days=31))  # recorded before the pass's window
     loop = InspectLoop(sm, rng=random.Random(1), clock=lambda: T0)
     sample_none = RuleSet().model_copy(update={"sample_rate": 0.0})
     store.save(sm, "rules", sample_none, ADMIN)
@@ -179,7 +180,7 @@ def test_the_pass_inspects_fully_transcribed_calls_once_and_lists_flagged_ones(
     assert "不归我们管" in rude["flags"][0]["excerpt"]
     assert (rude["agent_id"], rude["queue"], rude["call_started_at"]) == ("1001", "general", T0)
     assert worklist.inspection_of(sm, "p-good")["state"] == "skipped"
-    for not_ready in ("p-pending", "p-live"):
+    for not_ready in ("p-pending", "p-live", "p-old"):
         with pytest.raises(QaError):
             worklist.inspection_of(sm, not_ready)
     with sm.begin() as s:

@@ -1,10 +1,16 @@
-"""Admin routes for the working-day calendar (``/api/admin/calendar/{year}``, tab 日历与时段).
+"""Admin routes of tab 日历与时段: the working-day calendar (``/api/admin/calendar/{year}``) and the
+emergency notice (``/api/admin/emergency``).
 
 The same store as ``/api/calendar/{year}`` (tickets.calendar_store: the year's holidays and 调休
 working days, edited over the shipped ``ivr/flows/holidays_cn.yaml``; effective at once for the IVR's
 working-day tests, new deadlines and the checker), with every change recorded in the admin change log
 (area ``calendar``, the year as object) with the arrangement before and after. DELETE goes back to the
 shipped year (2027 is shipped as ``expected`` until the State Council notice is out).
+
+The emergency notice is the call flow's switch and spoken text (supervisor.centre_switches) plus until
+when it plays (ivr.hours_notice; every node turns it off once that time has passed). A change is
+recorded in the admin change log (area ``emergency``) with the notice before and after. The answer
+also carries the main flow's working hours, which the flow's time conditions use.
 """
 
 from __future__ import annotations
@@ -12,19 +18,27 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, ParamSpec, TypeVar
 
 from fastapi import APIRouter, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session, sessionmaker
 
-from admin.audit_api import AdminUser, audited
+from admin.audit_api import AdminUser, audited, sessions_of
 from agent_desktop.errors import DesktopError
+from ivr import hours_notice
 from ivr.flow.calendar import YearPlan
+from ivr.service import IvrService
+from supervisor.centre_switches import NOTICE_MAX_CHARS, emergency_state, set_emergency_notice
+from supervisor.schemas import PRINTABLE
 from tickets.calendar_api import Store, YearPath, YearPublic
 from tickets.calendar_store import YearView
 from tickets.errors import TicketError
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 AREA = "calendar"
+MAX_NOTICE_DAYS = 90
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -78,3 +92,80 @@ async def reset_year(request: Request, year: YearPath, me: AdminUser, store: Sto
         before=_audit_view(before), after=_audit_view(after),
     )  # fmt: skip
     return YearPublic.of(after)
+
+
+class EmergencyChange(BaseModel):
+    """The notice on or off, optionally a new text, and until when it plays (None: until switched off)."""
+
+    model_config = ConfigDict(extra="forbid")
+    on: bool
+    text: str | None = Field(default=None, min_length=1, max_length=NOTICE_MAX_CHARS, pattern=PRINTABLE)
+    until: AwareDatetime | None = None
+
+
+def _ivr(request: Request) -> IvrService:
+    ivr: IvrService | None = getattr(request.app.state, "ivr", None)
+    if ivr is None:
+        raise DesktopError("ivr_unavailable", "the IVR is not running in this process", status_code=503)
+    return ivr
+
+
+def _emergency(ivr: IvrService, sessions: sessionmaker[Session]) -> dict[str, Any]:
+    """The notice now, its window and the main flow's working hours (blocking)."""
+    window = hours_notice.read_window(sessions)
+    hours = [{"start": r.start, "end": r.end} for r in ivr.catalog.live().main.working_hours]
+    return {
+        **emergency_state(ivr),
+        "until": None if window.until is None else window.until.isoformat(),
+        "set_by": window.set_by,
+        "working_hours": hours,
+    }
+
+
+def _audited_notice(state: dict[str, Any]) -> dict[str, Any]:
+    return {k: state[k] for k in ("on", "text", "until")}
+
+
+@router.get("/emergency")
+async def get_emergency(request: Request, me: AdminUser) -> dict[str, Any]:
+    """The emergency notice (on, text, until when) and the working hours of the main flow."""
+    return await asyncio.to_thread(_emergency, _ivr(request), sessions_of(request))
+
+
+@router.put("/emergency")
+async def put_emergency(request: Request, body: EmergencyChange, me: AdminUser) -> dict[str, Any]:
+    """Switch the notice, speak a new text, set until when it plays; audited."""
+    ivr, sessions = _ivr(request), sessions_of(request)
+    now = datetime.now(UTC)
+    if body.until is not None and not body.on:
+        raise DesktopError("until_without_notice", "an end time needs the notice on", status_code=422)
+    if body.until is not None and not now < body.until <= now + timedelta(days=MAX_NOTICE_DAYS):
+        message = f"the end must be after now and within {MAX_NOTICE_DAYS} days"
+        raise DesktopError(
+            "until_out_of_range", message, status_code=422, details={"until": body.until.isoformat()}
+        )
+    text = None if body.text is None else body.text.strip()
+    if text == "":
+        raise DesktopError("notice_text_empty", "the notice text is empty", status_code=422)
+    before = await asyncio.to_thread(_emergency, ivr, sessions)
+    await asyncio.to_thread(set_emergency_notice, ivr, on=body.on, text=text)
+    await asyncio.to_thread(hours_notice.set_until, sessions, body.until, by=me.user_id)
+    after = await asyncio.to_thread(_emergency, ivr, sessions)
+    until = f"，至 {body.until.isoformat(timespec='minutes')}" if body.until else ""
+    await audited(
+        request, me, area=hours_notice.AREA, object_id="notice", action="on" if body.on else "off",
+        summary=("开启紧急通知" if body.on else "关闭紧急通知") + until,
+        before=_audited_notice(before), after=_audited_notice(after),
+    )  # fmt: skip
+    return after
+
+
+def notice_expiry(sessions: sessionmaker[Session], ivr: IvrService) -> hours_notice.NoticeExpiry:
+    """The follower that turns the notice off once its window has passed (one per app node)."""
+
+    def switch_off() -> bool:
+        was_on = bool(emergency_state(ivr)["on"])
+        set_emergency_notice(ivr, on=False, text=None)
+        return was_on
+
+    return hours_notice.NoticeExpiry(sessions=sessions, switch_off=switch_off)

@@ -24,6 +24,7 @@ from acd.queue_live import QueueLive, queues_at_start
 from acd.service import AcdService
 from acd.store import AcdStore, MemoryStore
 from acd.store_redis import RedisStore
+from admin.calendar_api import notice_expiry
 from agent_desktop.auth import TokenStore, hash_password
 from agent_desktop.call_api import CallControlContext
 from agent_desktop.call_control import CallControl
@@ -332,6 +333,7 @@ class Centre:
         self.tasks.append(asyncio.create_task(self.hub.run()))
         self.tasks.append(asyncio.create_task(self.guests.run_sweeps()))
         self.tasks.append(asyncio.create_task(self.queue_live.run()))
+        self.tasks.append(asyncio.create_task(notice_expiry(self.sessions, self.ivr).run()))
         self.tasks.append(asyncio.create_task(self.supervision.wallboard.run()))
         self.tasks.append(asyncio.create_task(self.supervision.kpi_feed.run()))
         self.tasks.append(asyncio.create_task(self.supervision.surge_follower.run()))

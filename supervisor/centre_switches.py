@@ -142,6 +142,24 @@ async def _state(ivr: IvrService, acd: AcdService) -> dict[str, Any]:
     }
 
 
+def emergency_state(ivr: IvrService) -> dict[str, Any]:
+    """The emergency notice as new callers get it: ``on`` and its ``text`` (blocking: database reads)."""
+    return {"on": _flags(ivr).get(EMERGENCY_FLAG, False), "text": _notice_text(ivr)}
+
+
+def set_emergency_notice(ivr: IvrService, *, on: bool, text: str | None) -> None:
+    """Speak a new ``text`` into the notice's prompt (when it differs) and switch the notice for new
+    callers, as ``PUT switches/emergency`` does (blocking; SupervisorError when refused)."""
+    if text is not None and text != _notice_text(ivr):
+        _speak_notice(ivr, text)
+    try:
+        ivr.catalog.set_flag(EMERGENCY_FLAG, on)
+    except IvrError as exc:
+        raise SupervisorError(
+            exc.error_id, exc.message, status_code=exc.status_code, details=exc.details
+        ) from exc
+
+
 def surge_flag_of(ivr: IvrService) -> bool:
     """The call flow's surge flag as new calls see it (blocking: a database read)."""
     return _flags(ivr).get(SURGE_FLAG, False)

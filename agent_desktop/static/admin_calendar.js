@@ -3,7 +3,8 @@
 // them for the IVR's working-day tests and the work-order deadlines. The year is shown as twelve small
 // months (days off red, make-up working days blue) and edited as a table of holidays; saving replaces the
 // year (PUT /api/admin/calendar/{year}, audited), 恢复发布版本 drops the edit (DELETE). A year shipped before
-// the State Council notice is out is marked 预排.
+// the State Council notice is out is marked 预排. Below it: the emergency notice callers hear (on/off, its
+// text, until when; PUT /api/admin/emergency, audited) and the main call flow's working hours.
 (() => {
   const STYLE = `
     .ac-head { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
@@ -19,6 +20,7 @@
     .ac-holidays td, .ac-holidays th { padding: .15rem .4rem; text-align: left; }
     .ac-holidays input.ac-date { width: 9.5rem; } .ac-holidays input.ac-dates { width: 14rem; }
     .ac-holidays input.ac-note { width: 20rem; }
+    .ac-notice { margin-top: 1.2rem; border-top: 1px solid #c5ccd3; padding-top: .6rem; }
   `;
   const SOURCES = { edited: "已编辑", shipped: "随系统发布", none: "未设置（仅按周末）" };
   const WEEK = ["一", "二", "三", "四", "五", "六", "日"];
@@ -118,12 +120,48 @@
         h("button", { type: "button", textContent: "添加节日", testid: "calendar-add", onclick: () => rows.append(holidayRow({})) }), save, reset));
   }
 
+  const pad = (n) => String(n).padStart(2, "0");
+  const localInput = (isoText) => {
+    if (!isoText) return "";
+    const d = new Date(isoText);
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  };
+
+  async function renderNotice(el, api) {
+    const state = await api.get("/api/admin/emergency");
+    const on = h("input", { type: "checkbox", checked: state.on, testid: "notice-on" });
+    const text = h("textarea", { rows: 2, cols: 70, value: state.text || "", testid: "notice-text", maxLength: 200 });
+    const until = h("input", { type: "datetime-local", value: localInput(state.until), testid: "notice-until" });
+    const save = h("button", { type: "button", textContent: "保存紧急通知", testid: "notice-save" });
+    save.onclick = async () => {
+      const body = { on: on.checked, text: text.value.trim() || null, until: until.value ? new Date(until.value).toISOString() : null };
+      if (!body.on) body.until = null;
+      await api.put("/api/admin/emergency", body);
+      await renderNotice(el, api);
+      api.say(body.on ? "紧急通知已开启，新来电将先听到通知。" : "紧急通知已关闭。");
+    };
+    const hours = state.working_hours.map((r) => `${r.start}–${r.end}`).join("，") || "未设置";
+    el.replaceChildren(
+      h("h2", { textContent: "紧急通知" }),
+      h("p", { className: "note", testid: "notice-state", textContent: state.on
+        ? `正在播放${state.until ? `，至 ${new Date(state.until).toLocaleString("zh-CN", { hour12: false })} 自动关闭` : "，直到手动关闭"}`
+        : "未开启" }),
+      h("div", { className: "ac-head" }, h("label", {}, on, " 开启（新来电先听到此通知）"), h("label", {}, "播放至 ", until), save),
+      h("label", {}, "通知内容 ", text),
+      h("h2", { textContent: "工作时段" }),
+      h("p", { testid: "working-hours", textContent: `主呼叫流程的工作时段（工作日）：${hours}。非工作时段进入值班菜单；在「流程」页修改。` }));
+  }
+
   window.AdminTabs.register("calendar", {
     title: "日历与时段",
     mount(el, api) {
       if (!document.getElementById("ac-style")) document.head.append(h("style", { id: "ac-style", textContent: STYLE }));
       const year = new Date().getMonth() >= 9 ? new Date().getFullYear() + 1 : new Date().getFullYear();
-      render(el, api, year).catch((err) => api.fail(api.errorText(err)));
+      const calendar = h("div", { testid: "calendar-part" });
+      const notice = h("div", { className: "ac-notice", testid: "notice-part" });
+      el.replaceChildren(calendar, notice);
+      render(calendar, api, year).catch((err) => api.fail(api.errorText(err)));
+      renderNotice(notice, api).catch((err) => api.fail(api.errorText(err)));
     },
   });
 })();

@@ -29,6 +29,7 @@ MODEL_MODULES = (
     "admin.models",
     "hotline.guest_models",
     "acd.queue_store",
+    "ivr.hours_notice",
     "chat.models",
     "qa.models",
 )

@@ -2,18 +2,21 @@
 moves 端午节 to a three-day break with a make-up Sunday, a wrong range is refused, the saved year is
 what the centre's calendar (IVR working days, deadlines) uses at once, and going back to the shipped
 year restores it; each change is in the admin change log with its diff; agents and supervisors get 403
-on the admin calendar routes."""
+on the admin calendar routes. The emergency notice is switched on until a time and ends then."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from playwright.async_api import Page, expect
 
 from admin.audit import list_changes
+from admin.calendar_api import notice_expiry
 from hotline.app import Centre
+from ivr import hours_notice
+from supervisor.centre_switches import emergency_state, set_emergency_notice
 from tests.e2e.agent_page import Steps, admin_client
 from tests.e2e.conftest import ARTIFACTS
 from tests.integration.conftest import ADMIN_PASSWORD
@@ -75,3 +78,48 @@ async def test_given_2027_when_admin_extends_a_holiday_then_the_centre_uses_it_a
     assert '+      "end": "2027-06-11"' in changes[1].diff
     assert '-      "end": "2027-06-11"' in changes[0].diff
     await admin.close()
+
+
+async def test_given_the_notice_tab_when_admin_sets_a_notice_until_a_time_then_it_plays_and_ends_at_that_time(
+    centre: Centre, page: Page
+) -> None:
+    steps = Steps(page, ARTIFACTS / "admin_calendar_notice")
+    steps.where.mkdir(parents=True, exist_ok=True)
+    await page.set_viewport_size({"width": 1400, "height": 1000})
+    await page.goto(centre.url + "admin#calendar")
+    await page.fill("input[name=user_id]", "admin")
+    await page.fill("input[name=password]", ADMIN_PASSWORD)
+    await page.click("#signin-form button[type=submit]")
+    await expect(page.get_by_test_id("notice-state")).to_have_text("未开启")
+    await expect(page.get_by_test_id("working-hours")).to_contain_text("08:")
+
+    until = datetime.now(UTC) + timedelta(hours=2)
+    await page.get_by_test_id("notice-on").check()
+    await page.get_by_test_id("notice-text").fill("因台风影响，部分线路暂停服务，请稍后再拨。")
+    local = until.astimezone().strftime("%Y-%m-%dT%H:%M")
+    await page.get_by_test_id("notice-until").fill(local)
+    await page.get_by_test_id("notice-save").click()
+    await expect(page.get_by_test_id("notice-state")).to_contain_text("自动关闭")
+    await steps.shot("notice-on")
+    assert emergency_state(centre.ivr) == {"on": True, "text": "因台风影响，部分线路暂停服务，请稍后再拨。"}
+
+    early = notice_expiry(centre.sessions, centre.ivr)
+    assert await early.check_once() is None
+
+    def switch_off() -> bool:
+        set_emergency_notice(centre.ivr, on=False, text=None)
+        return True
+
+    late = hours_notice.NoticeExpiry(
+        sessions=centre.sessions, switch_off=switch_off, clock=lambda: until + timedelta(minutes=1)
+    )
+    assert await late.check_once() is not None
+    assert emergency_state(centre.ivr)["on"] is False
+    assert await late.check_once() is None, "the window ends once"
+
+    changes = await asyncio.to_thread(list_changes, centre.sessions, area="emergency")
+    assert [(c.action, c.user_id) for c in changes] == [("expire", "system"), ("on", "admin")]
+    assert '+  "on": true' in changes[1].diff
+    await page.reload()
+    await expect(page.get_by_test_id("notice-state")).to_have_text("未开启")
+    await steps.shot("notice-expired")

@@ -306,6 +306,7 @@ async function enter() {
   $("who").textContent = `${qa.me.user_id}（${ROLE_TEXT[qa.me.role] || qa.me.role}）`;
   if (!["qa", "supervisor", "admin"].includes(qa.me.role)) { $("denied").hidden = false; return; }
   $("qa").hidden = false;
+  $("reports-link").hidden = qa.me.role === "qa";
   $("tab-settings").hidden = true;
   document.querySelector('[data-tab="settings"]').hidden = qa.me.role !== "admin";
   await loadFilters().catch(() => {});

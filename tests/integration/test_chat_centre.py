@@ -38,10 +38,12 @@ def centre_settings(sandbox: AsteriskSandbox, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def agent(centre: Centre) -> AsyncIterator[DesktopClient]:
-    """Agent 1001 (general skill), signed in on a desktop socket and available."""
+    """Agent 1001 (general and sign-language skills), signed in on a desktop socket and available."""
     admin = DesktopClient(centre.url)
     await admin.sign_in("admin", ADMIN_PASSWORD)
-    await admin.put_agent(AGENT, name="李四", contact="PJSIP/1001", skills={"general": 1}, password=PASSWORD)
+    await admin.put_agent(
+        AGENT, name="李四", contact="PJSIP/1001", skills={"general": 1, "sign_language": 1}, password=PASSWORD
+    )
     await admin.close()
     desk = DesktopClient(centre.url)
     await desk.sign_in(AGENT, PASSWORD)
@@ -232,3 +234,25 @@ async def test_given_many_chats_from_one_address_when_started_then_refused_with_
             await asyncio.wait_for(ws.recv(), 10.0)
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 4401
+
+
+async def test_given_an_offer_nobody_accepts_when_it_lapses_then_the_chat_waits_again_and_the_agent_pauses(
+    centre: Centre, agent: DesktopClient
+) -> None:
+    centre.chat.offer_timeout_s = 0.5
+    async with httpx.AsyncClient(base_url=centre.url, timeout=10.0) as http:
+        citizen = await open_chat(centre, http, queue="sign_language")
+        assert citizen.started["queue"] == "accessibility"
+        await agent.wait_frame(frame_of("chat_offer_withdrawn", session_id=citizen.sid, reason="timeout"))
+        waiting = centre.acd.engine.store.get_call(citizen.sid)
+        assert waiting is not None
+        assert waiting.state is CallState.WAITING
+        me = centre.acd.engine.store.get_agent(AGENT)
+        assert me is not None
+        assert me.pause_reason == "no answer"
+        late = await http.post(f"/api/chat/sessions/{citizen.sid}/accept", headers=agent.auth)
+        assert late.json()["error_id"] == "chat_not_offered"
+        await citizen.send({"type": "end"})
+        assert (await citizen.next("state"))["state"] == "ended"
+        assert centre.acd.engine.store.get_call(citizen.sid) is None
+        await citizen.ws.close()

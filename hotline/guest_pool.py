@@ -4,7 +4,8 @@ Asterisk has guest endpoints ``sg01``..``sg20`` (``asterisk_conf/pjsip_guests.co
 dialplan is the sign-language entry. Handing one out writes a random password for it into AstDB
 (family ``hotline-pjsip/auth``, read by res_pjsip on every authentication, as for the agents' phones:
 ``hotline.sip_secrets``) and the slot's expiry into ``hotline/guest``; a slot whose expiry has passed
-is free again. Revoking deletes the password, so the credential stops working at once. A slot keeps
+is free again. Revoking replaces the password by a random one nobody holds, so the credential stops
+working at once. A slot keeps
 its password while its call lasts (the INVITE was authenticated; nothing in the call asks again).
 """
 
@@ -63,21 +64,22 @@ class GuestPool:
 
     async def revoke(self, user: str) -> None:
         """The credential of ``user`` stops working now and its slot is free."""
-        for family in (AUTH_FAMILY, SLOT_FAMILY):
-            try:
-                await self._ami.send_action({"Action": "DBDel", "Family": family, "Key": user})
-            except AmiError as exc:
-                if not _absent(exc):
-                    raise
-
-    async def hold(self, user: str, *, until: float) -> None:
-        """The password of ``user`` is spent (deleted) but its slot stays taken until ``until``."""
-        await self._put(SLOT_FAMILY, user, f"{until:.0f}")
+        await self._lock_out(user)
         try:
-            await self._ami.send_action({"Action": "DBDel", "Family": AUTH_FAMILY, "Key": user})
+            await self._ami.send_action({"Action": "DBDel", "Family": SLOT_FAMILY, "Key": user})
         except AmiError as exc:
             if not _absent(exc):
                 raise
+
+    async def _lock_out(self, user: str) -> None:
+        """Replace the password of ``user`` by one nobody knows (a missing auth object would make
+        Asterisk answer 500 instead of refusing the credentials)."""
+        await self._put(AUTH_FAMILY, user, auth_object(user, secrets.token_urlsafe(24)))
+
+    async def hold(self, user: str, *, until: float) -> None:
+        """The password of ``user`` is spent but its slot stays taken until ``until``."""
+        await self._put(SLOT_FAMILY, user, f"{until:.0f}")
+        await self._lock_out(user)
 
     async def expired(self, *, now: float) -> list[str]:
         """The handed-out slots whose expiry has passed."""

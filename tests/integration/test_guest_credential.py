@@ -1,0 +1,209 @@
+"""The sign-language page's guest credential against the real Asterisk: what it opens and what it does not.
+
+A guest credential authenticates only its own guest endpoint, whose dialplan has the sign-language entry
+alone: calling an agent extension or 12345 with it is refused (404; 484 for a prefix of the entry), the
+entry answers (this test client's call is ended at once); it cannot register an agent extension; it
+stops working once it expires. The HTTP routes refuse bad input with the uniform error body and
+limit credentials per client address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import socket
+import time
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from hotline.app import Centre
+from hotline.guest_models import VideoCall
+from hotline.sandbox.instance import AsteriskSandbox
+from tests.integration.sip_register import CHALLENGE, register
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(90)]
+
+ANSWERED, NOT_FOUND, INCOMPLETE, UNAUTHORIZED, FORBIDDEN = 200, 404, 484, 401, 403
+SDP = (
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+)
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+class Invite:
+    """One INVITE transaction over UDP from ``user`` to ``target``, answering the digest challenge."""
+
+    def __init__(self, host: str, port: int, user: str, target: str) -> None:
+        self.host, self.port, self.user, self.target = host, port, user, target
+        self.uri = f"sip:{target}@{host}:{port}"
+        self.call_id, self.tag = secrets.token_hex(12), secrets.token_hex(4)
+        self.talk_s = 1.0
+
+    def _request(
+        self, method: str, cseq: int, branch: str, local: tuple[str, int], auth: str = "", to_tag: str = ""
+    ) -> bytes:
+        body = SDP if method == "INVITE" else ""
+        to = f"<{self.uri}>" + (f";tag={to_tag}" if to_tag else "")
+        lines = [
+            f"{method} {self.uri} SIP/2.0",
+            f"Via: SIP/2.0/UDP {local[0]}:{local[1]};rport;branch={branch}",
+            "Max-Forwards: 70",
+            f"From: <sip:{self.user}@{self.host}>;tag={self.tag}",
+            f"To: {to}",
+            f"Call-ID: {self.call_id}",
+            f"CSeq: {cseq} {method}",
+            f"Contact: <sip:{self.user}@{local[0]}:{local[1]}>",
+        ]
+        if auth:
+            lines.append(f"Authorization: {auth}")
+        if body:
+            lines.append("Content-Type: application/sdp")
+        return "\r\n".join([*lines, f"Content-Length: {len(body)}", "", body]).encode()
+
+    def _digest(self, challenge: str, password: str) -> str:
+        header = next(
+            line
+            for line in challenge.split("\r\n")
+            if line.lower().startswith("www-authenticate:") and "sha-256" not in line.lower()
+        )
+        params = {k.lower(): q or b for k, q, b in CHALLENGE.findall(header.split(":", 1)[1])}
+        cnonce, nc = secrets.token_hex(8), "00000001"
+        ha1 = _md5(f"{self.user}:{params['realm']}:{password}")
+        response = _md5(f"{ha1}:{params['nonce']}:{nc}:{cnonce}:auth:{_md5(f'INVITE:{self.uri}')}")
+        return (
+            f'Digest username="{self.user}", realm="{params["realm"]}", nonce="{params["nonce"]}", '
+            f'uri="{self.uri}", response="{response}", algorithm=MD5, qop=auth, nc={nc}, cnonce="{cnonce}"'
+        )
+
+    def _final(self, sock: socket.socket) -> tuple[int, str]:
+        while True:
+            text = sock.recvfrom(65535)[0].decode("utf-8", "replace")
+            status = int(text.split(" ", 2)[1])
+            if status >= 200:
+                return status, text
+
+    def _ack_and_bye(self, sock: socket.socket, local: tuple[str, int], cseq: int, answer: str) -> None:
+        """Confirm the answered call, then end it at once."""
+        to = next(line for line in answer.split("\r\n") if line.lower().startswith("to:"))
+        to_tag = to.split("tag=", 1)[1].split(";")[0].strip()
+        for method, number in (("ACK", cseq), ("BYE", cseq + 1)):
+            branch = f"z9hG4bK{secrets.token_hex(8)}"
+            sock.sendto(self._request(method, number, branch, local, to_tag=to_tag), (self.host, self.port))
+            time.sleep(self.talk_s if method == "ACK" else 0.0)
+        while self._final(sock)[1].split("\r\n", 1)[0].endswith("OK") is False:
+            pass
+
+    def send(self, password: str) -> int:
+        """The final status of the INVITE (after answering one challenge with ``password``)."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(5.0)
+            sock.bind(("127.0.0.1", 0))
+            local = sock.getsockname()
+            auth = ""
+            for cseq in (1, 2):
+                branch = f"z9hG4bK{secrets.token_hex(8)}"
+                sock.sendto(self._request("INVITE", cseq, branch, local, auth), (self.host, self.port))
+                status, text = self._final(sock)
+                if status == ANSWERED:
+                    self._ack_and_bye(sock, local, cseq, text)
+                    return status
+                sock.sendto(self._request("ACK", cseq, branch, local), (self.host, self.port))
+                if status != UNAUTHORIZED or auth:
+                    return status
+                auth = self._digest(text, password)
+            raise AssertionError("unreachable")
+
+
+async def credential(client: httpx.AsyncClient) -> dict[str, Any]:
+    response = await client.post("/api/guest/credential")
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def invite(port: int, user: str, target: str, password: str) -> int:
+    return await asyncio.to_thread(Invite("127.0.0.1", port, user, target).send, password)
+
+
+async def test_given_a_guest_credential_then_it_reaches_only_the_sign_entry_and_no_agent_extension(
+    centre: Centre, sandbox: AsteriskSandbox
+) -> None:
+    port = sandbox.config.sip_port
+    async with httpx.AsyncClient(base_url=centre.url, timeout=20.0) as client:
+        guest = await credential(client)
+    user, password = guest["user"], guest["password"]
+    assert user.startswith("sg")
+    assert guest["dial"] == "sign"
+    assert 0 < guest["expires_in_s"] <= 300
+    assert guest["sip_uri"].startswith(f"sip:{user}@")
+
+    for target in ("1001", "12345", "0", "gaveup", "s"):
+        assert await invite(port, user, target, password) in (NOT_FOUND, INCOMPLETE), target
+    assert await invite(port, user, "sign", password + "x") in (UNAUTHORIZED, FORBIDDEN)
+
+    agent_password = await centre.sip_secrets.rotate("1001")
+    assert await asyncio.to_thread(register, "127.0.0.1", port, "1001", password) in (UNAUTHORIZED, FORBIDDEN)
+    assert await asyncio.to_thread(register, "127.0.0.1", port, user, password) != ANSWERED
+    assert await asyncio.to_thread(register, "127.0.0.1", port, "1001", agent_password) == ANSWERED
+
+    assert await invite(port, user, "sign", password) == ANSWERED  # the entry answers: the call is made
+    async with httpx.AsyncClient(base_url=centre.url, timeout=20.0) as client:
+        status = await client.post("/api/guest/status", json={"token": guest["token"]})
+    assert status.json()["state"] in ("ended", "no_agent")
+    assert await invite(port, user, "1001", password) in (UNAUTHORIZED, FORBIDDEN)  # spent: one call only
+    assert await recorded(centre, user) == ("left", True)
+
+
+async def recorded(centre: Centre, user: str) -> tuple[str, bool]:
+    """The outcome of the guest's video call record and whether it has an end, once it has one."""
+    for _ in range(50):
+        with centre.sessions() as session:
+            row = session.scalars(select(VideoCall).where(VideoCall.guest == user)).first()
+            if row is not None and row.outcome:
+                return row.outcome, row.ended_at is not None and row.started_at <= row.ended_at
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no finished video call record of {user}")
+
+
+async def test_given_a_guest_credential_when_it_expires_then_asterisk_refuses_it(
+    centre: Centre, sandbox: AsteriskSandbox
+) -> None:
+    port = sandbox.config.sip_port
+    centre.guests.ttl_s = 2.0
+    async with httpx.AsyncClient(base_url=centre.url, timeout=20.0) as client:
+        guest = await credential(client)
+        user, password = guest["user"], guest["password"]
+        assert await invite(port, user, "1001", password) == NOT_FOUND  # authenticated, then no such entry
+        await asyncio.sleep(2.2)
+        assert user in await centre.guests.sweep()
+        assert await invite(port, user, "1001", password) in (UNAUTHORIZED, FORBIDDEN)
+        assert await invite(port, user, "sign", password) in (UNAUTHORIZED, FORBIDDEN)
+        status = await client.post("/api/guest/status", json={"token": guest["token"]})
+        assert status.json()["state"] == "expired"
+
+
+async def test_given_bad_or_many_requests_then_clear_errors_and_a_limit_per_address(centre: Centre) -> None:
+    async with httpx.AsyncClient(base_url=centre.url, timeout=20.0) as client:
+        unknown = await client.post("/api/guest/status", json={"token": "x" * 32})
+        assert unknown.status_code == 404
+        assert unknown.json()["error_id"] == "guest_not_found"
+        for body in ({"token": "short"}, {"token": "x" * 32, "more": 1}, ["x"], {"token": "bad token!" * 3}):
+            refused = await client.post("/api/guest/status", json=body)
+            assert refused.status_code == 422, body
+            assert set(refused.json()) == {"error_id", "message", "details"}
+        huge = await client.post("/api/guest/status", content=b"{" + b" " * 4096 + b"}")
+        assert huge.status_code == 413
+        issued = [await client.post("/api/guest/credential") for _ in range(7)]
+        assert [r.status_code for r in issued[:6]] == [201] * 6
+        assert issued[6].status_code == 429
+        assert int(issued[6].headers["Retry-After"]) >= 1
+        assert issued[6].json()["error_id"] == "too_many_requests"
+        assert len({r.json()["user"] for r in issued[:6]}) == 6

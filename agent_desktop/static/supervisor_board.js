@@ -7,6 +7,7 @@
 const SUP_QUEUE_LABEL = {
   general: "综合", enterprise: "企业服务", social_security: "社保", women_children: "妇女儿童",
   elderly_services: "为老服务", wage_arrears: "欠薪", accessibility: "无障碍", surge: "高峰分流",
+  sign_video: "手语视频",
 };
 const AGENT_STATE_LABEL = { idle: "就绪", offered: "振铃", on_call: "通话中", wrap_up: "话后整理" };
 const HISTORY_S = 4 * 3600;

@@ -40,6 +40,16 @@ function cell(text, attrs = {}) {
   return td;
 }
 
+// The call's recording page (recording.html: both sides as waveforms), in a new tab.
+function recordingLink(callId) {
+  const link = document.createElement("a");
+  link.href = `/recording?call=${encodeURIComponent(callId)}`;
+  link.target = "_blank";
+  link.textContent = "录音";
+  link.dataset.testid = "recording-link";
+  return link;
+}
+
 function button(label, testid, onClick, enabled = true) {
   const b = document.createElement("button");
   b.textContent = label;
@@ -199,11 +209,13 @@ class SupervisorBoard {
     const who = name && name !== a.agent_id ? `${name}（${a.agent_id}）` : a.agent_id;
     const k = this.agentKpis.get(a.agent_id);
     const call = a.call ? `${a.call.caller}${a.call.masked ? "（保密）" : ""} · ${SUP_QUEUE_LABEL[a.call.queue] || a.call.queue}` : "—";
+    const callCell = cell(call, { "data-field": "call", "data-masked": a.call ? String(a.call.masked) : "" });
+    if (a.call && a.call.call_id && a.state === "on_call") callCell.append(" ", recordingLink(a.call.call_id));
     tr.append(
       cell(who),
       cell(this.statusText(a), { "data-field": "status", "data-state": a.status === "paused" ? "paused" : a.state }),
       cell(a.since ? duration(this.now() - a.since) : "—", { "data-field": "since", "data-since": a.since || "" }),
-      cell(call, { "data-field": "call", "data-masked": a.call ? String(a.call.masked) : "" }),
+      callCell,
       cell(String(this.handled(a)), { "data-field": "handled" }),
       cell(duration(k ? k.talk_s : a.talk_s), { "data-field": "talk" }),
       cell(pauseTimes(k), { "data-field": "pause_time" }),

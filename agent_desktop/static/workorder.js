@@ -48,6 +48,15 @@ function earlierCallRow(c) {
   const outcome = c.outcome ? OUTCOME_LABEL[c.outcome] || c.outcome : "未结束";
   const row = tableRow([formatTime(c.entered_ivr_at), queueLabel(c.queue), outcome, wait, c.agent_id, c.work_orders.join("、")]);
   row.dataset.callId = c.call_id;
+  const listener = typeof state !== "undefined" && ["supervisor", "qa", "admin"].includes(state.role);
+  if (listener && c.outcome === "answered") {
+    const link = document.createElement("a");
+    link.href = `/recording?call=${encodeURIComponent(c.call_id)}`;
+    link.target = "_blank";
+    link.textContent = "录音";
+    link.dataset.testid = "recording-link";
+    row.children[2].append(" ", link);
+  }
   return row;
 }
 

@@ -90,3 +90,21 @@ async def test_given_a_recorded_call_when_a_supervisor_opens_it_then_both_wavefo
     reads = query_reads(centre.sessions, ReadQuery(user_id="sup1"))
     assert {r.action for r in reads} >= {"recordings.list", "recordings.play"}
     assert sum(r.action == "recordings.play" for r in reads) == 2
+
+
+async def test_given_an_agent_on_a_call_when_the_supervisor_views_the_board_then_the_call_links_its_recording(
+    centre: Centre, driver: CallDriver, sandbox: AsteriskSandbox, page: Page, artifacts: Path
+) -> None:
+    s = await supervised_call(centre, driver, sandbox, queues=["general"])
+    try:
+        await page.set_viewport_size({"width": 1400, "height": 900})
+        await page.goto(centre.url + "supervisor")
+        await page.fill("input[name=user_id]", "sup1")
+        await page.fill("input[name=password]", "pw-sup1")
+        await page.click("#signin-form button[type=submit]")
+        link = page.locator("tr[data-agent=ag1] [data-testid=recording-link]")
+        await expect(link).to_have_attribute("href", f"/recording?call={s.call_id}", timeout=15_000)
+        await Steps(page, artifacts).shot("board-link")
+    finally:
+        await driver.hang_up(s.citizen_channel)
+        await s.close()

@@ -46,6 +46,7 @@ PATH_VALUES = {
     "extension_id": "1",
     "year": "2027",
     "code": "cgj",
+    "recording_id": "no-such-recording",
 }
 """A value for each path parameter (the routes' own numbers: see :func:`fill_path`)."""
 

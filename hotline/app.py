@@ -25,6 +25,7 @@ from acd.service import AcdService
 from acd.store import AcdStore, MemoryStore
 from acd.store_redis import RedisStore
 from admin.calendar_api import notice_expiry
+from admin.directory_api import install_directory
 from agent_desktop.auth import TokenStore, hash_password
 from agent_desktop.call_api import CallControlContext
 from agent_desktop.call_control import CallControl
@@ -331,6 +332,8 @@ class Centre:
         self.tasks.append(asyncio.create_task(self.recorder.run()))
         self.tasks.append(asyncio.create_task(self.recording.run()))
         self.tasks.append(asyncio.create_task(self.hub.run()))
+        if (following := install_directory(self.http, self.sessions)) is not None:
+            self.tasks.append(following)
         self.tasks.append(asyncio.create_task(self.guests.run_sweeps()))
         self.tasks.append(asyncio.create_task(self.queue_live.run()))
         self.tasks.append(asyncio.create_task(notice_expiry(self.sessions, self.ivr).run()))

@@ -19,7 +19,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from acd.errors import AcdError
+from admin import agents_api as admin_agents_api
+from admin import audit_api as admin_audit_api
 from admin import calendar_api as admin_calendar_api
+from admin import directory_api as admin_directory_api
 from admin import queues_api as admin_queues_api
 from agent_desktop import api, call_api, phone_api, ws
 from agent_desktop.auth_gate import AuthFirst
@@ -69,6 +72,9 @@ ROUTERS = (
     phone_api.router,
     supervisor_api.router,
     admin_queues_api.router,
+    admin_audit_api.router,
+    admin_agents_api.router,
+    admin_directory_api.router,
     admin_calendar_api.router,
     kpi_api.router,
     report_api.router,

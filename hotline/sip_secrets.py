@@ -47,6 +47,8 @@ META_FAMILY = "hotline/sip-meta"
 GENERATION_KEY = "generation"
 """When the passwords last changed (ns since the epoch): with several nodes the newest copy wins."""
 CONTACT_PREFIX = "PJSIP/"
+CONTACT_FAMILY = "registrar/contact"
+"""Where res_pjsip keeps registered contacts (sorcery ``contact=astdb,registrar``), key ``<aor>;@<hash>``."""
 
 
 def owner_of(user_id: str, *, contact: str, role: str, password_hash: str | None) -> str:
@@ -140,6 +142,26 @@ class SipSecrets:
                 await self.rotate(extension)
                 rotated.append(extension)
         return rotated
+
+    async def retire(self, extension: str) -> int:
+        """Lock ``extension`` out at once (a user was disabled): a new password nobody holds, and every
+        contact registered for it removed on every connected Asterisk node, so calls no longer reach the
+        phone and it cannot register again. How many contacts were removed."""
+        await self.rotate(extension)
+        return await self.remove_contacts(extension)
+
+    async def remove_contacts(self, extension: str) -> int:
+        """Delete the registered contacts of ``extension``'s AOR on every connected node; how many."""
+        removed = 0
+        for node in (n for n in self._ami.nodes if self._ami.node_connected(n)):
+            link = self._ami.for_node(node)
+            for key in await _tree(link, CONTACT_FAMILY):
+                if key.split(";@", 1)[0] == extension:
+                    await link.send_action({"Action": "DBDel", "Family": CONTACT_FAMILY, "Key": key})
+                    removed += 1
+        if removed:
+            log.warning("removed %d registered contact(s) of extension %s", removed, extension)
+        return removed
 
     async def _get(self, family: str, key: str) -> str | None:
         try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, text, update
+from sqlalchemy import Executable, delete, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -84,11 +84,12 @@ class PostgresOnlyAuditContract:
         self, sm: sessionmaker[Session], statement: str
     ) -> None:
         record_change(sm, change("agent", "1001", "create", summary="原样"), now=T0)
-        query = {
+        queries: dict[str, Executable] = {
             "update": update(AdminChange).values(summary="改过"),
             "delete": delete(AdminChange),
             "truncate": text("TRUNCATE admin_changes"),
-        }[statement]
+        }
+        query = queries[statement]
         with pytest.raises(DBAPIError, match="append-only"), sm.begin() as s:
             s.execute(query)
         assert [r.summary for r in list_changes(sm)] == ["原样"]

@@ -27,6 +27,8 @@ MODEL_MODULES = (
     "tickets.order_notice_models",
     "recordings.models",
     "admin.models",
+    "admin.directory_models",
+    "admin.agents_models",
     "hotline.guest_models",
     "acd.queue_store",
     "ivr.hours_notice",

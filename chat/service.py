@@ -236,6 +236,16 @@ class ChatService:
                     join.call_id, join.agent_id, join=True, waited_s=now - call.entered_at, queue=call.queue
                 )
 
+    async def run(self, every_s: float = 2.0) -> None:
+        """Offer further chats regularly too: an agent on chats coming back from a pause, or a chat
+        reaching a wider tier of its queue, triggers no chat event."""
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                self.top_up()
+            except Exception:  # the next round tries again; a store outage must not end the loop
+                log.exception("offering further chats failed")
+
     # -- agent side ------------------------------------------------------------------------------
 
     async def accept(self, agent_id: str, session_id: str) -> dict[str, Any]:

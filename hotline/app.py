@@ -343,6 +343,7 @@ class Centre:
         if self.cross_node is not None:
             await self.cross_node.start()
         self.tasks.append(asyncio.create_task(self.intake.run()))
+        self.tasks.append(asyncio.create_task(self.chat.run()))
         self.tasks.append(asyncio.create_task(InspectLoop(self.sessions).run()))
         if self.settings.revisit_dialing:
             self.tasks.append(asyncio.create_task(self.revisit_scheduler.run()))

@@ -23,6 +23,7 @@ from tests.e2e.agent_page import Steps, create_browser_agent, sign_in_and_regist
 from tests.e2e.conftest import CHROMIUM_FLAGS
 from tests.integration.calls import CallDriver
 from tests.integration.seats import seat
+from tests.integration.supervision import add_user, set_queues, signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.asterisk, pytest.mark.timeout(120)]
 
@@ -156,3 +157,48 @@ async def test_given_no_signing_agent_when_citizen_starts_video_then_offered_cha
     await expect(citizen.get_by_test_id("callback-result")).to_contain_text("工单号")
     await steps.shot("callback-booked")
     await voice.close()
+
+
+def _sign_video(frame: dict[str, Any]) -> dict[str, Any]:
+    queues: list[dict[str, Any]] = frame["data"]["queues"]
+    return next(q for q in queues if q["queue"] == "sign_video")
+
+
+async def test_given_a_paused_signing_agent_when_citizen_calls_then_page_shows_place_and_supervisor_sees_it(
+    web_centre: Centre, page: Page, citizen: Page, artifacts: Path
+) -> None:
+    await create_browser_agent(web_centre, skills={"sign_language": 1})
+    await add_user(web_centre, "sup1", role="supervisor", contact="", skills={})
+    await set_queues(web_centre, "sup1", ["sign_video"])
+    sup = await signed_in(web_centre, "sup1", connect=True)
+    agent_steps, citizen_steps = Steps(page, artifacts), Steps(citizen, artifacts / "citizen")
+    (artifacts / "citizen").mkdir()
+    try:
+        await sign_in_and_register(page, web_centre, agent_steps)
+        await page.get_by_test_id("pause").click()
+        await expect(page.get_by_test_id("status")).to_have_attribute("data-status", "paused")
+
+        await citizen.goto(f"{web_centre.url.rstrip('/')}/citizen/sign")
+        await citizen.get_by_test_id("start").click()
+        await expect(citizen.get_by_test_id("status")).to_have_attribute(
+            "data-state", "waiting", timeout=20_000
+        )
+        await expect(citizen.get_by_test_id("wait")).to_contain_text("您是下一位，预计等待约")
+        await citizen_steps.shot("waiting-in-line")
+        await sup.wait_frame(lambda f: f.get("type") == "queue_figures" and _sign_video(f)["waiting"] == 1)
+
+        await page.get_by_test_id("ready").click()
+        await expect(page.get_by_test_id("incoming")).to_be_visible(timeout=20_000)
+        await page.get_by_test_id("answer").click()
+        await expect(citizen.get_by_test_id("status")).to_have_attribute(
+            "data-state", "talking", timeout=15_000
+        )
+        _, live = await sup.wait_frame(
+            lambda f: f.get("type") == "queue_figures" and _sign_video(f)["on_call"] == 1, timeout=20
+        )
+        (agent,) = (a for a in live["data"]["agents"] if a["agent_id"] == "1001")
+        assert agent["call"]["queue"] == "sign_video"
+        await agent_steps.shot("answered-after-waiting")
+        assert sup.violations == []
+    finally:
+        await sup.close()

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 SIDES = ("caller", "agent")
 CLOSE_WAIT_S = 15.0
+GONE_KEPT = 10_000
+GONE_FOR_S = 60.0
 NEW_SEGMENT_TRANSFERS = frozenset({"number", "attended", "supervisor"})
 
 
@@ -69,6 +71,8 @@ class CallRecording:
         self._next: dict[str, int] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self._barges = Barges(ami=ami, live=self._live)
+        self._gone: dict[str, float] = {}
+        """Citizens' channels that hung up lately (a hangup may overtake the MixMonitor reply)."""
 
     def install(self) -> None:
         """Follow hangups on every node; tell each node about the notice when it connects."""
@@ -142,6 +146,9 @@ class CallRecording:
             paths={side: files.root_path(ids[side], started) for side in SIDES},
         )
         self._live[call_id] = seg
+        if call_id in self._gone:
+            self._live.pop(call_id)
+            self._file_later(seg)
         agent = str(agent_id) if agent_id else None
         opened = [
             Opened(
@@ -176,7 +183,12 @@ class CallRecording:
         self._file_later(seg)
 
     def _on_hangup(self, event: AmiEvent) -> None:
-        seg = self._live.pop(event.get("Uniqueid", ""), None)
+        uniqueid = event.get("Uniqueid", "")
+        now = time.time()
+        self._gone[uniqueid] = now
+        if len(self._gone) > GONE_KEPT:
+            self._gone = {u: t for u, t in self._gone.items() if now - t < GONE_FOR_S}
+        seg = self._live.pop(uniqueid, None)
         if seg is not None:
             self._next.pop(seg.call_id, None)
             self._file_later(seg)

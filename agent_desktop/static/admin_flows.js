@@ -138,7 +138,7 @@
     }, { delay: 400 });
 
     function editorState(doc, editable) {
-      const ext = [window.CM.basicSetup, window.CM.yaml(), window.CM.lintGutter(), lint,
+      const ext = [window.CM.basicSetup, window.CM.yaml(), window.CM.lintGutter(), lint, window.CM.EditorView.lineWrapping,
         window.CM.EditorView.updateListener.of((u) => { if (u.docChanged) setDirty(true); })];
       if (!editable) ext.push(window.CM.EditorState.readOnly.of(true), window.CM.EditorView.editable.of(false));
       return window.CM.EditorState.create({ doc, extensions: ext });

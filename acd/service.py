@@ -100,16 +100,22 @@ class AcdService(LegKeeper):
         self.memory = NodeMemory()
         self._store_generation = 0
         self._ticks: dict[float, asyncio.TimerHandle] = {}
+        self.entry_open: Callable[[str], bool] = lambda _queue: True
+        """Whether a queue takes callers now (opening hours; the composition root sets it)."""
         self.chats: ChatOffers | None = None
 
     def queue_or_default(self, name: str) -> str:
-        """``name`` when the ACD has that queue, else ``general`` (or the first configured queue): a
-        caller routed to a queue that is not, or no longer, configured still reaches a person."""
+        """``name`` when the ACD has that queue and it is open (``entry_open``, ivr.hours_queues), else
+        ``general`` (or the first configured queue): a caller routed to a queue that is not, or no
+        longer, configured, or closed at this hour, still reaches a person."""
         queues = self.engine.queues
-        if name in queues:
+        if name in queues and self.entry_open(name):
             return name
         fallback = "general" if "general" in queues else next(iter(queues))
-        log.error("no queue %r in the ACD configuration; the caller waits in %r", name, fallback)
+        if name in queues:
+            log.info("queue %r is closed at this hour; the caller waits in %r", name, fallback)
+        else:
+            log.error("no queue %r in the ACD configuration; the caller waits in %r", name, fallback)
         return fallback
 
     def submit(self, event: AcdEvent) -> None:

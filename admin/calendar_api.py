@@ -1,5 +1,5 @@
 """Admin routes of tab 日历与时段: the working-day calendar (``/api/admin/calendar/{year}``) and the
-emergency notice (``/api/admin/emergency``).
+emergency notice (``/api/admin/emergency``) and the opening hours per queue (``/api/admin/hours``).
 
 The same store as ``/api/calendar/{year}`` (tickets.calendar_store: the year's holidays and 调休
 working days, edited over the shipped ``ivr/flows/holidays_cn.yaml``; effective at once for the IVR's
@@ -11,6 +11,10 @@ The emergency notice is the call flow's switch and spoken text (supervisor.centr
 when it plays (ivr.hours_notice; every node turns it off once that time has passed). A change is
 recorded in the admin change log (area ``emergency``) with the notice before and after. The answer
 also carries the main flow's working hours, which the flow's time conditions use.
+
+Opening hours per queue (ivr.hours_queues): a special line closed at the hour a caller reaches it sends
+the caller to ``general``. A change applies at once on this node and within seconds on the others;
+recorded in the admin change log (area ``hours``, the queue as object).
 """
 
 from __future__ import annotations
@@ -19,15 +23,15 @@ import asyncio
 import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session, sessionmaker
 
 from admin.audit_api import AdminUser, audited, sessions_of
 from agent_desktop.errors import DesktopError
-from ivr import hours_notice
+from ivr import hours_notice, hours_queues
 from ivr.flow.calendar import YearPlan
 from ivr.service import IvrService
 from supervisor.centre_switches import NOTICE_MAX_CHARS, emergency_state, set_emergency_notice
@@ -169,3 +173,90 @@ def notice_expiry(sessions: sessionmaker[Session], ivr: IvrService) -> hours_not
         return was_on
 
     return hours_notice.NoticeExpiry(sessions=sessions, switch_off=switch_off)
+
+
+QueuePath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class HoursChange(BaseModel):
+    """When a queue is open: on the centre's working days or every day, from ``start`` to ``end``."""
+
+    model_config = ConfigDict(extra="forbid")
+    days: Literal["working", "every_day"]
+    start: str = Field(pattern=CLOCK)
+    end: str = Field(pattern=CLOCK)
+
+
+def _queue_hours(request: Request) -> hours_queues.QueueHours:
+    found: hours_queues.QueueHours | None = getattr(request.app.state, "queue_hours", None)
+    if found is None:
+        raise DesktopError("hours_unavailable", "opening hours are not kept in this process", status_code=503)
+    return found
+
+
+def _hours_public(request: Request) -> list[dict[str, Any]]:
+    known = _queue_hours(request).hours
+    names = sorted(request.app.state.desktop.acd.engine.queues)
+    return [
+        {"queue": name, "always_open": name == hours_queues.ALWAYS_OPEN,
+         "hours": None if name not in known else {"days": known[name].days, "start": known[name].start,
+                                                    "end": known[name].end}}
+        for name in names
+    ]  # fmt: skip
+
+
+def _hours_audit(hours: hours_queues.Hours | None) -> dict[str, str] | None:
+    return None if hours is None else {"days": hours.days, "start": hours.start, "end": hours.end}
+
+
+def _known_queue(request: Request, queue: str) -> None:
+    if queue not in request.app.state.desktop.acd.engine.queues:
+        raise DesktopError("unknown_queue", f"no queue {queue}", status_code=404, details={"queue": queue})
+    if queue == hours_queues.ALWAYS_OPEN:
+        raise DesktopError("queue_always_open", "the general line answers around the clock",
+                           status_code=422, details={"queue": queue})  # fmt: skip
+
+
+@router.get("/hours")
+async def list_hours(request: Request, me: AdminUser) -> list[dict[str, Any]]:
+    """Every queue with its opening hours (None: always open)."""
+    await asyncio.to_thread(_queue_hours(request).refresh)
+    return _hours_public(request)
+
+
+@router.put("/hours/{queue}")
+async def put_hours(
+    request: Request, queue: QueuePath, body: HoursChange, me: AdminUser
+) -> list[dict[str, Any]]:
+    """Set a queue's opening hours; at once on this node; audited."""
+    _known_queue(request, queue)
+    if body.start == body.end:
+        raise DesktopError("hours_empty", "start and end are the same time", status_code=422)
+    live = _queue_hours(request)
+    before = live.hours.get(queue)
+    hours = hours_queues.Hours(queue, body.days, body.start, body.end)
+    await asyncio.to_thread(hours_queues.put_hours, sessions_of(request), hours, by=me.user_id)
+    await asyncio.to_thread(live.refresh)
+    days = "工作日" if body.days == "working" else "每天"
+    await audited(
+        request, me, area="hours", object_id=queue, action="update",
+        summary=f"设置队列 {queue} 开放时间：{days} {body.start}–{body.end}",
+        before=_hours_audit(before), after=_hours_audit(hours),
+    )  # fmt: skip
+    return _hours_public(request)
+
+
+@router.delete("/hours/{queue}")
+async def drop_hours(request: Request, queue: QueuePath, me: AdminUser) -> list[dict[str, Any]]:
+    """Make a queue always open again; audited."""
+    _known_queue(request, queue)
+    live = _queue_hours(request)
+    before = live.hours.get(queue)
+    await asyncio.to_thread(hours_queues.drop_hours, sessions_of(request), queue)
+    await asyncio.to_thread(live.refresh)
+    await audited(
+        request, me, area="hours", object_id=queue, action="delete", summary=f"队列 {queue} 改为全天开放",
+        before=_hours_audit(before), after=None,
+    )  # fmt: skip
+    return _hours_public(request)

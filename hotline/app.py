@@ -54,6 +54,7 @@ from hotline.sandbox.provision import ROOT_NAME, root_is_ready
 from hotline.settings import Settings
 from hotline.sip_secrets import SipSecrets, keep_owners_entitled
 from ivr.flow import SHANGHAI
+from ivr.hours_queues import QueueHours
 from ivr.player import identity_path
 from ivr.position_route import PositionRoute, acd_position
 from ivr.revisit_route import RevisitRoute
@@ -244,6 +245,12 @@ class Centre:
         self.http.state.attachments = AttachmentStore(s.state_dir / "attachments")
         self.calendar_store = CalendarStore(sessions=self.sessions)
         self.http.state.calendar_store = self.calendar_store
+        self.queue_hours = QueueHours(
+            sessions=self.sessions, calendar=self.calendar_store.calendar, clock=self.clock
+        )
+        self.queue_hours.refresh()
+        self.acd.entry_open = self.queue_hours.is_open
+        self.http.state.queue_hours = self.queue_hours
         self._build_revisits()
         self.intake = MessageIntake(bus=self.bus, tickets=self.tickets)
         self.sip_secrets = SipSecrets(self.ami)
@@ -336,6 +343,7 @@ class Centre:
             self.tasks.append(following)
         self.tasks.append(asyncio.create_task(self.guests.run_sweeps()))
         self.tasks.append(asyncio.create_task(self.queue_live.run()))
+        self.tasks.append(asyncio.create_task(self.queue_hours.run()))
         self.tasks.append(asyncio.create_task(notice_expiry(self.sessions, self.ivr).run()))
         self.tasks.append(asyncio.create_task(self.supervision.wallboard.run()))
         self.tasks.append(asyncio.create_task(self.supervision.kpi_feed.run()))

@@ -141,6 +141,8 @@
       api.say(body.on ? "紧急通知已开启，新来电将先听到通知。" : "紧急通知已关闭。");
     };
     const hours = state.working_hours.map((r) => `${r.start}–${r.end}`).join("，") || "未设置";
+    const queues = await api.get("/api/admin/hours");
+    const hoursRows = queues.map((q) => hoursRow(q, api, () => renderNotice(el, api)));
     el.replaceChildren(
       h("h2", { textContent: "紧急通知" }),
       h("p", { className: "note", testid: "notice-state", textContent: state.on
@@ -149,7 +151,36 @@
       h("div", { className: "ac-head" }, h("label", {}, on, " 开启（新来电先听到此通知）"), h("label", {}, "播放至 ", until), save),
       h("label", {}, "通知内容 ", text),
       h("h2", { textContent: "工作时段" }),
-      h("p", { testid: "working-hours", textContent: `主呼叫流程的工作时段（工作日）：${hours}。非工作时段进入值班菜单；在「流程」页修改。` }));
+      h("p", { testid: "working-hours", textContent: `主呼叫流程的工作时段（工作日）：${hours}。非工作时段进入值班菜单；在「流程」页修改。` }),
+      h("h2", { textContent: "各队列开放时间" }),
+      h("p", { className: "note", textContent: "专席在开放时间外不接入：此时转入该队列的来电改由综合坐席（general，全天值守）接听。未设置的队列全天开放。" }),
+      h("table", { className: "ac-holidays", testid: "queue-hours" },
+        h("thead", {}, h("tr", {}, ...["队列", "开放日", "开始", "结束", "当前", ""].map((t) => h("th", { textContent: t })))),
+        h("tbody", {}, ...hoursRows)));
+  }
+
+  function hoursRow(q, api, again) {
+    const set = q.hours || { days: "working", start: "08:30", end: "17:30" };
+    const days = h("select", { testid: "hours-days", disabled: q.always_open },
+      h("option", { value: "working", textContent: "工作日（含调休上班日）" }), h("option", { value: "every_day", textContent: "每天" }));
+    days.value = set.days;
+    const start = h("input", { type: "time", value: set.start, testid: "hours-start", disabled: q.always_open });
+    const end = h("input", { type: "time", value: set.end, testid: "hours-end", disabled: q.always_open });
+    const label = q.always_open ? "全天值守" : q.hours ? `${q.hours.days === "working" ? "工作日" : "每天"} ${q.hours.start}–${q.hours.end}` : "全天开放";
+    const save = h("button", { type: "button", textContent: "保存", testid: "hours-save", disabled: q.always_open });
+    save.onclick = async () => {
+      await api.put(`/api/admin/hours/${q.queue}`, { days: days.value, start: start.value, end: end.value });
+      await again();
+      api.say(`队列 ${q.queue} 的开放时间已保存，立即生效。`);
+    };
+    const clear = h("button", { type: "button", textContent: "改为全天开放", testid: "hours-clear", disabled: !q.hours });
+    clear.onclick = async () => {
+      await api.del(`/api/admin/hours/${q.queue}`);
+      await again();
+      api.say(`队列 ${q.queue} 已改为全天开放。`);
+    };
+    return h("tr", { testid: `hours-${q.queue}` }, h("td", { textContent: q.queue }), h("td", {}, days), h("td", {}, start), h("td", {}, end),
+      h("td", { testid: "hours-now", textContent: label }), h("td", {}, save, clear));
   }
 
   window.AdminTabs.register("calendar", {

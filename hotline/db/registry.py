@@ -32,6 +32,7 @@ MODEL_MODULES = (
     "hotline.guest_models",
     "acd.queue_store",
     "ivr.hours_notice",
+    "ivr.hours_queues",
     "chat.models",
     "qa.models",
 )

@@ -2,7 +2,8 @@
 moves 端午节 to a three-day break with a make-up Sunday, a wrong range is refused, the saved year is
 what the centre's calendar (IVR working days, deadlines) uses at once, and going back to the shipped
 year restores it; each change is in the admin change log with its diff; agents and supervisors get 403
-on the admin calendar routes. The emergency notice is switched on until a time and ends then."""
+on the admin calendar routes. The emergency notice is switched on until a time and ends then;
+a special line's opening hours set in the page close it at the centre's hour."""
 
 from __future__ import annotations
 
@@ -122,4 +123,10 @@ async def test_given_the_notice_tab_when_admin_sets_a_notice_until_a_time_then_i
     assert '+  "on": true' in changes[1].diff
     await page.reload()
     await expect(page.get_by_test_id("notice-state")).to_have_text("未开启")
-    await steps.shot("notice-expired")
+    row = page.get_by_test_id("hours-social_security")
+    await row.get_by_test_id("hours-start").fill("14:00")
+    await row.get_by_test_id("hours-save").click()
+    await expect(row.get_by_test_id("hours-now")).to_have_text("工作日 14:00–17:30")
+    assert centre.acd.queue_or_default("social_security") == "general", "the centre's clock: Wednesday 10:00"
+    await expect(page.get_by_test_id("hours-general").get_by_test_id("hours-save")).to_be_disabled()
+    await steps.shot("notice-expired-hours-set")

@@ -2,12 +2,10 @@
 
 A chat session is created with a short-lived token (``start``) and queued in the ACD as a call tagged
 ``chat`` whose call id is the session id (acd.chats). The ACD's offer reaches the agent's desktops
-as a ``chat_offer`` frame (``offer_chat``); more chats for an agent already on chats are offered by
-``top_up`` (chat.router). The agent accepts over HTTP (``accept``): OfferAnswered, or ChatJoined for
-a further chat. An offer not accepted within ``offer_timeout_s`` goes back to the queue (the agent
-who let a first offer lapse is paused "no answer", as for a call; a lapsed further offer only
-passes to someone else). Every message is stored before it is forwarded, so a page that reloads
-reads the whole history back (``history``, ``agent_chats``). Receipts: the reading side
+as a ``chat_offer`` frame; more chats for an agent already on chats are offered by ``top_up`` (offers
+and their lapsing: chat.offers). The agent accepts over HTTP (``accept``): OfferAnswered, or
+ChatJoined for a further chat. Every message is stored before it is forwarded, so a page that reloads
+reads the whole history back (``chat_view``, ``agent_chats``). Receipts: the reading side
 acknowledges the last sequence number it showed (``delivered``), the sending side gets a
 ``receipt``. Everything runs on the event loop; database work goes to a worker thread.
 
@@ -18,16 +16,13 @@ socket (one node per centre is what this layer serves today).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from acd.commands import ExitCall, OfferCall
+from acd.commands import ExitCall
 from acd.errors import AcdError
 from acd.events import (
     CallAbandoned,
@@ -36,55 +31,23 @@ from acd.events import (
     ChatFinished,
     ChatJoined,
     OfferAnswered,
-    OfferFailed,
 )
 from acd.model import CHAT_TAG
-from acd.service import AcdService
-from agent_desktop.hub import DesktopHub
-from agent_desktop.protocol import server_frame
 from chat import store
-from chat.errors import ChatError, not_found, not_yours
-from chat.router import pick_joins
-from hotline.db.access import Sessions
+from chat.errors import ChatError, not_yours
+from chat.offers import CitizenSend, OfferDesk
 
 log = logging.getLogger(__name__)
 
-CitizenSend = Callable[[dict[str, Any]], Awaitable[None]]
 QUEUE_ALIASES = {"sign_language": "accessibility"}
 """Queues a page may ask for by their channel's name: the sign-language page's chats wait for signing
 agents in the accessibility queue (which widens to general agents after its overflow step)."""
 SYSTEM_NO_AGENT = "当前暂无坐席可以接待，请稍后再试，或拨打12345热线。"
 
 
-@dataclass(slots=True)
-class Pending:
-    """A chat offered to an agent and not yet answered."""
-
-    agent_id: str
-    join: bool
-    timer: asyncio.TimerHandle | None = None
-
-
-@dataclass(slots=True)
-class ChatService:
+@dataclass
+class ChatService(OfferDesk):
     """Runs chats on one app node (see the module docstring)."""
-
-    sessions: Sessions
-    acd: AcdService
-    hub: DesktopHub
-    limit: int = 3
-    offer_timeout_s: float = 30.0
-    token_ttl_s: float = 4 * 3600.0
-    clock: Callable[[], float] = time.time
-    pending: dict[str, Pending] = field(default_factory=dict)
-    declined: dict[str, frozenset[str]] = field(default_factory=dict)
-    citizens: dict[str, set[CitizenSend]] = field(default_factory=dict)
-
-    def _now(self) -> datetime:
-        return datetime.fromtimestamp(self.clock(), UTC)
-
-    async def _db(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        return await asyncio.to_thread(fn, self.sessions, **kwargs)
 
     # -- citizen side ----------------------------------------------------------------------------
 
@@ -114,13 +77,6 @@ class ChatService:
             return None
         return row
 
-    async def session(self, session_id: str) -> store.SessionRow:
-        """The chat ``session_id`` as stored now, or ChatError."""
-        row: store.SessionRow | None = await self._db(store.get_session, session_id=session_id)
-        if row is None:
-            raise not_found(session_id)
-        return row
-
     def attach(self, session_id: str, send: CitizenSend) -> None:
         """A citizen's socket for ``session_id`` opened."""
         self.citizens.setdefault(session_id, set()).add(send)
@@ -139,16 +95,6 @@ class ChatService:
             return self.acd.engine.position(session_id)
         except AcdError:
             return None
-
-    async def to_citizen(self, session_id: str, frame: dict[str, Any]) -> None:
-        """Send ``frame`` to every open socket of the chat's citizen."""
-        for send in tuple(self.citizens.get(session_id, ())):
-            with contextlib.suppress(Exception):  # a socket that is gone is detached by its handler
-                await send(frame)
-
-    def to_agent(self, agent_id: str, kind: str, **fields: Any) -> int:
-        """Send a desktop frame to every desktop of ``agent_id``."""
-        return self.hub.send_to_user(agent_id, server_frame(kind, **fields))
 
     async def citizen_message(
         self, row: store.SessionRow, body: str, client_id: str | None
@@ -173,10 +119,6 @@ class ChatService:
 
     # -- ACD side --------------------------------------------------------------------------------
 
-    async def offer_chat(self, offer: OfferCall) -> None:
-        """The ACD offers the chat to an available idle agent: show it on their desktops."""
-        self._offer(offer.call_id, offer.agent_id, join=False, waited_s=offer.waited_s, queue=offer.queue)
-
     def chat_exited(self, command: ExitCall) -> None:
         """The chat reached its queue's maximum wait with nobody free: tell the citizen, end it."""
         if command.target_kind == "callback":
@@ -188,63 +130,6 @@ class ChatService:
             store.add_message, session_id=session_id, sender="system", body=SYSTEM_NO_AGENT, now=self._now()
         )
         await self.end(session_id, by="system")
-
-    def _offer(self, session_id: str, agent_id: str, *, join: bool, waited_s: float, queue: str) -> None:
-        loop = asyncio.get_running_loop()
-        timer = loop.call_later(self.offer_timeout_s, self._lapse, session_id, agent_id)
-        old = self.pending.pop(session_id, None)
-        if old is not None and old.timer is not None:
-            old.timer.cancel()
-        self.pending[session_id] = Pending(agent_id, join, timer)
-        chat = {"session_id": session_id, "queue": queue, "waited_s": round(waited_s, 1), "join": join}
-        self.to_agent(agent_id, "chat_offer", chat=chat)
-
-    def _lapse(self, session_id: str, agent_id: str) -> None:
-        pending = self.pending.get(session_id)
-        if pending is None or pending.agent_id != agent_id:
-            return
-        self._withdraw(session_id, "timeout")
-        if pending.join:
-            self.declined[session_id] = self.declined.get(session_id, frozenset()) | {agent_id}
-        else:
-            self.acd.submit_quietly(OfferFailed(session_id, agent_id, reason="chat_not_accepted"))
-        self.top_up()
-
-    def _withdraw(self, session_id: str, reason: str) -> None:
-        pending = self.pending.pop(session_id, None)
-        if pending is not None:
-            if pending.timer is not None:
-                pending.timer.cancel()
-            self.to_agent(pending.agent_id, "chat_offer_withdrawn", session_id=session_id, reason=reason)
-
-    def top_up(self) -> None:
-        """Offer waiting chats to agents already on chats with room under the limit (chat.router)."""
-        engine = self.acd.engine
-        joins = pick_joins(
-            agents=engine.store.iter_agents(),
-            calls=engine.store.iter_calls(),
-            limit=self.limit,
-            pending={sid: p.agent_id for sid, p in self.pending.items()},
-            declined=self.declined,
-            entry_tiers=engine.routing.entry_tiers,
-        )
-        now = self.clock()
-        for join in joins:
-            call = engine.store.get_call(join.call_id)
-            if call is not None:
-                self._offer(
-                    join.call_id, join.agent_id, join=True, waited_s=now - call.entered_at, queue=call.queue
-                )
-
-    async def run(self, every_s: float = 2.0) -> None:
-        """Offer further chats regularly too: an agent on chats coming back from a pause, or a chat
-        reaching a wider tier of its queue, triggers no chat event."""
-        while True:
-            await asyncio.sleep(every_s)
-            try:
-                self.top_up()
-            except Exception:  # the next round tries again; a store outage must not end the loop
-                log.exception("offering further chats failed")
 
     # -- agent side ------------------------------------------------------------------------------
 
@@ -344,22 +229,6 @@ class ChatService:
             self.acd.submit_quietly(CallAbandoned(session_id))
         await self.to_citizen(session_id, {"type": "state", "state": "ended", "by": by})
         self.top_up()
-
-    async def chat_view(self, session_id: str) -> dict[str, Any]:
-        """A chat with its whole history, as pages show it."""
-        row = await self._db(store.get_session, session_id=session_id)
-        if row is None:
-            raise not_found(session_id)
-        messages = await self._db(store.messages, session_id=session_id)
-        return {
-            "session_id": row.session_id,
-            "queue": row.queue,
-            "phone": row.phone,
-            "state": row.state,
-            "queued_at": row.queued_at.isoformat(),
-            "order_number": row.order_number,
-            "messages": [m.public() for m in messages],
-        }
 
     async def agent_chats(self, agent_id: str) -> dict[str, Any]:
         """What a desktop needs after (re)loading: the agent's chats with history, and open offers."""

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     ami_nodes: str = ""
     """Several Asterisk nodes, ``name=host:port`` comma-separated (one AMI link each, same user and
     secret; name them as their ``systemname``); empty: the one node at ``ami_host``:``ami_port``."""
+    ami_only_handled_events: bool = True
+    """Ask each Asterisk node for only the events the centre handles (AMI name filters); off: the whole
+    stream, as a debugging aid."""
     node_failure_seconds: float = 30.0
     """How long a node's AMI link may stay down before its calls are settled as ``node_failure``."""
     node_failure_callbacks: bool = False

@@ -6,6 +6,13 @@ application re-synchronises its view of the calls), then watch. The watchdog sen
 socket closes the transport and the supervisor reconnects with exponential backoff. A ``FullyBooted``
 event that is not the echo Asterisk sends right after our login means Asterisk (re)booted underneath an
 open connection, so the callbacks run again.
+
+With ``only_handled_events`` the session asks Asterisk (AMI ``Filter`` with name match criteria, hashed
+by Asterisk, no regular expression) for just the events some callback was registered for by name, at
+login and whenever a new name is registered; ``"*"`` callbacks then see those events only. A PBX writes
+and the centre parses a small part of the stream: VarSet, Newexten, AGIExec, RTCP and the like are most of
+it during calls, and nothing here reads them. Action responses (lists such as ``CoreShowChannel``) are
+never filtered.
 """
 
 from __future__ import annotations
@@ -51,8 +58,12 @@ class AmiClient:
         reconnect_delay: float = 0.5,
         action_timeout: float = 10.0,
         node: str = "",
+        only_handled_events: bool = False,
     ) -> None:
         self.node = node
+        self._only_handled = only_handled_events
+        self._named: dict[str, str] = {}
+        """Event names callbacks were registered for: lower case → as registered."""
         self._host = host
         self._port = port
         self._username = username
@@ -81,6 +92,12 @@ class AmiClient:
     def on_event(self, name: str, callback: EventCallback) -> None:
         """Call ``callback(event)`` for every event called ``name`` (any case); ``"*"`` means all events."""
         self._handlers.setdefault(name.lower(), []).append(callback)
+        if name == "*" or name.lower() in self._named:
+            return
+        self._named[name.lower()] = name
+        conn = self._conn
+        if self._only_handled and conn is not None and self.connected:
+            self._spawn(self._ask_for(conn, [name]), f"event filter for {name}")
 
     def on_connected(self, callback: ConnectedCallback) -> None:
         """Run ``callback()`` after every successful login and after Asterisk reports a fresh boot."""
@@ -272,7 +289,24 @@ class AmiClient:
         except BaseException:
             conn.close()
             raise
+        if self._only_handled and self._named:
+            try:
+                await self._ask_for(conn, list(self._named.values()))
+            except BaseException:
+                conn.close()
+                raise
         return conn
+
+    async def _ask_for(self, conn: AmiConnection, names: list[str]) -> None:
+        """Add an include filter per event name to the session on ``conn``."""
+        for name in names:
+            action = {
+                "Action": "Filter",
+                "Operation": "Add",
+                "MatchCriteria": f"action(include),name({name})",
+                "Filter": "",
+            }
+            await conn.request(action, action_id=self._next_id(), wait_s=self._action_timeout)
 
     async def _watch(self, conn: AmiConnection) -> None:
         while True:

@@ -1,16 +1,18 @@
 """AMI frames as typed, read-only views, the adapter's errors, and action serialisation.
 
-Frames are parsed by panoramisk's ``Message.from_line`` and actions are written by panoramisk's
-``Action`` (a list value becomes repeated headers, which is how AMI takes several ``Variable:``).
-Everything else (correlation, reconnection, error handling) lives in this package.
+Frames are parsed here with the rules of panoramisk's ``Message.from_line`` (a test holds the two
+equal on generated input): it built two dictionaries per frame and was most of the centre's CPU for
+AMI at 5 calls a second. Actions are written by panoramisk's ``Action`` (a list value becomes
+repeated headers, which is how AMI takes several ``Variable:``). Everything else (correlation,
+reconnection, error handling) lives in this package.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from urllib.parse import unquote
 
 from panoramisk.actions import Action
-from panoramisk.message import Message
 
 SUCCESS_RESPONSES = frozenset({"success", "follows", "goodbye"})
 HeaderValue = str | Sequence[str]
@@ -99,24 +101,56 @@ class AmiResponse(AmiMessage):
         return self.get("Message", "")
 
 
+_HAS_BODY = ("Response: Follows", "Response: Fail")
+
+
 def parse_frame(text: str) -> AmiEvent | AmiResponse | None:
     """One frame (without its blank-line terminator) as an event or a response, else None.
 
     ``Event`` wins over ``Response``: ``OriginateResponse`` events carry a ``Response`` header too.
     Headers are kept as sent, an empty value included (also on the frame's last line, and written
-    ``Key:`` without the space).
+    ``Key:`` without the space); a header sent twice in the same spelling keeps both values, of two
+    spellings the last wins. The last non-empty line of a ``Follows``/``Fail`` response is its body,
+    given as ``Output`` unless that header came too; a header called ``content`` is dropped.
     """
     lines = [line + " " if line.endswith(":") else line for line in text.strip("\r\n").split("\r\n")]
-    parsed = Message.from_line("\r\n".join(lines))
-    if parsed is None:
+    body = ""
+    if lines[0].startswith(_HAS_BODY):
+        body = lines.pop()
+        while not body and lines:
+            body = lines.pop()
+    sent = _headers_as_sent(lines)
+    if "Event" not in sent and "Response" not in sent:
         return None
-    headers: dict[str, HeaderValue] = {str(k): v for k, v in parsed.items() if k != "content"}
-    content = parsed.get("content", "")
-    if content and "Output" not in headers:
-        headers["Output"] = str(content)
+    spelled: dict[str, tuple[str, str | list[str]]] = {}
+    for key, value in sent.items():
+        spelled[key.lower()] = (key, value)
+    spelled.pop("content", None)
+    headers: dict[str, HeaderValue] = dict(spelled.values())
+    if body and "Output" not in headers:
+        headers["Output"] = body
     if "Event" in headers:
         return AmiEvent(headers)
     return AmiResponse(headers)
+
+
+def _headers_as_sent(lines: list[str]) -> dict[str, str | list[str]]:
+    """``Key: value`` lines by key as spelled; a key repeated in one spelling keeps every value."""
+    sent: dict[str, str | list[str]] = {}
+    for line in lines:
+        key, sep, value = line.partition(": ")
+        if not sep:
+            continue
+        if key.lower() == "result":
+            value = unquote(value).strip()
+        before = sent.get(key)
+        if before is None:
+            sent[key] = value
+        elif isinstance(before, list):
+            before.append(value)
+        else:
+            sent[key] = [before, value]
+    return sent
 
 
 def _check_header(key: str, value: str) -> None:

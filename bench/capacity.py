@@ -23,7 +23,9 @@ rate that loses a call, where a caller gives up (``--patience``) or ASA p99 exce
 Lost = placed calls that neither were answered nor ended as abandoned/callback in the centre's records
 (app_queue: AgentConnect / QueueCallerAbandon), or whose citizen channel Asterisk never showed ending.
 cpu_pct = CPU of the Asterisk processes, the centre process and Kamailio over the step, one core = 100
-(the load generators, this process and SIPp, are not counted). Each step prints a JSON line on stderr;
+(the load generators, this process and SIPp, are not counted); the step lines also give each part's CPU
+milliseconds per call (``cpu_ms_per_call``), which a busy machine distorts less than the rate carried,
+and which say where a setup's cost goes. Each step prints a JSON line on stderr;
 each setup prints one line on stdout: the highest rate carried (or, when none was, the first rate tried):
 ``{"setup", "calls", "cps", "concurrent_peak", "answered", "lost", "asa_s_p50", "asa_s_p99", "cpu_pct"}``.
 
@@ -66,7 +68,7 @@ class Rig(Protocol):
     async def place(self, prefix: str, calls: int, cps: float, patience_s: float) -> tuple[int, float]: ...
     async def settle(self, prefix: str) -> None: ...
     async def stop(self) -> None: ...
-    def pids(self) -> list[int]: ...
+    def parts(self) -> dict[str, list[int]]: ...
 
 
 async def drained(nodes: PbxNodes, prefix: str, timeout_s: float) -> None:
@@ -85,12 +87,13 @@ async def run_step(
 ) -> StepResult:
     """Hold ``cps`` for ``--step-s`` seconds, wait for every call to end, and count."""
     calls = max(1, round(cps * args.step_s))
-    meter = CpuMeter(rig.pids())
+    meters = {part: CpuMeter(pids) for part, pids in rig.parts().items()}
     nodes.ledger.reset_peak()
-    meter.start()
+    for meter in meters.values():
+        meter.start()
     placed, achieved = await rig.place(prefix, calls, cps, args.patience)
     await drained(nodes, prefix, args.patience + args.talk + 60)
-    cpu = meter.stop()
+    cpu = round(sum(meter.stop() for meter in meters.values()), 1)
     await rig.settle(prefix)
     t = tally(nodes.ledger.of(prefix))
     return StepResult(
@@ -105,6 +108,7 @@ async def run_step(
         cpu_pct=cpu,
         abandoned=t.gave_up,
         call_s_p50=rounded(percentile(t.durations, 50), 1),
+        cpu_ms_per_call={part: round(meter.used_s * 1000 / calls, 1) for part, meter in meters.items()},
     )
 
 
@@ -117,6 +121,7 @@ def step_line(step: StepResult, nodes: PbxNodes, prefix: str, cps: float, agents
     """The progress line of one step: its result and what explains it."""
     detail = {
         "abandoned": step.abandoned,
+        "cpu_ms_per_call": step.cpu_ms_per_call,
         "call_s_p50": step.call_s_p50,
         "ivr_keys_recorded": sum(1 for c in nodes.ledger.of(prefix) if c.ivr_keys),
         "lost_outcomes": lost_outcomes(nodes.ledger.of(prefix)),

@@ -41,9 +41,9 @@ class AppQueueRig:
         if self.ivr:
             self._keys.install(self.nodes.links[0])
 
-    def pids(self) -> list[int]:
-        """The Asterisk processes."""
-        return self.nodes.pids()
+    def parts(self) -> dict[str, list[int]]:
+        """The processes measured: the Asterisk nodes."""
+        return {"asterisk": self.nodes.pids()}
 
     async def place(self, prefix: str, calls: int, cps: float, patience_s: float) -> tuple[int, float]:
         """Place a step's calls at ``cps``; how many were placed and the achieved rate."""

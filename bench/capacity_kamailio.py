@@ -110,9 +110,9 @@ class KamailioRig(CentreRig):
             self.nodes.ledger.arrived(caller, uniqueid)
             self._keys.expect(uniqueid)
 
-    def pids(self) -> list[int]:
-        """The Asterisk processes, the centre's and Kamailio's."""
-        return super().pids() + pids_with_arg(str(self.kamailio.conf_file))
+    def parts(self) -> dict[str, list[int]]:
+        """The processes measured, by part: the Asterisk nodes, the centre and Kamailio."""
+        return {**super().parts(), "kamailio": pids_with_arg(str(self.kamailio.conf_file))}
 
     async def place(self, prefix: str, calls: int, cps: float, patience_s: float) -> tuple[int, float]:
         """Have SIPp send the step's calls at ``cps``; how many reached a node and their arrival rate."""

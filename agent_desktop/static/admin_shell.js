@@ -32,10 +32,16 @@
     line.hidden = !text;
   }
 
+  function fieldsOf(details) {
+    const errors = details && Array.isArray(details.errors) ? details.errors : [];
+    const names = errors.map((e) => (e.loc || []).filter((p) => p !== "body").join(".")).filter(Boolean);
+    return names.length ? `；有误的字段：${[...new Set(names)].join("、")}` : "";
+  }
+
   function errorText(err) {
     const head = STATUS_TEXT[err.status] || "操作失败";
     const id = err.errorId ? `，${err.errorId}` : "";
-    return `${head}：${err.message}（${err.status || "网络"}${id}）`;
+    return `${head}：${err.message}${fieldsOf(err.details)}（${err.status || "网络"}${id}）`;
   }
 
   function encode(body, headers) {

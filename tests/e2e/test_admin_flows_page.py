@@ -11,10 +11,12 @@ A supervisor signing in next is refused the console.
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from admin.audit import list_changes
 from hotline.app import Centre
@@ -126,7 +128,7 @@ async def _confirm(page: Page, steps: Steps, title: str, change: str, name: str)
     await dialog.get_by_test_id("confirm-ok").click()
 
 
-async def test_given_the_live_flow_when_an_admin_edits_publishes_and_rolls_back_then_calls_follow_each_version(
+async def test_given_the_live_flow_when_an_admin_edits_publishes_and_rolls_back_then_calls_follow_each(
     ivr_centre: Centre, driver: CallDriver, page: Page, artifacts: Path
 ) -> None:
     steps = Steps(page, artifacts)
@@ -188,3 +190,51 @@ async def test_given_the_live_flow_when_an_admin_edits_publishes_and_rolls_back_
     await page.click("#signin-form button[type=submit]")
     await expect(page.get_by_test_id("denied")).to_be_visible(timeout=SLOW)
     await expect(page.get_by_test_id("admin-console")).to_be_hidden()
+
+
+def _prompt_cell(page: Page, prompt: str, field: str) -> Locator:
+    return page.locator(f"[data-testid=prompt-rows] tr[data-prompt='{prompt}'] td[data-field='{field}']")
+
+
+async def test_given_the_prompts_panel_when_an_admin_listens_uploads_and_generates_then_files_follow(
+    ivr_centre: Centre, page: Page, artifacts: Path, tmp_path: Path
+) -> None:
+    steps = Steps(page, artifacts)
+    await _sign_in(page, ivr_centre, "admin", ADMIN_PASSWORD)
+    await expect(_prompt_cell(page, "order_number", "used_by")).to_have_text(
+        "工单办理进度自助查询（work_order_query）：ask_order", timeout=SLOW
+    )
+    await expect(_prompt_cell(page, "invalid_input", "used_by")).to_contain_text(
+        "off_hours_menu、repeat_menu、main_menu、special_menu"
+    )
+    row = page.locator("[data-testid=prompt-rows] tr[data-prompt='leave_message']")
+    await expect(_prompt_cell(page, "leave_message", "source")).to_have_text("语音合成")
+
+    await row.get_by_test_id("prompt-play").click()
+    await expect(page.get_by_test_id("prompt-playing")).to_have_text("正在播放：leave_message", timeout=SLOW)
+    duration = "document.querySelector('[data-testid=prompt-player]').duration"
+    await page.wait_for_function(f"{duration} > 1", timeout=SLOW)
+
+    recording = tmp_path / "leave_message.wav"
+    sox = ["sox", "-n", "-r", "16000", "-c", "2", str(recording), "synth", "1.5", "sine", "440"]
+    await asyncio.to_thread(subprocess.run, sox, check=True)
+    await row.get_by_test_id("prompt-file").set_input_files(recording)
+    await expect(_prompt_cell(page, "leave_message", "source")).to_have_text("管理员提供", timeout=SLOW)
+    await expect(page.get_by_test_id("admin-message")).to_have_text("提示音 leave_message 已替换为上传的录音")
+    await steps.shot("prompt-uploaded")
+    await row.get_by_test_id("prompt-generate").click()
+    await expect(_prompt_cell(page, "leave_message", "source")).to_have_text("语音合成", timeout=SLOW)
+
+    await page.get_by_test_id("dry-keys").fill("3")
+    await page.locator("input[name=caller]").fill("not-a-number")
+    await page.get_by_test_id("dry-run").click()
+    message = page.get_by_test_id("admin-message")
+    await expect(message).to_contain_text("输入有误", timeout=SLOW)
+    await expect(message).to_contain_text("有误的字段：caller（422，invalid_request）")
+    await expect(message).to_have_attribute("data-kind", "error")
+    await steps.shot("dry-run-refused")
+
+    rows = list_changes(ivr_centre.sessions, area="flow", object_id="prompt:leave_message")
+    assert [r.action for r in rows] == ["prompt_generate", "prompt_upload"]
+    assert '+  "source": "admin"' in rows[1].diff
+    assert '+  "source": "generated"' in rows[0].diff

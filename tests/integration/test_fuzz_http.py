@@ -97,7 +97,12 @@ def test_route_survives_generated_requests(operation: Operation, live: LiveCentr
     assert not failures, "\n".join(dict.fromkeys(failures))
 
 
-ANONYMOUS_ROUTES = ("POST /api/sessions", "POST /api/public/orders", "POST /api/public/orders/progress")
+ANONYMOUS_ROUTES = (
+    "POST /api/sessions",
+    "POST /api/public/orders",
+    "POST /api/public/orders/progress",
+    "POST /api/guest/status",
+)
 """Routes open without a token (sign-in, the citizens' public page): refused for their body, not for a 401."""
 BODY_ROUTES = [op for op in OPERATIONS if op.body or op.label == "PUT /api/ivr/prompts/{prompt_id}"]
 """Every route that reads a body (the prompt upload reads its body raw, outside the schema)."""

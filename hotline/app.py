@@ -63,6 +63,7 @@ from ivr.speech_engines import build_speech_engine
 from linkage110.api import start_sender as start_linkage110_sender
 from privacy.retention import RetentionPolicy, run_periodically
 from qa.inspect_loop import InspectLoop
+from recordings.transcription_wiring import install_transcription
 from recordings.wiring import install_recordings
 from supervisor.wiring import install_supervisor
 from tickets.attachments import AttachmentStore
@@ -287,6 +288,7 @@ class Centre:
             sessions=self.sessions,
             asterisk_root=self.asterisk_root or sandbox_root(s),
         )
+        self.transcription = install_transcription(s, self.sessions)
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
         self._stopped = False
@@ -338,6 +340,8 @@ class Centre:
         Asterisk is up returns from here connected."""
         self.tasks.append(asyncio.create_task(self.recorder.run()))
         self.tasks.append(asyncio.create_task(self.recording.run()))
+        self.transcription.start()
+        self.tasks.append(asyncio.create_task(self.transcription.run()))
         self.tasks.append(asyncio.create_task(self.hub.run()))
         if (following := install_directory(self.http, self.sessions)) is not None:
             self.tasks.append(following)
@@ -454,6 +458,7 @@ class Centre:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.recorder.close()
         self.recording.close()
+        await asyncio.to_thread(self.transcription.stop)
         await self.ami.close()
 
 

@@ -18,6 +18,7 @@ from hotline.settings import Settings
 from linkage110.cli import add_sim110_parser, cmd_sim110
 from privacy.cli import add_retention_parser, cmd_retention
 from recordings.cli import add_recordings_parser, cmd_recordings
+from recordings.transcribe_cli import add_transcribe_parser, cmd_transcribe
 
 if TYPE_CHECKING:
     from hotline.sandbox.instance import AsteriskSandbox, SandboxConfig
@@ -268,11 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create or upgrade the database schema")
     add_retention_parser(sub)
     add_recordings_parser(sub)
+    add_transcribe_parser(sub)
     add_sim110_parser(sub)
     return parser
 
 
-STORE_COMMANDS = {"retention": cmd_retention, "recordings": cmd_recordings}
+STORE_COMMANDS = {"retention": cmd_retention, "recordings": cmd_recordings, "transcribe": cmd_transcribe}
 """Commands that run once against the configured database."""
 
 

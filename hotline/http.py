@@ -40,6 +40,7 @@ from linkage110 import api as linkage110_api
 from privacy import api as privacy_api
 from qa import api as qa_api
 from recordings import api as recordings_api
+from recordings import transcripts_api
 from supervisor import api as supervisor_api
 from supervisor import centre_switches, kpi_api, report_api
 from tickets import api as tickets_api
@@ -91,6 +92,7 @@ ROUTERS = (
     chat_ws.router,
     qa_api.router,
     recordings_api.router,
+    transcripts_api.router,
 )
 """Every API router, in the order their routes are matched."""
 PAGES = {

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     speech_engine: str = ""
     """Speech menus: ``whisper`` (Whisper base from PyPI), ``vosk`` (``vosk_model_path``) or ``off``;
     empty: vosk when a vosk model directory is set, else whisper (ivr.speech_engines)."""
+    transcribe_workers: int = -1
+    """Threads transcribing recordings on this node, one core each; -1: one per core, 0: none (queue only)."""
+    transcribe_sweep_seconds: float = 60.0
+    """How often saved recordings without a transcript are looked for and queued (recordings.jobs)."""
     cel_file: Path | None = None
     """Asterisk's channel event log (JSON lines, asterisk_conf/cel_custom.conf), read to record calls
     handled while no app process ran; in sandbox mode it defaults to the instance's own log."""

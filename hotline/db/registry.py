@@ -26,6 +26,7 @@ MODEL_MODULES = (
     "tickets.knowledge_models",
     "tickets.order_notice_models",
     "recordings.models",
+    "recordings.search_models",
     "admin.models",
     "admin.directory_models",
     "admin.agents_models",
@@ -47,6 +48,7 @@ def full_metadata() -> MetaData:
 
 def include_in_comparison(name: str | None, type_: str, parent_names: object) -> bool:
     """Schema-comparison hook: skip objects that exist only in the database (search indexes)."""
+    from recordings.search_models import include_in_comparison as transcripts_hook
     from tickets.models import include_in_comparison as tickets_hook
 
-    return tickets_hook(name, type_, parent_names)
+    return tickets_hook(name, type_, parent_names) and transcripts_hook(name, type_, parent_names)

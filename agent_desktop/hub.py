@@ -130,7 +130,7 @@ class Connection:
                 done.set_result(False)
 
 
-NODE_LOCAL_TOPICS = frozenset({"queue.figures", "queue.kpis"})
+NODE_LOCAL_TOPICS = frozenset({"queue.figures", "queue.kpis", "queue.chats"})
 """Topics every app node publishes for its own desktops (computed from shared state): relayed copies
 from other nodes are not forwarded."""
 

@@ -26,7 +26,9 @@ from agent_desktop.hub import DesktopHub
 from agent_desktop.protocol import server_frame
 from chat import store
 from chat.errors import not_found
+from chat.figures import chat_figures
 from chat.router import pick_joins
+from hotline.bus import EventBus
 from hotline.db.access import Sessions
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ class OfferDesk:
     pending: dict[str, Pending] = field(default_factory=dict)
     declined: dict[str, frozenset[str]] = field(default_factory=dict)
     citizens: dict[str, set[CitizenSend]] = field(default_factory=dict)
+    bus: EventBus | None = None
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
@@ -133,14 +136,29 @@ class OfferDesk:
                 )
 
     async def run(self, every_s: float = 2.0) -> None:
-        """Offer further chats regularly too: an agent on chats coming back from a pause, or a chat
-        reaching a wider tier of its queue, triggers no chat event."""
+        """Offer further chats regularly too (an agent on chats coming back from a pause, or a chat
+        reaching a wider tier of its queue, triggers no chat event), and publish the chat figures
+        (``queue.chats``, to supervisors) when they changed."""
+        last: object = None
         while True:
             await asyncio.sleep(every_s)
             try:
                 self.top_up()
+                figures = await asyncio.to_thread(chat_figures, self.sessions, self.acd.engine, self.clock())
             except Exception:  # the next round tries again; a store outage must not end the loop
-                log.exception("offering further chats failed")
+                log.exception("chat round failed")
+                continue
+            if self.bus is not None and figures != last:
+                last = figures
+                self.bus.publish(
+                    "queue.chats",
+                    {
+                        "channel": figures["channel"],
+                        "since": figures["since"],
+                        "queues": figures["queues"],
+                        "at": self.clock(),
+                    },
+                )
 
     async def chat_view(self, session_id: str) -> dict[str, Any]:
         """A chat with its whole history, as pages show it."""

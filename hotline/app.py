@@ -279,6 +279,7 @@ class Centre:
             hub=self.hub,
             limit=s.chat_limit,
             offer_timeout_s=s.chat_offer_timeout_seconds,
+            bus=self.bus,
         )
         self.recording = install_recordings(
             self.http,

@@ -256,3 +256,28 @@ async def test_given_an_offer_nobody_accepts_when_it_lapses_then_the_chat_waits_
         assert (await citizen.next("state"))["state"] == "ended"
         assert centre.acd.engine.store.get_call(citizen.sid) is None
         await citizen.ws.close()
+
+
+async def test_given_a_waiting_chat_when_a_supervisor_watches_then_the_chat_channel_figures_show_it(
+    centre: Centre,
+) -> None:
+    admin = DesktopClient(centre.url)
+    await admin.sign_in("admin", ADMIN_PASSWORD)
+    await admin.connect()
+    async with httpx.AsyncClient(base_url=centre.url, timeout=10.0) as http:
+        citizen = await open_chat(centre, http)
+
+        def general_waiting(frame: Frame) -> bool:
+            if frame.get("type") != "queue_chats":
+                return False
+            rows = {q["queue"]: q for q in frame["data"]["queues"]}
+            return bool(rows["general"]["waiting"] == 1 and rows["general"]["offered"] == 1)
+
+        _, live = await admin.wait_frame(general_waiting)
+        assert live["data"]["channel"] == "chat"
+        _, changed = await admin.wait_frame(frame_of("call_chat", call_id=citizen.sid, state="waiting"))
+        assert changed["data"]["channel"] == "chat"
+        figures = await http.get("/api/chat/figures", headers=admin.auth)
+        assert next(q for q in figures.json()["queues"] if q["queue"] == "general")["waiting"] == 1
+        await citizen.ws.close()
+    await admin.close()

@@ -43,7 +43,7 @@ pytestmark = pytest.mark.timeout(60)
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL_MD = ROOT / "agent_desktop" / "PROTOCOL.md"
-PUBLISHING_PACKAGES = ("acd", "agent_desktop", "hotline", "ivr", "tickets", "supervisor")
+PUBLISHING_PACKAGES = ("acd", "agent_desktop", "chat", "hotline", "ivr", "tickets", "supervisor")
 DESKTOP_TOPICS = ("agent.", "call.", "queue.")
 
 

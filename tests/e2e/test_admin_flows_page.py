@@ -33,6 +33,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.asterisk, pytest.mark.timeout(300
 __all__ = ["clock", "ivr_centre"]
 
 SHIPPED = DEFAULT_PACK_PATH.read_text(encoding="utf-8")
+SWAP = (
+    "流程 12345 · 节点 main_menu：按键 3 由 enterprise_queue 改为 accessibility_queue；"
+    "按键 4 由 accessibility_queue 改为 enterprise_queue"
+)
 SLOW = 20_000
 """How long to wait for the page on a loaded machine (the checks go through the server)."""
 
@@ -143,12 +147,8 @@ async def test_given_the_live_flow_when_an_admin_edits_publishes_and_rolls_back_
     await _edit_and_check(page, steps)
     await _dry_run(page, steps)
 
-    swap = (
-        "流程 12345 · 节点 main_menu：按键 3 由 enterprise_queue 改为 accessibility_queue；"
-        "按键 4 由 accessibility_queue 改为 enterprise_queue"
-    )
     await page.get_by_test_id("flow-publish").click()
-    await _confirm(page, steps, "发布版本 2，替换线上版本 1？", swap, "publish-confirmation")
+    await _confirm(page, steps, "发布版本 2，替换线上版本 1？", SWAP, "publish-confirmation")
     await expect(page.get_by_test_id("admin-message")).to_have_text(
         "版本 2 已发布，新来电将按此版本处理", timeout=SLOW
     )
@@ -200,6 +200,9 @@ async def test_given_the_prompts_panel_when_an_admin_listens_uploads_and_generat
     ivr_centre: Centre, page: Page, artifacts: Path, tmp_path: Path
 ) -> None:
     steps = Steps(page, artifacts)
+    await page.route("**/static/admin_queues.js", lambda route: route.fulfill(status=404, body="missing"))
+    failing = 'window.AdminTabs.register("audit", {title: "审计", mount() { throw new Error("boom"); }});'
+    await page.route("**/static/admin_audit.js", lambda route: route.fulfill(body=failing))
     await _sign_in(page, ivr_centre, "admin", ADMIN_PASSWORD)
     await expect(_prompt_cell(page, "order_number", "used_by")).to_have_text(
         "工单办理进度自助查询（work_order_query）：ask_order", timeout=SLOW
@@ -233,6 +236,16 @@ async def test_given_the_prompts_panel_when_an_admin_listens_uploads_and_generat
     await expect(message).to_contain_text("有误的字段：caller（422，invalid_request）")
     await expect(message).to_have_attribute("data-kind", "error")
     await steps.shot("dry-run-refused")
+
+    await page.get_by_test_id("tab-queues").click()
+    await expect(page.get_by_test_id("panel-queues").get_by_test_id("tab-missing")).to_have_text(
+        "「队列」功能尚未提供。"
+    )
+    await page.get_by_test_id("tab-audit").click()
+    await expect(message).to_have_text("「审计」加载失败：boom")
+    await page.get_by_test_id("tab-flows").click()
+    await expect(page.get_by_test_id("panel-flows")).to_be_visible()
+    await expect(page.get_by_test_id("tab-flows")).to_have_attribute("aria-selected", "true")
 
     rows = list_changes(ivr_centre.sessions, area="flow", object_id="prompt:leave_message")
     assert [r.action for r in rows] == ["prompt_generate", "prompt_upload"]

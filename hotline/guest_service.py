@@ -30,9 +30,8 @@ from acd.model import CallState
 from acd.service import AcdService
 from hotline.ami.link import AmiLink
 from hotline.ami.messages import AmiError, AmiEvent
-from hotline.db.access import writing
-from hotline.guest_models import VideoCall
 from hotline.guest_pool import GuestCredential, GuestPool
+from hotline.guest_records import record_ended, record_started
 
 __all__ = ["SIGN_QUEUE", "SIGN_SKILL", "Grant", "GuestService", "GuestStatus"]
 
@@ -210,27 +209,18 @@ class GuestService:
         await asyncio.to_thread(self._record_end, grant)
 
     def _record_start(self, grant: Grant) -> None:
-        with writing(self._sessions) as session:
-            session.merge(
-                VideoCall(
-                    call_id=grant.call_id,
-                    guest=grant.credential.user,
-                    started_at=_utc(grant.started_at),
-                    answered_at=None,
-                    ended_at=None,
-                    outcome="",
-                )
-            )
+        record_started(
+            self._sessions, call_id=grant.call_id, guest=grant.credential.user, at=_utc(grant.started_at)
+        )
 
     def _record_end(self, grant: Grant) -> None:
-        with writing(self._sessions) as session:
-            row = session.get(VideoCall, grant.call_id)
-            if row is None:
-                return
-            now = _utc(self.clock())
-            row.ended_at, row.outcome = now, grant.outcome
-            if grant.answered and row.answered_at is None:
-                row.answered_at = now
+        record_ended(
+            self._sessions,
+            call_id=grant.call_id,
+            outcome=grant.outcome,
+            answered=grant.answered,
+            at=_utc(self.clock()),
+        )
 
 
 def _utc(epoch: float) -> datetime:

@@ -36,6 +36,7 @@ from privacy.masking import for_log
 from recordings import files
 from recordings.barge import Barges, mix_barges
 from recordings.files import Spools
+from recordings.recover import recover_periodically
 from recordings.segments import Segment
 from recordings.store import Opened, Sessions, close_recording, open_recordings
 
@@ -93,7 +94,14 @@ class CallRecording:
             log.warning("node %s not told about the recording notice: %s", node, for_log(exc))
 
     async def run(self) -> None:
-        """Follow the bus until cancelled."""
+        """Follow the bus until cancelled (recordings an earlier process left open are filed meanwhile)."""
+        recovering = asyncio.create_task(recover_periodically(self._sm, root=self._root, spools=self._spools))
+        try:
+            await self._follow_bus()
+        finally:
+            recovering.cancel()
+
+    async def _follow_bus(self) -> None:
         while True:
             event = await self._sub.get()
             try:

@@ -144,3 +144,15 @@ def saved_recordings(sm: Sessions, *, after: str = "", limit: int = 1000) -> lis
             .limit(limit)
         )
         return [RecordingRow.of(r) for r in rows]
+
+
+def unfiled_recordings(sm: Sessions, *, before: datetime, limit: int = 1000) -> list[RecordingRow]:
+    """Rows still ``recording`` that started before ``before`` (oldest first)."""
+    with sm() as s:
+        rows = s.scalars(
+            select(Recording)
+            .where(Recording.status == "recording", Recording.started_at < before)
+            .order_by(Recording.started_at)
+            .limit(limit)
+        )
+        return [RecordingRow.of(r) for r in rows]

@@ -16,6 +16,7 @@ from hotline.db import repository as repo
 from hotline.db.engine import make_engine, migrate, session_factory
 from privacy.retention import RetentionPolicy, run_retention
 from recordings import files
+from recordings.recover import recover_once
 from recordings.store import Opened, Sessions, close_recording, open_recordings, recordings_of_call
 from recordings.verify import verify_recordings
 from tests.pg import scratch_database
@@ -190,3 +191,43 @@ def test_recordings_verify_command_exits_1_and_prints_the_changed_file(
     lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
     assert lines[-1] == {"checked": 2, "problems": 1}
     assert (lines[0]["recording_id"], lines[0]["problem"]) == ("call-cli-0-agent", "sha256")
+
+
+def test_given_rows_left_recording_when_recovered_then_closed_files_are_filed_and_open_ones_left(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    spool, root = tmp_path / "spool", tmp_path / "root"
+    started = NOW - timedelta(minutes=5)
+    opened = [
+        Opened(
+            recording_id=files.recording_id(call, 0, "caller"),
+            call_id=call,
+            node="ast2",
+            side="caller",
+            segment=0,
+            agent_id="ag1",
+            path=files.root_path(files.recording_id(call, 0, "caller"), started),
+            started_at=started,
+        )
+        for call in ("closed", "open", "absent", "later")
+    ]
+    open_recordings(sessions, opened)
+    _wav(spool / files.spool_name("closed-0-caller"), 1.5)
+    _wav(spool / files.spool_name("open-0-caller"), 1.0)
+    with (spool / files.spool_name("open-0-caller")).open("ab") as f:
+        f.write(b"\0" * 320)
+    _wav(spool / files.spool_name("later-0-caller"), 1.0)
+    spools = files.Spools({"ast2": spool})
+    assert recover_once(sessions, root=root, spools=spools, now=started + timedelta(seconds=10)) == 0
+    assert recover_once(sessions, root=root, spools=spools, now=NOW) == 2
+    states = {c: recordings_of_call(sessions, c)[0] for c in ("closed", "open", "absent", "later")}
+    assert {c: r.status for c, r in states.items()} == {
+        "closed": "saved",
+        "open": "recording",
+        "absent": "recording",
+        "later": "saved",
+    }
+    assert states["closed"].duration_s == 1.5
+    assert states["closed"].sha256 == files.sha256_of(root / states["closed"].path)
+    assert not (spool / files.spool_name("closed-0-caller")).exists()
+    assert (spool / files.spool_name("open-0-caller")).exists()

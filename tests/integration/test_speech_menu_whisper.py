@@ -9,6 +9,7 @@ voice; the option is found by its keyword 企业 all the same.
 from __future__ import annotations
 
 import secrets
+import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from hotline.app import Centre
 from hotline.sandbox.instance import AsteriskSandbox
 from hotline.settings import Settings
 from ivr.prompt_audio import speak, to_telephony
+from ivr.speech import Heard
 from ivr.speech_whisper import WhisperEngine
 from tests.integration.calls import CallDriver
 from tests.integration.conftest import ADMIN_PASSWORD
@@ -104,3 +106,22 @@ async def test_given_whisper_speech_menu_when_caller_says_mandarin_or_presses_a_
     finally:
         enterprise_host.unlink(missing_ok=True)
         access_host.unlink(missing_ok=True)
+
+
+MENU = {"3": ("企业", "营商环境", "办企业"), "0": ("人工", "转人工", "话务员")}
+
+
+def test_given_a_silent_or_noisy_reply_when_whisper_decodes_then_nothing_is_heard(
+    tmp_path: Path,
+) -> None:
+    engine = WhisperEngine(Settings().cache_dir)
+    assert engine.load()
+    quiet = tmp_path / "quiet.wav"
+    synth = ["synth", "3", "whitenoise", "vol", "0.003"]
+    subprocess.run(["sox", "-n", "-R", "-r", "8000", "-c", "1", "-b", "16", str(quiet), *synth], check=True)
+    heard = engine.recognise(quiet, MENU)
+    assert heard == Heard("", None), "the keywords given as context are not made up from silence"
+    spoken = tmp_path / "say.wav"
+    speak("转人工", tmp_path / "say.raw.wav", prompt="say")
+    to_telephony(tmp_path / "say.raw.wav", spoken, kind=None, prompt="say")
+    assert engine.recognise(spoken, MENU).choice == "0"

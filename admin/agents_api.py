@@ -37,6 +37,7 @@ from hotline.body_limit import body_limit
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 AREA = "agent"
 T = TypeVar("T")
+ROLE_NAMES = {"agent": "坐席", "supervisor": "班长", "qa": "质检员", "admin": "管理员"}
 IMPORT_LIMIT = 1_100_000
 AgentPath = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,32}$")]
 
@@ -125,7 +126,8 @@ async def create_agent(request: Request, body: AgentCreate, me: AdminUser) -> Ag
     assert made is not None
     await audited(
         request, me, area=AREA, object_id=body.agent_id, action="create",
-        summary=f"新建{body.role} {body.agent_id} {body.name}", before=None, after=made.audited(),
+        summary=f"新建{ROLE_NAMES.get(body.role, body.role)} {body.agent_id} {body.name}",
+        before=None, after=made.audited(),
     )  # fmt: skip
     return _public(made)
 

@@ -15,7 +15,6 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from hotline.yaml_lines import yaml_line
 from ivr.catalog import PackIssue
 from ivr.flow import Flow
 
@@ -68,31 +67,46 @@ def _field_path(issue: PackIssue, flows: Mapping[str, Flow]) -> list[str]:
     return [*path, *NODE_FIELDS.get(issue.code, [])]
 
 
-def _deepest(node: yaml.Node, loc: Sequence[int | str], matched: int = 0) -> tuple[int, yaml.Node]:
-    """The node at the longest part of ``loc`` found in order, skipping parts the text does not have
-    (pydantic puts a union's tag, e.g. ``queue``, in the path, which may also be a field name)."""
+def _deepest(node: yaml.Node, loc: Sequence[int | str], matched: int = 0) -> tuple[int, int]:
+    """(parts matched, line) of the longest part of ``loc`` found in order, skipping parts the text does
+    not have (pydantic puts a union's tag, e.g. ``queue``, in the path, which may also be a field name).
+    A mapping or list value is placed at its key's line, a plain value at its own."""
     if not loc:
-        return matched, node
+        return matched, node.start_mark.line + 1
     part, rest = loc[0], loc[1:]
     best = _deepest(node, rest, matched)
-    child: yaml.Node | None = None
     if isinstance(node, yaml.MappingNode):
-        child = next((v for k, v in node.value if k.value == str(part)), None)
+        for key, value in node.value:
+            if key.value == str(part):
+                inner = _deepest(value, rest, matched + 1)
+                if not rest or inner[0] == matched + 1:
+                    plain = isinstance(value, yaml.ScalarNode)
+                    inner = (inner[0], value.start_mark.line + 1 if plain else key.start_mark.line + 1)
+                best = max(best, inner, key=lambda found: found[0])
     elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        child = node.value[part]
-    if child is not None:
-        best = max(best, _deepest(child, rest, matched + 1), key=lambda found: found[0])
+        best = max(best, _deepest(node.value[part], rest, matched + 1), key=lambda found: found[0])
     return best
+
+
+def _roots(source: str) -> list[yaml.Node]:
+    try:
+        return [r for r in yaml.compose_all(source) if r is not None]
+    except yaml.YAMLError:
+        return []
+
+
+def _place(source: str, path: Sequence[int | str], document: int) -> int | None:
+    roots = _roots(source)
+    return _deepest(roots[document], path)[1] if document < len(roots) else None
 
 
 def _schema_lines(source: str, document: int) -> list[int | None]:
     """The line of each schema error of document ``document``, in pydantic's order."""
     try:
-        roots = [r for r in yaml.compose_all(source) if r is not None]
         raw = [d for d in yaml.safe_load_all(source) if d is not None][document]
         Flow.model_validate(raw)
     except ValidationError as exc:
-        return [_deepest(roots[document], err["loc"])[1].start_mark.line + 1 for err in exc.errors()]
+        return [_place(source, err["loc"], document) for err in exc.errors()]
     except (yaml.YAMLError, IndexError):
         return []
     return []
@@ -125,6 +139,6 @@ def with_lines(source: str, issues: Sequence[PackIssue], flows: Mapping[str, Flo
         if line is None and yaml_text:
             flow_id = issue.flow_id if issue.flow_id is not None else (order[0] if order else "")
             index = order.index(flow_id) if flow_id in order else 0
-            line = yaml_line(source, _field_path(issue, flows), doc_index=index)
+            line = _place(source, _field_path(issue, flows), index)
         found.append({**issue.as_dict(), "line": line})
     return found

@@ -38,6 +38,11 @@ class DispatchNode:
 class KamailioConfig:
     """One Kamailio instance; the values end up in ``kamailio_conf/`` when rendered.
 
+    A node leaves the dispatcher set after ``probing_threshold`` failures in a row, failed OPTIONS
+    probes (every ``ping_interval_s``) and failed calls (no reply within ``reply_timeout_ms``, 500, 503)
+    alike, and comes back after ``inactive_threshold`` answered probes. One failure was enough before: a
+    node busy enough to let a single INVITE go unanswered for 2 s was taken out while its probes passed.
+
     ``trusted_net`` is where requests that are not from an Asterisk node may come from (carriers and
     phones); there is no digest authentication, so in the sandbox it is loopback only. ``ws_origins``
     are the web origins (the agent page's) whose browsers may open a WebSocket; a client that sends no
@@ -56,7 +61,7 @@ class KamailioConfig:
     nodes: tuple[DispatchNode, ...]
     algorithm: str = "round_robin"
     ping_interval_s: int = 10
-    probing_threshold: int = 1
+    probing_threshold: int = 3
     inactive_threshold: int = 1
     reply_timeout_ms: int = 2000
     trusted_net: str = "127.0.0.0/8"

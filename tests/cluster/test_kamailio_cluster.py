@@ -69,22 +69,30 @@ def test_stopped_node_is_probed_down_and_new_calls_land_on_the_survivor(
     assert wait_flags(kamailio, node_uri(cluster, 1), "A").startswith("A")
 
 
-def test_calls_fail_over_to_the_next_node_before_the_probes_notice(
+def test_calls_fail_over_to_the_next_node_and_count_failures_before_the_probes_notice(
     kamailio: KamailioSandbox, cluster: SandboxCluster, tmp_path: Path
 ) -> None:
     survivor, dead = cluster.nodes
+    threshold = kamailio.config.probing_threshold
+    assert threshold > 1
     wait_flags(kamailio, node_uri(cluster, 1), "AP")
     kamailio.rpc("dispatcher.ping_active", "0")
     dead.down()
     try:
         assert kamailio.dispatcher_nodes()[node_uri(cluster, 1)].startswith("A")
-        landing = place_calls(kamailio, cluster, tmp_path, calls=2)
+        first = place_calls(kamailio, cluster, tmp_path / "first", calls=2)
+        after_one_failure = kamailio.dispatcher_nodes()[node_uri(cluster, 1)]
+        rest = place_calls(kamailio, cluster, tmp_path / "rest", calls=2 * threshold)
         marked = kamailio.dispatcher_nodes()[node_uri(cluster, 1)]
     finally:
         kamailio.rpc("dispatcher.ping_active", "1")
         dead.up()
-    assert landing.returncode == 0, landing.log
-    assert landing.nodes == {survivor.config.instance}, landing.channels
+    for landing in (first, rest):
+        assert landing.returncode == 0, landing.log
+        assert landing.nodes == {survivor.config.instance}, landing.channels
+    # Round robin sends every second call to the dead node first: one failure keeps it in the set
+    # (trying), the threshold's worth takes it out.
+    assert not after_one_failure.startswith("I"), after_one_failure
     assert marked.startswith("I"), marked
     assert wait_flags(kamailio, node_uri(cluster, 1), "A").startswith("A")
 

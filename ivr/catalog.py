@@ -243,17 +243,27 @@ class FlowCatalog:
         return row
 
     def live(self) -> LivePack:
-        """The pack new calls run (one small query; parsing is cached per version)."""
+        """The pack new calls run: one small query for the live version's number; a published version
+        never changes, so its text is read and parsed once."""
+        number = store.live_number(self._sm, pack_id=self.pack_id)
+        if number is not None and (found := self._from_cache(number)) is not None:
+            return found
         row = self._live_row()
         return self._cached(row.version, row.source)
 
     def pack(self, number: int) -> LivePack:
         """A parsed version (published or not), cached once published."""
+        if (found := self._from_cache(number)) is not None:
+            return found
         row = self.version(number)
         if row.status != "published":
             flows = self.parse(row.source)
             return LivePack(self.pack_id, number, flows, next(iter(flows.values())))
         return self._cached(number, row.source)
+
+    def _from_cache(self, number: int) -> LivePack | None:
+        with self._lock:
+            return self._cache.get(number)
 
     def _cached(self, number: int, source: str) -> LivePack:
         with self._lock:

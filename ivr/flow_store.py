@@ -205,6 +205,12 @@ def make_live(sm: Sessions, *, pack_id: str, version: int, by: str) -> bool:
         return True
 
 
+def live_number(sm: Sessions, *, pack_id: str) -> int | None:
+    """The number of the version new calls run, or None before the first publish."""
+    with sm() as s:
+        return _live(s, pack_id)
+
+
 def live_version(sm: Sessions, *, pack_id: str) -> FlowVersionRow | None:
     """The version new calls run, or None before the first publish."""
     with sm() as s:

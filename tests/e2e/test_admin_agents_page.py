@@ -6,7 +6,7 @@ removed lines coloured. Screenshots under test-artifacts/e2e/admin_agents."""
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Dialog, Page, expect
+from playwright.async_api import Dialog, FilePayload, Page, expect
 
 from admin.csv_import import HEADER
 from hotline.app import Centre
@@ -71,7 +71,7 @@ async def test_given_the_agents_tab_when_an_agent_is_created_then_they_sign_in_a
         ]
     )
     await panel.get_by_test_id("import-file").set_input_files(
-        files=[{"name": "centre.csv", "mimeType": "text/csv", "buffer": bad_csv.encode("utf-8")}]
+        files=[FilePayload(name="centre.csv", mimeType="text/csv", buffer=bad_csv.encode("utf-8"))]
     )
     problems = panel.get_by_test_id("import-problems")
     await expect(problems).to_contain_text("3")

@@ -41,8 +41,8 @@ async def test_given_the_directory_tab_when_entries_change_then_the_transfer_lis
         await new.get_by_test_id("dir-add").click()
         await expect(page.get_by_test_id("admin-message")).to_contain_text("号码须为 3-20 位数字")
         await steps.shot("directory-bad-number")
-        transfer = {e["id"] for e in (await admin.http.get("/api/directory", headers=admin.auth)).json()}
-        assert "tax" not in transfer
+        before = {e["id"] for e in (await admin.http.get("/api/directory", headers=admin.auth)).json()}
+        assert "tax" not in before
 
         await new.get_by_test_id("dir-number").fill("12366")
         await new.get_by_test_id("dir-add").click()

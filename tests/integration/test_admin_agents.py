@@ -156,6 +156,26 @@ async def test_given_a_user_when_created_changed_and_reset_then_each_change_is_a
         await agent.sign_in("2001", "Second-pw-2001")
         await agent.close()
 
+        boss_of_queue = {**new, "agent_id": "2009", "role": "supervisor", "extension": ""}
+        assert (
+            await boss.http.post("/api/admin/agents", json=boss_of_queue, headers=boss.auth)
+        ).status_code == 201
+        unknown = await boss.http.put(
+            "/api/admin/agents/2009/queues", json={"queues": ["nope"]}, headers=boss.auth
+        )
+        assert (unknown.status_code, unknown.json()["error_id"]) == (422, "unknown_queue")
+        not_boss = await boss.http.put(
+            "/api/admin/agents/2001/queues", json={"queues": ["general"]}, headers=boss.auth
+        )
+        assert (not_boss.status_code, not_boss.json()["error_id"]) == (404, "not_a_supervisor")
+        queues = {"queues": ["social_security", "general"]}
+        assigned = await boss.http.put("/api/admin/agents/2009/queues", json=queues, headers=boss.auth)
+        assert assigned.status_code == 200, assigned.text
+        assert assigned.json()["queues"] == ["general", "social_security"]
+        supervised = await boss.http.get("/api/admin/changes?object_id=2009&area=agent", headers=boss.auth)
+        assert [c["action"] for c in supervised.json()] == ["queues", "create"]
+        assert '+    "social_security"' in supervised.json()[0]["diff"].splitlines()
+
         changes = (await boss.http.get("/api/admin/changes?object_id=2001", headers=boss.auth)).json()
         assert [c["action"] for c in changes] == ["reset_password", "update", "create"]
         diff = changes[1]["diff"].splitlines()

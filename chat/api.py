@@ -73,7 +73,7 @@ def _as_http(exc: ChatError | TicketError) -> DesktopError:
 
 @router.post("/sessions", status_code=201, response_model=ChatStarted)
 async def start_chat(request: Request, body: ChatStart, chats: Chats) -> ChatStarted:
-    """Start a chat (no account): it waits in ``queue`` (``general`` when the ACD has no such queue)."""
+    """Start a chat (no account): it waits in ``queue`` (``sign_language``: the accessibility queue)."""
     wait = await _throttle_store(request).attempt(
         ((f"chat-start:{client_of(request)}", START_RULE),), now=chats.clock()
     )
@@ -86,7 +86,7 @@ async def start_chat(request: Request, body: ChatStart, chats: Chats) -> ChatSta
             details={"retry_after_s": seconds},
             headers={"Retry-After": str(seconds)},
         )
-    row, token = await chats.start(queue=body.queue, phone=body.phone)
+    row, token = await _call(chats.start(queue=body.queue, phone=body.phone))
     return ChatStarted(session_id=row.session_id, token=token, queue=row.queue, expires_at=row.expires_at)
 
 

@@ -54,7 +54,10 @@ class ChatService(OfferDesk):
     async def start(self, *, queue: str, phone: str | None) -> tuple[store.SessionRow, str]:
         """A new chat waiting in ``queue`` (or the default queue); (session, its token)."""
         session_id, token = f"chat-{secrets.token_hex(12)}", secrets.token_urlsafe(24)
-        queue = self.acd.queue_or_default(QUEUE_ALIASES.get(queue, queue))
+        queue = QUEUE_ALIASES.get(queue, queue)
+        if queue not in self.acd.engine.queues:
+            known = sorted(self.acd.engine.queues)
+            raise ChatError("unknown_queue", f"no queue {queue}", status_code=422, queue=queue, known=known)
         now = self._now()
         row = await self._db(
             store.create_session,

@@ -223,8 +223,10 @@ async def test_given_many_chats_from_one_address_when_started_then_refused_with_
     async with httpx.AsyncClient(base_url=centre.url, timeout=10.0) as http:
         bad = await http.post("/api/chat/sessions", json={"phone": "12ab"})
         assert (bad.status_code, bad.json()["error_id"]) == (422, "invalid_request")
-        codes = [(await http.post("/api/chat/sessions", json={})).status_code for _ in range(11)]
-        assert codes == [201] * 10 + [429]
+        unknown = await http.post("/api/chat/sessions", json={"queue": "nosuchqueue"})
+        assert (unknown.status_code, unknown.json()["error_id"]) == (422, "unknown_queue")
+        codes = [(await http.post("/api/chat/sessions", json={})).status_code for _ in range(10)]
+        assert codes == [201] * 9 + [429]  # the refused queue counted too
         locked = await http.post("/api/chat/sessions", json={})
         assert locked.json()["error_id"] == "too_many_requests"
         assert int(locked.headers["Retry-After"]) >= 1

@@ -102,6 +102,7 @@ ANONYMOUS_ROUTES = (
     "POST /api/public/orders",
     "POST /api/public/orders/progress",
     "POST /api/guest/status",
+    "POST /api/chat/sessions",
 )
 """Routes open without a token (sign-in, the citizens' public page): refused for their body, not for a 401."""
 BODY_ROUTES = [op for op in OPERATIONS if op.body or op.label == "PUT /api/ivr/prompts/{prompt_id}"]

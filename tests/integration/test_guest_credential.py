@@ -3,7 +3,8 @@
 A guest credential authenticates only its own guest endpoint, whose dialplan has the sign-language entry
 alone: calling an agent extension or 12345 with it is refused (404; 484 for a prefix of the entry), the
 entry answers (this test client's call is ended at once); it cannot register an agent extension; it
-stops working once it expires. The HTTP routes refuse bad input with the uniform error body and
+stops working once it expires. A call nobody signing takes within the wait limit is given up (the
+page then offers chat or a callback). The HTTP routes refuse bad input with the uniform error body and
 limit credentials per client address.
 """
 
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from hotline.app import Centre
 from hotline.guest_models import VideoCall
 from hotline.sandbox.instance import AsteriskSandbox
+from tests.integration.seats import seat
 from tests.integration.sip_register import CHALLENGE, register
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(90)]
@@ -46,6 +48,7 @@ class Invite:
         self.uri = f"sip:{target}@{host}:{port}"
         self.call_id, self.tag = secrets.token_hex(12), secrets.token_hex(4)
         self.talk_s = 1.0
+        self.requests: list[str] = []
 
     def _request(
         self, method: str, cseq: int, branch: str, local: tuple[str, int], auth: str = "", to_tag: str = ""
@@ -86,20 +89,44 @@ class Invite:
     def _final(self, sock: socket.socket) -> tuple[int, str]:
         while True:
             text = sock.recvfrom(65535)[0].decode("utf-8", "replace")
+            if not text.startswith("SIP/2.0 "):
+                self.requests.append(text.split(" ", 1)[0])  # e.g. Asterisk's BYE ending the call
+                continue
             status = int(text.split(" ", 2)[1])
             if status >= 200:
                 return status, text
 
     def _ack_and_bye(self, sock: socket.socket, local: tuple[str, int], cseq: int, answer: str) -> None:
-        """Confirm the answered call, then end it at once."""
+        """Confirm the answered call, keep it up to ``talk_s`` (or until Asterisk ends it), then end it."""
         to = next(line for line in answer.split("\r\n") if line.lower().startswith("to:"))
         to_tag = to.split("tag=", 1)[1].split(";")[0].strip()
-        for method, number in (("ACK", cseq), ("BYE", cseq + 1)):
-            branch = f"z9hG4bK{secrets.token_hex(8)}"
-            sock.sendto(self._request(method, number, branch, local, to_tag=to_tag), (self.host, self.port))
-            time.sleep(self.talk_s if method == "ACK" else 0.0)
-        while self._final(sock)[1].split("\r\n", 1)[0].endswith("OK") is False:
-            pass
+        branch = f"z9hG4bK{secrets.token_hex(8)}"
+        sock.sendto(self._request("ACK", cseq, branch, local, to_tag=to_tag), (self.host, self.port))
+        if self._ended_by_asterisk(sock):
+            return
+        branch = f"z9hG4bK{secrets.token_hex(8)}"
+        sock.sendto(self._request("BYE", cseq + 1, branch, local, to_tag=to_tag), (self.host, self.port))
+        self._final(sock)
+
+    def _ended_by_asterisk(self, sock: socket.socket) -> bool:
+        """Wait up to ``talk_s`` for a BYE from Asterisk; answer it and say so."""
+        deadline = time.monotonic() + self.talk_s
+        while (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            try:
+                text = sock.recvfrom(65535)[0].decode("utf-8", "replace")
+            except TimeoutError:
+                break
+            finally:
+                sock.settimeout(5.0)
+            if text.startswith("BYE "):
+                self.requests.append("BYE")
+                keep = ("via:", "from:", "to:", "call-id:", "cseq:")
+                headers = [h for h in text.split("\r\n") if h.lower().startswith(keep)]
+                reply = "\r\n".join(["SIP/2.0 200 OK", *headers, "Content-Length: 0", "", ""])
+                sock.sendto(reply.encode(), (self.host, self.port))
+                return True
+        return False
 
     def send(self, password: str) -> int:
         """The final status of the INVITE (after answering one challenge with ``password``)."""
@@ -129,8 +156,19 @@ async def credential(client: httpx.AsyncClient) -> dict[str, Any]:
     return body
 
 
-async def invite(port: int, user: str, target: str, password: str) -> int:
-    return await asyncio.to_thread(Invite("127.0.0.1", port, user, target).send, password)
+async def invite(
+    port: int,
+    user: str,
+    target: str,
+    password: str,
+    *,
+    talk_s: float = 1.0,
+    requests: list[str] | None = None,
+) -> int:
+    call = Invite("127.0.0.1", port, user, target)
+    call.talk_s = talk_s
+    call.requests = [] if requests is None else requests
+    return await asyncio.to_thread(call.send, password)
 
 
 async def test_given_a_guest_credential_then_it_reaches_only_the_sign_entry_and_no_agent_extension(
@@ -183,7 +221,8 @@ async def test_given_a_guest_credential_when_it_expires_then_asterisk_refuses_it
         user, password = guest["user"], guest["password"]
         assert await invite(port, user, "1001", password) == NOT_FOUND  # authenticated, then no such entry
         await asyncio.sleep(2.2)
-        assert user in await centre.guests.sweep()
+        await centre.guests.sweep()  # (or the centre's own sweep did it already)
+        assert user not in await centre.guests.pool.expired(now=time.time())
         assert await invite(port, user, "1001", password) in (UNAUTHORIZED, FORBIDDEN)
         assert await invite(port, user, "sign", password) in (UNAUTHORIZED, FORBIDDEN)
         status = await client.post("/api/guest/status", json={"token": guest["token"]})
@@ -207,3 +246,35 @@ async def test_given_bad_or_many_requests_then_clear_errors_and_a_limit_per_addr
         assert int(issued[6].headers["Retry-After"]) >= 1
         assert issued[6].json()["error_id"] == "too_many_requests"
         assert len({r.json()["user"] for r in issued[:6]}) == 6
+
+
+async def test_given_only_a_paused_signer_when_the_wait_limit_passes_then_the_call_is_given_up(
+    centre: Centre, sandbox: AsteriskSandbox
+) -> None:
+    port = sandbox.config.sip_port
+    signer = await seat(centre, "3001", {"sign_language": 1})
+    await signer.status("paused", reason="小休")
+    centre.guests.wait_limit_s = 3.0
+    async with httpx.AsyncClient(base_url=centre.url, timeout=20.0) as client:
+        guest = await credential(client)
+        calling_requests: list[str] = []
+        calling = asyncio.create_task(
+            invite(port, guest["user"], "sign", guest["password"], talk_s=15.0, requests=calling_requests)
+        )
+        seen: list[dict[str, Any]] = []
+        for _ in range(100):
+            seen.append((await client.post("/api/guest/status", json={"token": guest["token"]})).json())
+            if seen[-1]["state"] == "no_agent":
+                break
+            await asyncio.sleep(0.2)
+        assert await calling == ANSWERED
+    assert "BYE" in calling_requests
+    waiting = [s for s in seen if s["state"] == "waiting"]
+    assert waiting, seen
+    assert waiting[-1]["position"] == 1
+    assert waiting[-1]["ewt_s"] > 0
+    assert seen[-1]["state"] == "no_agent"
+    assert seen[-1]["waited_s"] >= 3.0
+    assert await recorded(centre, guest["user"]) == ("no_agent", True)
+    assert [f for _, f in signer.frames if f.get("type") == "offer"] == []
+    await signer.close()

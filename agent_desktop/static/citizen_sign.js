@@ -129,6 +129,7 @@ window.__sign_timeline = {};
     });
     ua.start();
     $("start").hidden = true;
+    $("chat-now").hidden = true;
     $("hangup").hidden = false;
   }
 
@@ -162,6 +163,7 @@ window.__sign_timeline = {};
     $("stage").hidden = true;
     $("hangup").hidden = true;
     $("start").hidden = false;
+    $("chat-now").hidden = state === "no_agent";
     $("start").disabled = false;
     $("start").textContent = "重新开始手语视频通话";
     $("alternatives").hidden = state !== "no_agent";
@@ -225,6 +227,7 @@ window.__sign_timeline = {};
   $("start").addEventListener("click", start);
   $("hangup").addEventListener("click", () => finish("ended"));
   $("choose-chat").addEventListener("click", chooseChat);
+  $("chat-now").addEventListener("click", chooseChat);
   $("choose-callback").addEventListener("click", () => { $("callback-form").hidden = false; $("callback-form").phone.focus(); });
   $("callback-form").addEventListener("submit", bookCallback);
   loadChat();

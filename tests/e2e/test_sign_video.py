@@ -92,6 +92,7 @@ async def test_given_signing_and_voice_agents_when_citizen_calls_then_signer_ans
 
     await citizen.goto(f"{web_centre.url.rstrip('/')}/citizen/sign")
     await expect(citizen.get_by_test_id("chat-entry")).to_be_attached()
+    await expect(citizen.get_by_test_id("chat-now")).to_be_visible()
     await citizen_steps.shot("idle")
     await citizen.get_by_test_id("start").click()
 
@@ -151,6 +152,9 @@ async def test_given_no_signing_agent_when_citizen_starts_video_then_offered_cha
     await expect(citizen.get_by_test_id("choose-callback")).to_be_visible()
     await steps.shot("no-signing-agent")
     assert [f for _, f in voice.frames if f.get("type") == "offer"] == []
+    await citizen.get_by_test_id("choose-chat").click()  # the chat page part mounts into #chat-entry
+    await expect(citizen.get_by_test_id("chat-entry").get_by_test_id("chat-begin")).to_be_visible()
+    await steps.shot("chat-offered")
     await citizen.get_by_test_id("choose-callback").click()
     await citizen.get_by_test_id("callback-phone").fill("13912345678")
     await citizen.locator("#callback-form button[type=submit]").click()

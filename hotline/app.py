@@ -256,7 +256,13 @@ class Centre:
         self.intake = MessageIntake(bus=self.bus, tickets=self.tickets)
         self.sip_secrets = SipSecrets(self.ami)
         install_phone_directory(self.http, PhoneDirectory.from_settings(s, secrets=self.sip_secrets))
-        self.guests = GuestService(ami=self.ami, acd=self.acd, sessions=self.sessions)
+        self.guests = GuestService(
+            ami=self.ami,
+            acd=self.acd,
+            sessions=self.sessions,
+            ttl_s=s.guest_credential_seconds,
+            wait_limit_s=s.sign_video_wait_seconds,
+        )
         self.guests.install()
         install_guests(self.http, self.guests)
         control = CallControl(

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     """How many chats an agent handles at once (an agent on any chat is offered no call; acd.chats)."""
     chat_offer_timeout_seconds: float = 30.0
     """How long a chat offer waits for the agent's accept before it goes to someone else."""
+    sign_video_wait_seconds: float = Field(default=180.0, gt=0)
+    """How long a sign-language video call waits for a signing agent before the citizen's page offers text
+    chat or a callback instead (hotline.guest_service)."""
+    guest_credential_seconds: float = Field(default=300.0, gt=0, le=3600)
+    """How long a guest credential of the sign-language page is valid before its call starts."""
     ivr_digit_timeout_seconds: float = 5.0
     deadline_check_minutes: float = 10.0
     """How often the deadline checker (tickets.checker) runs its pass; 0 turns it off."""

@@ -87,6 +87,16 @@ async def open_chat(centre: Centre, http: httpx.AsyncClient, **body: str) -> Cit
     return citizen
 
 
+async def open_chat_unlimited(centre: Centre) -> Citizen:
+    """A chat started by the service itself (past the address limit)."""
+    row, token = await centre.chat.start(queue="general", phone=None)
+    ws = await websockets.connect(centre.url.replace("http", "ws", 1) + "ws/chat")
+    citizen = Citizen(centre.url, ws, {"session_id": row.session_id, "token": token})
+    await citizen.send({"type": "auth", "token": token})
+    await citizen.next("hello")
+    return citizen
+
+
 async def test_given_a_citizen_chat_when_messages_flow_then_both_sides_get_them_with_receipts_and_an_order(
     centre: Centre, agent: DesktopClient
 ) -> None:
@@ -217,7 +227,7 @@ async def test_given_an_agent_at_the_chat_limit_when_more_chats_wait_then_none_i
             await citizen.ws.close()
 
 
-async def test_given_many_chats_from_one_address_when_started_then_refused_with_retry_after(
+async def test_given_many_chats_bad_frames_or_old_tokens_when_started_then_refused(
     centre: Centre,
 ) -> None:
     async with httpx.AsyncClient(base_url=centre.url, timeout=10.0) as http:
@@ -230,10 +240,21 @@ async def test_given_many_chats_from_one_address_when_started_then_refused_with_
         locked = await http.post("/api/chat/sessions", json={})
         assert locked.json()["error_id"] == "too_many_requests"
         assert int(locked.headers["Retry-After"]) >= 1
-        ws = await websockets.connect(centre.url.replace("http", "ws", 1) + "ws/chat")
-        await ws.send(json.dumps({"type": "auth", "token": "not-a-real-token"}))
-        with pytest.raises(websockets.ConnectionClosed) as closed:
-            await asyncio.wait_for(ws.recv(), 10.0)
+        citizen = await open_chat_unlimited(centre)
+        await citizen.send("x" * (17 * 1024))  # over the 16 KiB frame bound
+        with pytest.raises(websockets.ConnectionClosed) as too_big:
+            await citizen.next("never")
+        assert too_big.value.rcvd is not None
+        assert too_big.value.rcvd.code == 1009
+        later = centre.chat.clock
+        centre.chat.clock = lambda: later() + 5 * 3600  # past the token's four hours
+        try:
+            ws = await websockets.connect(centre.url.replace("http", "ws", 1) + "ws/chat")
+            await ws.send(json.dumps({"type": "auth", "token": citizen.started["token"]}))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 10.0)
+        finally:
+            centre.chat.clock = later
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 4401
 

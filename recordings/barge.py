@@ -41,7 +41,7 @@ class Barges:
     def install(self) -> None:
         """Follow spy starts, mode changes and spy hangups."""
         self._ami.on_event("ChanSpyStart", self._on_start)
-        self._ami.on_event("VarSet", self._on_var)
+        self._ami.on_event("VarSet", self._on_var, where=("Variable", "HOTLINE_SPY_MODE"))
         self._ami.on_event("Hangup", self._on_hangup)
 
     def _on_start(self, event: AmiEvent) -> None:

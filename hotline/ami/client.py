@@ -43,6 +43,14 @@ log = logging.getLogger(__name__)
 MAX_RECONNECT_DELAY = 10.0
 
 
+def _filter(name: str, where: tuple[str, str] | None) -> tuple[str, str, str]:
+    """The AMI include filter for events ``name`` (with header ``where[0]`` equal to ``where[1]``)."""
+    if where is None:
+        return f"action(include),name({name})", "", name
+    header, value = where
+    return f"action(include),name({name}),header({header}),method(exact)", value, name
+
+
 class AmiClient:
     """A self-healing AMI connection with typed actions and event callbacks."""
 
@@ -63,7 +71,9 @@ class AmiClient:
         self.node = node
         self._only_handled = only_handled_events
         self._named: dict[str, str] = {}
-        """Event names callbacks were registered for: lower case → as registered."""
+        """Event names callbacks were registered for whole: lower case → as registered."""
+        self._filters: set[tuple[str, str, str]] = set()
+        """Every filter asked for: (match criteria, filter value, name); see :func:`_filter`."""
         self._host = host
         self._port = port
         self._username = username
@@ -89,15 +99,25 @@ class AmiClient:
         """True while logged in on an open connection."""
         return self._logged_in and self._conn is not None and self._conn.is_open
 
-    def on_event(self, name: str, callback: EventCallback) -> None:
-        """Call ``callback(event)`` for every event called ``name`` (any case); ``"*"`` means all events."""
+    def on_event(self, name: str, callback: EventCallback, *, where: tuple[str, str] | None = None) -> None:
+        """Call ``callback(event)`` for every event called ``name`` (any case); ``"*"`` means all events.
+
+        ``where`` (header, value): the callback needs only events whose header has that value; with
+        ``only_handled_events`` the session then asks for just those (unless some callback wants the
+        name whole). The callback still checks the header: it may be given others.
+        """
         self._handlers.setdefault(name.lower(), []).append(callback)
         if name == "*" or name.lower() in self._named:
             return
-        self._named[name.lower()] = name
+        wanted = _filter(name, where)
+        if where is None:
+            self._named[name.lower()] = name
+        elif wanted in self._filters:
+            return
+        self._filters.add(wanted)
         conn = self._conn
         if self._only_handled and conn is not None and self.connected:
-            self._spawn(self._ask_for(conn, [name]), f"event filter for {name}")
+            self._spawn(self._ask_for(conn, [wanted]), f"event filter for {name}")
 
     def on_connected(self, callback: ConnectedCallback) -> None:
         """Run ``callback()`` after every successful login and after Asterisk reports a fresh boot."""
@@ -289,23 +309,18 @@ class AmiClient:
         except BaseException:
             conn.close()
             raise
-        if self._only_handled and self._named:
+        if self._only_handled and self._filters:
             try:
-                await self._ask_for(conn, list(self._named.values()))
+                await self._ask_for(conn, sorted(self._filters))
             except BaseException:
                 conn.close()
                 raise
         return conn
 
-    async def _ask_for(self, conn: AmiConnection, names: list[str]) -> None:
-        """Add an include filter per event name to the session on ``conn``."""
-        for name in names:
-            action = {
-                "Action": "Filter",
-                "Operation": "Add",
-                "MatchCriteria": f"action(include),name({name})",
-                "Filter": "",
-            }
+    async def _ask_for(self, conn: AmiConnection, filters: list[tuple[str, str, str]]) -> None:
+        """Add each include filter to the session on ``conn``."""
+        for criteria, value, _ in filters:
+            action = {"Action": "Filter", "Operation": "Add", "MatchCriteria": criteria, "Filter": value}
             await conn.request(action, action_id=self._next_id(), wait_s=self._action_timeout)
 
     async def _watch(self, conn: AmiConnection) -> None:

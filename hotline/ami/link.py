@@ -33,8 +33,11 @@ class AmiLink(Protocol):
         """The link to one node (AmiNotConnected for a name the cluster does not have)."""
         ...
 
-    def on_event(self, name: str, callback: EventCallback) -> None:
-        """Call ``callback(event)`` for every event ``name`` from any node (``"*"``: all)."""
+    def on_event(self, name: str, callback: EventCallback, *, where: tuple[str, str] | None = None) -> None:
+        """Call ``callback(event)`` for every event ``name`` from any node (``"*"``: all). ``where``
+        (header, value) says the callback wants only such events, so that a session that asks for
+        only the handled events need not get every one of that name (the callback may still see
+        others that another callback asked for)."""
         ...
 
     def on_connected(self, callback: ConnectedCallback) -> None:

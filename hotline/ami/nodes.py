@@ -76,10 +76,10 @@ class PbxNodes:
         nodes = self._where.get(channel, set())
         return next(iter(nodes)) if len(nodes) == 1 else ""
 
-    def on_event(self, name: str, callback: EventCallback) -> None:
+    def on_event(self, name: str, callback: EventCallback, *, where: tuple[str, str] | None = None) -> None:
         """Events from every node."""
         for client in self._clients.values():
-            client.on_event(name, callback)
+            client.on_event(name, callback, where=where)
 
     def on_connected(self, callback: ConnectedCallback) -> None:
         """After every (re)connection of any node."""

@@ -1,6 +1,7 @@
 """``only_handled_events`` on the real Asterisk: the session receives the events a callback was
-registered for by name (also ones registered after login) and none of the rest, while action
-responses (a ``CoreShowChannels`` list) still arrive whole."""
+registered for by name (also ones registered after login), of a name registered with ``where`` only
+those with that header value, and none of the rest, while action responses (a ``CoreShowChannels``
+list) still arrive whole."""
 
 from __future__ import annotations
 
@@ -61,15 +62,19 @@ async def test_filtered_session_gets_only_the_named_events(pair: tuple[AmiClient
     filtered.on_event("*", lambda e: seen["filtered"].append(e.name))
     everything.on_event("*", lambda e: seen["everything"].append(e.name))
     filtered.on_event("Newchannel", lambda e: None)
+    talk = lambda e: seen["talk"].append(e.get("Variable", ""))  # noqa: E731
+    seen["talk"] = []
+    filtered.on_event("VarSet", talk, where=("Variable", "TALK"))
     filtered.on_event("Hangup", on_hangup)  # registered after login: asked for then
     await asyncio.sleep(0.5)
     await one_local_call(everything, f"{tag}-a")
     await asyncio.wait_for(hung_up.wait(), 20)
     await asyncio.sleep(0.5)
 
-    assert {"Newchannel", "Hangup"} <= set(seen["filtered"])
-    assert set(seen["filtered"]) <= {"Newchannel", "Hangup"}, set(seen["filtered"])
-    assert len(set(seen["everything"]) - {"Newchannel", "Hangup"}) >= 3, set(seen["everything"])
+    assert {"Newchannel", "Hangup", "VarSet"} <= set(seen["filtered"])
+    assert set(seen["filtered"]) <= {"Newchannel", "Hangup", "VarSet"}, set(seen["filtered"])
+    assert set(seen["talk"]) == {"TALK"}  # the dialplan also sets RING: not sent
+    assert len(set(seen["everything"]) - {"Newchannel", "Hangup", "VarSet"}) >= 3, set(seen["everything"])
     await one_local_call(everything, f"{tag}-b", talk_s=5)
     await asyncio.sleep(0.5)
     listing = await filtered.send_action_list(

@@ -85,7 +85,7 @@ def _check_new_skills(request: Request, skills: dict[str, int], had: dict[str, i
 async def list_agents(
     request: Request,
     me: AdminUser,
-    q: Annotated[str, Query(max_length=64, pattern=r"^[^\x00%_\\]*$")] = "",
+    q: Annotated[str, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")] = "",
     role: Annotated[str, Query(pattern=r"^(agent|supervisor|qa|department|admin)?$")] = "",
 ) -> list[AgentAdminPublic]:
     """Users by id; ``q`` finds an id, name or extension, ``role`` keeps one role."""

@@ -84,6 +84,8 @@ def extension_of(contact: str) -> str:
 
 
 def _user(a: Agent, off: AgentDisabled | None, queues: list[str]) -> AdminUser:
+    # A password set since (PUT /api/agents, the department portal) enables the user again.
+    off = off if a.password_hash is None else None
     return AdminUser(
         agent_id=a.agent_id,
         name=a.name,
@@ -115,9 +117,12 @@ def list_users(sm: Sessions, *, search: str = "", role: str = "") -> list[AdminU
     if role:
         query = query.where(Agent.role == role)
     if search:
-        like = f"%{search.lower()}%"
+        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
         query = query.where(
-            Agent.agent_id.ilike(like) | Agent.name.ilike(like) | Agent.contact.ilike(f"{PHONE_PREFIX}{like}")
+            Agent.agent_id.ilike(like, escape="\\")
+            | Agent.name.ilike(like, escape="\\")
+            | Agent.contact.ilike(f"{PHONE_PREFIX}{like}", escape="\\")
         )
     with sm() as s:
         rows = s.execute(query.order_by(Agent.agent_id)).all()

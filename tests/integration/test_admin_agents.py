@@ -137,6 +137,9 @@ async def test_given_a_user_when_created_changed_and_reset_then_each_change_is_a
             assert (resp.status_code, resp.json()["error_id"]) == (422, error), resp.text
         agent = DesktopClient(centre.url)
         await agent.sign_in("2001", "First-pw-2001")
+        for q, found in (("王", ["2001"]), ("1005", ["2001"]), ("20_1", []), ("%", []), ("admin", ["admin"])):
+            listed = await boss.http.get("/api/admin/agents", params={"q": q}, headers=boss.auth)
+            assert [u["agent_id"] for u in listed.json()] == found, q
 
         change = {
             "name": "王芳",

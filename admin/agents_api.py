@@ -29,7 +29,7 @@ from admin.agents_schemas import (
 from admin.agents_sessions import end_everything
 from admin.agents_support import hash_all, known_skills
 from admin.audit_api import AdminUser, audited, sessions_of
-from admin.csv_import import RowProblem, parse_agents_csv, template_csv
+from admin.csv_import import ImportRow, RowProblem, parse_agents_csv, template_csv
 from agent_desktop.context import DesktopContext
 from agent_desktop.errors import DesktopError
 from hotline.body_limit import body_limit
@@ -223,6 +223,21 @@ async def set_supervisor_queues(
     return _public(after)
 
 
+def _refuse_taken(rows: list[ImportRow], taken: set[str]) -> None:
+    problems = [
+        _problem(RowProblem(r.line, "工号", f"工号 {r.user.agent_id} 已存在"))
+        for r in rows
+        if r.user.agent_id in taken
+    ]
+    if problems:
+        raise DesktopError(
+            "import_rejected",
+            f"{len(problems)} user(s) of the file exist already; nothing was imported",
+            status_code=422,
+            details={"problems": problems[:200], "count": len(problems)},
+        )
+
+
 @router.get("/agent-import-template")
 async def import_template(me: AdminUser) -> Response:
     """The CSV template (UTF-8 with BOM, so that Excel opens the Chinese header)."""
@@ -246,24 +261,15 @@ async def import_agents(request: Request, body: CsvImport, me: AdminUser) -> Imp
             status_code=422,
             details={"problems": [_problem(p) for p in parsed.problems[:200]], "count": len(parsed.problems)},
         )
+    ids = [r.user.agent_id for r in parsed.rows]
+    _refuse_taken(parsed.rows, await asyncio.to_thread(store.existing_ids, sessions_of(request), ids))
     hashes = await hash_all(request, [r.password for r in parsed.rows])
     users = [(r.user, h) for r, h in zip(parsed.rows, hashes, strict=True)]
     try:
         await asyncio.to_thread(store.create_users, sessions_of(request), users)
-    except store.AgentConflict as exc:
-        taken = set(exc.details.get("agent_ids") or ())  # type: ignore[call-overload]
-        problems = [
-            _problem(RowProblem(r.line, "工号", f"工号 {r.user.agent_id} 已存在"))
-            for r in parsed.rows
-            if r.user.agent_id in taken
-        ]
-        raise DesktopError(
-            "import_rejected",
-            f"{len(problems)} user(s) of the file exist already; nothing was imported",
-            status_code=422,
-            details={"problems": problems[:200], "count": len(problems)},
-        ) from None
-    ids = [r.user.agent_id for r in parsed.rows]
+    except store.AgentConflict as exc:  # taken meanwhile
+        _refuse_taken(parsed.rows, set(exc.details.get("agent_ids") or ()))  # type: ignore[call-overload]
+        raise
     await audited(
         request, me, area=AREA, object_id="import", action="import",
         summary=f"批量导入 {len(ids)} 个用户", before=None,

@@ -143,6 +143,12 @@ def _read(s: Session, agent_id: str) -> AdminUser | None:
     return _user(a, s.get(AgentDisabled, agent_id), _queues(s, [agent_id]).get(agent_id, []))
 
 
+def existing_ids(sm: Sessions, ids: Sequence[str]) -> set[str]:
+    """Those of ``ids`` already taken by a user."""
+    with sm() as s:
+        return set(s.scalars(select(Agent.agent_id).where(Agent.agent_id.in_(list(ids)))))
+
+
 def create_users(
     sm: Sessions, users: Sequence[tuple[UserInput, str]], *, now: datetime | None = None
 ) -> None:

@@ -11,7 +11,9 @@ Prints one JSON line:
 
 ``audio_s`` is the audio of every file (both sides), ``rtf`` the decoding time per second of audio
 per core (wall time x workers / audio), ``calls_per_core_hour`` how many such calls (both sides) one
-core transcribes in an hour. The model loads before the clock starts.
+core transcribes in an hour. The model loads before the clock starts. On a shared machine the wall
+time also counts other processes' turns on the cores, so the process's own CPU seconds over the same
+stretch (and the RTF they give) go to standard error as a second JSON line.
 
     .venv/bin/python -m bench.transcribe [--calls 8] [--workers N]
 """
@@ -21,6 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import sys
 import tempfile
 import time
 import wave
@@ -141,17 +145,18 @@ def run(calls: int, workers: int) -> dict[str, object]:
             sessions=sessions, root=root, transcriber=WhisperTranscriber(cache, parallel=workers)
         )
         queue = TranscriptionQueue(service, workers=workers)
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), _cpu_s()
         queue.start()
         queue.sweep()
         while sum(service.finished.values()) < calls * 2:
             time.sleep(0.2)
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, _cpu_s() - cpu_before
         queue.stop()
         engine.dispose()
         if service.finished["failed"]:
             raise SystemExit(f"{service.finished['failed']} files failed")
         audio = service.audio_s
+        print(json.dumps({"cpu_s": round(cpu, 1), "cpu_rtf": round(cpu / audio, 3)}), file=sys.stderr)
         return {
             "engine": service.transcriber.engine,
             "audio_s": round(audio, 1),
@@ -159,6 +164,11 @@ def run(calls: int, workers: int) -> dict[str, object]:
             "rtf": round(wall * workers / audio, 3),
             "calls_per_core_hour": round(calls / (wall * workers / 3600), 1),
         }
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:

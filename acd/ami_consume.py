@@ -123,6 +123,7 @@ class AmiConsumer:
             {
                 "call_id": event.get("Uniqueid", ""),
                 "member": event.get("Interface", ""),
+                "member_uniqueid": event.get("DestUniqueid", ""),
                 "waited_s": float(event.get("HoldTime", "0") or 0),
                 "at": time.time(),
             },

@@ -5,9 +5,12 @@ Rules of this module:
   it: ``r()`` is what the citizen says (side ``caller``), ``t()`` everything the citizen hears from the
   centre (side ``agent``: the agent, a consulted party, a department, a three-way conference).
 - A segment is one stretch with one party: it starts when an agent answers (``call.changed``
-  connected) and again when the call is handed on (``call.transferred`` to a number or by an attended
-  transfer); the previous segment is stopped first (AMI StopMixMonitor with its MixMonitorID). An
-  agent's consultation leg waiting in the ACD is no citizen call and is not recorded.
+  connected) and again when the call is handed on (``call.transferred`` to a number, by an attended
+  transfer, to a supervisor taking over); the previous segment is stopped first (AMI StopMixMonitor
+  with its MixMonitorID). An agent's consultation leg waiting in the ACD is no citizen call and is not
+  recorded. A person of the static fallback queue answering (``call.fallback_answered``, which every
+  app node hears) starts one too, on the node that claims its rows first (ids made from the answering
+  channel's uniqueid, the same on every node).
 - A segment ends when it is stopped or the citizen's channel hangs up. Its files are then waited for
   until Asterisk has closed them (header sizes match the file), moved from the node's spool into the
   recordings root, and the rows marked ``saved`` with duration, size and SHA-256, or ``missing``.
@@ -38,7 +41,14 @@ from recordings.barge import Barges, mix_barges
 from recordings.files import Spools
 from recordings.recover import recover_periodically
 from recordings.segments import Segment
-from recordings.store import Opened, Sessions, close_recording, open_recordings
+from recordings.store import (
+    Opened,
+    Sessions,
+    claim_recordings,
+    close_recording,
+    next_segment,
+    open_recordings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +77,9 @@ class CallRecording:
         self._sm = sessions
         self._root = root
         self._spools = spools
-        self._sub = bus.subscribe("call.changed", "call.transferred", maxsize=100_000)
+        self._sub = bus.subscribe(
+            "call.changed", "call.transferred", "call.fallback_answered", maxsize=100_000
+        )
         self._live: dict[str, Segment] = {}
         self._next: dict[str, int] = {}
         self._closing: set[asyncio.Task[None]] = set()
@@ -124,17 +136,41 @@ class CallRecording:
             if d["state"] != "connected" or CONSULT_TAG in str(d.get("tags") or "").split(","):
                 return
             await self._start(call_id, d.get("agent_id"))
+        elif topic == "call.fallback_answered":
+            await self._start(call_id, None, claim_as=str(d.get("member_uniqueid") or d["member"]))
         elif d["kind"] in NEW_SEGMENT_TRANSFERS and call_id in self._live:
             await self._start(call_id, None)
 
-    async def _start(self, call_id: str, agent_id: object) -> None:
+    async def _start(self, call_id: str, agent_id: object, *, claim_as: str = "") -> None:
+        """A new segment; with ``claim_as`` (the answering channel of the static fallback queue, which
+        every app node hears) only the node that claims its rows first records it."""
         previous = self._live.pop(call_id, None)
         if previous is not None:
             await self._stop(previous)
-        segment = self._next.get(call_id, 0)
-        self._next[call_id] = segment + 1
+        if claim_as:
+            segment = await asyncio.to_thread(next_segment, self._sm, call_id)
+            base = f"{call_id}-fallback-{claim_as}"
+        else:
+            segment, base = self._next.get(call_id, 0), call_id
+            self._next[call_id] = segment + 1
         started = datetime.now(UTC)
-        ids = {side: files.recording_id(call_id, segment, side) for side in SIDES}
+        ids = {side: files.recording_id(base, segment, side) for side in SIDES}
+        node = self._node_of(call_id)
+        opened = [
+            Opened(
+                recording_id=ids[side],
+                call_id=call_id,
+                node=node,
+                side=side,
+                segment=segment,
+                agent_id=str(agent_id) if agent_id else None,
+                path=files.root_path(ids[side], started),
+                started_at=started,
+            )
+            for side in SIDES
+        ]
+        if claim_as and not await asyncio.to_thread(claim_recordings, self._sm, opened):
+            return
         options = f"r({files.spool_name(ids['caller'])})t({files.spool_name(ids['agent'])})"
         try:
             reply = await self._ami.send_action(
@@ -142,8 +178,10 @@ class CallRecording:
             )
         except (AmiError, AmiNotConnected) as exc:
             log.error("recording of %s not started: %s", call_id, for_log(exc))
+            if claim_as:
+                for o in opened:
+                    await asyncio.to_thread(self._file_one, o.recording_id, None, o.path)
             return
-        node = self._node_of(call_id)
         seg = Segment(
             call_id=call_id,
             segment=segment,
@@ -154,24 +192,11 @@ class CallRecording:
             paths={side: files.root_path(ids[side], started) for side in SIDES},
         )
         self._live[call_id] = seg
+        if not claim_as:
+            await asyncio.to_thread(open_recordings, self._sm, opened)
         if call_id in self._gone:
             self._live.pop(call_id)
             self._file_later(seg)
-        agent = str(agent_id) if agent_id else None
-        opened = [
-            Opened(
-                recording_id=ids[side],
-                call_id=call_id,
-                node=node,
-                side=side,
-                segment=segment,
-                agent_id=agent,
-                path=seg.paths[side],
-                started_at=started,
-            )
-            for side in SIDES
-        ]
-        await asyncio.to_thread(open_recordings, self._sm, opened)
 
     def _node_of(self, call_id: str) -> str:
         node_of = getattr(self._ami, "node_of", None)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.access import writing
@@ -68,29 +69,34 @@ def open_recordings(sm: Sessions, opened: list[Opened]) -> None:
                 )
             )
         )
-        for o in opened:
-            if o.recording_id in known:
-                continue
-            s.add(
-                Recording(
-                    recording_id=o.recording_id,
-                    call_id=o.call_id,
-                    node=o.node,
-                    kind="call",
-                    side=o.side,
-                    segment=o.segment,
-                    agent_id=o.agent_id,
-                    path=o.path,
-                    started_at=o.started_at,
-                    status="recording",
-                )
+        open_into(s, [o for o in opened if o.recording_id not in known])
+
+
+def open_into(s: Session, opened: list[Opened]) -> None:
+    """Add the rows within the caller's transaction; a caller side becomes the call's recording_path
+    when it has none."""
+    for o in opened:
+        s.add(
+            Recording(
+                recording_id=o.recording_id,
+                call_id=o.call_id,
+                node=o.node,
+                kind="call",
+                side=o.side,
+                segment=o.segment,
+                agent_id=o.agent_id,
+                path=o.path,
+                started_at=o.started_at,
+                status="recording",
             )
-            if o.side == "caller":
-                s.execute(
-                    update(Call)
-                    .where(Call.call_id == o.call_id, Call.recording_path.is_(None))
-                    .values(recording_path=o.path)
-                )
+        )
+        if o.side == "caller":
+            s.execute(
+                update(Call)
+                .where(Call.call_id == o.call_id, Call.recording_path.is_(None))
+                .values(recording_path=o.path)
+            )
+    s.flush()
 
 
 def close_recording(
@@ -156,3 +162,22 @@ def unfiled_recordings(sm: Sessions, *, before: datetime, limit: int = 1000) -> 
             .limit(limit)
         )
         return [RecordingRow.of(r) for r in rows]
+
+
+def claim_recordings(sm: Sessions, opened: list[Opened]) -> bool:
+    """Insert the rows of a segment that several app nodes may try to start at once (the static
+    fallback queue's answer is seen by every node; the ids are made from what all of them see): True
+    for the node whose insert won, False for the others."""
+    try:
+        with writing(sm) as s:
+            open_into(s, opened)
+    except IntegrityError:
+        return False
+    return True
+
+
+def next_segment(sm: Sessions, call_id: str) -> int:
+    """The segment number after the call's last stored one (0 for none)."""
+    with sm() as s:
+        last = s.scalar(select(func.max(Recording.segment)).where(Recording.call_id == call_id))
+        return 0 if last is None else int(last) + 1

@@ -120,3 +120,42 @@ async def test_given_a_call_transferred_to_a_number_then_each_leg_has_its_own_pa
     call = repo.get_call(centre.sessions, call_id=s.call_id)
     assert call is not None
     assert call.recording_path == first["caller"].path
+
+
+async def test_given_the_static_fallback_queue_answers_then_that_segment_is_recorded_once(
+    centre: Centre, driver: CallDriver, sandbox: AsteriskSandbox, centre_settings: Settings
+) -> None:
+    write_tone_files(sandbox, TONES.values())
+    await centre.fastagi.close()
+    contact = {
+        "Action": "DBPut",
+        "Family": "hotline/contact",
+        "Key": "1001",
+        "Val": f"Local/{AGENT_HZ}@hotline-sim-tone/n",
+    }
+    await driver.ami.send_action(contact)
+    call = await driver.call("13600136001", keys="")
+    try:
+        await driver.wait_event(
+            lambda e: e.name == "AgentConnect" and e.get("Uniqueid") == call.call_id, timeout=30
+        )
+        await driver.ami.send_action(
+            {
+                "Action": "Redirect",
+                "Channel": call.local_id,
+                "Context": "hotline-sim-tone",
+                "Exten": str(CALLER_HZ),
+                "Priority": "1",
+            }
+        )
+        await asyncio.sleep(3.0)
+        await driver.hang_up(call.local_id)
+        await eventually(lambda: _all_closed(centre, call.call_id), timeout=30.0)
+    finally:
+        await driver.ami.send_action({"Action": "DBDel", "Family": "hotline/contact", "Key": "1001"})
+    root = centre_settings.recordings_dir
+    assert root is not None
+    rows = recordings_of_call(centre.sessions, call.call_id)
+    assert [(r.segment, r.side, r.status) for r in rows] == [(0, "caller", "saved"), (0, "agent", "saved")]
+    assert _heard(root, rows[0]) == {CALLER_HZ}
+    assert _heard(root, rows[1]) == {AGENT_HZ}

@@ -17,7 +17,15 @@ from hotline.db.engine import make_engine, migrate, session_factory
 from privacy.retention import RetentionPolicy, run_retention
 from recordings import files
 from recordings.recover import recover_once
-from recordings.store import Opened, Sessions, close_recording, open_recordings, recordings_of_call
+from recordings.store import (
+    Opened,
+    Sessions,
+    claim_recordings,
+    close_recording,
+    next_segment,
+    open_recordings,
+    recordings_of_call,
+)
 from recordings.verify import verify_recordings
 from tests.pg import scratch_database
 
@@ -231,3 +239,36 @@ def test_given_rows_left_recording_when_recovered_then_closed_files_are_filed_an
     assert states["closed"].sha256 == files.sha256_of(root / states["closed"].path)
     assert not (spool / files.spool_name("closed-0-caller")).exists()
     assert (spool / files.spool_name("open-0-caller")).exists()
+
+
+def test_given_two_nodes_claiming_the_same_fallback_segment_then_only_the_first_wins(
+    sessions: Sessions,
+) -> None:
+    repo.record_call_started(
+        sessions, call_id="fb", caller="13800138000", channel="PJSIP/t", dialed="12345", at=NOW
+    )
+    assert next_segment(sessions, "fb") == 0
+
+    def rows(segment: int) -> list[Opened]:
+        base = f"fb-fallback-node1-1700000000.{segment}"
+        return [
+            Opened(
+                recording_id=files.recording_id(base, segment, side),
+                call_id="fb",
+                node="ast1",
+                side=side,
+                segment=segment,
+                agent_id=None,
+                path=files.root_path(files.recording_id(base, segment, side), NOW),
+                started_at=NOW,
+            )
+            for side in ("caller", "agent")
+        ]
+
+    assert claim_recordings(sessions, rows(0))
+    assert not claim_recordings(sessions, rows(0))
+    assert next_segment(sessions, "fb") == 1
+    assert [r.status for r in recordings_of_call(sessions, "fb")] == ["recording", "recording"]
+    call = repo.get_call(sessions, call_id="fb")
+    assert call is not None
+    assert call.recording_path == rows(0)[0].path

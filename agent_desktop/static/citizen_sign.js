@@ -124,8 +124,11 @@ window.__sign_timeline = {};
         else $("remote-audio").srcObject = stream;
       });
       session.on("confirmed", () => mark("confirmed"));
-      session.on("ended", () => finish(current === "no_agent" ? "no_agent" : "ended"));
-      session.on("failed", () => finish(current === "no_agent" ? "no_agent" : "failed"));
+      // A call that ends before anyone signing answered (the centre gave up, or lost its service) is
+      // not the citizen's doing: offer chat or a callback rather than just "ended".
+      const unanswered = () => current !== "talking" && current !== "ended";
+      session.on("ended", () => finish(unanswered() ? "no_agent" : "ended"));
+      session.on("failed", () => finish(unanswered() ? "no_agent" : "failed"));
     });
     ua.start();
     $("start").hidden = true;
@@ -225,7 +228,7 @@ window.__sign_timeline = {};
   };
 
   $("start").addEventListener("click", start);
-  $("hangup").addEventListener("click", () => finish("ended"));
+  $("hangup").addEventListener("click", () => { current = "ended"; finish("ended"); });
   $("choose-chat").addEventListener("click", chooseChat);
   $("chat-now").addEventListener("click", chooseChat);
   $("choose-callback").addEventListener("click", () => { $("callback-form").hidden = false; $("callback-form").phone.focus(); });

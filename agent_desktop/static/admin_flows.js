@@ -152,9 +152,16 @@
       ctx.view.focus();
     }
     function jumpToNode(id) {
+      // The node's key under `nodes:` of the flow on the graph (the prompts may use the same names).
       const text = ctx.view.state.doc.toString();
-      const at = text.search(new RegExp(`^  ${id.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")}:`, "m"));
-      if (at >= 0) jumpToLine(ctx.view.state.doc.lineAt(at).number);
+      const quote = (v) => v.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+      const flowId = ctx.graph.flow ? ctx.graph.flow.id : "";
+      const flowAt = Math.max(0, text.search(new RegExp(`^id: *["']?${quote(flowId)}["']? *$`, "m")));
+      const nodesAt = text.slice(flowAt).search(/^nodes:/m);
+      if (nodesAt < 0) return;
+      const from = flowAt + nodesAt;
+      const at = text.slice(from).search(new RegExp(`^  ${quote(id)}:`, "m"));
+      if (at >= 0) jumpToLine(ctx.view.state.doc.lineAt(from + at).number);
     }
 
     async function loadVersions(select) {

@@ -91,6 +91,9 @@ async def _edit_and_check(page: Page, steps: Steps) -> None:
     finding = page.locator("[data-testid=finding][data-code=unknown_target]")
     await expect(finding).to_have_attribute("data-line", str(key_3), timeout=SLOW)
     await expect(finding).to_have_attribute("data-node", "main_menu")
+    await page.locator(".cm-line").first.click()
+    await finding.get_by_role("button").click()
+    await expect(page.locator(".cm-activeLine")).to_have_text('      "3": accessibilty_queue')
     marked = page.locator(".cm-line", has_text='"3": accessibilty_queue').locator(".cm-lintRange-error")
     await expect(marked).to_have_count(1)
     await expect(page.locator(".cm-lint-marker-error").first).to_be_visible()
@@ -140,6 +143,8 @@ async def test_given_the_live_flow_when_an_admin_edits_publishes_and_rolls_back_
     await expect(page.get_by_test_id("flow-status")).to_have_text("线上版本（只读）", timeout=SLOW)
     await expect(page.get_by_test_id("flow-check-state")).to_have_text("检查通过", timeout=SLOW)
     assert await _graph_node(page, "main_menu") == {"present": True, "issue": False, "type": "speech_menu"}
+    await page.evaluate("() => window.AdminFlows.graph.cy.$id('special_menu').emit('tap')")
+    await expect(page.locator(".cm-activeLine")).to_have_text("  special_menu:")
     await steps.shot("live-flow")
 
     await page.get_by_test_id("flow-new-draft").click()

@@ -60,6 +60,7 @@ class OfferDesk:
     declined: dict[str, frozenset[str]] = field(default_factory=dict)
     citizens: dict[str, set[CitizenSend]] = field(default_factory=dict)
     bus: EventBus | None = None
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)

@@ -126,12 +126,15 @@ class ChatService(OfferDesk):
         """The chat reached its queue's maximum wait with nobody free: tell the citizen, end it."""
         if command.target_kind == "callback":
             self.acd.submit_quietly(CallbackCancelled(command.call_id))
-        asyncio.get_running_loop().create_task(self._end_unserved(command.call_id))
+        task = asyncio.get_running_loop().create_task(self._end_unserved(command.call_id))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def _end_unserved(self, session_id: str) -> None:
-        await self._db(
+        message, _ = await self._db(
             store.add_message, session_id=session_id, sender="system", body=SYSTEM_NO_AGENT, now=self._now()
         )
+        await self.to_citizen(session_id, {"type": "message", "message": message.public()})
         await self.end(session_id, by="system")
 
     # -- agent side ------------------------------------------------------------------------------
@@ -223,6 +226,7 @@ class ChatService(OfferDesk):
         if row is None:
             return
         self._withdraw(session_id, "ended")
+        self.declined.pop(session_id, None)
         if row.answered_at is not None and row.agent_id:
             others = await self._db(store.active_of, agent_id=row.agent_id)
             held = tuple(o.session_id for o in others)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from playwright.async_api import Locator, Page, ViewportSize, expect
 
+from acd.queue_config import DEFAULT_QUEUES_PATH
 from hotline.app import Centre
+from hotline.sandbox.instance import AsteriskSandbox
+from hotline.settings import Settings
+from tests.conftest import REPO_ROOT
 from tests.e2e.agent_page import Steps
+from tests.integration.conftest import sandbox_settings
 from tests.integration.supervision import add_user, set_queues
 
 SUPERVISOR = "1002"
@@ -58,3 +66,45 @@ def agent_cell(page: Page, agent_id: str, field: str) -> Locator:
 def kpi_cell(page: Page, queue: str, field: str) -> Locator:
     """One of today's figures of a queue's row in the KPI table."""
     return page.locator(f"#kpi-rows tr[data-queue='{queue}'] td[data-field='{field}']")
+
+
+CHARTS_BUNDLE = REPO_ROOT / "agent_desktop" / "static" / "vendor" / "echarts.min.js"
+
+
+STRICT_GENERAL = {
+    "waiting: {amber: 5, red: 15}": "waiting: {amber: 1, red: 2}",
+    "longest_wait_s: {amber: 15, red: 60}": "longest_wait_s: {amber: 3, red: 600}",
+}
+"""The shipped queue file with the general line's thresholds lowered: one waiting caller is amber, two red."""
+
+
+@pytest.fixture
+def centre_settings(sandbox: AsteriskSandbox, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """The browser tests' centre settings; a test parametrised with replacements gets its own queue file
+    (the shipped one with those replacements)."""
+    c = sandbox.config
+    replacements: dict[str, str] | None = getattr(request, "param", None)
+    queues_file = None
+    if replacements:
+        text = DEFAULT_QUEUES_PATH.read_text(encoding="utf-8")
+        for old, new in replacements.items():
+            assert old in text, old
+            text = text.replace(old, new)
+        queues_file = tmp_path / "queues.yaml"
+        queues_file.write_text(text, encoding="utf-8")
+    return sandbox_settings(
+        sandbox,
+        tmp_path,
+        asterisk_http_port=c.http_port,
+        agent_extensions=",".join(c.extensions),
+        wrapup_seconds=3.0,
+        ring_timeout_seconds=15.0,
+        queues_file=queues_file,
+    )
+
+
+@pytest.fixture(autouse=True)
+def charts_bundled() -> None:
+    """The page's chart library is bundled (``make web``)."""
+    if not CHARTS_BUNDLE.exists():
+        pytest.fail(f"{CHARTS_BUNDLE.name} is missing: run `make web`")

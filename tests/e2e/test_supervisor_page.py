@@ -1,7 +1,7 @@
 """The supervisor page in a real browser: live figures as a call waits and is answered, actions on agents
 that the agent's page shows, refusals in Chinese, a barge from the page answered by the supervisor's
-browser phone, thresholds and pause reasons from the queue configuration, the surge and emergency-notice
-switches, and today's KPIs as ``GET /api/kpis`` counts them.
+browser phone, a take-over, pause reasons from the queue configuration (thresholds, switches and KPIs:
+test_supervisor_page_settings.py).
 
 Real parts only: Debian's Chromium (fake microphone), the centre over HTTP and websocket, the desktop
 websocket's queue_figures and queue_kpis frames, JsSIP over Asterisk's SIP websocket and the real
@@ -11,7 +11,6 @@ Asterisk 22 sandbox.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,9 @@ import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
 from acd.events import AgentLoggedIn, AgentPaused, AgentReady
-from acd.queue_config import DEFAULT_QUEUES_PATH
 from hotline.app import Centre
 from hotline.sandbox.instance import AsteriskSandbox
-from hotline.settings import Settings
-from ivr.flow import SHANGHAI
-from tests.conftest import REPO_ROOT
+from tests.e2e import supervisor_page
 from tests.e2e.agent_page import Steps, create_browser_agent, on_channel, sign_in_and_register
 from tests.e2e.supervisor_page import (
     SIM_AGENT_PHONE,
@@ -32,60 +28,19 @@ from tests.e2e.supervisor_page import (
     agent_cell,
     agent_row,
     create_supervisor,
-    kpi_cell,
     open_board,
     queue_cell,
     sign_in,
 )
 from tests.integration.calls import CallDriver
-from tests.integration.conftest import ADMIN_PASSWORD, sandbox_settings
-from tests.integration.desktop import DesktopClient
 from tests.integration.supervision import add_user, signed_in, supervised_call
-from tests.integration.test_centre_switches import restore_notice
 
 pytestmark = [pytest.mark.browser, pytest.mark.asterisk, pytest.mark.timeout(150)]
 
+centre_settings = supervisor_page.centre_settings
+charts_bundled = supervisor_page.charts_bundled
+
 CALLER = "13800138000"
-CHARTS_BUNDLE = REPO_ROOT / "agent_desktop" / "static" / "vendor" / "echarts.min.js"
-
-
-STRICT_GENERAL = {
-    "waiting: {amber: 5, red: 15}": "waiting: {amber: 1, red: 2}",
-    "longest_wait_s: {amber: 15, red: 60}": "longest_wait_s: {amber: 3, red: 600}",
-}
-"""The shipped queue file with the general line's thresholds lowered: one waiting caller is amber, two red."""
-
-
-@pytest.fixture
-def centre_settings(sandbox: AsteriskSandbox, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
-    """The browser tests' centre settings; a test parametrised with replacements gets its own queue file
-    (the shipped one with those replacements)."""
-    c = sandbox.config
-    replacements: dict[str, str] | None = getattr(request, "param", None)
-    queues_file = None
-    if replacements:
-        text = DEFAULT_QUEUES_PATH.read_text(encoding="utf-8")
-        for old, new in replacements.items():
-            assert old in text, old
-            text = text.replace(old, new)
-        queues_file = tmp_path / "queues.yaml"
-        queues_file.write_text(text, encoding="utf-8")
-    return sandbox_settings(
-        sandbox,
-        tmp_path,
-        asterisk_http_port=c.http_port,
-        agent_extensions=",".join(c.extensions),
-        wrapup_seconds=3.0,
-        ring_timeout_seconds=15.0,
-        queues_file=queues_file,
-    )
-
-
-@pytest.fixture(autouse=True)
-def charts_bundled() -> None:
-    """The page's chart library is bundled (``make web``)."""
-    if not CHARTS_BUNDLE.exists():
-        pytest.fail(f"{CHARTS_BUNDLE.name} is missing: run `make web`")
 
 
 async def test_given_an_agent_when_opening_the_supervisor_page_then_no_board_is_shown(
@@ -282,149 +237,3 @@ async def test_given_agents_paused_by_the_system_then_the_board_names_the_reason
     await expect(agent_cell(page, "ag2", "status")).to_have_text("暂停（小休）")
     await expect(queue_cell(page, "general", "paused")).to_contain_text("刚签入 1")
     await steps.shot("system-pause-in-chinese")
-
-
-@pytest.mark.parametrize("centre_settings", [STRICT_GENERAL], indirect=True)
-async def test_given_thresholds_in_the_queue_file_when_callers_wait_then_the_page_colours_by_them(
-    web_centre: Centre, driver: CallDriver, page: Page, artifacts: Path
-) -> None:
-    steps = Steps(page, artifacts)
-    await add_user(web_centre, "ag1", role="agent", contact=SIM_AGENT_PHONE, skills={"general": 1})
-    await create_supervisor(web_centre, ["general"])
-    agent = await signed_in(web_centre, "ag1", connect=True)
-    calls = []
-    try:
-        await agent.status("paused", reason="小休")
-        await open_board(page, web_centre, steps)
-        reasons = page.get_by_test_id("pause-reason").locator("option")
-        await expect(reasons).to_have_text(list(web_centre.acd.engine.policy.pause_reasons))
-        waiting = queue_cell(page, "general", "waiting")
-        await expect(waiting).to_have_attribute("title", "黄 ≥1，红 ≥2")
-        await expect(waiting).not_to_have_attribute("data-level", "amber")
-
-        calls.append(await driver.call(CALLER, keys="0"))
-        await expect(waiting).to_have_text("1", timeout=30_000)
-        await expect(waiting).to_have_attribute("data-level", "amber")
-        await expect(queue_cell(page, "general", "longest_wait")).to_have_attribute(
-            "data-level", "amber", timeout=15_000
-        )
-        await expect(queue_cell(page, "general", "estimated_wait")).not_to_be_empty()
-        calls.append(await driver.call("13900139000", keys="0"))
-        await expect(waiting).to_have_text("2", timeout=30_000)
-        await expect(waiting).to_have_attribute("data-level", "red")
-        await steps.shot("thresholds-from-config")
-    finally:
-        for call in calls:
-            await driver.hang_up(call.local_channel)
-        await agent.close()
-
-
-async def test_given_the_switches_when_turning_surge_and_the_notice_on_then_both_flags_follow(
-    web_centre: Centre, page: Page, artifacts: Path
-) -> None:
-    steps = Steps(page, artifacts)
-    await create_supervisor(web_centre, ["general"])
-    admin = DesktopClient(web_centre.url)
-    await admin.sign_in("admin", ADMIN_PASSWORD)
-    try:
-        await open_board(page, web_centre, steps)
-        surge = page.get_by_test_id("surge-switch")
-        await expect(page.get_by_test_id("surge-state")).to_have_text("已关闭")
-        # The flag set alone (as another app node's switch does): this node's surge seats follow it,
-        # and the page shows surge mode fully on at its next read of the switches.
-        flag = await admin.http.put("/api/ivr/flags/surge", json={"value": True}, headers=admin.auth)
-        assert flag.status_code == 200, flag.text
-        await expect(page.get_by_test_id("surge-state")).to_have_text("已开启", timeout=25_000)
-        assert web_centre.acd.engine.routing.surge["general"] == ("surge",)
-        await surge.click()
-        await expect(page.get_by_test_id("surge-state")).to_have_text("已关闭")
-        assert not web_centre.acd.engine.routing.surge
-        await expect(surge).to_have_text("开启高峰模式")
-        await surge.click()
-        await expect(page.get_by_test_id("surge-state")).to_have_text("已开启")
-        await expect(surge).to_have_attribute("aria-pressed", "true")
-        flags = (await admin.http.get("/api/ivr/flags", headers=admin.auth)).json()
-        assert flags["overrides"]["surge"] is True
-        switches = (await admin.http.get("/api/supervisor/switches", headers=admin.auth)).json()
-        assert switches["surge"] == {"on": True, "acd": True, "ivr": True}
-        assert web_centre.acd.engine.routing.surge["general"] == ("surge",)
-
-        notice = "重要提示：今日暴雨，道路积水请拨打12345转人工。"
-        await page.get_by_test_id("emergency-text").fill(notice)
-        await page.get_by_test_id("emergency-switch").click()
-        await expect(page.get_by_test_id("emergency-state")).to_have_text("播放中", timeout=30_000)
-        switches = (await admin.http.get("/api/supervisor/switches", headers=admin.auth)).json()
-        assert switches["emergency"] == {"on": True, "text": notice}
-        assert (await admin.http.get("/api/ivr/flags", headers=admin.auth)).json()["overrides"] == {
-            "surge": True,
-            "emergency_announcement": True,
-        }
-        await expect(page.get_by_test_id("log")).to_contain_text("紧急通知已更新并开启")
-        await steps.shot("switches-on")
-
-        await surge.click()
-        await expect(page.get_by_test_id("surge-state")).to_have_text("已关闭")
-        switches = (await admin.http.get("/api/supervisor/switches", headers=admin.auth)).json()
-        assert switches["surge"] == {"on": False, "acd": False, "ivr": False}
-        assert not web_centre.acd.engine.routing.surge
-        log = (await admin.http.get("/api/supervisor/log", headers=admin.auth)).json()
-        assert [s["action"] for s in log[:3]] == ["surge_off", "emergency_on", "surge_on"]
-    finally:
-        await restore_notice(admin)
-        await admin.close()
-
-
-async def test_given_a_call_answered_today_when_kpis_arrive_then_the_panel_shows_the_kpi_api_numbers(
-    web_centre: Centre, driver: CallDriver, page: Page, artifacts: Path
-) -> None:
-    steps = Steps(page, artifacts)
-    await add_user(web_centre, "ag1", role="agent", contact=SIM_AGENT_PHONE, skills={"general": 1})
-    await create_supervisor(web_centre, ["general"])
-    agent = await signed_in(web_centre, "ag1", connect=True)
-    sup = await signed_in(web_centre, SUPERVISOR)
-    try:
-        await agent.status("available")
-        await open_board(page, web_centre, steps)
-        call = await driver.call(CALLER, keys="0")
-        await expect(agent_cell(page, "ag1", "status")).to_have_text("通话中", timeout=30_000)
-        await driver.hang_up(call.local_channel)
-        await expect(kpi_cell(page, "general", "answered")).to_have_text("1", timeout=40_000)
-        await expect(agent_cell(page, "ag1", "handled")).to_have_text("1")
-
-        start, end = await page.evaluate("[kpis.data.from, kpis.data.to]")
-        midnight = datetime.now(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
-        assert datetime.fromisoformat(start) == midnight, start
-        day = {"from": start, "to": end, "queue": "general"}
-        resp = await sup.http.get("/api/kpis", params=day, headers=sup.auth)
-        assert resp.status_code == 200, resp.text
-        totals = resp.json()["totals"]
-        assert totals["answered"] == 1, totals
-        for field in ("offered", "answered", "abandoned", "callbacks"):
-            await expect(kpi_cell(page, "general", field)).to_have_text(str(totals[field]))
-        await expect(kpi_cell(page, "general", "service_level")).to_have_text(
-            percent(totals["service_level"])
-        )
-        await expect(kpi_cell(page, "general", "answer_rate")).to_have_text(percent(totals["answer_rate"]))
-        await expect(kpi_cell(page, "general", "asa")).to_have_text(minutes(totals["asa_s"]))
-        await expect(kpi_cell(page, "general", "aht")).to_have_text(minutes(totals["aht_s"]))
-        bars = await page.evaluate(
-            "echarts.getInstanceByDom(document.getElementById('chart-sl')).getOption().series[0].data"
-        )
-        assert [b for b in bars if b is not None], "no service-level interval drawn"
-        await steps.shot("kpis")
-    finally:
-        await sup.close()
-        await agent.close()
-
-
-def percent(value: float | None) -> str:
-    """A rate as the page shows it."""
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def minutes(seconds: float | None) -> str:
-    """A duration as the page shows it (mm:ss)."""
-    if seconds is None:
-        return "—"
-    s = int(seconds + 0.5)  # as Math.round in the page
-    return f"{s // 60:02d}:{s % 60:02d}"

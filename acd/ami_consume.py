@@ -123,7 +123,6 @@ class AmiConsumer:
             {
                 "call_id": event.get("Uniqueid", ""),
                 "member": event.get("Interface", ""),
-                "member_uniqueid": event.get("DestUniqueid", ""),
                 "waited_s": float(event.get("HoldTime", "0") or 0),
                 "at": time.time(),
             },

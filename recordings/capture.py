@@ -9,8 +9,8 @@ Rules of this module:
   transfer, to a supervisor taking over); the previous segment is stopped first (AMI StopMixMonitor
   with its MixMonitorID). An agent's consultation leg waiting in the ACD is no citizen call and is not
   recorded. A person of the static fallback queue answering (``call.fallback_answered``, which every
-  app node hears) starts one too, on the node that claims its rows first (ids made from the answering
-  channel's uniqueid, the same on every node).
+  app node hears) starts one too, on the node that claims its rows first (ids made from what every
+  node reads alike in Asterisk's AgentConnect: the member and the caller's hold time).
 - A segment ends when it is stopped or the citizen's channel hangs up. Its files are then waited for
   until Asterisk has closed them (header sizes match the file), moved from the node's spool into the
   recordings root, and the rows marked ``saved`` with duration, size and SHA-256, or ``missing``.
@@ -137,7 +137,7 @@ class CallRecording:
                 return
             await self._start(call_id, d.get("agent_id"))
         elif topic == "call.fallback_answered":
-            await self._start(call_id, None, claim_as=str(d.get("member_uniqueid") or d["member"]))
+            await self._start(call_id, None, claim_as=f"{d['member']}-{d['waited_s']}")
         elif d["kind"] in NEW_SEGMENT_TRANSFERS and call_id in self._live:
             await self._start(call_id, None)
 

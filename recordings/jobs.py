@@ -143,3 +143,6 @@ class TranscriptionQueue:
         self._threads.clear()
         if self in _current:
             _current.remove(self)
+        pool = getattr(self.huey.storage, "pool", None)
+        if pool is not None:
+            pool.disconnect()

@@ -82,8 +82,8 @@ def test_given_a_recorded_call_when_queued_on_redis_then_each_side_is_transcribe
         assert queue.sweep() == 2
         assert _wait_done(sessions, 2) == {"done": 2}
     finally:
-        queue.stop()
         queue.huey.storage.flush_all()
+        queue.stop()
     with sessions() as s:
         segments = s.scalars(select(TranscriptSegment).order_by(TranscriptSegment.start_s)).all()
         transcripts = {t.recording_id: t for t in s.scalars(select(Transcript))}

@@ -8,6 +8,7 @@ tests/integration/test_transcription_whisper.py); everything else is the real qu
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -55,9 +56,18 @@ class TextFiles:
         return Transcribed("".join(lines), float(len(lines)), pieces)
 
 
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating takes seconds)."""
+    template = tmp_path_factory.mktemp("template") / "tx.db"
+    migrate(f"sqlite:///{template}")
+    return template
+
+
 @pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[Sessions]:
+def sessions(tmp_path: Path, migrated: Path) -> Iterator[Sessions]:
     url = f"sqlite:///{tmp_path / 'tx.db'}"
+    shutil.copyfile(migrated, tmp_path / "tx.db")
     migrate(url)
     engine = make_engine(url)
     yield session_factory(engine)

@@ -3,6 +3,7 @@ agents and department users get 403, bad input gets the error body."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from agent_desktop.auth import Role
 from hotline.db.access import writing
+from hotline.db.engine import migrate
 from privacy.audit import ReadQuery, query_reads
 from recordings.models import Recording
 from recordings.transcript_store import Owed, Piece, Transcribed, save_done
@@ -25,9 +27,18 @@ SAID = {
 }
 
 
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating takes seconds)."""
+    template = tmp_path_factory.mktemp("template") / "desk.db"
+    migrate(f"sqlite:///{template}")
+    return template
+
+
 @pytest.fixture
-async def web(tmp_path: Path) -> AsyncIterator[Site]:
+async def web(tmp_path: Path, migrated: Path) -> AsyncIterator[Site]:
     """The app with one call transcribed on both sides."""
+    shutil.copyfile(migrated, tmp_path / "desk.db")
     async with site(tmp_path) as s:
         with writing(s.sessions) as db:
             for side, lines in SAID.items():

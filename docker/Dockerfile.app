@@ -2,7 +2,7 @@
 # Build from the repository root: docker build -f docker/Dockerfile.app .
 FROM node:20-slim AS web
 WORKDIR /build/agent_desktop/web
-COPY agent_desktop/web/package.json agent_desktop/web/package-lock.json ./
+COPY agent_desktop/web/package.json agent_desktop/web/package-lock.json agent_desktop/web/echarts.js agent_desktop/web/codemirror.js ./
 RUN npm ci --no-audit --no-fund && mkdir -p ../static/vendor && npm run vendor
 
 FROM python:3.11-slim
@@ -33,6 +33,9 @@ COPY tickets ./tickets
 COPY privacy ./privacy
 COPY supervisor ./supervisor
 COPY linkage110 ./linkage110
+COPY admin ./admin
+COPY qa ./qa
+COPY chat ./chat
 COPY asterisk_conf ./asterisk_conf
 COPY kamailio_conf ./kamailio_conf
 RUN pip install . && hotline --help > /dev/null

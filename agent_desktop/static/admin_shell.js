@@ -132,16 +132,20 @@
     }
     const el = $(`panel-${tab.area}`);
     if (!tab.spec) { missing(tab, el); return; }
+    const failed = (err) => say(`「${tab.title}」加载失败：${err && err.message ? err.message : err}`, "error");
     try {
+      let done;
       if (!tab.mounted) {
         tab.mounted = true;
         el.replaceChildren();
-        tab.spec.mount(el, api);
+        done = tab.spec.mount(el, api);
       } else if (typeof tab.spec.show === "function") {
-        tab.spec.show(el, api);
+        done = tab.spec.show(el, api);
       }
+      // An async mount or show that fails is reported like one that throws (api errors are shown already).
+      if (done && typeof done.catch === "function") done.catch((err) => { if (!err || !err.status) failed(err); });
     } catch (err) {
-      say(`「${tab.title}」加载失败：${err.message}`, "error");
+      failed(err);
     }
   }
 

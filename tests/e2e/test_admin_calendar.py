@@ -2,7 +2,7 @@
 moves 端午节 to a three-day break with a make-up Sunday, a wrong range is refused, the saved year is
 what the centre's calendar (IVR working days, deadlines) uses at once, and going back to the shipped
 year restores it; each change is in the admin change log with its diff; agents and supervisors get 403
-on the admin calendar routes. The emergency notice is switched on until a time and ends then;
+on the tab's admin routes. The emergency notice is switched on until a time and ends then;
 a special line's opening hours set in the page close it at the centre's hour."""
 
 from __future__ import annotations
@@ -25,6 +25,16 @@ from tests.integration.desktop import DesktopClient
 
 pytestmark = [pytest.mark.browser, pytest.mark.asterisk, pytest.mark.timeout(150)]
 
+ADMIN_ROUTES = (
+    ("GET", "/api/admin/calendar/2027"),
+    ("PUT", "/api/admin/calendar/2027"),
+    ("DELETE", "/api/admin/calendar/2027"),
+    ("GET", "/api/admin/emergency"),
+    ("PUT", "/api/admin/emergency"),
+    ("GET", "/api/admin/hours"),
+    ("PUT", "/api/admin/hours/enterprise"),
+    ("DELETE", "/api/admin/hours/enterprise"),
+)
 DRAGON_BOAT = date(2027, 6, 11)
 """A Friday that the shipped 2027 keeps as a working day (端午节 is Wednesday 9 June only)."""
 
@@ -40,9 +50,9 @@ async def test_given_2027_when_admin_extends_a_holiday_then_the_centre_uses_it_a
     for user in ("7841", "7842"):
         other = DesktopClient(centre.url)
         await other.sign_in(user, f"pw-{user}")
-        for method in ("GET", "PUT", "DELETE"):
-            resp = await other.http.request(method, "/api/admin/calendar/2027", json={}, headers=other.auth)
-            assert resp.status_code == 403, (user, method, resp.text)
+        for method, path in ADMIN_ROUTES:
+            resp = await other.http.request(method, path, json={}, headers=other.auth)
+            assert resp.status_code == 403, (user, method, path, resp.text)
         await other.close()
     assert centre.calendar_store.get(2027).source == "shipped"
 

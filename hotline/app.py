@@ -63,7 +63,7 @@ from ivr.speech_engines import build_speech_engine
 from linkage110.api import start_sender as start_linkage110_sender
 from privacy.retention import RetentionPolicy, run_periodically
 from qa.inspect_loop import InspectLoop
-from recordings.transcription_wiring import install_transcription
+from recordings.transcription_wiring import install_transcription, install_voice_messages
 from recordings.wiring import install_recordings
 from supervisor.wiring import install_supervisor
 from tickets.attachments import AttachmentStore
@@ -296,6 +296,7 @@ class Centre:
             asterisk_root=self.asterisk_root or sandbox_root(s),
         )
         self.transcription = install_transcription(s, self.sessions)
+        self.voice_messages = install_voice_messages(s, self.bus, self.sessions, self.transcription)
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
         self._stopped = False
@@ -349,6 +350,7 @@ class Centre:
         self.tasks.append(asyncio.create_task(self.recording.run()))
         self.transcription.start()
         self.tasks.append(asyncio.create_task(self.transcription.run()))
+        self.tasks.append(asyncio.create_task(self.voice_messages.run()))
         self.tasks.append(asyncio.create_task(self.hub.run()))
         if (following := install_directory(self.http, self.sessions)) is not None:
             self.tasks.append(following)

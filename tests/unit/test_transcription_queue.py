@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+import wave
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from hotline.bus import EventBus
 from hotline.db.access import writing
 from hotline.db.engine import make_engine, migrate, session_factory
 from recordings.jobs import TranscriptionQueue, enqueue_recording
@@ -26,6 +28,7 @@ from recordings.search import search_transcripts
 from recordings.transcript_store import Piece, Sessions, Transcribed, counts
 from recordings.transcript_voicemail import EVENT
 from recordings.transcription import TranscriptionService
+from recordings.transcription_messages import VoiceMessages
 from tickets.models import WorkOrderHistory
 from tickets.rows import Caller, FiveElements, NewWorkOrder
 from tickets.service import TicketService
@@ -49,6 +52,8 @@ class TextFiles:
     def transcribe(self, audio: Path) -> Transcribed:
         self.gate.wait(10)
         self.seen.append(audio.name)
+        if audio.read_bytes()[:4] == b"RIFF":
+            return Transcribed("路灯坏了", 1.0, (Piece(0.1, 0.9, "路灯坏了"),))
         lines = audio.read_text(encoding="utf-8").splitlines()
         if lines == ["BROKEN"]:
             raise ValueError("audio could not be decoded")
@@ -267,3 +272,36 @@ def test_given_transcripts_when_searched_then_bigram_matches_best_first_with_sni
     assert {h.recording_id for h in search_transcripts(sessions, query="噪")} == {"s1-caller", "s2-caller"}
     assert search_transcripts(sessions, query="天气") == []
     assert search_transcripts(sessions, query="  ") == []
+
+
+def test_given_a_recorded_voice_message_on_the_bus_when_heard_then_kept_as_voicemail_and_noted_on_its_order(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    root, spool = tmp_path / "rec", tmp_path / "spool"
+    message = spool / "msg-1.wav"
+    message.parent.mkdir(parents=True)
+    with wave.open(str(message), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x01\x00" * 8000)
+    order = _order(sessions, "vmcall")
+    queue = _queue(sessions, root, TextFiles())
+    listener = VoiceMessages(bus=EventBus(), sessions=sessions, root=root, enqueue=queue.enqueue_recording)
+    queue.start()
+    try:
+        event = {"call_id": "vmcall", "path": str(message), "recorded": True, "at": AT.timestamp()}
+        assert listener.register(event) == "vmcall-0-voicemail"
+        assert listener.register(event) == "vmcall-0-voicemail", "seen twice, stored once"
+        assert listener.register(event | {"call_id": "empty", "recorded": False}) is None
+        assert listener.register(event | {"call_id": "gone", "path": str(spool / "none.wav")}) is None
+        assert _wait_for(sessions, done=1) == {"done": 1}
+    finally:
+        queue.stop()
+    assert message.exists(), "the file the order names stays where it is"
+    with sessions() as s:
+        kept = s.get_one(Recording, "vmcall-0-voicemail")
+        notes = s.scalars(select(WorkOrderHistory).where(WorkOrderHistory.event == EVENT)).all()
+    assert (kept.kind, kept.side, kept.status, kept.duration_s) == ("voicemail", "caller", "saved", 1.0)
+    assert (root / kept.path).read_bytes() == message.read_bytes()
+    assert [(n.order_id, n.detail["note"]) for n in notes] == [(order, "留言录音转写：路灯坏了")]

@@ -1,12 +1,14 @@
-"""Admin tabs 坐席 and 审计 in Chromium against the real centre: the admin creates an agent with skills in
-the page and that agent can then sign in; a CSV with a bad line is refused whole with its line shown;
-disabling the agent ends their session; the audit tab lists each change and opens its diff, added and
-removed lines coloured. Screenshots under test-artifacts/e2e/admin_agents."""
+"""Admin tabs 坐席 and 审计 in Chromium against the real centre and Asterisk: the admin creates an agent
+with skills in the page and that agent signs in on the agent page, whose browser phone registers; a CSV
+with a bad line is refused whole with its line shown; disabling the agent sends their page back to the
+sign-in form, removes their phone's registration from Asterisk and their password; the audit tab lists
+each change and opens its diff, added and removed lines coloured. Screenshots under
+test-artifacts/e2e/admin_agents."""
 
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Dialog, FilePayload, Page, expect
+from playwright.async_api import BrowserContext, Dialog, FilePayload, Page, expect
 
 from admin.csv_import import HEADER
 from hotline.app import Centre
@@ -14,8 +16,12 @@ from tests.e2e.agent_page import Steps
 from tests.e2e.conftest import ARTIFACTS
 from tests.integration.conftest import ADMIN_PASSWORD
 from tests.integration.desktop import DesktopClient
+from tests.integration.test_admin_agents_disable import contacts_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.asterisk, pytest.mark.timeout(180)]
+
+EXTENSION = "1002"
+"""A browser-phone extension of the sandbox: the new agent's page registers it."""
 
 
 async def sign_in_admin(page: Page, centre: Centre, tab: str) -> None:
@@ -33,7 +39,7 @@ async def accept(dialog: Dialog) -> None:
 
 
 async def test_given_the_agents_tab_when_an_agent_is_created_then_they_sign_in_and_the_audit_shows_it(
-    centre: Centre, page: Page
+    centre: Centre, page: Page, browser: BrowserContext
 ) -> None:
     steps = Steps(page, ARTIFACTS / "admin_agents")
     steps.where.mkdir(parents=True, exist_ok=True)
@@ -46,7 +52,7 @@ async def test_given_the_agents_tab_when_an_agent_is_created_then_they_sign_in_a
     form = panel.get_by_test_id("agent-create-form")
     await form.get_by_test_id("agent-id").fill("8801")
     await form.get_by_test_id("agent-name").fill("陈静")
-    await form.get_by_test_id("agent-extension").fill("1002")
+    await form.get_by_test_id("agent-extension").fill(EXTENSION)
     await form.get_by_test_id("add-skill").click()
     await form.get_by_test_id("skill-name").select_option("social_security")
     await form.get_by_test_id("skill-level").fill("4")
@@ -57,10 +63,15 @@ async def test_given_the_agents_tab_when_an_agent_is_created_then_they_sign_in_a
     await expect(row).to_contain_text("social_security:4")
     await steps.shot("agents-created")
 
-    agent = DesktopClient(centre.url)
-    await agent.sign_in("8801", "Chen-jing-8801")
-    me = (await agent.http.get("/api/me", headers=agent.auth)).json()
-    assert (me["user_id"], me["role"]) == ("8801", "agent")
+    desk = await browser.new_page()
+    await desk.goto(centre.url)
+    await desk.fill("input[name=user_id]", "8801")
+    await desk.fill("input[name=password]", "Chen-jing-8801")
+    await desk.click("#signin-form button[type=submit]")
+    await expect(desk.locator("#conn")).to_have_text("已连接")
+    await expect(desk.get_by_test_id("phone-status")).to_have_attribute("data-state", "registered")
+    await desk.screenshot(path=str(steps.where / "02-agent-signed-in.png"))
+    steps.count += 1
 
     bad_csv = "\r\n".join(
         [
@@ -80,10 +91,16 @@ async def test_given_the_agents_tab_when_an_agent_is_created_then_they_sign_in_a
     await steps.shot("agents-import-refused")
 
     await row.get_by_test_id("agent-disable").click()
-    await expect(page.get_by_test_id("admin-message")).to_contain_text("已停用 8801")
+    await expect(page.get_by_test_id("admin-message")).to_contain_text(
+        "已停用 8801：结束登录 1 个，软电话注册已注销"
+    )
     await expect(row).to_contain_text("已停用")
-    assert (await agent.http.get("/api/me", headers=agent.auth)).status_code == 401
-    await agent.close()
+    await expect(desk.locator("#signin")).to_be_visible()
+    assert await contacts_of(centre, EXTENSION) == []
+    again = DesktopClient(centre.url)
+    refused = await again.http.post("/api/sessions", json={"user_id": "8801", "password": "Chen-jing-8801"})
+    await again.close()
+    assert refused.status_code == 401
     await steps.shot("agents-disabled")
 
     await page.get_by_test_id("tab-audit").click()

@@ -47,6 +47,7 @@ PATH_VALUES = {
     "year": "2027",
     "code": "cgj",
     "recording_id": "no-such-recording",
+    "queue": "enterprise",
     "entry_id": "fuzz_entry",
 }
 """A value for each path parameter (the routes' own numbers: see :func:`fill_path`)."""

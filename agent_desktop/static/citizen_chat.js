@@ -169,8 +169,9 @@
       if (m.client_id) li.dataset.client = m.client_id;
       if (m.seq) { li.dataset.seq = m.seq; this.seen.set(m.seq, li); }
       const time = m.sent_at ? new Date(m.sent_at).toLocaleTimeString("zh-CN") : "";
-      const tick = m.sender === "citizen" ? (m.delivered ? " 已送达" : m.seq ? " 已发送" : " 发送中") : "";
-      if (m.sender === "citizen") li.dataset.delivered = String(Boolean(m.delivered));
+      const delivered = m.delivered || (m.seq && m.seq <= (this.receiptUpTo || 0));
+      const tick = m.sender === "citizen" ? (delivered ? " 已送达" : m.seq ? " 已发送" : " 发送中") : "";
+      if (m.sender === "citizen") li.dataset.delivered = String(Boolean(delivered));
       li.querySelector(".meta").textContent = `${time}${tick}`;
       this.log.scrollTop = this.log.scrollHeight;
     }
@@ -182,6 +183,7 @@
     }
 
     receipt(upTo) {
+      this.receiptUpTo = Math.max(this.receiptUpTo || 0, upTo);  // a receipt may overtake the "sent" answer
       for (const [seq, li] of this.seen) {
         if (seq <= upTo && li.dataset.sender === "citizen" && li.dataset.delivered !== "true") {
           li.dataset.delivered = "true";

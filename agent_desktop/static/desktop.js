@@ -40,7 +40,7 @@ function showAgent(agent) {
     tick(); state.wrapTimer = setInterval(tick, 500);
   }
   const chat = agent.call && String((agent.call.ivr && agent.call.ivr.tags) || "").split(",").includes("chat");
-  if (chat) $("status-label").textContent = `${label} · 文字交谈中`;
+  if (chat) $("status-label").textContent = `${label} · ${agent.state === "offered" ? "文字交谈待接入" : "文字交谈中"}`;
   if (agent.call && !chat && agent.call.call_id !== state.callId) showCall(agent.call);
   controls.onAgent(agent.state);
 }

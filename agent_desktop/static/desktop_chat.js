@@ -167,9 +167,10 @@
       if (m.client_id) li.dataset.client = m.client_id;
       if (m.seq) c.seen.set(m.seq, li);
       const time = m.sent_at ? new Date(m.sent_at).toLocaleTimeString() : "";
-      const tick = m.sender === "agent" ? (m.delivered ? " 已送达" : m.seq ? " 已发送" : " 发送中") : "";
+      const delivered = m.delivered || (m.seq && m.seq <= (c.receiptUpTo || 0));
+      const tick = m.sender === "agent" ? (delivered ? " 已送达" : m.seq ? " 已发送" : " 发送中") : "";
       li.querySelector(".meta").textContent = `${time}${tick}`;
-      if (m.sender === "agent") li.dataset.delivered = String(Boolean(m.delivered));
+      if (m.sender === "agent") li.dataset.delivered = String(Boolean(delivered));
       c.log.scrollTop = c.log.scrollHeight;
     }
 
@@ -193,6 +194,7 @@
     receipt(sid, upTo) {
       const c = this.chats.get(sid);
       if (!c) return;
+      c.receiptUpTo = Math.max(c.receiptUpTo || 0, upTo);  // a receipt may overtake the send's answer
       for (const [seq, li] of c.seen) {
         if (seq <= upTo && li.dataset.sender === "agent" && li.dataset.delivered !== "true") {
           li.dataset.delivered = "true";

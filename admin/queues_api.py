@@ -4,10 +4,11 @@ versions, the diff between two, a change and a rollback.
 A change sends the whole configuration (the page's ``queues`` list, or ``yaml`` text in the schema of
 ``acd/queues.yaml``) with the version it was made from. It is checked whole (acd.queue_config: shape,
 overflow order, exits, strategy names, threshold bands; 422 ``invalid_queue_config`` with each
-problem's field), stored as a new version (409 ``queue_version_conflict`` when another change came
-first), applied at once on this node and announced to the others (acd.queue_live), and recorded in the
-admin change log (area ``queue``) with the unified diff of the two versions. A rollback stores an old
-version again as the newest. Callers already waiting keep their place.
+problem's field as a ``loc`` list), stored as a new version (409 ``queue_version_conflict`` when
+another change came first), applied at once on this node and announced to the others
+(acd.queue_live), and recorded in the admin change log (area ``queue``) with the unified diff of the
+two versions. A rollback stores an old version again as the newest. Callers already waiting keep their
+place.
 """
 
 from __future__ import annotations
@@ -144,10 +145,22 @@ async def change_queues(request: Request, body: QueuesChange, me: AdminUser) -> 
     try:
         document, _ = canonical(text, default_wrapup_s=_wrapup(request), source="queues")
     except InvalidConfig as exc:
-        raise DesktopError(
-            "invalid_queue_config", str(exc), status_code=422, details=dict(exc.details)
-        ) from None
+        raise DesktopError("invalid_queue_config", str(exc), status_code=422, details=_details(exc)) from None
     return await _store(request, me, document, action="update", base=body.base_version, note=body.note)
+
+
+def _details(exc: InvalidConfig) -> dict[str, Any]:
+    """The problem's details with each finding's ``loc`` as a list of keys and indexes, as FastAPI's
+    request validation gives it (the console names the fields from it)."""
+    details = dict(exc.details)
+    errors = details.get("errors")
+    if isinstance(errors, list):
+        details["errors"] = [
+            {**e, "loc": [int(p) if p.isdigit() else p for p in str(e.get("loc", "")).split(".") if p]}
+            for e in errors
+            if isinstance(e, dict)
+        ]
+    return details
 
 
 @router.post("/queues/rollback")

@@ -124,7 +124,7 @@
   };
 
   function where(loc, names) {
-    const parts = String(loc || "").split(".");
+    const parts = Array.isArray(loc) ? loc.map(String) : String(loc || "").split(".");
     if (parts[0] !== "queues" || parts.length < 2) return "";
     const out = [names[Number(parts[1])] || `第 ${Number(parts[1]) + 1} 个队列`];
     for (const part of parts.slice(2)) out.push(/^\d+$/.test(part) ? `第 ${Number(part) + 1} 步` : LABELS[part] || part);
@@ -135,7 +135,7 @@
     const box = el.querySelector('[data-testid="queue-errors"]');
     const errors = (err.details && err.details.errors) || [];
     const names = [...el.querySelectorAll(".aq-queue")].map((q) => q.dataset.name);
-    box.replaceChildren(...errors.map((e) => h("li", { textContent: `${where(e.loc, names)}：${e.message}（${e.loc}）` })));
+    box.replaceChildren(...errors.map((e) => h("li", { textContent: `${where(e.loc, names)}：${e.message}（${[].concat(e.loc).join(".")}）` })));
     if (!errors.length && err.message) box.append(h("li", { textContent: err.message }));
   }
 

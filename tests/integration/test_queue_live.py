@@ -22,6 +22,7 @@ import pytest
 
 from admin.audit import list_changes
 from hotline.app import Centre, ensure_admin
+from hotline.bus import Subscription
 from hotline.sandbox.instance import AsteriskSandbox
 from tests.conftest import free_port
 from tests.integration.calls import CallDriver, channel_starting, eventually, user_event
@@ -95,8 +96,17 @@ async def _put(admin: DesktopClient, body: dict[str, Any]) -> httpx.Response:
     return await admin.http.put("/api/admin/queues", json=body, headers=admin.auth)
 
 
+async def _offers(sub: Subscription) -> list[tuple[str, str]]:
+    """The offers this node's ACD decided since the last look (agent.offer is published where decided)."""
+    seen = []
+    while sub.pending:
+        event = await sub.get()
+        seen.append((str(event.data["call_id"]), str(event.data["agent_id"])))
+    return seen
+
+
 async def _seat(admin: DesktopClient, url: str, agent_id: str) -> DesktopClient:
-    phone = f"Local/{agent_id}*2*0.5@hotline-sim-agent"
+    phone = f"Local/{agent_id}*60*0.5@hotline-sim-agent"
     await admin.put_agent(
         agent_id, name="坐席", contact=phone, skills={"general": 1}, password=f"pw-{agent_id}"
     )
@@ -138,12 +148,16 @@ async def test_given_waiting_callers_when_the_line_opens_to_general_seats_then_b
     assert await eventually(lambda: b.queue_live.applied == version, timeout=10)
     assert b.acd.engine.queues["enterprise"].overflow[0].skills == ("general",)
 
+    decided = {"a": a.bus.subscribe("agent.offer"), "b": b.bus.subscribe("agent.offer")}  # this node's only
     await on_b.status("available")
     await driver.wait_event(channel_starting("Local/7811*"), timeout=15)
-    assert first.call_id in b.acd.leg_of_call, "node B decided, and the first caller kept its place"
+    assert await _offers(decided["b"]) == [(first.call_id, "7811")], (
+        "node B decided; the first caller kept its place"
+    )
     await on_a.status("available")
     await driver.wait_event(channel_starting("Local/7812*"), timeout=15)
-    assert second.call_id in a.acd.leg_of_call, "node A decided the second caller"
+    assert await _offers(decided["a"]) == [(second.call_id, "7812")], "node A decided the second caller"
+    assert await _offers(decided["b"]) == []
     for call in (first, second):
         await driver.dialer.hang_up(call)
     for client in (admin, on_a, on_b):
@@ -177,6 +191,7 @@ async def test_given_the_admin_api_then_others_are_refused_bad_input_explained_a
     )
     assert resp.status_code == 422
     assert {e["line"] for e in resp.json()["details"]["errors"]} >= {4}
+    assert ["queues", 0, "skil"] in [e["loc"] for e in resp.json()["details"]["errors"]]
     assert (await _put(admin, {"base_version": 1, "queues": v1["queues"], "yaml": "x"})).status_code == 422
 
     slower = [dict(q, wrapup_seconds=30) if q["name"] == "general" else q for q in v1["queues"]]

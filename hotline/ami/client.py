@@ -12,7 +12,8 @@ by Asterisk, no regular expression) for just the events some callback was regist
 login and whenever a new name is registered; ``"*"`` callbacks then see those events only. A PBX writes
 and the centre parses a small part of the stream: VarSet, Newexten, AGIExec, RTCP and the like are most of
 it during calls, and nothing here reads them. Action responses (lists such as ``CoreShowChannel``) are
-never filtered.
+never filtered. A server that refuses ``Filter`` (an older PBX, a user without the ``system`` write
+class) is used unfiltered, with a warning.
 """
 
 from __future__ import annotations
@@ -312,6 +313,10 @@ class AmiClient:
         if self._only_handled and self._filters:
             try:
                 await self._ask_for(conn, sorted(self._filters))
+            except AmiError as exc:
+                log.warning(
+                    "AMI %s:%s refused event filters (%s); taking every event", self._host, self._port, exc
+                )
             except BaseException:
                 conn.close()
                 raise

@@ -159,5 +159,6 @@ async def test_fastagi_garbage_closes_each_session_and_valid_calls_still_run(rig
     assert all(closed), [i for i, c in enumerate(closed) if not c]
     assert growth[0] < MEMORY_BOUND
     commands = await _valid_ivr_session(port)
-    assert commands[-1].startswith('SET VARIABLE HOTLINE_ROUTE "acd"'), commands
+    assert commands[-1].startswith('EXEC MSet "'), commands
+    assert commands[-1].endswith(',HOTLINE_ROUTE=acd"'), commands
     assert await rig.healthz() == 200

@@ -341,3 +341,23 @@ def test_adapter_never_uses_panoramisk_stream_saving() -> None:
         assert "save_stream" not in source, info.name
         assert "panoramisk.manager" not in source, info.name
         assert "panoramisk.ami_protocol" not in source, info.name
+
+
+async def test_a_server_refusing_event_filters_is_used_unfiltered(ami_server: FakeAmi) -> None:
+    client = AmiClient(
+        host="127.0.0.1",
+        port=ami_server.port,
+        username="hotline",
+        secret=ami_server.secret,
+        action_timeout=2.0,
+        only_handled_events=True,
+    )
+    client.on_event("Newchannel", lambda event: None)
+    await client.start(connect_timeout=5.0)
+    try:
+        assert client.connected
+        asked = [frame_get(f, "MatchCriteria") for f in ami_server.frames_for("Filter")]
+        assert asked == ["action(include),name(Newchannel)"]
+        assert (await client.send_action({"Action": "Ping"})).success
+    finally:
+        await client.close()

@@ -28,7 +28,10 @@ from supervisor.kpis import (
     INTERVALS,
     KpiSettings,
     agent_kpis,
+    channel_dict,
+    channel_kpis,
     kpis_dict,
+    per_queue_kpis,
     queue_kpis,
 )
 from supervisor.kpis.intervals import interval_count
@@ -147,6 +150,35 @@ def _queue_report(
     return kpis_dict(total), [kpis_dict(k) for k in rows]
 
 
+def _channels_report(
+    sm: sessionmaker[Session],
+    r: KpiRange,
+    queue: str | None,
+    settings: KpiSettings,
+    scope: KpiScope,
+    voice: dict[str, Any],
+) -> dict[str, Any]:
+    """Voice (``voice``: the totals, and per queue), video and chat: each a total and per queue."""
+    out: dict[str, Any] = {}
+    with sm() as s:
+        per_voice = per_queue_kpis(s, start=r.start, end=r.end, settings=settings)
+        out["voice"] = {
+            "total": voice,
+            "queues": [
+                kpis_dict(k)
+                for k in per_voice
+                if k.queue is not None
+                and (k.queue == queue if queue is not None else scope.has_queue(k.queue))
+            ],
+        }
+        for channel in ("video", "chat"):
+            total, per = channel_kpis(
+                s, channel=channel, start=r.start, end=r.end, queue=queue, queues=scope.queues
+            )
+            out[channel] = {"total": channel_dict(total), "queues": [channel_dict(k) for k in per]}
+    return out
+
+
 @router.get("")
 async def kpis(
     scope: Scope,
@@ -157,7 +189,8 @@ async def kpis(
     interval: Annotated[str | None, Query(max_length=8, description="15m, 30m, 1h or 1d")] = None,
 ) -> dict[str, Any]:
     """Queue KPIs (docs/KPIS.md) over [from, to): the total and, with ``interval``, one row per interval
-    (of ``queue``, or of every queue the caller sees taken together)."""
+    (of ``queue``, or of every queue the caller sees taken together); ``channels``: voice, video and
+    chat apart, each a total and one row per queue."""
     if queue is not None and not scope.has_queue(queue):
         raise not_your_queue(queue)
     step = None
@@ -171,6 +204,7 @@ async def kpis(
         if count > MAX_INTERVALS:
             raise _invalid("too_many_intervals", f"at most {MAX_INTERVALS} intervals", intervals=count)
     total, rows = await asyncio.to_thread(_queue_report, sm, r, queue, step, settings, scope.queues)
+    channels = await asyncio.to_thread(_channels_report, sm, r, queue, settings, scope, total)
     return {
         "from": r.start.isoformat(),
         "to": r.end.isoformat(),
@@ -179,6 +213,7 @@ async def kpis(
         "definitions": DEFINITIONS,
         "totals": total,
         "intervals": rows,
+        "channels": channels,
     }
 
 

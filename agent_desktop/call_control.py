@@ -25,6 +25,7 @@ from hotline.ami.client import AmiError, AmiEvent
 from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
 from hotline.dialing import dial_string
+from hotline.holds import CONSULT_SOURCE, Holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,7 @@ class CallControl:
         self._transferred_priority = transferred_priority
         self._queues = queues
         self._consults: dict[str, Consult] = {}
+        self.holds = Holds(acd=acd, bus=bus)
 
     async def live_call(self, agent_id: str, *, consulting_ok: bool = False) -> LiveCall:
         """The agent's connected call, or a 409 error (also while a consultation runs, unless
@@ -225,6 +227,7 @@ class CallControl:
         except AmiError:
             del self._consults[agent_id]
             raise
+        self.holds.held(call.call_id, CONSULT_SOURCE)
         self._publish_consult(agent_id, "started", call, target)
         return call, target
 
@@ -243,13 +246,15 @@ class CallControl:
             return None
         if not consult.channel and time.monotonic() - consult.started > CONSULT_START_S:
             del self._consults[agent_id]
+            self.holds.released(consult.call_id, CONSULT_SOURCE)
             return None
         return consult
 
     def install(self) -> None:
-        """Follow consult legs over AMI: reported by the dialplan, gone when they hang up."""
+        """Follow consult legs over AMI: reported by the dialplan, gone when they hang up; and holds."""
         self._ami.on_event("UserEvent", self._on_consult_leg)
         self._ami.on_event("Hangup", self._on_hangup)
+        self.holds.install(self._ami)
 
     def _on_consult_leg(self, event: AmiEvent) -> None:
         if event.get("UserEvent") != "HotlineConsult":
@@ -264,6 +269,7 @@ class CallControl:
         for agent_id, consult in tuple(self._consults.items()):
             if channel in (consult.channel, consult.agent_channel):
                 del self._consults[agent_id]
+                self.holds.released(consult.call_id, CONSULT_SOURCE)
 
     async def _consulting(self, agent_id: str) -> tuple[LiveCall, str]:
         call = await self.live_call(agent_id, consulting_ok=True)
@@ -282,6 +288,7 @@ class CallControl:
                 status_code=409,
             )
         del self._consults[agent_id]
+        self.holds.released(call.call_id, CONSULT_SOURCE)
         await self._ami.send_action({"Action": "Hangup", "Channel": call.agent_channel})
         self._publish_consult(agent_id, "completed", call, target)
         self._publish("attended", call, target)
@@ -292,6 +299,7 @@ class CallControl:
         call, target = await self._consulting(agent_id)
         del self._consults[agent_id]
         await self._ami.send_action({"Action": "CancelAtxfer", "Channel": call.agent_channel})
+        self.holds.released(call.call_id, CONSULT_SOURCE)
         self._publish_consult(agent_id, "cancelled", call, target)
         return call, target
 

@@ -18,6 +18,9 @@ event about it arrives: a ``call.changed`` whose ``tags`` hold the consult tag, 
 (``agent.offer``, whose IVR attributes hold the tags), or a fallback report from the consultation's
 Local channel. The consultation itself (started, completed, cancelled) is recorded on the citizen's
 call from ``call.consult``.
+
+Holds of the caller (``call.hold`` / ``call.unhold``, published once per hold by hotline.holds) become
+the call events ``hold`` and ``unhold`` that quality inspection pairs up.
 """
 
 from __future__ import annotations
@@ -305,6 +308,12 @@ class Recorder:
         detail = {"kind": d["kind"], "target": d["target"], "from_queue": d["from_queue"]}
         return [self._event(d, "transferred", detail)]
 
+    def _hold(self, d: Mapping[str, Any]) -> list[Write]:
+        return [self._event(d, "hold", {"source": d["source"]})]
+
+    def _unhold(self, d: Mapping[str, Any]) -> list[Write]:
+        return [self._event(d, "unhold", {"source": d["source"]})]
+
     def _bridge_failed(self, d: Mapping[str, Any]) -> list[Write]:
         return [self._event(d, "bridge_failed", {"agent_id": d["agent_id"], "result": d["result"]})]
 
@@ -340,6 +349,8 @@ _HANDLERS: dict[str, Callable[[Recorder, Mapping[str, Any]], list[Write]]] = {
     "call.transferred": Recorder._transferred,
     "call.consult": Recorder._consult,
     "call.bridge_failed": Recorder._bridge_failed,
+    "call.hold": Recorder._hold,
+    "call.unhold": Recorder._unhold,
     "call.survey": Recorder._survey,
     "call.message": Recorder._message,
     "agent.changed": Recorder._agent_changed,

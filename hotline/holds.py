@@ -6,14 +6,17 @@ Two sources report holds:
 - the agent desktop's consultation (attended transfer): Asterisk holds the caller from the start of
   the consultation until it is completed or cancelled, or the consulted party hangs up;
 - Asterisk itself: AMI ``Hold`` / ``Unhold`` when a phone puts the other side on hold (the browser
-  phone's re-INVITE), on the caller's channel or on the agent's leg of the call.
+  phone's re-INVITE), on the caller's channel or on the agent's leg of the call (an attended transfer
+  is reported on the agent's leg too).
 
 Both may report the same hold. A call is held from the first report until every source has released
 it, so one hold is published once. A hold still open when the caller hangs up ends at the hang-up, and
 a channel that hangs up releases the holds it reported.
 
 Only the node whose ACD runs the agent's leg of a call follows Asterisk's holds of it (every node
-hears the same AMI events), so a hold is recorded once however many app nodes run. Consultation
+hears the same AMI events), so a hold is recorded once however many app nodes run. (A consultation
+started from a desktop on another node is also reported by that node: the inspection pairs the first
+``hold`` with the first ``unhold``, so the overlap is not counted twice.) Consultation
 stand-ins (tagged ``consult``) are no citizen calls and are not followed.
 """
 

@@ -2,8 +2,8 @@
 closed at the caller's hang-up, and flagged by the quality inspection pass when longer than its rule.
 
 The agent holds the caller with the desktop's consultation (Asterisk's attended transfer plays music on
-hold to the caller, and reports AMI ``Hold`` / ``Unhold`` on the caller's channel as well): both
-sources report the same hold, which must be recorded once.
+hold to the caller, and reports AMI ``Hold`` / ``Unhold`` on the agent's leg as well): both sources
+report the same hold, which must be recorded once.
 """
 
 from __future__ import annotations
@@ -117,6 +117,8 @@ async def test_given_agent_holds_a_call_for_seconds_then_one_hold_pair_is_record
     finally:
         await desk.close()
 
+    reported = {x.event.name for x in driver.events if x.event.get("Channel", "").startswith("Local/7401*")}
+    assert {"Hold", "Unhold"} <= reported  # Asterisk reported the hold too: two sources, one hold
     events = _holds(centre, call_id)
     assert [e.kind for e in events] == ["hold", "unhold"], events
     hold, unhold = events

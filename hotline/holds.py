@@ -112,13 +112,13 @@ class Holds:
 
     def _call_of(self, event: AmiEvent) -> str | None:
         """The citizen call whose caller channel or agent leg the event is about, when this node's ACD
-        runs its agent leg."""
+        runs its agent leg (the leg's channel has the leg id as its uniqueid; its name is known too)."""
         uniqueid, channel = event.get("Uniqueid", ""), event.get("Channel", "")
         call_id: str | None = uniqueid if uniqueid in self._acd.leg_of_call else None
-        if call_id is None and channel:
+        if call_id is None:
             for candidate, leg_id in tuple(self._acd.leg_of_call.items()):
                 leg = self._acd.legs.get(leg_id)
-                if leg is not None and leg.channel == channel:
+                if leg_id == uniqueid or (leg is not None and channel and leg.channel == channel):
                     call_id = candidate
                     break
         if call_id is None:

@@ -156,6 +156,27 @@ async def test_given_caller_hangs_up_while_held_then_the_hold_ends_at_the_hang_u
     assert abs(events[1].at.timestamp() - hung_up) < 5.0
 
 
+async def test_given_consultation_completed_then_the_hold_ends_when_the_caller_joins_the_department(
+    centre: Centre, driver: CallDriver
+) -> None:
+    call_id, desk = await _consult_department(centre, driver, "7403", "13800000403")
+    try:
+        done = await desk.http.post("/api/me/call/consult/complete", headers=desk.auth)
+        assert done.status_code == 200, done.text
+        joined = time.time()
+        await wait_bridged(driver, call_id, "Local/12315*")
+        await asyncio.sleep(1.0)  # the agent's leg hangs up meanwhile: no second unhold
+        await driver.hang_up(call_id)
+        await eventually(lambda: _ended(centre, call_id), timeout=15)
+        await centre.recorder.drained()
+    finally:
+        await desk.close()
+    events = _holds(centre, call_id)
+    assert [e.kind for e in events] == ["hold", "unhold"], events
+    assert events[1].detail["source"] != "hangup"
+    assert events[1].at.timestamp() <= joined + 1.0
+
+
 def test_given_two_sources_hold_one_call_then_the_hold_begins_and_ends_once() -> None:
     book = HoldBook()
     assert book.hold("c1", "consult", 10.0)

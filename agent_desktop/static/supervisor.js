@@ -1,12 +1,13 @@
 "use strict";
 // Supervisor page: sign-in (as on the agent page), the live board (supervisor_board.js) over the desktop
 // websocket (protocol v1.2 queue_figures frames), today's KPIs (supervisor_kpis.js, queue_kpis frames),
+// the chats live (supervisor_chats.js, protocol 1.4 queue_chats frames),
 // the centre switches (supervisor_switches.js), listening in from the supervisor's browser phone
 // (softphone.js; the spy call the server rings it with is answered by itself) and actions on agents.
 // Endpoints: POST /api/sessions, GET /api/me, GET /api/me/phone, GET /api/agents, GET /api/supervisor/queues,
 // GET /api/supervisor/queue-settings (thresholds, pause reasons), GET|PUT /api/supervisor/switches[/...],
 // POST /api/supervisor/agents/{id}/listen, PUT|DELETE /api/supervisor/sessions/{id}[/mode],
-// POST /api/supervisor/sessions/{id}/take-over, POST /api/supervisor/agents/{id}/actions.
+// POST /api/supervisor/sessions/{id}/take-over, POST /api/supervisor/agents/{id}/actions, GET /api/chat/figures.
 const $ = (id) => document.getElementById(id);
 const sup = { token: sessionStorage.getItem("hotline.token"), ws: null, retry: 0, session: null, ticker: null };
 const MODE_LABEL = { listen: "监听", whisper: "耳语", barge: "强插" };
@@ -135,6 +136,8 @@ const board = new SupervisorBoard({
   waitingChart: $("chart-waiting"), handledChart: $("chart-handled"),
 }, actions);
 const kpis = new SupervisorKpis({ rows: $("kpi-rows"), at: $("kpis-at"), chart: $("chart-sl") }, board);
+const chats = new SupervisorChats({ rows: $("chat-rows"), at: $("chats-at") }, board);
+board.onMine = () => chats.render();
 const switches = new CentreSwitches({
   surge: $("surge-switch"), surgeState: $("surge-state"), emergency: $("emergency-switch"),
   emergencyState: $("emergency-state"), text: $("emergency-text"), save: $("emergency-save"), error: $("switch-error"),
@@ -143,10 +146,11 @@ const switches = new CentreSwitches({
 function onFrame(frame) {
   if (frame.type === "queue_figures") board.onFigures(frame.data);
   else if (frame.type === "queue_kpis") kpis.onKpis(frame.data || frame);
+  else if (frame.type === "queue_chats") chats.onChats(frame.data);
   else if (frame.type === "agent_supervisor_action") {
     const d = frame.data;
     if (d.by !== sup.userId) log(`${d.by} 将坐席 ${d.agent_id} ${ACTION_LABEL[d.action] || d.action}${d.reason ? `（${d.reason}）` : ""}`);
-  } else if (frame.type === "hello") log("已同步");
+  } else if (frame.type === "hello") { log("已同步"); chats.load(api); }
   else if (frame.type === "resync_needed") send({ type: "sync" });
 }
 

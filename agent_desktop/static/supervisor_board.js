@@ -87,7 +87,7 @@ class SupervisorBoard {
 
   setNames(names) { this.names = names; this.renderAgents(); }
 
-  setMine(queues) { this.mine = new Set(queues); this.renderQueues(); }
+  setMine(queues) { this.mine = new Set(queues); this.renderQueues(); if (this.onMine) this.onMine(); }
 
   // Queue settings from the server: thresholds per queue ({figure: {amber, red, direction}}).
   setSettings(settings) {
@@ -167,7 +167,7 @@ class SupervisorBoard {
       const t = this.thresholdsOf(q.queue);
       const estimate = q.estimated_wait_s === null ? "无人在岗" : q.estimated_wait_s === undefined ? "—" : duration(q.estimated_wait_s);
       tr.append(
-        cell(queueLabel(q.queue)),
+        cell(queueLabel(q.queue)), channelCell(channelOfQueue(q.queue)),
         cell(String(q.waiting), { "data-field": "waiting", "data-level": levelOf(q.waiting, t.waiting), title: bandTitle(t.waiting, String) }),
         cell(duration(q.longest_wait_s), {
           "data-field": "longest_wait", "data-level": levelOf(q.longest_wait_s, t.longest_wait_s), title: bandTitle(t.longest_wait_s, (v) => `${v}秒`),

@@ -11,28 +11,21 @@ with its diff.
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from admin.audit import list_changes
-from hotline.app import Centre, ensure_admin
+from hotline.app import Centre
 from hotline.bus import Subscription
-from hotline.sandbox.instance import AsteriskSandbox
-from tests.conftest import free_port
+from tests.integration import two_centres as shared
 from tests.integration.calls import CallDriver, channel_starting, eventually, user_event
-from tests.integration.conftest import ADMIN_PASSWORD, WORKING_MORNING, sandbox_settings
+from tests.integration.conftest import ADMIN_PASSWORD
 from tests.integration.desktop import DesktopClient
-from tests.redis_keys import drop_prefix
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.redis, pytest.mark.timeout(180)]
 
-REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROUTES = (
     ("GET", "/api/admin/queues", None),
     ("GET", "/api/admin/queues/versions", None),
@@ -43,32 +36,7 @@ ROUTES = (
 )
 
 
-@pytest.fixture
-async def two_centres(sandbox: AsteriskSandbox, tmp_path: Path) -> AsyncIterator[tuple[Centre, Centre]]:
-    """Centres A (serving FastAGI) and B on one database, one Redis prefix and the session's Asterisk."""
-    prefix = f"hotline:test:{secrets.token_hex(4)}"
-    shared = {"database_url": f"sqlite:///{tmp_path / 'shared.db'}", "redis_url": REDIS_URL}
-    centres = []
-    for name, agi_port in (("a", sandbox.config.fastagi_port), ("b", free_port())):
-        (tmp_path / name).mkdir()
-        settings = sandbox_settings(
-            sandbox, tmp_path / name, **shared, redis_prefix=prefix, fastagi_port=agi_port
-        )
-        centre = Centre(
-            settings=settings,
-            ami_secret=settings.ami_secret.get_secret_value(),
-            clock=lambda: WORKING_MORNING,
-        )
-        ensure_admin(centre.sessions, settings)
-        centres.append(centre)
-    try:
-        for centre in centres:
-            await centre.start()
-        yield centres[0], centres[1]
-    finally:
-        for centre in centres:
-            await centre.stop()
-        drop_prefix(REDIS_URL, prefix)
+two_centres = shared.two_centres
 
 
 async def _admin(centre: Centre) -> DesktopClient:

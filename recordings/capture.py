@@ -39,6 +39,7 @@ from privacy.masking import for_log
 from recordings import files
 from recordings.barge import Barges, mix_barges
 from recordings.files import Spools
+from recordings.jobs import enqueue_recording
 from recordings.recover import recover_periodically
 from recordings.segments import Segment
 from recordings.store import (
@@ -241,18 +242,20 @@ class CallRecording:
                 closed = source is not None and await files.wait_closed(source, CLOSE_WAIT_S)
                 if closed and side == "agent" and seg.spies and spool is not None and source is not None:
                     await mix_barges(seg, spool, source, CLOSE_WAIT_S)
-                await asyncio.to_thread(self._file_one, rec_id, source, seg.paths[side])
+                if await asyncio.to_thread(self._file_one, rec_id, source, seg.paths[side]):
+                    await asyncio.to_thread(enqueue_recording, rec_id)
             except Exception:
                 log.exception("recording %s could not be filed", rec_id)
 
-    def _file_one(self, rec_id: str, source: Path | None, relative: str) -> None:
+    def _file_one(self, rec_id: str, source: Path | None, relative: str) -> bool:
+        """File one side; whether it was saved (then it is queued for transcription at once)."""
         ended = datetime.now(UTC)
         if source is None or not source.exists():
             log.error("recording %s: no file %s", rec_id, source)
             close_recording(
                 self._sm, recording_id=rec_id, ended_at=ended, duration_s=None, size=None, sha256=None
             )
-            return
+            return False
         target = files.move_into_root(source, self._root, relative)
         close_recording(
             self._sm,
@@ -262,3 +265,4 @@ class CallRecording:
             size=target.stat().st_size,
             sha256=files.sha256_of(target),
         )
+        return True

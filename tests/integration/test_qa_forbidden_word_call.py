@@ -42,13 +42,13 @@ SPEAKING_PHONE = 7001
 @pytest.fixture
 def centre_settings(sandbox: AsteriskSandbox, tmp_path: Path) -> Settings:
     """The sandbox centre, reading the sandbox's monitor spool, with its recordings root in tmp_path and
-    its transcription sweep every 2 s (saved recordings are queued by the sweep)."""
+    its transcription sweep only every 10 minutes: the recorder queues each side as it is saved."""
     return sandbox_settings(
         sandbox,
         tmp_path,
         recordings_dir=tmp_path / "rec-root",
         recordings_spools=str(sandbox.recordings_dir),
-        transcribe_sweep_seconds=2.0,
+        transcribe_sweep_seconds=600.0,
     )
 
 

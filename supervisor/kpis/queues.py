@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, func, literal, or_, select, union
+from sqlalchemy import ColumnElement, Float, and_, case, exists, func, literal, or_, select, union
 from sqlalchemy.orm import Session
 
 from hotline.db.models import CITIZEN, Call, CallEvent
+from hotline.guest_models import VideoCall
 from supervisor.kpis.intervals import boundaries, check_range, origin
 from supervisor.kpis.model import DEFAULT_SETTINGS, KpiRangeError, KpiSettings, QueueKpis, ratio
 from supervisor.kpis.segments import handlings
@@ -66,7 +67,8 @@ def _in_slice(s: _Slice) -> ColumnElement[bool]:
             Call.entered_ivr_at < s.end,
         ),
     )
-    cond = and_(Call.kind == CITIZEN, entered)
+    voice = ~exists().where(VideoCall.call_id == Call.call_id)  # video calls are their own channel
+    cond = and_(Call.kind == CITIZEN, voice, entered)
     if s.queue is not None:
         return and_(cond, Call.queue == s.queue)
     if s.queues is not None:

@@ -72,6 +72,7 @@ STARTUP_S = 180.0
 """How long the centre may take to start and log in to Asterisk (its imports alone took 25 s on a
 machine busy with other work)."""
 
+
 class PbxNodes:
     """N sandbox Asterisk nodes with one AMI link each."""
 

@@ -14,6 +14,7 @@ caller, and so does the target hanging up. A consult with an agent or a queue is
 from __future__ import annotations
 
 import time
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from acd.events import CallFinished
@@ -71,7 +72,7 @@ class CallControl:
         bus: EventBus,
         external_dial: str,
         transferred_priority: int,
-        queues: set[str],
+        queues: AbstractSet[str],
     ) -> None:
         self._acd = acd
         self._ami = ami

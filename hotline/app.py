@@ -21,6 +21,7 @@ from acd.model import QueueConfig
 from acd.node_watch import NodeWatch
 from acd.queue_config import default_queue_configs, load_queues_file
 from acd.queue_live import QueueLive, queues_at_start
+from acd.queue_names import QueueNames
 from acd.service import AcdService
 from acd.store import AcdStore, MemoryStore
 from acd.store_redis import RedisStore
@@ -275,7 +276,7 @@ class Centre:
             bus=self.bus,
             external_dial=s.external_dial,
             transferred_priority=s.transferred_priority,
-            queues={q.name for q in self.acd.engine.queues.values()},
+            queues=QueueNames(self.acd.engine),
         )
         control.install()
         self.http.state.calls = CallControlContext(control, load_directory())
@@ -337,7 +338,7 @@ class Centre:
             bus=self.bus,
             sounds_dir=prompts_dir(root) if root else Path("/usr/share/asterisk/sounds"),
             clock=self.clock,
-            known_queues=frozenset(self.acd.engine.queues),
+            known_queues=QueueNames(self.acd.engine),
             host_path=(lambda path: root / path.lstrip("/")) if root else identity_path,
             speech=build_speech_engine(
                 s.speech_engine, vosk_model_path=s.vosk_model_path, cache_dir=s.cache_dir

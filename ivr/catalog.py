@@ -12,6 +12,7 @@ import difflib
 import logging
 import threading
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,7 +77,7 @@ class FlowCatalog:
         *,
         sessions: sessionmaker[Session],
         pack_id: str = "12345",
-        known_queues: frozenset[str] | None = None,
+        known_queues: AbstractSet[str] | None = None,
         recorded: Callable[[str], bool] | None = None,
     ) -> None:
         self._sm = sessions

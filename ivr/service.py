@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ class IvrService:
         bus: EventBus,
         sounds_dir: Path,
         clock: Callable[[], datetime],
-        known_queues: frozenset[str] | None = None,
+        known_queues: AbstractSet[str] | None = None,
         host_path: HostPath = identity_path,
         speech: SpeechEngine | None = None,
         max_wait_s: float | None = None,

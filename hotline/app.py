@@ -83,6 +83,9 @@ from tickets.service import TicketService
 
 log = logging.getLogger(__name__)
 
+STOP_TASKS_S = 10.0
+"""How long stopping waits for the cancelled background tasks: one that swallows its cancellation is
+logged and left rather than hanging the stop for ever."""
 ADMIN_PASSWORD_FILE = "admin-password"
 
 
@@ -471,7 +474,10 @@ class Centre:
             await self.recording.settled(timeout=5.0)
         for task in self.tasks:
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.tasks:
+            _, stuck = await asyncio.wait(self.tasks, timeout=STOP_TASKS_S)
+            for task in stuck:
+                log.error("background task %s did not stop in %.0f s; left", task.get_coro(), STOP_TASKS_S)
         self.recorder.close()
         self.recording.close()
         await asyncio.to_thread(self.transcription.stop)

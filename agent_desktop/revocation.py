@@ -38,8 +38,6 @@ log = logging.getLogger(__name__)
 
 CHECK_EVERY_S = 2.0
 RETRY_S = 2.0
-CLOSE_S = 2.0
-"""The longest a Redis connection is waited for when closing (the centre's stop must not hang on it)."""
 CHUNK = 500
 
 
@@ -202,8 +200,8 @@ class Revocation:
                 if message is not None and message.get("type") == "message":
                     self.heard(message["data"])
         finally:
-            with contextlib.suppress(RedisError, TimeoutError):
-                await asyncio.wait_for(pubsub.aclose(), CLOSE_S)
+            with contextlib.suppress(RedisError):
+                await pubsub.aclose()
 
     async def close(self) -> None:
         """Finish the announcements under way and close the Redis connection."""
@@ -211,5 +209,5 @@ class Revocation:
         if self._sending:
             await asyncio.wait(set(self._sending), timeout=2.0)
         if self._redis is not None:
-            with contextlib.suppress(RedisError, TimeoutError):
-                await asyncio.wait_for(self._redis.aclose(), CLOSE_S)
+            with contextlib.suppress(RedisError):
+                await self._redis.aclose()

@@ -8,10 +8,9 @@ desktops never see it.
 
 A node that missed the message (Redis down, the node reconnecting) still ends the sessions: every
 ``check_every_s`` it reads the users holding its tokens from the database and revokes the tokens of a
-user who is disabled (no password), or whose role or password hash changed since the token was first
-checked. A user unknown to the database is left alone (users are never deleted, only disabled). A
-hash is replaced on sign-in only for a legacy scheme, so such a user may be signed out once on the
-other nodes; that is the price of noticing a new password without Redis.
+user who is gone, disabled (no password), of another role, or whose password hash changed since the
+token was first checked. A hash is replaced on sign-in only for a legacy scheme, so such a user may be
+signed out once on the other nodes; that is the price of noticing a new password without Redis.
 """
 
 from __future__ import annotations
@@ -44,15 +43,10 @@ CHUNK = 500
 @dataclass(frozen=True, slots=True)
 class UserState:
     """What the database says of a user now: role and a fingerprint of the password hash (empty when
-    there is none: the user is disabled). Its text form is what a token is stamped with."""
+    there is none: the user is disabled)."""
 
     role: str
     password: str
-
-    @property
-    def stamp(self) -> str:
-        """Role and password fingerprint in one string."""
-        return f"{self.role}:{self.password}"
 
 
 def fingerprint(password_hash: str | None) -> str:
@@ -63,17 +57,19 @@ def fingerprint(password_hash: str | None) -> str:
 def stale_tokens(
     held: Iterable[tuple[str, Principal]], states: Mapping[str, UserState], stamps: dict[str, str]
 ) -> list[str]:
-    """The tokens whose user no longer entitles them: disabled, or another role or password than seen
-    at the token's first check (users missing from ``states`` are left alone). ``stamps`` (token ->
-    :attr:`UserState.stamp`) is updated: new tokens are stamped, tokens no longer held are forgotten."""
+    """The tokens whose user no longer entitles them: gone, disabled, another role, or a password
+    other than the one seen at the token's first check. ``stamps`` (token -> password fingerprint) is
+    updated: new tokens are stamped, tokens no longer held are forgotten."""
     stale: list[str] = []
     live: set[str] = set()
     for token, principal in held:
         live.add(token)
         state = states.get(principal.user_id)
-        if state is None:
+        if state is None or not state.password or state.role != principal.role.value:
+            stale.append(token)
             continue
-        if not state.password or stamps.setdefault(token, state.stamp) != state.stamp:
+        seen = stamps.setdefault(token, state.password)
+        if seen != state.password:
             stale.append(token)
     for token in set(stamps) - live.difference(stale):
         del stamps[token]
@@ -117,7 +113,6 @@ class Revocation:
         self._stamps: dict[str, str] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sending: set[asyncio.Task[None]] = set()
-        self._closed = False
         tokens.on_user_revoked(self._announce)
 
     def _announce(self, user_id: str) -> None:
@@ -185,8 +180,6 @@ class Revocation:
             try:
                 await self._listen(self._redis)
             except RedisError as exc:
-                if self._closed:
-                    return
                 log.warning("revocations of other nodes not heard (%s); the database is checked every "
                             "%.0f s", exc, self.check_every_s)  # fmt: skip
                 await asyncio.sleep(RETRY_S)
@@ -205,7 +198,6 @@ class Revocation:
 
     async def close(self) -> None:
         """Finish the announcements under way and close the Redis connection."""
-        self._closed = True
         if self._sending:
             await asyncio.wait(set(self._sending), timeout=2.0)
         if self._redis is not None:

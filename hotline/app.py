@@ -37,7 +37,6 @@ from agent_desktop.hub import DesktopHub
 from agent_desktop.login import login_guard
 from agent_desktop.phone_api import PhoneDirectory, install_phone_directory
 from agent_desktop.protocol import MAX_FRAME_BYTES
-from agent_desktop.revocation import Revocation
 from agent_desktop.service import DesktopService
 from chat.wiring import install_chat
 from hotline.ami.client import AmiClient, AmiNotConnected
@@ -233,9 +232,6 @@ class Centre:
             desktop=DesktopService(acd=self.acd, sessions=self.sessions),
             acd=self.acd,
         )
-        self.revocation = Revocation(
-            self.desktop.tokens, self.sessions, redis_url=s.redis_url, prefix=s.redis_prefix
-        )
         self.http = build_http_app(self.desktop)
         self.http.state.telephony = lambda: "up" if self.ami.connected else "down"
         self.http.state.ivr = self.ivr
@@ -360,7 +356,6 @@ class Centre:
         self.tasks.append(asyncio.create_task(self.transcription.run()))
         self.tasks.append(asyncio.create_task(self.voice_messages.run()))
         self.tasks.append(asyncio.create_task(self.hub.run()))
-        self.tasks.append(asyncio.create_task(self.revocation.run()))
         if (following := install_directory(self.http, self.sessions)) is not None:
             self.tasks.append(following)
         self.tasks.append(asyncio.create_task(self.guests.run_sweeps()))
@@ -462,7 +457,6 @@ class Centre:
                 await asyncio.wait_for(asyncio.shield(self._server_task), 5.0)
         await self.fastagi.close()
         await self.desktop.login.close()
-        await self.revocation.close()
         await self.ivr.close()
         await self.acd.close()
         await self.queue_live.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,10 +19,13 @@ pytestmark = pytest.mark.timeout(60)
 
 
 class FakeIvr:
-    """Stands in for the IVR service: remembers the size of each uploaded prompt."""
+    """Stands in for the IVR service: remembers the size of each uploaded prompt; its sounds directory
+    and sessions are what the upload route reads the file's facts from and audits the change in."""
 
-    def __init__(self, where: Path) -> None:
+    def __init__(self, where: Path, sessions: object) -> None:
         self.where = where
+        self.sounds_dir = where
+        self.catalog = SimpleNamespace(sessions=sessions)
         self.sizes: list[int] = []
 
     async def upload_prompt(self, prompt_id: str, data: bytes, *, kind: str | None) -> Path:
@@ -89,7 +93,7 @@ async def test_given_a_sign_in_body_over_its_small_limit_then_413(web: Site) -> 
 
 
 async def test_given_a_prompt_upload_then_its_own_limit_applies(web: Site, tmp_path: Path) -> None:
-    ivr = FakeIvr(tmp_path)
+    ivr = FakeIvr(tmp_path, web.sessions)
     web.client._transport.app.state.ivr = ivr  # type: ignore[attr-defined]
     headers = web.bearer()
     ok = await web.client.put(

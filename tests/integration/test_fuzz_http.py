@@ -60,10 +60,13 @@ ROLES: list[str | None] = [None, "agent", "supervisor", "admin"]
 
 @pytest.fixture(scope="module")
 def live(sandbox: AsteriskSandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveCentre]:
-    """The centre under fuzz, on a scratch PostgreSQL database."""
+    """The centre under fuzz, on a scratch PostgreSQL database. A chat the fuzz opens through the public
+    route is offered to the fuzz agent; its offer does not lapse during the run (a lapse pauses the agent
+    and would show as a change in the middle of some unrelated request)."""
     with scratch_database("hotline_fuzz_http") as url:
         state: Path = tmp_path_factory.mktemp("fuzz-http")
-        yield from centre_running(sandbox_settings(sandbox, state, database_url=url))
+        settings = sandbox_settings(sandbox, state, database_url=url, chat_offer_timeout_seconds=86_400.0)
+        yield from centre_running(settings)
 
 
 @pytest.fixture(scope="module")

@@ -97,6 +97,4 @@ async def plan(
 async def apply(session: AgiSession, handover: Handover, *, keys: str, flow_version: str) -> None:
     """Set the route's variables, then ``HOTLINE_ROUTE``."""
     common = {"HOTLINE_KEYS": keys, "HOTLINE_FLOW_VERSION": flow_version}
-    for name, value in (common | handover.variables).items():
-        await session.set_variable(name, value)
-    await session.set_variable("HOTLINE_ROUTE", handover.route)
+    await session.set_variables(common | handover.variables | {"HOTLINE_ROUTE": handover.route})

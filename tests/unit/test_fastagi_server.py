@@ -189,6 +189,33 @@ async def test_commands_are_quoted_and_replies_typed(serve: Callable[..., Awaita
     await peer.close()
 
 
+async def test_several_variables_go_in_one_mset_unless_a_value_is_not_plain(
+    serve: Callable[..., Awaitable[FastAgiServer]],
+) -> None:
+    async def body(session: AgiSession) -> object:
+        await session.set_variables({"HOTLINE_TAGS": "a,b", "HOTLINE_AGENT": "", "HOTLINE_ROUTE": "acd"})
+        await session.set_variables({"HOTLINE_NOTE": "two words", "HOTLINE_ROUTE": "acd"})
+        await session.set_variables({"HOTLINE_Q": "general", "HOTLINE_ROUTE": "acd"})
+        return None
+
+    route = Recorder(body)
+    server = await serve({"ivr": route})
+    peer = await AsteriskSide.open(server.port, HEADER.format(script="ivr"))
+    script = [
+        ('EXEC MSet "HOTLINE_TAGS=a\\\\,b,HOTLINE_AGENT=,HOTLINE_ROUTE=acd"', ["200 result=0"]),
+        ('SET VARIABLE HOTLINE_NOTE "two words"', ["200 result=1"]),
+        ('SET VARIABLE HOTLINE_ROUTE "acd"', ["200 result=1"]),
+        ('EXEC MSet "HOTLINE_Q=general,HOTLINE_ROUTE=acd"', ["200 result=-2"]),
+        ('SET VARIABLE HOTLINE_Q "general"', ["200 result=1"]),
+        ('SET VARIABLE HOTLINE_ROUTE "acd"', ["200 result=1"]),
+    ]
+    for command, replies in script:
+        assert await peer.expect() == command
+        await peer.reply(*replies)
+    await asyncio.wait_for(route.done.wait(), 3.0)
+    await peer.close()
+
+
 async def test_510_and_multiline_520_raise_and_the_session_goes_on(
     serve: Callable[..., Awaitable[FastAgiServer]],
 ) -> None:

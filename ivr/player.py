@@ -34,6 +34,12 @@ def identity_path(chroot_path: str) -> Path:
     return Path(chroot_path)
 
 
+ANY_KEY = "0123456789*#"
+"""Every key stops a speech question's prompt and its recording, as a key menu takes any key: a key the
+menu does not offer is then refused by the flow (invalid input) instead of being drowned in the
+recording, which read as silence (a caller pressing 9 twice was sent on as if silent)."""
+
+
 class ActionPlayer:
     """One call's prompt player and input collector; ``keys`` keeps every key and spoken choice."""
 
@@ -85,7 +91,7 @@ class ActionPlayer:
 
     async def ask_speech(self, action: AskSpeech) -> Digits | Speech | Timeout:
         """Play the prompt, then listen for a keyword or a key."""
-        digit = await self._session.stream_file(f"{PROMPT_DIR}/{action.prompt}", escape_digits=action.digits)
+        digit = await self._session.stream_file(f"{PROMPT_DIR}/{action.prompt}", escape_digits=ANY_KEY)
         if digit:
             self.keys.append(digit)
             return Digits(digit)
@@ -111,7 +117,7 @@ class ActionPlayer:
     async def _listen(self, action: AskSpeech, base: str) -> Digits | Speech | Timeout:
         assert self._speech is not None
         ms = self._ms(action.timeout_s)
-        line = f"RECORD FILE {quote(base)} wav {quote(action.digits)} {ms} s={SILENCE_S}"
+        line = f"RECORD FILE {quote(base)} wav {quote(ANY_KEY)} {ms} s={SILENCE_S}"
         result = await self._session.command(line, timeout=30.0 + ms / 1000)
         if result.data == "dtmf" and result.result > 0:
             self.keys.append(chr(result.result))

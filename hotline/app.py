@@ -1,33 +1,28 @@
-"""The composition root: the one place that builds and wires the whole centre."""
+"""The composition root: the one place that builds and wires the whole centre (its parts, decided from
+the settings, in hotline.centre_parts)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import uvicorn
-from sqlalchemy.orm import Session, sessionmaker
 
 from acd.ami_consume import AmiConsumer
 from acd.engine import AcdEngine
-from acd.model import QueueConfig
 from acd.node_watch import NodeWatch
-from acd.queue_config import default_queue_configs, load_queues_file
 from acd.queue_live import QueueLive, queues_at_start
 from acd.queue_names import QueueNames
 from acd.service import AcdService
-from acd.store import AcdStore, MemoryStore
-from acd.store_redis import RedisStore
 from admin.calendar_api import notice_expiry
 from admin.directory_api import install_directory
-from agent_desktop.auth import TokenStore, hash_password
+from agent_desktop.auth import TokenStore
 from agent_desktop.call_api import CallControlContext
 from agent_desktop.call_control import CallControl
 from agent_desktop.context import DesktopContext
@@ -39,22 +34,31 @@ from agent_desktop.phone_api import PhoneDirectory, install_phone_directory
 from agent_desktop.protocol import MAX_FRAME_BYTES
 from agent_desktop.service import DesktopService
 from chat.wiring import install_chat
-from hotline.ami.client import AmiClient, AmiNotConnected
+from hotline.ami.client import AmiNotConnected
 from hotline.ami.nodes import PbxNodes
 from hotline.bus import EventBus
+from hotline.centre_parts import (
+    acd_store,
+    ami_link,
+    cel_file,
+    default_queues,
+    ensure_admin,
+    prompts_dir,
+    sandbox_root,
+    shanghai_now,
+    utc_now,
+)
 from hotline.db import repository as repo
 from hotline.db.engine import make_engine, migrate, session_factory
 from hotline.fastagi.server import FastAgiServer
 from hotline.guest_api import install_guests
 from hotline.guest_service import GuestService
 from hotline.http import build_http_app
-from hotline.private_files import private_dir, private_sqlite_file, write_private
+from hotline.private_files import private_dir, private_sqlite_file
 from hotline.reconcile import Reconciler
 from hotline.recorder import Recorder
-from hotline.sandbox.provision import ROOT_NAME, root_is_ready
 from hotline.settings import Settings
 from hotline.sip_secrets import SipSecrets, keep_owners_entitled
-from ivr.flow import SHANGHAI
 from ivr.hours_queues import QueueHours
 from ivr.player import identity_path
 from ivr.position_route import PositionRoute, acd_position
@@ -80,103 +84,13 @@ from tickets.revisit_dialer import IvrAnswers, RevisitDialer, RevisitScheduler
 from tickets.revisit_rules import policy_from
 from tickets.service import TicketService
 
+__all__ = ["Centre", "default_queues", "ensure_admin"]
+
 log = logging.getLogger(__name__)
 
 STOP_TASKS_S = 10.0
 """How long stopping waits for the cancelled background tasks: one that swallows its cancellation is
 logged and left rather than hanging the stop for ever."""
-ADMIN_PASSWORD_FILE = "admin-password"
-
-
-def default_queues(settings: Settings) -> list[QueueConfig]:
-    """The centre's queues: ``HOTLINE_QUEUES_FILE`` when set, else the shipped ``acd/queues.yaml`` (every
-    queue the 12345 flow pack routes to, with overflow). InvalidConfig says what is wrong with a file."""
-    if settings.queues_file is not None:
-        return load_queues_file(settings.queues_file, default_wrapup_s=settings.wrapup_seconds)
-    return default_queue_configs(default_wrapup_s=settings.wrapup_seconds)
-
-
-def shanghai_now() -> datetime:
-    """The wall clock the call flows branch on."""
-    return datetime.now(SHANGHAI)
-
-
-def utc_now() -> datetime:
-    """The wall clock revisits are scheduled by."""
-    return datetime.now(UTC)
-
-
-def sandbox_root(settings: Settings) -> Path | None:
-    """The Asterisk sandbox root under the cache directory, when one has been built."""
-    root = settings.cache_dir / ROOT_NAME
-    return root if root_is_ready(root) else None
-
-
-def cel_file(settings: Settings) -> Path | None:
-    """Asterisk's channel event log: configured, or the sandbox instance's own (when a root is built)."""
-    if settings.cel_file is not None or settings.asterisk_mode != "sandbox":
-        return settings.cel_file
-    root = sandbox_root(settings)
-    if root is None:
-        return None
-    return root / "etc" / "hotline" / settings.asterisk_instance / "log" / "cel.jsonl"
-
-
-def ami_link(settings: Settings, secret: str) -> AmiClient | PbxNodes:
-    """One AMI client, or one per Asterisk node when ``HOTLINE_AMI_NODES`` names several."""
-    nodes = settings.ami_node_list()
-    only = settings.ami_only_handled_events
-    if not nodes:
-        return AmiClient(
-            host=settings.ami_host,
-            port=settings.ami_port,
-            username=settings.ami_username,
-            secret=secret,
-            only_handled_events=only,
-        )
-    return PbxNodes(
-        [
-            AmiClient(
-                host=host,
-                port=port,
-                username=settings.ami_username,
-                secret=secret,
-                node=name,
-                only_handled_events=only,
-            )
-            for name, host, port in nodes
-        ]
-    )
-
-
-def acd_store(settings: Settings) -> AcdStore:
-    """Shared ACD state in Redis when configured (several app nodes), else in this process."""
-    if settings.redis_url:
-        return RedisStore.from_url(settings.redis_url, prefix=settings.redis_prefix)
-    return MemoryStore()
-
-
-def ensure_admin(sessions: sessionmaker[Session], settings: Settings) -> Path | None:
-    """Make sure an ``admin`` user exists. A password given in the settings is used and never written
-    anywhere; otherwise one is generated and written (mode 0600) to ``admin-password`` in the state
-    directory. Returns that file's path when a password was generated, else None."""
-    if repo.get_agent(sessions, agent_id="admin") is not None:
-        return None
-    given = settings.admin_password.get_secret_value()
-    password = given or secrets.token_urlsafe(12)
-    secret_file = settings.state_dir / ADMIN_PASSWORD_FILE
-    if not given:
-        write_private(secret_file, password + "\n")
-    repo.upsert_agent(
-        sessions,
-        agent_id="admin",
-        name="管理员",
-        contact="",
-        skills={},
-        role="admin",
-        password_hash=hash_password(password),
-    )
-    return None if given else secret_file
 
 
 @dataclass
@@ -476,8 +390,3 @@ class Centre:
         self.recording.close()
         await asyncio.to_thread(self.transcription.stop)
         await self.ami.close()
-
-
-def prompts_dir(root: Path) -> Path:
-    """Where Asterisk (inside the sandbox root) looks for sounds."""
-    return root / "usr" / "share" / "asterisk" / "sounds"

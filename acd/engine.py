@@ -6,8 +6,10 @@ as it was. Then it applies the event, applies what is due at ``now`` (acd.timers
 (acd.matching) and reports the queues whose counters changed. The first event and every Tick
 look at every queue: that picks up state left by an earlier run, and, with several engines on one
 store, pairs that two engines' concurrent events both missed (so the service should deliver a
-periodic Tick when nodes share a store). The engine is split by concern:
-acd.core (state and the write path), acd.matching, acd.timers, and this module (the events).
+periodic Tick when nodes share a store). The engine is split by concern: acd.core (state and
+the write path), acd.matching, acd.timers (what is due, ScheduleTick), acd.offer_outcomes (answered,
+not answered, not bridged), acd.chats, acd.queue_live_engine (a new configuration),
+acd.queue_figures (place, estimated wait, snapshot), and this module (the loop and the other events).
 
 AgentReady starts from the store's last seen copy of the agent (``last_seen_agent``, no round
 trip): its write is compare-and-set, so an outdated copy is refused before anything is written, and
@@ -25,7 +27,6 @@ from typing import Any
 from acd.chats import ChatHandling
 from acd.commands import AcdCommand, AnnouncePosition, QueueChanged
 from acd.core import Run
-from acd.erlang import erlang_c, mean_wait, wait_at_position
 from acd.errors import IllegalTransition, StaleState, UnknownPauseReason, UnknownQueue
 from acd.events import (
     AcdEvent,
@@ -60,24 +61,17 @@ from acd.model import (
     CallState,
     QueueConfig,
 )
+from acd.offer_outcomes import OUTAGE_FAILURE_PREFIX as OUTAGE_FAILURE_PREFIX  # for acd.service
+from acd.offer_outcomes import OUTAGE_PAUSE_REASON as OUTAGE_PAUSE_REASON  # for acd.service
+from acd.offer_outcomes import OfferOutcomes
+from acd.queue_figures import QueueFigures
 from acd.queue_live_engine import LiveQueues
 from acd.store import AcdStore
-from acd.views import agent_view, call_view, queue_view
 
 LOGIN_PAUSE_REASON = "login"
-BRIDGE_FAILURES_ATTR = "bridge_failures"
-"""Call attribute: how many agents answered the call but could not be bridged to the caller."""
-NO_ANSWER_PAUSE_REASON = "no answer"
-
-OUTAGE_PAUSE_REASON = "telephony outage"
-"""Pause of an agent whose phone could not be rung because Asterisk was unreachable: not the agent's
-fault, so not "no answer"; the service makes them available again when AMI is back."""
-
-OUTAGE_FAILURE_PREFIX = "originate_error:"
-"""Prefix of an :class:`OfferFailed` reason for an offer whose phone was never rung (AMI outage)."""
 
 
-class AcdEngine(ChatHandling, LiveQueues):
+class AcdEngine(ChatHandling, OfferOutcomes, QueueFigures, LiveQueues):
     """Decides which agent takes which waiting call; state lives in ``store``."""
 
     def __init__(
@@ -93,9 +87,9 @@ class AcdEngine(ChatHandling, LiveQueues):
             AgentLoggedOut: self._logged_out,
             CallQueued: self._queued,
             CallAbandoned: self._abandoned,
-            OfferAnswered: self._answered,
-            OfferFailed: self._failed,
-            BridgeFailed: self._unbridged,
+            OfferAnswered: self.offer_answered,
+            OfferFailed: self.offer_failed,
+            BridgeFailed: self.bridge_failed,
             CallFinished: self._finished,
             Tick: _nothing,
             CallbackRequested: self._callback,
@@ -115,64 +109,19 @@ class AcdEngine(ChatHandling, LiveQueues):
         self._first = False
         ticked = isinstance(event, Tick)
         self.apply_due(run, ticked=ticked)
-        self.match(run)
-        self._report_queues(run)
-        self.schedule(run, ticked=ticked)
-        return run.commands
-
-    def position(self, call_id: str) -> tuple[int, float]:
-        """(1-based place in line, estimated wait in seconds) of a WAITING call.
-
-        The estimate is the M/M/N wait of the caller at that place: position x mean handle time /
-        logged-in agents of the queue's skill (see acd.erlang).
-        """
-        call = self.call(call_id)
-        place = self.store.position(call)
-        if place < 0:
-            raise IllegalTransition(
-                f"call {call_id} is not waiting", kind="call", call_id=call_id, state=str(call.state)
-            )
-        queue = self.queues[call.queue]
-        staffed = self.store.count_staffed(queue.skill)
-        return place + 1, wait_at_position(place + 1, staffed, self.stats[queue.name].aht_s())
-
-    def queue_estimate(self, queue: str, now: float) -> dict[str, float]:
-        """Erlang C figures of ``queue`` for a new caller, from recent arrivals and handle times."""
-        if queue not in self.queues:
-            raise UnknownQueue(f"no queue {queue}", queue=queue)
-        stats = self.stats[queue]
-        aht = stats.aht_s()
-        load = stats.arrival_rate(now) * aht
-        staffed = self.store.count_staffed(self.queues[queue].skill)
-        return {
-            "staffed": float(staffed),
-            "aht_s": aht,
-            "offered_load": load,
-            "p_wait": erlang_c(staffed, load),
-            "ewt_s": mean_wait(staffed, load, aht),
-        }
+        return self._conclude(run, ticked=ticked)
 
     def reconfigure(self, queues: Sequence[QueueConfig], now: float) -> list[AcdCommand]:
         """Decide with ``queues`` from now on, every caller keeping their place (acd.queue_live_engine);
         raises InvalidConfig, with nothing changed, for a configuration the routing refuses."""
-        run = self.swap_queues(queues, now)
+        return self._conclude(self.swap_queues(queues, now), ticked=True)
+
+    def _conclude(self, run: Run, *, ticked: bool) -> list[AcdCommand]:
+        """Match, report the queues whose counters changed and ask for the next tick."""
         self.match(run)
         self._report_queues(run)
-        self.schedule(run, ticked=True)
+        self.schedule(run, ticked=ticked)
         return run.commands
-
-    def snapshot(self) -> dict[str, object]:
-        """Agents, live calls and queue counters, JSON-able, for desktops and wallboards to resync."""
-        queues = list(self.queues.values())
-        counts = self.store.queue_counts([(q.name, q.skill, q.min_level) for q in queues])
-        return {
-            "agents": [agent_view(a) for a in sorted(self.store.iter_agents(), key=lambda a: a.agent_id)],
-            "calls": [call_view(c) for c in sorted(self.store.iter_calls(), key=lambda c: c.call_id)],
-            "queues": [
-                queue_view(q, w, r, self.routing.surge.get(q.name, ()))
-                for q, (w, r) in zip(queues, counts, strict=True)
-            ],
-        }
 
     def _report_queues(self, run: Run) -> None:
         names = list(run.touched)
@@ -297,42 +246,6 @@ class AcdEngine(ChatHandling, LiveQueues):
             self.set_agent(agent, status, agent_state, run)
         self.set_call(call, state, event.reason, run)
 
-    def _answered(self, event: OfferAnswered, run: Run) -> None:
-        call, agent = self._offered_pair(event.call_id, event.agent_id, "answer")
-        call_state = next_call(call.state, CallTrigger.ANSWER, call_id=call.call_id)
-        status, state = next_agent(agent.status, agent.state, AgentTrigger.ANSWER, agent_id=agent.agent_id)
-        agent.offered_call_id, agent.current_call_id = None, call.call_id
-        self.set_agent(agent, status, state, run)
-        call.answered_at = run.now
-        self.set_call(call, call_state, "answered", run)
-
-    def _failed(self, event: OfferFailed, run: Run) -> None:
-        call, agent = self._offered_pair(event.call_id, event.agent_id, "no_answer")
-        call_state = next_call(call.state, CallTrigger.NO_ANSWER, call_id=call.call_id)
-        trigger = AgentTrigger.NO_ANSWER
-        status, state = next_agent(agent.status, agent.state, trigger, agent_id=agent.agent_id)
-        agent.offered_call_id = None
-        rung = not event.reason.startswith(OUTAGE_FAILURE_PREFIX)
-        paused = NO_ANSWER_PAUSE_REASON if rung else OUTAGE_PAUSE_REASON
-        reason = paused if agent.status is AgentStatus.AVAILABLE else ...
-        self.set_agent(agent, status, state, run, pause_reason=reason)
-        call.agent_id = None
-        self.set_call(call, call_state, "requeued", run)
-
-    def _unbridged(self, event: BridgeFailed, run: Run) -> None:
-        call, agent = self._offered_pair(event.call_id, event.agent_id, "unbridged")
-        trigger = CallTrigger.ABANDON if event.give_up else CallTrigger.NO_ANSWER
-        call_state = next_call(call.state, trigger, call_id=call.call_id)
-        status, state = next_agent(
-            agent.status, agent.state, AgentTrigger.CALLER_GONE, agent_id=agent.agent_id
-        )
-        agent.offered_call_id, agent.idle_since = None, run.now  # others idle longer go first
-        self.set_agent(agent, status, state, run)
-        call.agent_id = None
-        call.channel = event.channel or call.channel
-        call.attrs[BRIDGE_FAILURES_ATTR] = str(bridge_failures(call) + 1)
-        self.set_call(call, call_state, "unbridged", run)
-
     def _finished(self, event: CallFinished, run: Run) -> None:
         call = self.call(event.call_id)
         call_state = next_call(call.state, CallTrigger.HANGUP, call_id=call.call_id)
@@ -379,27 +292,6 @@ class AcdEngine(ChatHandling, LiveQueues):
         call = self.call(event.call_id)
         place, ewt = self.position(event.call_id)
         run.commands.append(AnnouncePosition(call.call_id, call.channel, call.queue, place, ewt))
-
-    def _offered_pair(self, call_id: str, agent_id: str, trigger: str) -> tuple[Call, Agent]:
-        call = self.call(call_id)
-        agent = self.agent(agent_id)
-        if call.agent_id != agent_id or agent.offered_call_id != call_id:
-            raise IllegalTransition(
-                f"call {call_id} is not offered to agent {agent_id}",
-                kind="offer",
-                call_id=call_id,
-                agent_id=agent_id,
-                call_state=str(call.state),
-                offered_to=call.agent_id,
-                trigger=trigger,
-            )
-        return call, agent
-
-
-def bridge_failures(call: Call) -> int:
-    """How many answered agent legs could not be bridged to this caller so far."""
-    value = call.attrs.get(BRIDGE_FAILURES_ATTR, "0")
-    return int(value) if value.isdigit() else 0
 
 
 def _nothing(event: Tick, run: Run) -> None:

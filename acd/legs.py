@@ -17,10 +17,11 @@ from enum import StrEnum
 from typing import Any
 
 from acd import actions
-from acd.engine import AcdEngine, bridge_failures
+from acd.engine import AcdEngine
 from acd.errors import AcdError
 from acd.events import AcdEvent, BridgeFailed, OfferAnswered, OfferFailed
 from acd.model import CallState
+from acd.offer_outcomes import bridge_failures
 from acd.store_outage import STORE_UNAVAILABLE
 from hotline.ami.client import AmiError
 from hotline.ami.link import AmiLink

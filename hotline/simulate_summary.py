@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from acd.engine import NO_ANSWER_PAUSE_REASON
+from acd.offer_outcomes import NO_ANSWER_PAUSE_REASON
 
 FINAL_OUTCOMES = ("answered", "abandoned", "ivr_hangup", "fallback")
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from acd.engine import BRIDGE_FAILURES_ATTR
+from acd.offer_outcomes import BRIDGE_FAILURES_ATTR
 from acd.store import AcdStore
 from hotline.ami.client import AmiEvent
 from hotline.app import Centre

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from acd.commands import AgentChanged, CallChanged, OfferCall
-from acd.engine import BRIDGE_FAILURES_ATTR
 from acd.errors import UnknownCall
 from acd.events import BridgeFailed, CallQueued
 from acd.model import AgentState, AgentStatus, CallState
+from acd.offer_outcomes import BRIDGE_FAILURES_ATTR
 from tests.unit.test_acd_engine import Centre, of_type, offers
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from acd.engine import NO_ANSWER_PAUSE_REASON
 from acd.events import AgentReady
+from acd.offer_outcomes import NO_ANSWER_PAUSE_REASON
 from tests.unit.acd_core import AcdCore, start_core, stop_core
 from tests.unit.ami_fake_server import FakeAmi
 from tests.unit.asterisk_sim import SimAsterisk

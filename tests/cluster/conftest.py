@@ -12,6 +12,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -123,11 +124,11 @@ def kamailio(
         box.down()
 
 
-@pytest.fixture
-async def centre(cluster: SandboxCluster, tmp_path: Path) -> AsyncIterator[Centre]:
-    """One centre over both nodes (FastAGI on the nodes' port; a node is dead after 3 s without AMI)."""
+def cluster_settings(cluster: SandboxCluster, tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings of one centre over both nodes (FastAGI on the nodes' port), with its own SQLite
+    database under ``tmp_path``; ``overrides`` are further settings."""
     base = cluster.nodes[0].config
-    settings = Settings(
+    return Settings(
         state_dir=tmp_path,
         database_url=f"sqlite:///{tmp_path / 'hotline.db'}",
         http_port=free_port(),
@@ -140,10 +141,22 @@ async def centre(cluster: SandboxCluster, tmp_path: Path) -> AsyncIterator[Centr
         ring_timeout_seconds=6.0,
         ivr_digit_timeout_seconds=2.0,
         admin_password=ADMIN_PASSWORD,
-        node_failure_seconds=3.0,
+        **overrides,
     )
-    c = Centre(settings=settings, ami_secret=base.ami_secret, clock=lambda: WORKING_MORNING)
-    ensure_admin(c.sessions, settings)
+
+
+@pytest.fixture
+def centre_settings(cluster: SandboxCluster, tmp_path: Path) -> Settings:
+    """The centre's settings: a node is dead after 3 s without AMI."""
+    return cluster_settings(cluster, tmp_path, node_failure_seconds=3.0)
+
+
+@pytest.fixture
+async def centre(centre_settings: Settings) -> AsyncIterator[Centre]:
+    """One centre over both nodes, with ``centre_settings``."""
+    secret = centre_settings.ami_secret.get_secret_value()
+    c = Centre(settings=centre_settings, ami_secret=secret, clock=lambda: WORKING_MORNING)
+    ensure_admin(c.sessions, centre_settings)
     await c.start()
     try:
         yield c

@@ -6,10 +6,13 @@ only the centre's settings differ (longer wrap-up and ring time, the sandbox's H
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import BrowserContext, Page, async_playwright
@@ -79,16 +82,13 @@ def chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture
-async def browser(chromium: Path, tmp_path: Path) -> AsyncIterator[BrowserContext]:
-    """Headless Chromium with a fresh profile, fake microphone and granted media permission."""
+@asynccontextmanager
+async def chromium_context(chromium: Path, profile: Path, **options: Any) -> AsyncIterator[BrowserContext]:
+    """Headless ``chromium`` with a fresh profile in ``profile``, fake camera and microphone and granted
+    media permission; ``options`` go to Playwright's ``launch_persistent_context`` (viewport...)."""
     async with async_playwright() as pw:
         context = await pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(chromium),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1100, "height": 1000},
+            str(profile), executable_path=str(chromium), headless=True, args=CHROMIUM_FLAGS, **options
         )
         try:
             yield context
@@ -96,14 +96,29 @@ async def browser(chromium: Path, tmp_path: Path) -> AsyncIterator[BrowserContex
             await context.close()
 
 
-@pytest.fixture
-async def page(browser: BrowserContext, artifacts: Path) -> AsyncIterator[Page]:
-    """One tab; its console output is kept in ``console.log`` next to the screenshots."""
-    tab = browser.pages[0] if browser.pages else await browser.new_page()
+@asynccontextmanager
+async def logged_tab(context: BrowserContext, console_log: Path) -> AsyncIterator[Page]:
+    """The context's tab; its console output and page errors are written to ``console_log`` at the end."""
+    tab = context.pages[0] if context.pages else await context.new_page()
     lines: list[str] = []
     tab.on("console", lambda msg: lines.append(f"{msg.type}: {msg.text}"))
     tab.on("pageerror", lambda exc: lines.append(f"pageerror: {exc}"))
     try:
         yield tab
     finally:
-        (artifacts / "console.log").write_text("\n".join(lines) + "\n")
+        await asyncio.to_thread(console_log.write_text, "\n".join(lines) + "\n")
+
+
+@pytest.fixture
+async def browser(chromium: Path, tmp_path: Path) -> AsyncIterator[BrowserContext]:
+    """Headless Chromium with a fresh profile, fake microphone and granted media permission."""
+    viewport = {"width": 1100, "height": 1000}
+    async with chromium_context(chromium, tmp_path / "chromium-profile", viewport=viewport) as context:
+        yield context
+
+
+@pytest.fixture
+async def page(browser: BrowserContext, artifacts: Path) -> AsyncIterator[Page]:
+    """One tab; its console output is kept in ``console.log`` next to the screenshots."""
+    async with logged_tab(browser, artifacts / "console.log") as tab:
+        yield tab

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import BrowserContext, Page, async_playwright, expect
+from playwright.async_api import BrowserContext, Page, expect
 
 from hotline.app import Centre
 from tests.e2e.agent_page import Steps, create_browser_agent, sign_in_and_register
-from tests.e2e.conftest import CHROMIUM_FLAGS
+from tests.e2e.conftest import chromium_context, logged_tab
 from tests.integration.calls import CallDriver
 from tests.integration.seats import seat
 from tests.integration.supervision import add_user, set_queues, signed_in
@@ -33,33 +33,21 @@ VOICE_AGENT = "2001"
 @pytest.fixture
 async def citizen_browser(chromium: Path, tmp_path: Path) -> AsyncIterator[BrowserContext]:
     """A second Chromium (its own process and profile) at phone size, fake camera and microphone."""
-    async with async_playwright() as pw:
-        context = await pw.chromium.launch_persistent_context(
-            str(tmp_path / "citizen-profile"),
-            executable_path=str(chromium),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 390, "height": 844},
-            is_mobile=True,
-            has_touch=True,
-        )
-        try:
-            yield context
-        finally:
-            await context.close()
+    async with chromium_context(
+        chromium,
+        tmp_path / "citizen-profile",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    ) as context:
+        yield context
 
 
 @pytest.fixture
 async def citizen(citizen_browser: BrowserContext, artifacts: Path) -> AsyncIterator[Page]:
     """The citizen's tab; its console output goes to ``citizen-console.log``."""
-    tab = citizen_browser.pages[0] if citizen_browser.pages else await citizen_browser.new_page()
-    lines: list[str] = []
-    tab.on("console", lambda msg: lines.append(f"{msg.type}: {msg.text}"))
-    tab.on("pageerror", lambda exc: lines.append(f"pageerror: {exc}"))
-    try:
+    async with logged_tab(citizen_browser, artifacts / "citizen-console.log") as tab:
         yield tab
-    finally:
-        (artifacts / "citizen-console.log").write_text("\n".join(lines) + "\n")
 
 
 async def until_flowing(page: Page, script: str, ok: Any, timeout: float = 20.0) -> dict[str, Any]:

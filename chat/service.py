@@ -9,13 +9,12 @@ reads the whole history back (``chat_view``, ``agent_chats``). Receipts: the rea
 acknowledges the last sequence number it showed (``delivered``), the sending side gets a
 ``receipt``. Everything runs on the event loop; database work goes to a worker thread.
 
-With several app nodes the agent's desktop must be connected to the node holding the citizen's
-socket (one node per centre is what this layer serves today).
+With several app nodes any node may serve any request of a chat: sessions and messages are in the
+database, open offers in Redis and frames reach the sockets on the other nodes (chat.offers).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
@@ -47,7 +46,7 @@ SYSTEM_NO_AGENT = "当前暂无坐席可以接待，请稍后再试，或拨打1
 
 @dataclass
 class ChatService(OfferDesk):
-    """Runs chats on one app node (see the module docstring)."""
+    """Runs chats on this app node, with the other nodes of the centre (see the module docstring)."""
 
     # -- citizen side ----------------------------------------------------------------------------
 
@@ -70,7 +69,7 @@ class ChatService(OfferDesk):
         )
         attrs = {"tags": CHAT_TAG}
         self.acd.submit(CallQueued(session_id, queue, phone or "", f"{CHAT_TAG}/{session_id}", attrs=attrs))
-        self.top_up()
+        await self.top_up()
         return row, token
 
     async def by_token(self, token: str) -> store.SessionRow | None:
@@ -126,9 +125,7 @@ class ChatService(OfferDesk):
         """The chat reached its queue's maximum wait with nobody free: tell the citizen, end it."""
         if command.target_kind == "callback":
             self.acd.submit_quietly(CallbackCancelled(command.call_id))
-        task = asyncio.get_running_loop().create_task(self._end_unserved(command.call_id))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        self.spawn(self._end_unserved(command.call_id))
 
     async def _end_unserved(self, session_id: str) -> None:
         message, _ = await self._db(
@@ -141,33 +138,25 @@ class ChatService(OfferDesk):
 
     async def accept(self, agent_id: str, session_id: str) -> dict[str, Any]:
         """The agent takes the chat offered to them; the chat with its history."""
-        pending = self.pending.get(session_id)
-        if pending is None or pending.agent_id != agent_id:
-            raise ChatError(
-                "chat_not_offered", f"chat {session_id} is not offered to you", session_id=session_id
-            )
-        event = ChatJoined(session_id, agent_id) if pending.join else OfferAnswered(session_id, agent_id)
+        offer = await self.pending.take(session_id, agent_id=agent_id)
+        if offer is None:
+            raise _not_offered(session_id)
+        self._stop_timer(offer.offer_id)
+        event = ChatJoined(session_id, agent_id) if offer.join else OfferAnswered(session_id, agent_id)
         try:
             self.acd.submit(event)
         except AcdError as exc:
-            self._withdraw(session_id, "taken")
+            self.to_agent(agent_id, "chat_offer_withdrawn", session_id=session_id, reason="taken")
             raise ChatError("chat_not_available", str(exc), session_id=session_id) from exc
-        if pending.timer is not None:
-            pending.timer.cancel()
-        self.pending.pop(session_id, None)
         await self._db(store.answered, session_id=session_id, agent_id=agent_id, now=self._now())
         await self.to_citizen(session_id, {"type": "state", "state": "active"})
-        self.top_up()
+        await self.top_up()
         return await self.chat_view(session_id)
 
     async def decline(self, agent_id: str, session_id: str) -> None:
         """The agent turns the offer down: it goes to someone else (a first offer like a lapsed one)."""
-        pending = self.pending.get(session_id)
-        if pending is None or pending.agent_id != agent_id:
-            raise ChatError(
-                "chat_not_offered", f"chat {session_id} is not offered to you", session_id=session_id
-            )
-        self._lapse(session_id, agent_id)
+        if not await self._lapse(session_id, agent_id=agent_id):
+            raise _not_offered(session_id)
 
     async def agent_row(self, agent_id: str, session_id: str) -> store.SessionRow:
         """The active chat ``session_id`` of ``agent_id``, or ChatError."""
@@ -225,8 +214,8 @@ class ChatService(OfferDesk):
         row = await self._db(store.ended, session_id=session_id, by=by, now=self._now())
         if row is None:
             return
-        self._withdraw(session_id, "ended")
-        self.declined.pop(session_id, None)
+        await self._withdraw(session_id, "ended")
+        await self.pending.forget(session_id)
         if row.answered_at is not None and row.agent_id:
             others = await self._db(store.active_of, agent_id=row.agent_id)
             held = tuple(o.session_id for o in others)
@@ -235,16 +224,22 @@ class ChatService(OfferDesk):
         else:
             self.acd.submit_quietly(CallAbandoned(session_id))
         await self.to_citizen(session_id, {"type": "state", "state": "ended", "by": by})
-        self.top_up()
+        await self.top_up()
 
     async def agent_chats(self, agent_id: str) -> dict[str, Any]:
         """What a desktop needs after (re)loading: the agent's chats with history, and open offers."""
         rows = await self._db(store.active_of, agent_id=agent_id)
         offers = [
-            {"session_id": sid, "join": p.join} for sid, p in self.pending.items() if p.agent_id == agent_id
+            {"session_id": sid, "join": offer.join}
+            for sid, offer in (await self.pending.all()).items()
+            if offer.agent_id == agent_id
         ]
         return {
             "chats": [await self.chat_view(r.session_id) for r in rows],
             "offers": offers,
             "limit": self.limit,
         }
+
+
+def _not_offered(session_id: str) -> ChatError:
+    return ChatError("chat_not_offered", f"chat {session_id} is not offered to you", session_id=session_id)

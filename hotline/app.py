@@ -52,7 +52,8 @@ from hotline.db import repository as repo
 from hotline.db.engine import make_engine, migrate, session_factory
 from hotline.fastagi.server import FastAgiServer
 from hotline.guest_api import install_guests
-from hotline.guest_service import GuestService
+from hotline.guest_grants import guest_grants
+from hotline.guest_service import HOLD_SLOT_S, GuestService
 from hotline.http import build_http_app
 from hotline.private_files import private_dir, private_sqlite_file
 from hotline.reconcile import Reconciler
@@ -180,6 +181,7 @@ class Centre:
             sessions=self.sessions,
             ttl_s=s.guest_credential_seconds,
             wait_limit_s=s.sign_video_wait_seconds,
+            grants=guest_grants(s.redis_url, prefix=s.redis_prefix, keep_s=HOLD_SLOT_S),
         )
         self.guests.install()
         install_guests(self.http, self.guests)
@@ -204,6 +206,9 @@ class Centre:
             limit=s.chat_limit,
             offer_timeout_s=s.chat_offer_timeout_seconds,
             bus=self.bus,
+            redis_url=s.redis_url,
+            redis_prefix=s.redis_prefix,
+            relay_secret=s.relay_secret.get_secret_value() or self.ami_secret,
         )
         self.recording = install_recordings(
             self.http,

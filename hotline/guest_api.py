@@ -134,7 +134,7 @@ async def credential(request: Request) -> CredentialOut:
 async def status(request: Request, body: StatusIn) -> StatusOut:
     """Where the token's call stands."""
     guests = _guests(request)
-    grant = guests.grant(body.token)
+    grant = await guests.grant(body.token)
     if grant is None:
         raise DesktopError("guest_not_found", "no such guest credential", status_code=404)
     try:

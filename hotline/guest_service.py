@@ -8,8 +8,10 @@ waits, ``status`` reports its place in line and estimated wait from the ACD; whe
 signed in at all, or nobody took the call within ``wait_limit_s``, the service hangs the call up and
 the status says ``no_agent``: the page then offers text chat or a callback, never a voice-only seat.
 
-Grants live in this app process (the page talks to the node that issued its credential); the slots
-and passwords live in Asterisk (``hotline.guest_pool``), so expiry also holds across app restarts.
+Grants live in Redis when the centre has one (hotline.guest_grants), so the page's status requests
+may reach any app node, and of the nodes hearing one AMI event exactly one acts on it; in memory
+otherwise. The slots and passwords live in Asterisk (``hotline.guest_pool``), so expiry also holds
+across app restarts.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from acd.model import CallState
 from acd.service import AcdService
 from hotline.ami.link import AmiLink
 from hotline.ami.messages import AmiError, AmiEvent
-from hotline.guest_pool import GuestCredential, GuestPool
+from hotline.guest_grants import Grant, GrantStore, MemoryGrants
+from hotline.guest_pool import GUEST_IDS, GuestPool
 from hotline.guest_records import record_ended, record_started
 
 __all__ = ["SIGN_QUEUE", "SIGN_SKILL", "Grant", "GuestService", "GuestStatus"]
@@ -42,19 +45,6 @@ SIGN_SKILL = "sign_language"
 HOLD_SLOT_S = 4 * 3600.0
 """How long a slot stays taken once its call started (released earlier when the call hangs up)."""
 State = Literal["ready", "waiting", "ringing", "talking", "no_agent", "ended", "expired"]
-
-
-@dataclass(slots=True)
-class Grant:
-    """One credential handed to one page, and the call made with it."""
-
-    credential: GuestCredential
-    token: str
-    call_id: str = ""
-    channel: str = ""
-    started_at: float = 0.0
-    answered: bool = False
-    outcome: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +69,7 @@ class GuestService:
         ttl_s: float = 300.0,
         wait_limit_s: float = 180.0,
         clock: Callable[[], float] = time.time,
+        grants: GrantStore | None = None,
     ) -> None:
         self.pool = GuestPool(ami)
         self.ttl_s = ttl_s
@@ -87,8 +78,9 @@ class GuestService:
         self._acd = acd
         self._sessions = sessions
         self.clock = clock
-        self._by_token: dict[str, Grant] = {}
-        self._by_user: dict[str, Grant] = {}
+        self.grants: GrantStore = grants or MemoryGrants(keep_s=HOLD_SLOT_S)
+        self._events = asyncio.Lock()
+        """AMI callbacks run as concurrent tasks: this keeps one call's events in their order."""
 
     def install(self) -> None:
         """Follow guest calls on the AMI events."""
@@ -99,19 +91,15 @@ class GuestService:
     async def issue(self) -> Grant:
         """A new credential and its status token (PoolExhausted when every slot is taken)."""
         now = self.clock()
-        busy = frozenset(u for u, g in self._by_user.items() if g.call_id and not g.outcome)
+        busy = await self.grants.busy(GUEST_IDS)
         credential = await self.pool.issue(now=now, ttl_s=self.ttl_s, busy=busy)
-        old = self._by_user.pop(credential.user, None)
-        if old is not None:
-            self._by_token.pop(old.token, None)
         grant = Grant(credential=credential, token=secrets.token_urlsafe(24))
-        self._by_token[grant.token] = grant
-        self._by_user[credential.user] = grant
+        await self.grants.add(grant)
         return grant
 
-    def grant(self, token: str) -> Grant | None:
-        """The grant whose status token is ``token``."""
-        return self._by_token.get(token)
+    async def grant(self, token: str) -> Grant | None:
+        """The grant whose status token is ``token``, as it stands now."""
+        return await self.grants.by_token(token)
 
     async def status(self, grant: Grant) -> GuestStatus:
         """Where the grant's call stands now; gives the call up when no signing agent can take it."""
@@ -143,25 +131,26 @@ class GuestService:
         for user in await self.pool.expired(now=now):
             await self.pool.revoke(user)
             revoked.append(user)
-            grant = self._by_user.get(user)
-            if grant is not None and not grant.call_id:
-                self._by_user.pop(user, None)
-        stale = [t for t, g in self._by_token.items() if g.credential.expires_at + HOLD_SLOT_S < now]
-        for token in stale:
-            self._by_token.pop(token, None)
+            await self.grants.drop_unused(user)
+        await self.grants.forget_stale(now)
         return revoked
 
     async def run_sweeps(self, *, every_s: float = 5.0) -> None:
-        """Sweep every ``every_s`` seconds (AMI trouble is logged and retried)."""
-        while True:
-            try:
-                await self.sweep()
-            except AmiError as exc:
-                log.info("guest credentials not swept (%s)", exc)
-            await asyncio.sleep(every_s)
+        """Sweep every ``every_s`` seconds (AMI trouble is logged and retried); when cancelled (the
+        centre stops), close the grant store."""
+        try:
+            while True:
+                try:
+                    await self.sweep()
+                except AmiError as exc:
+                    log.info("guest credentials not swept (%s)", exc)
+                await asyncio.sleep(every_s)
+        finally:
+            await self.grants.close()
 
     async def _give_up(self, grant: Grant, *, reason: str) -> None:
-        grant.outcome = "no_agent"
+        if not await self.grants.settle(grant.token, "no_agent"):
+            return
         log.info("video call %s given up (%s)", grant.call_id, reason)
         try:
             await self._ami.send_action({"Action": "Hangup", "Channel": grant.call_id, "Cause": "16"})
@@ -170,48 +159,51 @@ class GuestService:
 
     async def _on_user_event(self, event: AmiEvent) -> None:
         kind = event.get("UserEvent", "")
-        grant = self._by_user.get(event.get("Guest", ""))
+        if kind not in ("HotlineGuestCall", "HotlineGuestGaveUp"):
+            return
+        async with self._events:
+            await self._on_guest_event(kind, event)
+
+    async def _on_guest_event(self, kind: str, event: AmiEvent) -> None:
+        grant = await self.grants.by_user(event.get("Guest", ""))
         if grant is None:
             return
+        call_id = event.get("Uniqueid", "")
         if kind == "HotlineGuestCall" and not grant.call_id:
-            grant.call_id, grant.channel = event.get("Uniqueid", ""), event.get("Channel", "")
-            grant.started_at = self.clock()
-            await self._spend(grant)
-            await asyncio.to_thread(self._record_start, grant)
-        elif kind == "HotlineGuestGaveUp" and grant.call_id == event.get("Uniqueid", ""):
-            grant.outcome = "no_agent"
+            at = self.clock()
+            if await self.grants.start(grant.token, call_id=call_id, channel=event.get("Channel", ""), at=at):
+                await self._spend(grant.credential.user, started_at=at)
+                await asyncio.to_thread(self._record_start, call_id, grant.credential.user, at)
+        elif kind == "HotlineGuestGaveUp" and grant.call_id == call_id:
+            await self.grants.settle(grant.token, "no_agent")
 
-    async def _spend(self, grant: Grant) -> None:
+    async def _spend(self, user: str, *, started_at: float) -> None:
         """The password serves this one call: delete it, keep the slot taken while the call lasts."""
-        user = grant.credential.user
         try:
-            await self.pool.hold(user, until=grant.started_at + HOLD_SLOT_S)
+            await self.pool.hold(user, until=started_at + HOLD_SLOT_S)
         except AmiError as exc:
             log.warning("guest %s password not spent: %s", user, exc)
 
-    def _on_bridge_enter(self, event: AmiEvent) -> None:
-        for grant in self._by_user.values():
-            if grant.call_id and grant.call_id == event.get("Uniqueid", "") and not grant.outcome:
-                grant.answered = True
+    async def _on_bridge_enter(self, event: AmiEvent) -> None:
+        async with self._events:
+            grant = await self.grants.by_call(event.get("Uniqueid", ""))
+            if grant is not None:
+                await self.grants.answer(grant.token)
 
     async def _on_hangup(self, event: AmiEvent) -> None:
-        call_id = event.get("Uniqueid", "")
-        grant = next((g for g in self._by_user.values() if g.call_id and g.call_id == call_id), None)
+        async with self._events:
+            found = await self.grants.by_call(event.get("Uniqueid", ""))
+            grant = None if found is None else await self.grants.finish(found.token)
         if grant is None:
             return
-        if not grant.outcome:
-            grant.outcome = "answered" if grant.answered else "left"
-        self._by_user.pop(grant.credential.user, None)
         try:
             await self.pool.revoke(grant.credential.user)
         except AmiError as exc:
             log.warning("guest %s not released: %s", grant.credential.user, exc)
         await asyncio.to_thread(self._record_end, grant)
 
-    def _record_start(self, grant: Grant) -> None:
-        record_started(
-            self._sessions, call_id=grant.call_id, guest=grant.credential.user, at=_utc(grant.started_at)
-        )
+    def _record_start(self, call_id: str, guest: str, at: float) -> None:
+        record_started(self._sessions, call_id=call_id, guest=guest, at=_utc(at))
 
     def _record_end(self, grant: Grant) -> None:
         record_ended(

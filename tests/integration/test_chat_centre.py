@@ -208,7 +208,7 @@ async def test_given_an_agent_at_the_chat_limit_when_more_chats_wait_then_none_i
         three = await open_chat(centre, http)
         place = await three.next("queue")
         assert place["position"] == 1
-        assert three.sid not in centre.chat.pending  # the agent holds two chats: the limit
+        assert await centre.chat.pending.get(three.sid) is None  # the agent holds two chats: the limit
         refused = await http.post(f"/api/chat/sessions/{three.sid}/accept", headers=agent.auth)
         assert (refused.status_code, refused.json()["error_id"]) == (409, "chat_not_offered")
         waiting = centre.acd.engine.store.get_call(three.sid)

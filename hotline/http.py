@@ -9,12 +9,12 @@ requests before reading their body (agent_desktop.auth_gate).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -34,6 +34,7 @@ from chat.errors import ChatError
 from hotline import guest_api
 from hotline.ami.client import AmiError
 from hotline.body_limit import BodyLimit, BodyTooLarge
+from hotline.page_parts import render_page
 from ivr import admin_flows_api as ivr_admin_flows_api
 from ivr import api as ivr_api
 from linkage110 import api as linkage110_api
@@ -129,9 +130,9 @@ def _http_error(exc: StarletteHTTPException) -> JSONResponse:
     return _error(exc.status_code, error_id, str(exc.detail), details, dict(exc.headers or {}))
 
 
-def _page(name: str) -> Callable[[], Awaitable[FileResponse]]:
-    async def page() -> FileResponse:
-        return FileResponse(STATIC_DIR / name)
+def _page(name: str) -> Callable[[], HTMLResponse]:
+    def page() -> HTMLResponse:  # reads files: FastAPI runs it in its thread pool
+        return HTMLResponse(render_page(STATIC_DIR, name))
 
     return page
 

@@ -136,9 +136,10 @@ async def test_given_the_static_fallback_queue_answers_then_that_segment_is_reco
     await driver.ami.send_action(contact)
     call = await driver.call("13600136001", keys="")
     try:
-        await driver.wait_event(
+        connect = await driver.wait_event(
             lambda e: e.name == "AgentConnect" and e.get("Uniqueid") == call.call_id, timeout=30
         )
+        answered_by = connect.event.get("Interface")
         await driver.ami.send_action(
             {
                 "Action": "Redirect",
@@ -157,5 +158,7 @@ async def test_given_the_static_fallback_queue_answers_then_that_segment_is_reco
     assert root is not None
     rows = recordings_of_call(centre.sessions, call.call_id)
     assert [(r.segment, r.side, r.status) for r in rows] == [(0, "caller", "saved"), (0, "agent", "saved")]
-    assert _heard(root, rows[0]) == {CALLER_HZ}
-    assert _heard(root, rows[1]) == {AGENT_HZ}
+    assert answered_by == "Local/1001@hotline-agent-phones/n", connect.event
+    levels = [tone_levels(root / r.path, [*TONES.values(), POLICE_HZ], skip_s=1.0) for r in rows]
+    assert heard(levels[0]) == {CALLER_HZ}, (levels, rows)
+    assert heard(levels[1]) == {AGENT_HZ}, (levels, rows)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.models import Agent
 from qa.report import qa_figures, qa_total, scores_by_agent
+from supervisor.kpi_scope import EVERYTHING, KpiScope
 from supervisor.kpis import AgentKpis, QueueKpis, agent_kpis, per_queue_kpis, queue_kpis
 
 LOCAL = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -103,21 +104,24 @@ Sessions = sessionmaker[Session]
 Part = Callable[[Session], Any]
 
 
-def _centre_intervals(session: Session, window: Window) -> list[dict[str, Any]]:
-    rows = queue_kpis(session, start=window.start, end=window.end, interval=window.interval)
+def _centre_intervals(session: Session, window: Window, scope: KpiScope) -> list[dict[str, Any]]:
+    rows = queue_kpis(
+        session, start=window.start, end=window.end, interval=window.interval, queues=scope.queues
+    )
     return [kpi_dict(r) for r in rows]
 
 
-def _centre_total(session: Session, window: Window) -> dict[str, Any] | None:
-    totals = queue_kpis(session, start=window.start, end=window.end)
+def _centre_total(session: Session, window: Window, scope: KpiScope) -> dict[str, Any] | None:
+    totals = queue_kpis(session, start=window.start, end=window.end, queues=scope.queues)
     return kpi_dict(totals[0]) if totals else None
 
 
-def _queue_rows(session: Session, window: Window) -> list[dict[str, Any]]:
-    return [kpi_dict(r) for r in per_queue_kpis(session, start=window.start, end=window.end)]
+def _queue_rows(session: Session, window: Window, scope: KpiScope) -> list[dict[str, Any]]:
+    rows = per_queue_kpis(session, start=window.start, end=window.end, queues=scope.queues or ())
+    return [kpi_dict(r) for r in rows if scope.has_queue(r.queue or "")]
 
 
-def _agent_rows(session: Session, window: Window) -> list[dict[str, Any]]:
+def _agent_rows(session: Session, window: Window, scope: KpiScope) -> list[dict[str, Any]]:
     names = agent_names(session)
     scores = scores_by_agent(session, start=window.start, end=window.end)
     rows = [
@@ -127,6 +131,7 @@ def _agent_rows(session: Session, window: Window) -> list[dict[str, Any]]:
             **qa_figures(scores, kpis.agent_id),
         }
         for kpis in agent_kpis(session, start=window.start, end=window.end)
+        if scope.has_agent(kpis.agent_id)
     ]
     return sorted(rows, key=lambda r: str(r["agent_id"]))
 
@@ -173,20 +178,33 @@ def _read_all(sessions: Sessions, parts: dict[str, Part]) -> dict[str, Any]:
         return {name: future.result() for name, future in futures.items()}
 
 
-def build_report(sessions: Sessions, kind: ReportKind, window: Window) -> dict[str, Any]:
+def build_report(
+    sessions: Sessions, kind: ReportKind, window: Window, scope: KpiScope = EVERYTHING
+) -> dict[str, Any]:
     """The queue or agent report of ``window``: ``rows`` per queue or agent, their ``total`` and the
-    centre's ``intervals``. The three parts are read side by side in separate sessions, so today's
-    report may count a call that arrives meanwhile in one part and not in another."""
-    head = {"period": str(window.period), "from": window.start, "to": window.end}
+    ``intervals``, within ``scope`` (``scope`` in the answer: None for the whole centre, else the queues;
+    a supervisor: the queues they supervise, their calls taken together
+    for the total and the breakdown, and the agents serving them; everything for an admin). The three
+    parts are read side by side in separate sessions, so today's report may count a call that arrives
+    meanwhile in one part and not in another."""
+    head = {
+        "period": str(window.period),
+        "from": window.start,
+        "to": window.end,
+        "scope": None if scope.queues is None else sorted(scope.queues),
+    }
     if window.end <= window.start:
         empty_total = agent_total([], window) if kind is ReportKind.AGENTS else None
         return {**head, "rows": [], "total": empty_total, "intervals": []}
-    parts: dict[str, Part] = {"intervals": lambda s: _centre_intervals(s, window)}
+    parts: dict[str, Part] = {"intervals": lambda s: _centre_intervals(s, window, scope)}
     if kind is ReportKind.QUEUES:
-        parts |= {"rows": lambda s: _queue_rows(s, window), "total": lambda s: _centre_total(s, window)}
+        parts |= {
+            "rows": lambda s: _queue_rows(s, window, scope),
+            "total": lambda s: _centre_total(s, window, scope),
+        }
         got = _read_all(sessions, parts)
         return {**head, "rows": got["rows"], "total": got["total"], "intervals": got["intervals"]}
-    parts["rows"] = lambda s: _agent_rows(s, window)
+    parts["rows"] = lambda s: _agent_rows(s, window, scope)
     got = _read_all(sessions, parts)
     return {
         **head,

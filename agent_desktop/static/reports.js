@@ -149,6 +149,9 @@ async function run() {
     const report = await api(`/api/reports/${view}?${params}`);
     rep.report = report; rep.view = view;
     $("report-title").textContent = `${view === "queues" ? "队列" : "坐席"}${PERIOD_TEXT[report.period]}（${periodRange(report)}）`;
+    const where = report.scope === null ? "全中心" : "所辖队列";
+    $("volume-title").textContent = `${where}话务量`;
+    $("rates-title").textContent = `${where}服务水平与接通率`;
     renderTable(report, view);
     renderCharts(report);
     $("dl-csv").disabled = false; $("dl-xlsx").disabled = false;

@@ -19,7 +19,7 @@ from hotline.app import Centre
 from tests.conftest import REPO_ROOT
 from tests.e2e.agent_page import Steps
 from tests.e2e.supervisor_page import SUPERVISOR, WIDE, create_supervisor, sign_in
-from tests.integration.supervision import add_user
+from tests.integration.supervision import add_user, set_queues
 from tests.report_records import AGENT, DAY, seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.asterisk, pytest.mark.timeout(150)]
@@ -59,6 +59,7 @@ async def test_given_records_when_a_supervisor_opens_reports_then_figures_charts
     steps = Steps(page, artifacts)
     await add_user(web_centre, AGENT, role="agent", contact="", skills={"general": 1})
     await add_user(web_centre, "sup1", role="supervisor", contact="", skills={})
+    await set_queues(web_centre, "sup1", ["general", "social_security"])
     seed(web_centre.sessions)
     await _sign_in(page, web_centre, "sup1")
     await expect(page.get_by_test_id("report-form")).to_be_visible()
@@ -73,6 +74,7 @@ async def test_given_records_when_a_supervisor_opens_reports_then_figures_charts
     await expect(_cell(page, "__total__", "queue")).to_have_text("合计")
     await expect(_cell(page, "__total__", "answered")).to_have_text("3")
     await expect(page.locator("#chart-volume canvas")).to_have_count(1)
+    await expect(page.locator("#volume-title")).to_have_text("所辖队列话务量")
     await expect(page.locator("#chart-rates canvas")).to_have_count(1)
     await steps.shot("queues-day")
 

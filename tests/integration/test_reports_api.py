@@ -18,7 +18,7 @@ from hotline.sandbox.instance import AsteriskSandbox
 from hotline.settings import Settings
 from tests.integration.conftest import sandbox_settings
 from tests.integration.desktop import DesktopClient
-from tests.integration.supervision import add_user, signed_in
+from tests.integration.supervision import add_user, set_queues, signed_in
 from tests.pg import scratch_database
 from tests.report_records import AGENT, DAY, PAUSE_S, SIGNED_IN_S, TALK_S, WRAP_S, seed
 
@@ -55,6 +55,7 @@ async def supervisor(centre: Centre) -> Any:
     """A signed-in supervisor, after the day's records were written."""
     await add_user(centre, AGENT, role="agent", contact="", skills={"general": 1})
     await add_user(centre, "sup1", role="supervisor", contact="", skills={})
+    await set_queues(centre, "sup1", ["general", "social_security"])
     seed(centre.sessions)
     desk = await signed_in(centre, "sup1")
     yield desk
@@ -135,6 +136,29 @@ async def test_given_csv_and_xlsx_then_the_files_carry_the_same_figures(supervis
     assert first["暂停-就餐(秒)"] == pytest.approx(PAUSE_S, abs=1)
     assert sheet.cell(row=2, column=header.index("占用率") + 1).number_format == "0.0%"
     assert len(list(book["分时段"].iter_rows())) == 1 + 7
+
+
+async def test_given_a_supervisor_of_one_queue_then_the_reports_hold_only_that_queue_and_its_agents(
+    supervisor: DesktopClient, centre: Centre
+) -> None:
+    await add_user(centre, "sup2", role="supervisor", contact="", skills={})
+    await set_queues(centre, "sup2", ["social_security"])
+    other = await signed_in(centre, "sup2")
+    try:
+        queues = (await _get(other, "/api/reports/queues", period="day", date=DAY.isoformat())).json()
+        assert [r["queue"] for r in queues["rows"]] == ["social_security"]
+        assert queues["scope"] == ["social_security"]
+        assert (queues["total"]["offered"], queues["total"]["answered"]) == (1, 1)
+        assert sum(i["offered"] for i in queues["intervals"]) == 1
+        agents = (await _get(other, "/api/reports/agents", period="day", date=DAY.isoformat())).json()
+        assert AGENT not in {r["agent_id"] for r in agents["rows"]}
+        assert agents["total"]["answered"] == 0
+        csv_rows = await _get(other, "/api/reports/queues", period="day", date=DAY.isoformat(), format="csv")
+        assert "general" not in csv_rows.content.decode("utf-8-sig")
+    finally:
+        await other.close()
+    whole = (await _get(supervisor, "/api/reports/agents", period="day", date=DAY.isoformat())).json()
+    assert AGENT in {r["agent_id"] for r in whole["rows"]}
 
 
 async def test_given_an_agent_then_both_report_routes_answer_403(centre: Centre) -> None:

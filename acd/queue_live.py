@@ -6,13 +6,14 @@ once (:meth:`QueueLive.follow_once`) and announces the new version number on the
 hears it, and every node reads it anyway every ``interval_s`` (an announcement missed while Redis was
 away, or a centre without Redis). A message carries only a number and only makes a node read the
 table, so it needs no signature. Applying is AcdService.reconfigure: new decisions use the new
-configuration, callers already waiting keep their place (acd.queue_live_engine).
+configuration, callers already waiting keep their place (acd.queue_live_engine). Stopping is bounded:
+the listener re-raises a cancellation redis-py absorbed, and closing a Redis connection takes at most
+``CLOSE_S`` (hotline.redis_listening).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -26,6 +27,7 @@ from acd.errors import AcdError
 from acd.model import QueueConfig
 from acd.queue_store_doc import document_of, parse_document
 from acd.service import AcdService
+from hotline.redis_listening import close_within, next_message
 
 log = logging.getLogger(__name__)
 
@@ -126,14 +128,12 @@ class QueueLive:
             await pubsub.subscribe(self.channel)
             await self.follow_once()  # a change made before the subscription
             while True:
-                await pubsub.get_message(ignore_subscribe_messages=True, timeout=self._interval_s)
+                await next_message(pubsub, timeout_s=self._interval_s)
                 await self.follow_once()
         finally:
-            with contextlib.suppress(RedisError):
-                await pubsub.aclose()
+            await close_within(pubsub.aclose(), what="queue follower")
 
     async def close(self) -> None:
-        """Close the Redis connection."""
+        """Close the Redis connection (at most ``CLOSE_S``)."""
         if self._redis is not None:
-            with contextlib.suppress(RedisError):
-                await self._redis.aclose()
+            await close_within(self._redis.aclose(), what="queue follower")

@@ -1,6 +1,7 @@
 """What ends when a user is disabled: their signed-in sessions (the websocket hub closes their desktops
-as their tokens are revoked), their ACD login, and their browser phone (a new SIP password nobody
-holds, their registered contacts removed on every Asterisk node).
+as their tokens are revoked, on this app node at once and on the others when they hear of it or check
+the user in the database: agent_desktop.revocation), their ACD login, and their browser phone (a new
+SIP password nobody holds, their registered contacts removed on every Asterisk node).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Ended:
-    """What was ended for one user."""
+    """What was ended for one user (``sessions``: the tokens this node held; the other nodes end
+    theirs on their own)."""
 
     sessions: int
     sip_contacts_removed: int

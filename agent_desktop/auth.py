@@ -2,14 +2,16 @@
 
 A token ends when it expires, when it is revoked (sign-out) or when its user's tokens are revoked (the
 user was changed: role, password, disabled); whoever watches the store (the websocket hub) is told of
-every revocation so that open desktops of that token close at once.
+every revocation so that open desktops of that token close at once. A user's revocation made here is
+also announced (:meth:`TokenStore.on_user_revoked`), so that the other app nodes revoke that user's
+tokens too (agent_desktop.revocation).
 """
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -55,6 +57,7 @@ class Principal:
 
 
 RevokeListener = Callable[[str, str], None]
+UserRevokeListener = Callable[[str], None]
 REVOKED = "session_revoked"
 USER_CHANGED = "user_changed"
 
@@ -66,11 +69,17 @@ class TokenStore:
         self._lifetime_s = lifetime_s
         self._tokens: dict[str, Principal] = {}
         self._listeners: list[RevokeListener] = []
+        self._user_listeners: list[UserRevokeListener] = []
 
     def on_revoke(self, listener: RevokeListener) -> None:
         """Call ``listener(token, reason)`` whenever a token is revoked (reason ``session_revoked`` or
         ``user_changed``)."""
         self._listeners.append(listener)
+
+    def on_user_revoked(self, listener: UserRevokeListener) -> None:
+        """Call ``listener(user_id)`` whenever this node revokes a user's tokens on its own account
+        (not when told to by another node), even when the user holds none here."""
+        self._user_listeners.append(listener)
 
     def _revoked(self, token: str, reason: str) -> None:
         for listener in self._listeners:
@@ -99,10 +108,26 @@ class TokenStore:
         self._tokens.pop(token, None)
         self._revoked(token, REVOKED)
 
-    def revoke_user(self, user_id: str) -> int:
-        """Forget every token of ``user_id`` (role or password changed); returns how many."""
-        gone = [t for t, p in self._tokens.items() if p.user_id == user_id]
-        for token in gone:
-            del self._tokens[token]
-            self._revoked(token, USER_CHANGED)
-        return len(gone)
+    def revoke_user(self, user_id: str, *, announce: bool = True) -> int:
+        """Forget every token of ``user_id`` (role or password changed, disabled); returns how many.
+        With ``announce`` the ``on_user_revoked`` listeners are told (the other nodes follow); a
+        revocation heard from another node passes ``announce=False``."""
+        count = self.revoke_tokens([t for t, p in self._tokens.items() if p.user_id == user_id])
+        if announce:
+            for listener in self._user_listeners:
+                listener(user_id)
+        return count
+
+    def revoke_tokens(self, tokens: Iterable[str], reason: str = USER_CHANGED) -> int:
+        """Forget each of ``tokens`` still held, telling the listeners ``reason``; returns how many."""
+        count = 0
+        for token in tokens:
+            if self._tokens.pop(token, None) is not None:
+                count += 1
+                self._revoked(token, reason)
+        return count
+
+    def held(self, *, now: float | None = None) -> list[tuple[str, Principal]]:
+        """The tokens in force now with their principals (a snapshot)."""
+        now = time.time() if now is None else now
+        return [(t, p) for t, p in tuple(self._tokens.items()) if p.expires_at > now]

@@ -32,6 +32,7 @@ from agent_desktop.hub import DesktopHub
 from agent_desktop.login import login_guard
 from agent_desktop.phone_api import PhoneDirectory, install_phone_directory
 from agent_desktop.protocol import MAX_FRAME_BYTES
+from agent_desktop.revocation import Revocation
 from agent_desktop.service import DesktopService
 from chat.wiring import install_chat
 from hotline.ami.client import AmiNotConnected
@@ -55,6 +56,7 @@ from hotline.guest_api import install_guests
 from hotline.guest_grants import guest_grants
 from hotline.guest_service import HOLD_SLOT_S, GuestService
 from hotline.http import build_http_app
+from hotline.http_deadline import with_header_deadline
 from hotline.private_files import private_dir, private_sqlite_file
 from hotline.reconcile import Reconciler
 from hotline.recorder import Recorder
@@ -146,6 +148,9 @@ class Centre:
             hub=self.hub,
             desktop=DesktopService(acd=self.acd, sessions=self.sessions),
             acd=self.acd,
+        )
+        self.revocation = Revocation(
+            self.desktop.tokens, self.sessions, redis_url=s.redis_url, prefix=s.redis_prefix
         )
         self.http = build_http_app(self.desktop)
         self.http.state.telephony = lambda: "up" if self.ami.connected else "down"
@@ -275,6 +280,7 @@ class Centre:
         self.tasks.append(asyncio.create_task(self.transcription.run()))
         self.tasks.append(asyncio.create_task(self.voice_messages.run()))
         self.tasks.append(asyncio.create_task(self.hub.run()))
+        self.tasks.append(asyncio.create_task(self.revocation.run()))
         if (following := install_directory(self.http, self.sessions)) is not None:
             self.tasks.append(following)
         self.tasks.append(asyncio.create_task(self.guests.run_sweeps()))
@@ -341,6 +347,7 @@ class Centre:
     async def _serve_http(self) -> None:
         config = uvicorn.Config(
             self.http,
+            http=with_header_deadline(self.settings.http_header_timeout_s),
             host=self.settings.http_host,
             port=self.settings.http_port,
             ws="websockets-sansio",
@@ -376,6 +383,7 @@ class Centre:
                 await asyncio.wait_for(asyncio.shield(self._server_task), 5.0)
         await self.fastagi.close()
         await self.desktop.login.close()
+        await self.revocation.close()
         await self.ivr.close()
         await self.acd.close()
         await self.queue_live.close()

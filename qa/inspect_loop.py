@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.thread_work import finished_in_thread
 from qa import store
 from qa.candidates import ready_calls, speech_of
 from qa.rules import inspect
@@ -72,7 +73,7 @@ class InspectLoop:
         """Pass after pass until cancelled; a failed pass is logged and the next one comes."""
         while True:
             try:
-                while await asyncio.to_thread(self.run_once) >= self._batch:
+                while await finished_in_thread(self.run_once) >= self._batch:
                     pass
             except Exception:
                 log.exception("quality inspection pass failed")

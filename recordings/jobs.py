@@ -24,6 +24,7 @@ from typing import Any
 from huey import MemoryHuey, RedisExpireHuey
 from huey.consumer import Worker
 
+from hotline.thread_work import finished_in_thread
 from recordings.transcript_store import mark_queued, owed
 from recordings.transcription import TranscriptionService
 
@@ -128,7 +129,7 @@ class TranscriptionQueue:
         """Sweep at once and then every ``sweep_s`` until cancelled (workers must be started)."""
         while True:
             try:
-                found = await asyncio.to_thread(self.sweep)
+                found = await finished_in_thread(self.sweep)
                 if found:
                     log.info("transcription: %d recordings queued", found)
             except Exception:

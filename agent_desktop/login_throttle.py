@@ -20,6 +20,8 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
+from hotline.redis_listening import close_within
+
 Clock = Callable[[], float]
 
 
@@ -155,8 +157,8 @@ class RedisThrottleStore:
         await self._succeeded(keys=[f"{self._prefix}:{forget}", f"{self._prefix}:{take_back}"])
 
     async def close(self) -> None:
-        """Close the client."""
-        await self._client.aclose()
+        """Close the client (bounded: a centre's stop must not hang on it)."""
+        await close_within(self._client.aclose(), what="login throttle")
 
 
 class LoginThrottle:

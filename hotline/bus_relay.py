@@ -35,7 +35,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from redis.asyncio import Redis
@@ -45,6 +45,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from hotline.bus import RELAY_GAP, BusEvent, EventBus, Subscription
+from hotline.redis_listening import close_within, next_message
 from hotline.relay_signing import RelaySigner
 from hotline.stopping import stop_tasks
 from privacy.masking import for_log
@@ -182,8 +183,7 @@ class BusRelay:
             self._sub.close()
         await stop_tasks(self._tasks, what="bus relay")
         for client in (self.client, self._listener):
-            with contextlib.suppress(*LinkErrors):
-                await client.aclose()
+            await close_within(client.aclose(), what="bus relay")
 
     # -- outbound --------------------------------------------------------------------------------
 
@@ -236,9 +236,7 @@ class BusRelay:
                 lost = True
             finally:
                 self._listening.clear()
-                close: Callable[[], Awaitable[None]] = pubsub.aclose
-                with contextlib.suppress(*LinkErrors):
-                    await close()
+                await close_within(pubsub.aclose(), what="bus relay listener")
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_BACKOFF_S)
 
@@ -248,9 +246,7 @@ class BusRelay:
         ping: asyncio.Task[None] | None = None
         try:
             while True:
-                message = await pubsub.get_message(
-                    ignore_subscribe_messages=True, timeout=self._ping_interval_s
-                )
+                message = await next_message(pubsub, timeout_s=self._ping_interval_s)
                 now = time.monotonic()
                 if message is not None:
                     heard = now

@@ -56,6 +56,7 @@ from hotline.guest_api import install_guests
 from hotline.guest_grants import guest_grants
 from hotline.guest_service import HOLD_SLOT_S, GuestService
 from hotline.http import build_http_app
+from hotline.http_deadline import with_header_deadline
 from hotline.private_files import private_dir, private_sqlite_file
 from hotline.reconcile import Reconciler
 from hotline.recorder import Recorder
@@ -346,6 +347,7 @@ class Centre:
     async def _serve_http(self) -> None:
         config = uvicorn.Config(
             self.http,
+            http=with_header_deadline(self.settings.http_header_timeout_s),
             host=self.settings.http_host,
             port=self.settings.http_port,
             ws="websockets-sansio",

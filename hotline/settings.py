@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     http_port: int = 8080
     forwarded_allow_ips: str = "127.0.0.1"
     """Proxies whose X-Forwarded-For/-Proto the app trusts (a TLS reverse proxy, docker/tls/nginx.conf)."""
+    http_header_timeout_s: float = Field(default=10.0, gt=0)
+    """Seconds an HTTP connection may take to send a request's line and headers (from connecting, or
+    from a kept-alive request's first byte); then it is closed (hotline/http_deadline.py)."""
 
     asterisk_mode: Literal["sandbox", "external"] = "sandbox"
     asterisk_instance: str = "default"

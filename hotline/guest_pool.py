@@ -7,16 +7,23 @@ dialplan is the sign-language entry. Handing one out writes a random password fo
 is free again. Revoking replaces the password by a random one nobody holds, so the credential stops
 working at once. A slot keeps
 its password while its call lasts (the INVITE was authenticated; nothing in the call asks again).
+
+Several Asterisk nodes (Kamailio in front) each keep their own AstDB, and a guest's call may be
+dispatched to any of them: every write goes to every connected node over its own AMI link, and a
+credential is handed out only once every connected node holds it (else it is locked out again and the
+issue fails). A slot counts as taken while any node says so. A node that (re)connects gets the guest
+entries of a node that stayed up, so a password revoked or spent while it was away does not work there.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
 
 from hotline.ami.link import AmiLink
-from hotline.ami.messages import AmiError
+from hotline.ami.messages import AmiError, AmiNotConnected
 from hotline.sip_secrets import AUTH_FAMILY, auth_object
 
 __all__ = ["GUEST_IDS", "SLOT_FAMILY", "GuestCredential", "GuestPool", "PoolExhausted"]
@@ -48,6 +55,8 @@ class GuestPool:
     def __init__(self, ami: AmiLink, *, ids: tuple[str, ...] = GUEST_IDS) -> None:
         self._ami = ami
         self._ids = ids
+        if len(ami.nodes) > 1:
+            ami.on_node_connected(self.sync_node)
 
     async def issue(self, *, now: float, ttl_s: float, busy: frozenset[str] = frozenset()) -> GuestCredential:
         """A fresh credential on a free slot (none of ``busy``: slots whose call still lasts)."""
@@ -59,17 +68,20 @@ class GuestPool:
         password = secrets.token_urlsafe(18)
         expires_at = now + ttl_s
         await self._put(SLOT_FAMILY, user, f"{expires_at:.0f}")
-        await self._put(AUTH_FAMILY, user, auth_object(user, password))
+        try:
+            await self._put(AUTH_FAMILY, user, auth_object(user, password))
+        except AmiError:
+            try:
+                await self._lock_out(user)
+            except AmiError as exc:
+                log.warning("guest %s not locked out after a failed issue: %s", user, exc)
+            raise
         return GuestCredential(user=user, password=password, expires_at=expires_at)
 
     async def revoke(self, user: str) -> None:
         """The credential of ``user`` stops working now and its slot is free."""
         await self._lock_out(user)
-        try:
-            await self._ami.send_action({"Action": "DBDel", "Family": SLOT_FAMILY, "Key": user})
-        except AmiError as exc:
-            if not _absent(exc):
-                raise
+        await self._everywhere({"Action": "DBDel", "Family": SLOT_FAMILY, "Key": user}, absent_ok=True)
 
     async def _lock_out(self, user: str) -> None:
         """Replace the password of ``user`` by one nobody knows (a missing auth object would make
@@ -85,27 +97,77 @@ class GuestPool:
         """The handed-out slots whose expiry has passed."""
         return sorted(g for g, until in (await self._slots()).items() if until <= now)
 
+    async def sync_node(self, node: str) -> None:
+        """``node`` (re)connected: give it the guest passwords and slots of a node that stayed up (it may
+        hold a password revoked or spent while it was away); without such a node it keeps its own."""
+        peers = [n for n in self._ami.nodes if n != node and self._ami.node_connected(n)]
+        if not peers:
+            return
+        source, target = self._ami.for_node(peers[0]), self._ami.for_node(node)
+        passwords = await _tree(source, AUTH_FAMILY)
+        for user in self._ids:
+            if user in passwords:
+                await _put(target, AUTH_FAMILY, user, passwords[user])
+            else:
+                await _put(target, AUTH_FAMILY, user, auth_object(user, secrets.token_urlsafe(24)))
+        wanted, have = await _tree(source, SLOT_FAMILY), await _tree(target, SLOT_FAMILY)
+        for user in self._ids:
+            if user in wanted and have.get(user) != wanted[user]:
+                await _put(target, SLOT_FAMILY, user, wanted[user])
+            elif user in have and user not in wanted:
+                await target.send_action({"Action": "DBDel", "Family": SLOT_FAMILY, "Key": user})
+        log.info("guest credentials on Asterisk node %s updated from %s", node, peers[0])
+
     async def _slots(self) -> dict[str, float]:
-        try:
-            events = await self._ami.send_action_list(
-                {"Action": "DBGetTree", "Family": SLOT_FAMILY}, complete_event="DBGetTreeComplete"
-            )
-        except AmiError as exc:
-            if _absent(exc):
-                return {}
-            raise
+        """Each slot's expiry: the latest any connected node holds."""
         out: dict[str, float] = {}
-        for event in events:
-            if event.get("Event") != "DBGetTreeResponse":
-                continue
-            key = str(event.get("Key", "")).rsplit("/", 1)[-1]
-            value = str(event.get("Val", ""))
-            if key in self._ids and value.isdigit():
-                out[key] = float(value)
+        for node in self._up():
+            for key, value in (await _tree(self._ami.for_node(node), SLOT_FAMILY)).items():
+                if key in self._ids and value.isdigit():
+                    out[key] = max(out.get(key, 0.0), float(value))
         return out
 
     async def _put(self, family: str, key: str, value: str) -> None:
-        await self._ami.send_action({"Action": "DBPut", "Family": family, "Key": key, "Val": value})
+        await self._everywhere({"Action": "DBPut", "Family": family, "Key": key, "Val": value})
+
+    def _up(self) -> list[str]:
+        up = [n for n in self._ami.nodes if self._ami.node_connected(n)]
+        if not up:
+            raise AmiNotConnected("no Asterisk node connected for guest credentials")
+        return up
+
+    async def _everywhere(self, action: dict[str, str], *, absent_ok: bool = False) -> None:
+        """Send ``action`` to every connected node, each over its own link; the first error (after all
+        were tried) is raised, except a missing entry when ``absent_ok``."""
+        results = await asyncio.gather(
+            *(self._ami.for_node(n).send_action(action) for n in self._up()), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, AmiError) and absent_ok and _absent(result):
+                continue
+            if isinstance(result, BaseException):
+                raise result
+
+
+async def _put(link: AmiLink, family: str, key: str, value: str) -> None:
+    await link.send_action({"Action": "DBPut", "Family": family, "Key": key, "Val": value})
+
+
+async def _tree(link: AmiLink, family: str) -> dict[str, str]:
+    """Every key of an AstDB family on one node (empty when the family does not exist there)."""
+    try:
+        events = await link.send_action_list(
+            {"Action": "DBGetTree", "Family": family}, complete_event="DBGetTreeComplete"
+        )
+    except AmiError as exc:
+        if _absent(exc):
+            return {}
+        raise
+    return {
+        str(e.get("Key", "")).rsplit("/", 1)[-1]: str(e.get("Val", ""))
+        for e in events
+        if e.get("Event") == "DBGetTreeResponse"
+    }
 
 
 def _absent(exc: AmiError) -> bool:

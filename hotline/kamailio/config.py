@@ -52,6 +52,9 @@ class KamailioConfig:
     from the nodes to phones): UDP, or TCP (large WebRTC SDPs are not fragmented, a node's death is seen
     as a closed connection); the nodes must listen and send the same way (``SandboxConfig``'s
     ``kamailio_transport``).
+    Citizens' sign-language video calls (guest endpoints) are accepted from any address, at most
+    ``guest_invites_per_window`` INVITEs (a call takes two: the challenged one and its retry) and as many
+    WebSocket handshakes per source address every ``guest_window_s`` seconds.
     """
 
     name: str = "kamailio"
@@ -69,6 +72,8 @@ class KamailioConfig:
     children: int = 2
     trunks: tuple[Trunk, ...] = ()
     node_transport: str = "udp"
+    guest_invites_per_window: int = 20
+    guest_window_s: int = 60
     conf_src: Path = DEFAULT_CONF_SRC
 
     def __post_init__(self) -> None:
@@ -81,6 +86,8 @@ class KamailioConfig:
             raise KamailioError("kamailio_bad_config", "unknown dispatcher algorithm", field="algorithm")
         if self.node_transport not in NODE_TRANSPORTS:
             raise KamailioError("kamailio_bad_config", "node transport is udp or tcp", field="node_transport")
+        if self.guest_invites_per_window < 1 or self.guest_window_s < 1:
+            raise KamailioError("kamailio_bad_config", "the guest limit must be positive", field="guest")
         for origin in self.ws_origins:
             if not ORIGIN.fullmatch(origin):
                 raise KamailioError("kamailio_bad_config", "bad web origin", field="ws_origins", value=origin)
@@ -136,4 +143,7 @@ class KamailioConfig:
             "NODE_TRANSPORT": self.node_transport.upper(),
             "WS_ORIGIN_ALLOWED": self.origin_condition(),
             "TRUNK_ROUTE": kamailio_trunk_route(TrunkPlan(trunks=self.trunks, lines=())),
+            "GUEST_INVITES_PER_WINDOW": str(self.guest_invites_per_window),
+            "GUEST_WINDOW_S": str(self.guest_window_s),
+            "GUEST_KEEP_S": str(2 * self.guest_window_s),
         }

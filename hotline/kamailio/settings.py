@@ -32,6 +32,9 @@ class KamailioSettings(BaseSettings):
     ws_origins: str = ""
     node_transport: Literal["udp", "tcp"] = "udp"
     """SIP between Kamailio and the Asterisk nodes; the nodes' Kamailio endpoint uses the same."""
+    guest_invites_per_window: int = 20
+    """Sign-language guests' INVITEs (and WebSocket handshakes) per source address and window."""
+    guest_window_s: int = 60
     conf_src: Path | None = None
     """The Kamailio templates (``kamailio_conf/``); set where the package is installed without them."""
 
@@ -61,5 +64,7 @@ def kamailio_for_nodes(
         ws_origins=origins,
         trunks=trunks,
         node_transport=settings.node_transport,
+        guest_invites_per_window=settings.guest_invites_per_window,
+        guest_window_s=settings.guest_window_s,
         conf_src=settings.conf_src or DEFAULT_CONF_SRC,
     )

@@ -85,6 +85,8 @@ class SandboxConfig:
     kamailio_host: str = "127.0.0.1"
     kamailio_sip_port: int = 5080
     kamailio_transport: str = "udp"
+    phones_at_kamailio: bool = False
+    """Agents' phones register at the Kamailio front, so the node dials them through it (aor contact)."""
     trunks_file: Path | None = None
 
     def __post_init__(self) -> None:
@@ -161,7 +163,16 @@ class SandboxConfig:
             "KAMAILIO_SIP_PORT": str(self.kamailio_sip_port),
             "KAMAILIO_TRANSPORT": self.kamailio_transport,
         }
-        return plain | agent_blocks(self.extensions, dtls=dtls) | self.trunk_blocks()
+        return (
+            plain | agent_blocks(self.extensions, dtls=dtls, phones_at=self.phones_at()) | self.trunk_blocks()
+        )
+
+    def phones_at(self) -> str:
+        """Where agents' phones register (``host:port``, escaped transport parameter), or "" for here."""
+        if not self.phones_at_kamailio:
+            return ""
+        transport = "" if self.kamailio_transport == "udp" else f"\\;transport={self.kamailio_transport}"
+        return f"{self.kamailio_host}:{self.kamailio_sip_port}{transport}"
 
     def trunk_blocks(self) -> dict[str, str]:
         """``PJSIP_TRUNKS`` and ``LINES_DIALPLAN`` from the trunks file (the shipped example without one)."""

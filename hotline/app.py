@@ -57,6 +57,7 @@ from hotline.guest_grants import guest_grants
 from hotline.guest_service import HOLD_SLOT_S, GuestService
 from hotline.http import build_http_app
 from hotline.http_deadline import with_header_deadline
+from hotline.kamailio.phone_passwords import keep_phones_in_step, phones_at_kamailio
 from hotline.private_files import private_dir, private_sqlite_file
 from hotline.reconcile import Reconciler
 from hotline.recorder import Recorder
@@ -179,6 +180,7 @@ class Centre:
         self._build_revisits()
         self.intake = MessageIntake(bus=self.bus, tickets=self.tickets)
         self.sip_secrets = SipSecrets(self.ami)
+        self.kamailio_phones = phones_at_kamailio(s.kamailio_rpc_urls, self.sip_secrets)
         install_phone_directory(self.http, PhoneDirectory.from_settings(s, secrets=self.sip_secrets))
         self.guests = GuestService(
             ami=self.ami,
@@ -331,6 +333,9 @@ class Centre:
             every_s=self.settings.sip_owner_check_seconds,
         )
         self.tasks.append(asyncio.create_task(checking))
+        if self.kamailio_phones is not None:
+            in_step = keep_phones_in_step(self.sip_secrets, self.kamailio_phones)
+            self.tasks.append(asyncio.create_task(in_step))
         if self.reconciler is not None:
             self.tasks.append(asyncio.create_task(self.reconciler.run()))
         await asyncio.wait({connecting}, timeout=self.telephony_wait_s)

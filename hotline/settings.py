@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     ami_permit: str = "127.0.0.1/255.255.255.255"
     sip_ws_url: str = ""
     sip_owner_check_seconds: float = 10.0
+    kamailio_rpc_urls: str = ""
+    """Where agents' phones register at Kamailio fronts: their JSON-RPC URLs, comma-separated
+    (``http://<rpc_address>:<rpc_port>/RPC``); the app keeps the phones' passwords there
+    (hotline.kamailio.phone_passwords). Empty: phones register at Asterisk only."""
     stun_urls: str = ""
     """STUN URLs for browser phones, comma-separated (added to the TURN server's own)."""
     turn_urls: str = ""

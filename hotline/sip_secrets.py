@@ -13,17 +13,22 @@ else gets a new one, which locks the previous holder out. :meth:`SipSecrets.reco
 extension whose owner is no longer a user entitled to it (the user was removed, changed phone, role or
 password), so a former agent's password stops working within one check interval even if nobody else
 takes the phone. Several app nodes share one Asterisk and so share these records.
+
+Where phones register at a Kamailio front (the cluster layout), it checks the same passwords: every
+rotation is told to the listeners added with :meth:`SipSecrets.on_rotated` (hotline.kamailio.phone_passwords),
+and :meth:`SipSecrets.held_passwords` is what the front should hold.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Protocol
 
 from hotline.ami.link import AmiLink
@@ -40,6 +45,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+RotationListener = Callable[[str, str | None], Awaitable[None]]
+"""Told ``(extension, new password)`` after a rotation; the password is None when nobody holds it."""
 
 AUTH_FAMILY = "hotline-pjsip/auth"
 OWNER_FAMILY = "hotline/sip-owner"
@@ -85,6 +93,7 @@ class SipSecrets:
 
     def __init__(self, ami: AmiLink) -> None:
         self._ami = ami
+        self._listeners: list[RotationListener] = []
         if len(ami.nodes) > 1:
             ami.on_node_connected(self.sync_node)
 
@@ -107,6 +116,28 @@ class SipSecrets:
                 newest,
             )
 
+    def on_rotated(self, listener: RotationListener) -> None:
+        """Call ``listener`` after each rotation made through this store (its failures are logged)."""
+        self._listeners.append(listener)
+
+    async def generation(self) -> int:
+        """When the passwords last changed (ns since the epoch; 0: never), as the default node has it."""
+        value = (await _tree(self._ami, META_FAMILY)).get(GENERATION_KEY, "0")
+        return int(value) if value.isdigit() else 0
+
+    async def held_passwords(self) -> dict[str, str]:
+        """The password of every extension somebody holds (an extension rotated to nobody has none)."""
+        owners = await self.owners()
+        held: dict[str, str] = {}
+        for extension, stored in (await _tree(self._ami, AUTH_FAMILY)).items():
+            if owners.get(extension, "-") == "-":
+                continue
+            with contextlib.suppress(ValueError, AttributeError):
+                password = json.loads(stored).get("password")
+                if isinstance(password, str) and password:
+                    held[extension] = password
+        return held
+
     async def _generation(self, node: str) -> int:
         value = (await _tree(self._ami.for_node(node), META_FAMILY)).get(GENERATION_KEY, "0")
         return int(value) if value.isdigit() else 0
@@ -128,6 +159,11 @@ class SipSecrets:
         await self._put(OWNER_FAMILY, extension, owner or "-")
         await self._put(META_FAMILY, GENERATION_KEY, str(time.time_ns()))
         log.info("SIP password of extension %s rotated", extension)
+        for listener in self._listeners:
+            try:
+                await listener(extension, password if owner else None)
+            except Exception:
+                log.exception("the rotation of extension %s was not passed on", extension)
         return password
 
     async def owners(self) -> dict[str, str]:

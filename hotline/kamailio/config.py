@@ -15,6 +15,7 @@ __all__ = ["DEFAULT_CONF_SRC", "DispatchNode", "KamailioConfig"]
 
 DEFAULT_CONF_SRC = Path(__file__).resolve().parent.parent.parent / "kamailio_conf"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+REALM = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,62}")
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 ALGORITHMS = {"round_robin": 4, "call_load": 10, "hash_callid": 0}
 NODE_TRANSPORTS = ("udp", "tcp")
@@ -44,7 +45,9 @@ class KamailioConfig:
     node busy enough to let a single INVITE go unanswered for 2 s was taken out while its probes passed.
 
     ``trusted_net`` is where requests that are not from an Asterisk node may come from (carriers and
-    phones); there is no digest authentication, so in the sandbox it is loopback only. ``ws_origins``
+    phones); in the sandbox it is loopback only. A phone registers with its extension's SIP password
+    (digest, realm ``sip_realm``), which the app pushes over JSON-RPC (HTTP on ``rpc_address``:``rpc_port``,
+    answered only from ``rpc_allowed_net``: the app nodes, never the phones). ``ws_origins``
     are the web origins (the agent page's) whose browsers may open a WebSocket; a client that sends no
     Origin (not a browser) is not refused for it. ``trunks`` are the carriers: their INVITEs are
     accepted from their addresses, tagged and limited to each trunk's concurrent calls.
@@ -61,6 +64,10 @@ class KamailioConfig:
     bind_address: str = "127.0.0.1"
     sip_port: int = 5080
     ws_port: int = 5066
+    rpc_address: str = "127.0.0.1"
+    rpc_port: int = 5068
+    rpc_allowed_net: str = "127.0.0.1/32"
+    sip_realm: str = "hotline"
     nodes: tuple[DispatchNode, ...]
     algorithm: str = "round_robin"
     ping_interval_s: int = 10
@@ -79,9 +86,11 @@ class KamailioConfig:
     def __post_init__(self) -> None:
         if not NAME.fullmatch(self.name):
             raise KamailioError("kamailio_bad_config", "invalid instance name", field="name")
-        for field in ("sip_port", "ws_port"):
+        for field in ("sip_port", "ws_port", "rpc_port"):
             if not 0 < getattr(self, field) < 65536:
                 raise KamailioError("kamailio_bad_config", f"{field} is not a port", field=field)
+        if not REALM.fullmatch(self.sip_realm):
+            raise KamailioError("kamailio_bad_config", "invalid SIP realm", field="sip_realm")
         if self.algorithm not in ALGORITHMS:
             raise KamailioError("kamailio_bad_config", "unknown dispatcher algorithm", field="algorithm")
         if self.node_transport not in NODE_TRANSPORTS:
@@ -98,7 +107,9 @@ class KamailioConfig:
             raise KamailioError("kamailio_bad_config", "no Asterisk node to dispatch to", field="nodes")
         try:
             ipaddress.ip_address(self.bind_address)
+            ipaddress.ip_address(self.rpc_address)
             ipaddress.ip_network(self.trusted_net)
+            ipaddress.ip_network(self.rpc_allowed_net)
             for node in self.nodes:
                 ipaddress.ip_address(node.host)
         except ValueError as exc:
@@ -106,6 +117,11 @@ class KamailioConfig:
         for node in self.nodes:
             if not NAME.fullmatch(node.name) or not 0 < node.sip_port < 65536:
                 raise KamailioError("kamailio_bad_config", "bad node", field="nodes", node=node.name)
+
+    @property
+    def rpc_url(self) -> str:
+        """Where the app sends its JSON-RPC (the phones' passwords, removing their contacts)."""
+        return f"http://{self.rpc_address}:{self.rpc_port}/RPC"
 
     def node_uri(self, node: DispatchNode) -> str:
         """The dispatcher destination of ``node`` over the node transport."""
@@ -130,6 +146,10 @@ class KamailioConfig:
             "BIND_ADDRESS": self.bind_address,
             "SIP_PORT": str(self.sip_port),
             "WS_PORT": str(self.ws_port),
+            "RPC_ADDRESS": self.rpc_address,
+            "RPC_PORT": str(self.rpc_port),
+            "RPC_ALLOWED_NET": self.rpc_allowed_net,
+            "SIP_REALM": self.sip_realm,
             "RUN_DIR": run_dir,
             "ETC_DIR": etc_dir,
             "DS_ALGORITHM": str(ALGORITHMS[self.algorithm]),

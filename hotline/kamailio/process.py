@@ -116,6 +116,7 @@ class KamailioSandbox:
             "pid": pid,
             "sip": f"{self.config.bind_address}:{self.config.sip_port}",
             "ws": f"{self.config.bind_address}:{self.config.ws_port}",
+            "rpc": self.config.rpc_url,
             "nodes": nodes,
             "conf": str(self.conf_file),
             "console_log": str(self.console_log),
@@ -205,12 +206,13 @@ class KamailioSandbox:
     def _check_ports_free(self, wait_s: float = 10.0) -> None:
         c = self.config
         deadline = time.monotonic() + wait_s
-        for kind, port in (
-            (socket.SOCK_DGRAM, c.sip_port),
-            (socket.SOCK_STREAM, c.sip_port),
-            (socket.SOCK_STREAM, c.ws_port),
+        for address, kind, port in (
+            (c.bind_address, socket.SOCK_DGRAM, c.sip_port),
+            (c.bind_address, socket.SOCK_STREAM, c.sip_port),
+            (c.bind_address, socket.SOCK_STREAM, c.ws_port),
+            (c.rpc_address, socket.SOCK_STREAM, c.rpc_port),
         ):
-            while not _bindable(c.bind_address, port, kind):
+            while not _bindable(address, port, kind):
                 if time.monotonic() > deadline:
                     raise KamailioError("kamailio_port_busy", f"port {port} is in use", port=port)
                 time.sleep(0.1)

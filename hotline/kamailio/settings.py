@@ -25,6 +25,11 @@ class KamailioSettings(BaseSettings):
     bind_address: str = "127.0.0.1"
     sip_port: int = 5080
     ws_port: int = 5066
+    rpc_address: str = "127.0.0.1"
+    rpc_port: int = 5068
+    rpc_allowed_net: str = "127.0.0.1/32"
+    """Who may send JSON-RPC (the app nodes pushing the phones' passwords; never the phones' network)."""
+    sip_realm: str = "hotline"
     algorithm: Literal["round_robin", "call_load", "hash_callid"] = "round_robin"
     ping_interval_s: int = 2
     reply_timeout_ms: int = 2000
@@ -56,6 +61,10 @@ def kamailio_for_nodes(
         bind_address=settings.bind_address,
         sip_port=settings.sip_port,
         ws_port=settings.ws_port,
+        rpc_address=settings.rpc_address,
+        rpc_port=settings.rpc_port,
+        rpc_allowed_net=settings.rpc_allowed_net,
+        sip_realm=settings.sip_realm,
         nodes=tuple(DispatchNode(c.instance, c.bind_address, c.sip_port) for c in nodes),
         algorithm=settings.algorithm,
         ping_interval_s=settings.ping_interval_s,

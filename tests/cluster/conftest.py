@@ -87,6 +87,7 @@ def build_kamailio(
         name=name,
         sip_port=kamailio_port,
         ws_port=free_port(),
+        rpc_port=free_port(),
         nodes=tuple(DispatchNode(b.config.instance, "127.0.0.1", b.config.sip_port) for b in cluster.nodes),
         ping_interval_s=PING_INTERVAL_S,
         reply_timeout_ms=1000,

@@ -24,9 +24,11 @@ def sipp_argv(
     hold_ms: int = 0,
     keys: dict[str, str] | None = None,
     local_ip: str = "127.0.0.1",
+    auth: tuple[str, str] | None = None,
 ) -> list[str]:
     """The command line for ``calls`` runs of ``scenario`` against ``target`` (host:port), over UDP,
-    sending from ``local_ip`` (a carrier's address, for instance)."""
+    sending from ``local_ip`` (a carrier's address, for instance); ``auth`` is the (user, password) a
+    digest challenge is answered with."""
     sipp = shutil.which("sipp")
     assert sipp is not None, "sipp is not installed (scripts/setup-system.sh installs sip-tester)"
     argv = [
@@ -56,6 +58,8 @@ def sipp_argv(
     ]
     if hold_ms:
         argv += ["-d", str(hold_ms)]
+    if auth is not None:
+        argv += ["-au", auth[0], "-ap", auth[1]]
     for name, value in (keys or {}).items():
         argv += ["-key", name, value]
     return argv

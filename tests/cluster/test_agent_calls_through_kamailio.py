@@ -20,6 +20,7 @@ from hotline.kamailio.process import KamailioSandbox
 from hotline.sandbox.cluster import SandboxCluster
 from hotline.sip_secrets import AUTH_FAMILY, auth_object
 from tests.cluster.sipp import sipp_argv, sipp_log, start_sipp
+from tests.cluster.ws_phone import give_password
 from tests.conftest import free_port
 
 pytestmark = [pytest.mark.cluster, pytest.mark.asterisk, pytest.mark.timeout(120)]
@@ -49,7 +50,10 @@ async def agent_password(cluster: SandboxCluster) -> AsyncIterator[str]:
 def register_phone(kamailio: KamailioSandbox, workdir: Path) -> None:
     """Register 1001 at Kamailio (its contact on a port nobody answers: only the calls out matter)."""
     target = f"127.0.0.1:{kamailio.config.sip_port}"
-    argv = sipp_argv("register.xml", target, service=AGENT, keys={"contact_port": str(free_port())})
+    auth = (AGENT, give_password(kamailio, AGENT))
+    argv = sipp_argv(
+        "register.xml", target, service=AGENT, keys={"contact_port": str(free_port())}, auth=auth
+    )
     proc = start_sipp(argv, workdir)
     assert proc.wait(timeout=30) == 0, sipp_log(workdir)
 

@@ -14,6 +14,7 @@ from hotline.kamailio.process import KamailioSandbox
 from hotline.sandbox.cluster import SandboxCluster
 from tests.cluster.calls import place_calls, wait_flags
 from tests.cluster.sipp import sipp_argv, sipp_log, start_sipp
+from tests.cluster.ws_phone import give_password
 from tests.conftest import free_port
 
 pytestmark = [pytest.mark.cluster, pytest.mark.asterisk]
@@ -105,8 +106,9 @@ def test_phone_registered_at_kamailio_is_reached_from_each_node(
     phone = start_sipp(
         sipp_argv("answer.xml", target, service="2001", calls=2, limit=2, port=phone_port), tmp_path / "phone"
     )
+    auth = ("2001", give_password(kamailio, "2001"))
     register = start_sipp(
-        sipp_argv("register.xml", target, service="2001", keys={"contact_port": str(phone_port)}),
+        sipp_argv("register.xml", target, service="2001", keys={"contact_port": str(phone_port)}, auth=auth),
         tmp_path / "register",
     )
     try:

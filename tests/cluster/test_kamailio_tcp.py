@@ -17,6 +17,7 @@ from hotline.sandbox.cluster import SandboxCluster
 from tests.cluster.calls import place_calls, wait_flags
 from tests.cluster.conftest import build_cluster, build_kamailio, free_udp_and_tcp_port
 from tests.cluster.sipp import sipp_argv, sipp_log, start_sipp
+from tests.cluster.ws_phone import give_password
 from tests.conftest import free_port
 
 pytestmark = [pytest.mark.cluster, pytest.mark.asterisk]
@@ -112,8 +113,9 @@ def test_phone_registered_at_kamailio_is_reached_from_each_node_over_tcp(
     phone = start_sipp(
         sipp_argv("answer.xml", target, service="2101", calls=2, limit=2, port=phone_port), tmp_path / "phone"
     )
+    auth = ("2101", give_password(tcp_kamailio, "2101"))
     register = start_sipp(
-        sipp_argv("register.xml", target, service="2101", keys={"contact_port": str(phone_port)}),
+        sipp_argv("register.xml", target, service="2101", keys={"contact_port": str(phone_port)}, auth=auth),
         tmp_path / "register",
     )
     try:

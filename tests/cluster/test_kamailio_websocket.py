@@ -13,7 +13,7 @@ from hotline.kamailio.errors import KamailioError
 from hotline.kamailio.process import KamailioSandbox
 from hotline.sandbox.cluster import SandboxCluster
 from tests.cluster.conftest import AGENT_PAGE_ORIGIN
-from tests.cluster.ws_phone import SIP_SUBPROTOCOL, first_line, register_request
+from tests.cluster.ws_phone import SIP_SUBPROTOCOL, first_line, give_password, register
 
 pytestmark = [pytest.mark.cluster, pytest.mark.asterisk]
 
@@ -41,9 +41,9 @@ async def test_websocket_phone_is_reached_from_a_node_and_dropped_when_its_socke
 ) -> None:
     kam = kamailio.config
     url = f"ws://{kam.bind_address}:{kam.ws_port}"
+    password = give_password(kamailio, "3001")
     async with websockets.connect(url, subprotocols=[SIP_SUBPROTOCOL]) as phone:  # type: ignore[list-item]
-        await phone.send(register_request("3001", kam.bind_address))
-        assert first_line(await asyncio.wait_for(phone.recv(), 10)) == "SIP/2.0 200 OK"
+        assert (await register(phone, "3001", kam.bind_address, password))[-1] == "SIP/2.0 200 OK"
         assert "transport=ws" in contact_of(kamailio, "3001")
         dial = f"PJSIP/kamailio-webrtc/sip:3001@{kam.bind_address}:{kam.sip_port}"
         originate = asyncio.create_task(
@@ -68,6 +68,7 @@ async def test_browser_from_another_origin_gets_no_websocket(kamailio: KamailioS
 async def test_agent_page_origin_gets_a_websocket(kamailio: KamailioSandbox) -> None:
     url = f"ws://{kamailio.config.bind_address}:{kamailio.config.ws_port}"
     origin = AGENT_PAGE_ORIGIN
+    password = give_password(kamailio, "3002")
     async with websockets.connect(url, subprotocols=[SIP_SUBPROTOCOL], origin=origin) as phone:  # type: ignore[list-item,arg-type]
-        await phone.send(register_request("3002", kamailio.config.bind_address, expires=0))
-        assert first_line(await asyncio.wait_for(phone.recv(), 10)) == "SIP/2.0 200 OK"
+        replies = await register(phone, "3002", kamailio.config.bind_address, password, expires=0)
+        assert replies[-1] == "SIP/2.0 200 OK"

@@ -141,3 +141,18 @@ def test_dispatcher_list_is_read_per_destination() -> None:
     assert parse_dispatcher_list(text) == {"sip:127.0.0.1:5061": "IP", "sip:127.0.0.1:5060": "AP"}
     loads = text.replace("FLAGS: IP", "FLAGS: IP\n\t\t\t\t\tRUNTIME: {\n\t\t\t\t\t\tDLGLOAD: 2\n\t\t\t\t\t}")
     assert parse_dispatcher_loads(loads) == {"sip:127.0.0.1:5061": 2}
+
+
+def test_registrar_realm_and_rpc_port_are_rendered_and_checked(tmp_path: Path) -> None:
+    config = KamailioConfig(
+        nodes=NODES, rpc_port=5997, rpc_allowed_net="10.1.2.0/24", sip_realm="12345.example"
+    )
+    written = render_kamailio_tree(config.conf_src, tmp_path, config.values(run_dir="/r", etc_dir="/e"))
+    text = "\n".join(path.read_text() for path in written)
+    assert "listen=tcp:127.0.0.1:5997" in text
+    assert 'is_in_subnet("$si", "10.1.2.0/24")' in text
+    assert 'pv_www_authenticate("12345.example", "$var(secret)", "0")' in text
+    assert config.rpc_url == "http://127.0.0.1:5997/RPC"
+    for bad in ({"sip_realm": 'x"; exit'}, {"rpc_allowed_net": "anywhere"}, {"rpc_port": 0}):
+        with pytest.raises(KamailioError):
+            KamailioConfig(nodes=NODES, **bad)

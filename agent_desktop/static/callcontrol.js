@@ -10,6 +10,7 @@ const DEFAULT_QUEUES = ["general", "enterprise", "social_security", "women_child
 const QUEUE_LABEL = {
   general: "综合", enterprise: "企业服务", social_security: "社保", women_children: "妇女儿童",
   elderly_services: "为老服务", wage_arrears: "欠薪", accessibility: "无障碍", surge: "高峰分流",
+  sign_video: "手语视频", sign_language: "手语/听障",
 };
 const KIND_LABEL = { emergency: "紧急服务", hotline: "专线", department: "部门" };
 const CALL_STATE_LABEL = {

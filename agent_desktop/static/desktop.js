@@ -50,7 +50,9 @@ const supervising = () => state.role === "supervisor" || state.role === "admin";
 function showCall(call) {
   state.callId = call.call_id;
   $("screen-pop").hidden = false;
-  $("pop-caller").textContent = call.caller;
+  // A sign-language video guest calls from a guest endpoint (sg01...), not a telephone number.
+  const phoneLike = !call.caller || /^[0-9+-]+$/.test(call.caller);
+  $("pop-caller").textContent = phoneLike ? call.caller : `视频访客（${call.caller}）`;
   $("pop-caller").dataset.masked = String(Boolean(call.masked));
   $("pop-confidential").hidden = !call.masked;
   $("pop-queue").textContent = QUEUE_LABEL[call.queue] ? `${QUEUE_LABEL[call.queue]}（${call.queue}）` : call.queue;

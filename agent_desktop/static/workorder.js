@@ -86,6 +86,11 @@ class CallerHistory {
       this.el.note.textContent = call.masked ? "保密来电：不显示历史工单" : "无来电号码";
       return;
     }
+    if (!/^[0-9+-]+$/.test(call.caller)) {
+      // A sign-language video guest or a chat visitor: no telephone number to look orders up by.
+      this.el.note.textContent = "无来电号码（视频或文字来访）";
+      return;
+    }
     this.el.note.textContent = "查询中…";
     try {
       const orders = await this.api(`/api/work-orders?caller=${encodeURIComponent(call.caller)}&limit=10`);

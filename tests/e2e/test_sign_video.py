@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -90,7 +91,7 @@ async def test_given_signing_and_voice_agents_when_citizen_calls_then_signer_ans
     invite = next(float(m["at"]) for m in agent_marks if m["kind"] == "invite")
     ring_ms = invite - float(pressed)
     print(json.dumps({"button_to_agent_ringing_ms": round(ring_ms, 1)}))
-    await expect(page.locator("#pop-queue")).to_contain_text("sign_video")
+    await expect(page.locator("#pop-queue")).to_have_text("手语视频（sign_video）")
     await agent_steps.shot("ringing")
     await citizen_steps.shot("waiting")
 
@@ -104,6 +105,8 @@ async def test_given_signing_and_voice_agents_when_citizen_calls_then_signer_ans
         citizen, "window.__sign_phone.stats()", lambda s: _video_and_audio(s, "audioIn", "audioOut")
     )
     print(json.dumps({"agent": agent_stats, "citizen": citizen_stats}))
+    await expect(page.locator("#history-note")).to_have_text("无来电号码（视频或文字来访）")
+    await expect(page.locator("#pop-caller")).to_have_text(re.compile(r"^视频访客（sg\d+）$"))
     await asyncio.sleep(1.0)  # a second of moving pictures for the screenshots
     await agent_steps.shot("video-call")
     await citizen_steps.shot("video-call")

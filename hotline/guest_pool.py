@@ -22,6 +22,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from hotline import astdb
 from hotline.ami.link import AmiLink
 from hotline.ami.messages import AmiError, AmiNotConnected
 from hotline.sip_secrets import AUTH_FAMILY, auth_object
@@ -104,16 +105,16 @@ class GuestPool:
         if not peers:
             return
         source, target = self._ami.for_node(peers[0]), self._ami.for_node(node)
-        passwords = await _tree(source, AUTH_FAMILY)
+        passwords = await astdb.tree(source, AUTH_FAMILY)
         for user in self._ids:
             if user in passwords:
-                await _put(target, AUTH_FAMILY, user, passwords[user])
+                await astdb.put(target, AUTH_FAMILY, user, passwords[user])
             else:
-                await _put(target, AUTH_FAMILY, user, auth_object(user, secrets.token_urlsafe(24)))
-        wanted, have = await _tree(source, SLOT_FAMILY), await _tree(target, SLOT_FAMILY)
+                await astdb.put(target, AUTH_FAMILY, user, auth_object(user, secrets.token_urlsafe(24)))
+        wanted, have = await astdb.tree(source, SLOT_FAMILY), await astdb.tree(target, SLOT_FAMILY)
         for user in self._ids:
             if user in wanted and have.get(user) != wanted[user]:
-                await _put(target, SLOT_FAMILY, user, wanted[user])
+                await astdb.put(target, SLOT_FAMILY, user, wanted[user])
             elif user in have and user not in wanted:
                 await target.send_action({"Action": "DBDel", "Family": SLOT_FAMILY, "Key": user})
         log.info("guest credentials on Asterisk node %s updated from %s", node, peers[0])
@@ -122,7 +123,7 @@ class GuestPool:
         """Each slot's expiry: the latest any connected node holds."""
         out: dict[str, float] = {}
         for node in self._up():
-            for key, value in (await _tree(self._ami.for_node(node), SLOT_FAMILY)).items():
+            for key, value in (await astdb.tree(self._ami.for_node(node), SLOT_FAMILY)).items():
                 if key in self._ids and value.isdigit():
                     out[key] = max(out.get(key, 0.0), float(value))
         return out
@@ -143,34 +144,7 @@ class GuestPool:
             *(self._ami.for_node(n).send_action(action) for n in self._up()), return_exceptions=True
         )
         for result in results:
-            if isinstance(result, AmiError) and absent_ok and _absent(result):
+            if isinstance(result, AmiError) and absent_ok and astdb.absent(result):
                 continue
             if isinstance(result, BaseException):
                 raise result
-
-
-async def _put(link: AmiLink, family: str, key: str, value: str) -> None:
-    await link.send_action({"Action": "DBPut", "Family": family, "Key": key, "Val": value})
-
-
-async def _tree(link: AmiLink, family: str) -> dict[str, str]:
-    """Every key of an AstDB family on one node (empty when the family does not exist there)."""
-    try:
-        events = await link.send_action_list(
-            {"Action": "DBGetTree", "Family": family}, complete_event="DBGetTreeComplete"
-        )
-    except AmiError as exc:
-        if _absent(exc):
-            return {}
-        raise
-    return {
-        str(e.get("Key", "")).rsplit("/", 1)[-1]: str(e.get("Val", ""))
-        for e in events
-        if e.get("Event") == "DBGetTreeResponse"
-    }
-
-
-def _absent(exc: AmiError) -> bool:
-    """Whether AMI refused because the AstDB entry or family is not there."""
-    text = f"{exc} {exc.details}".lower()
-    return "not found" in text or "could not be deleted" in text

@@ -31,6 +31,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Protocol
 
+from hotline import astdb
 from hotline.ami.link import AmiLink
 from hotline.ami.messages import AmiError
 
@@ -122,14 +123,14 @@ class SipSecrets:
 
     async def generation(self) -> int:
         """When the passwords last changed (ns since the epoch; 0: never), as the default node has it."""
-        value = (await _tree(self._ami, META_FAMILY)).get(GENERATION_KEY, "0")
+        value = (await astdb.tree(self._ami, META_FAMILY)).get(GENERATION_KEY, "0")
         return int(value) if value.isdigit() else 0
 
     async def held_passwords(self) -> dict[str, str]:
         """The password of every extension somebody holds (an extension rotated to nobody has none)."""
         owners = await self.owners()
         held: dict[str, str] = {}
-        for extension, stored in (await _tree(self._ami, AUTH_FAMILY)).items():
+        for extension, stored in (await astdb.tree(self._ami, AUTH_FAMILY)).items():
             if owners.get(extension, "-") == "-":
                 continue
             with contextlib.suppress(ValueError, AttributeError):
@@ -139,7 +140,7 @@ class SipSecrets:
         return held
 
     async def _generation(self, node: str) -> int:
-        value = (await _tree(self._ami.for_node(node), META_FAMILY)).get(GENERATION_KEY, "0")
+        value = (await astdb.tree(self._ami.for_node(node), META_FAMILY)).get(GENERATION_KEY, "0")
         return int(value) if value.isdigit() else 0
 
     async def password_for(self, extension: str, owner: str) -> str:
@@ -168,7 +169,7 @@ class SipSecrets:
 
     async def owners(self) -> dict[str, str]:
         """The recorded owner of every extension handed out so far."""
-        return await _tree(self._ami, OWNER_FAMILY)
+        return await astdb.tree(self._ami, OWNER_FAMILY)
 
     async def reconcile(self, entitled: Mapping[str, set[str]]) -> list[str]:
         """Rotate (to nobody) every extension whose owner is not among ``entitled[ext]``; the rotated ones."""
@@ -191,7 +192,7 @@ class SipSecrets:
         removed = 0
         for node in (n for n in self._ami.nodes if self._ami.node_connected(n)):
             link = self._ami.for_node(node)
-            for key in await _tree(link, CONTACT_FAMILY):
+            for key in await astdb.tree(link, CONTACT_FAMILY):
                 if key.split(";@", 1)[0] == extension:
                     await link.send_action({"Action": "DBDel", "Family": CONTACT_FAMILY, "Key": key})
                     removed += 1
@@ -205,38 +206,21 @@ class SipSecrets:
                 {"Action": "DBGet", "Family": family, "Key": key}, complete_event="DBGetComplete"
             )
         except AmiError as exc:
-            if _not_found(exc):
+            if astdb.absent(exc):
                 return None
             raise
         values = [str(e.get("Val", "")) for e in events if e.get("Event") == "DBGetResponse"]
         return values[0] if values else None
 
     async def _put(self, family: str, key: str, value: str) -> None:
-        await self._ami.send_action({"Action": "DBPut", "Family": family, "Key": key, "Val": value})
-
-
-async def _tree(ami: AmiLink, family: str) -> dict[str, str]:
-    """Every key of an AstDB family on one node (empty when the family does not exist there)."""
-    try:
-        events = await ami.send_action_list(
-            {"Action": "DBGetTree", "Family": family}, complete_event="DBGetTreeComplete"
-        )
-    except AmiError as exc:
-        if _not_found(exc):
-            return {}
-        raise
-    return {
-        str(e.get("Key", "")).rsplit("/", 1)[-1]: str(e.get("Val", ""))
-        for e in events
-        if e.get("Event") == "DBGetTreeResponse"
-    }
+        await astdb.put(self._ami, family, key, value)
 
 
 async def _copy_families(source: AmiLink, target: AmiLink) -> int:
     """Make ``target``'s password, owner and generation entries those of ``source``; entries changed."""
     changed = 0
     for family in (AUTH_FAMILY, OWNER_FAMILY, META_FAMILY):
-        wanted, have = await _tree(source, family), await _tree(target, family)
+        wanted, have = await astdb.tree(source, family), await astdb.tree(target, family)
         for key, value in wanted.items():
             if have.get(key) != value:
                 await target.send_action({"Action": "DBPut", "Family": family, "Key": key, "Val": value})
@@ -276,7 +260,3 @@ async def keep_owners_entitled(
             if rotated:
                 log.warning("SIP passwords rotated for extensions no longer held: %s", ", ".join(rotated))
         await asyncio.sleep(every_s)
-
-
-def _not_found(exc: AmiError) -> bool:
-    return "not found" in f"{exc} {exc.details}".lower()

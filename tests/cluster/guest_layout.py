@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -26,7 +25,7 @@ from tests.cluster.conftest import build_cluster, build_kamailio, cluster_settin
 from tests.cluster.ws_phone import SIP_SUBPROTOCOL, first_line
 from tests.conftest import free_port
 from tests.integration.conftest import WORKING_MORNING
-from tests.integration.sip_register import CHALLENGE
+from tests.integration.sip_register import digest
 
 GUEST_INVITES_PER_WINDOW = 8
 SDP = (
@@ -106,10 +105,6 @@ async def guest_centre(
         await c.stop()
 
 
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode()).hexdigest()
-
-
 class WsSip:
     """One SIP over websocket connection to Kamailio from ``source`` (a loopback address)."""
 
@@ -184,7 +179,7 @@ class WsSip:
                 await self._socket.send(self._request("ACK", user, target, cseq, call_id, dialog=reply))
             if statuses[-1] != 401 or not password or auth:
                 return statuses
-            auth = _digest(reply, method, user, password, f"sip:{target}@{self.host}")
+            auth = digest(reply, method=method, uri=f"sip:{target}@{self.host}", user=user, password=password)
         return statuses
 
     async def hang_up(self) -> int:
@@ -202,19 +197,3 @@ def _header(message: str, name: str) -> list[str]:
     head = message.split("\r\n\r\n", 1)[0].split("\r\n")[1:]
     values = [line.split(":", 1)[1].strip() for line in head if line.split(":", 1)[0].strip().lower() == name]
     return [v.strip() for value in values for v in value.split(",")] if name == "record-route" else values
-
-
-def _digest(challenge: str, method: str, user: str, password: str, uri: str) -> str:
-    header = next(
-        line
-        for line in challenge.split("\r\n")
-        if line.lower().startswith("www-authenticate:") and "sha-256" not in line.lower()
-    )
-    params = {k.lower(): q or b for k, q, b in CHALLENGE.findall(header.split(":", 1)[1])}
-    cnonce, nc = secrets.token_hex(8), "00000001"
-    ha1 = _md5(f"{user}:{params['realm']}:{password}")
-    response = _md5(f"{ha1}:{params['nonce']}:{nc}:{cnonce}:auth:{_md5(f'{method}:{uri}')}")
-    return (
-        f'Digest username="{user}", realm="{params["realm"]}", nonce="{params["nonce"]}", '
-        f'uri="{uri}", response="{response}", algorithm=MD5, qop=auth, nc={nc}, cnonce="{cnonce}"'
-    )

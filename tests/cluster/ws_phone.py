@@ -10,7 +10,7 @@ import secrets
 import websockets
 
 from hotline.kamailio.process import KamailioSandbox
-from tests.integration.sip_register import CHALLENGE, _md5
+from tests.integration.sip_register import digest
 
 SIP_SUBPROTOCOL = "sip"
 
@@ -47,19 +47,6 @@ def first_line(message: str | bytes) -> str:
     """The start line of a SIP message."""
     text = message.decode() if isinstance(message, bytes) else message
     return text.split("\r\n", 1)[0]
-
-
-def digest(challenge: str, *, method: str, uri: str, user: str, password: str) -> str:
-    """The Authorization answering the WWW-Authenticate of ``challenge`` (MD5, qop=auth)."""
-    header = next(line for line in challenge.split("\r\n") if line.lower().startswith("www-authenticate:"))
-    params = {k.lower(): q or b for k, q, b in CHALLENGE.findall(header.split(":", 1)[1])}
-    cnonce, nc = secrets.token_hex(8), "00000001"
-    ha1 = _md5(f"{user}:{params['realm']}:{password}")
-    response = _md5(f"{ha1}:{params['nonce']}:{nc}:{cnonce}:auth:{_md5(f'{method}:{uri}')}")
-    return (
-        f'Digest username="{user}", realm="{params["realm"]}", nonce="{params["nonce"]}", uri="{uri}", '
-        f'response="{response}", algorithm=MD5, qop=auth, nc={nc}, cnonce="{cnonce}"'
-    )
 
 
 async def register(

@@ -55,17 +55,18 @@ def _final(sock: socket.socket) -> tuple[int, str]:
             return status, text
 
 
-def _digest(challenge_text: str, extension: str, password: str, uri: str) -> str:
-    headers = [line for line in challenge_text.split("\r\n") if line.lower().startswith("www-authenticate:")]
+def digest(challenge: str, *, method: str, uri: str, user: str, password: str) -> str:
+    """The Authorization answering the MD5 WWW-Authenticate of ``challenge`` (qop=auth; a SHA-256
+    challenge offered beside it is passed over)."""
+    headers = [line for line in challenge.split("\r\n") if line.lower().startswith("www-authenticate:")]
     md5 = next(h for h in headers if "sha-256" not in h.lower())
     params = {k.lower(): quoted or bare for k, quoted, bare in CHALLENGE.findall(md5.split(":", 1)[1])}
     realm, nonce = params["realm"], params["nonce"]
     cnonce, nc = secrets.token_hex(8), "00000001"
-    ha1 = _md5(f"{extension}:{realm}:{password}")
-    ha2 = _md5(f"REGISTER:{uri}")
-    response = _md5(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}")
+    ha1 = _md5(f"{user}:{realm}:{password}")
+    response = _md5(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{_md5(f'{method}:{uri}')}")
     parts = [
-        f'username="{extension}"',
+        f'username="{user}"',
         f'realm="{realm}"',
         f'nonce="{nonce}"',
         f'uri="{uri}"',
@@ -89,6 +90,6 @@ def register(host: str, port: int, extension: str, password: str, *, timeout: fl
         status, text = _final(sock)
         if status != 401:
             return status
-        auth = _digest(text, extension, password, f"sip:{host}:{port}")
+        auth = digest(text, method="REGISTER", uri=f"sip:{host}:{port}", user=extension, password=password)
         sock.sendto(_request(host, port, local, extension, 2, call_id, tag, auth).encode(), (host, port))
         return _final(sock)[0]

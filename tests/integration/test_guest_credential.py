@@ -11,7 +11,6 @@ limit credentials per client address.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import secrets
 import socket
 import time
@@ -25,7 +24,7 @@ from hotline.app import Centre
 from hotline.guest_models import VideoCall
 from hotline.sandbox.instance import AsteriskSandbox
 from tests.integration.seats import seat
-from tests.integration.sip_register import CHALLENGE, register
+from tests.integration.sip_register import digest, register
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(90)]
 
@@ -34,10 +33,6 @@ SDP = (
     "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
 )
-
-
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode()).hexdigest()
 
 
 class Invite:
@@ -72,21 +67,6 @@ class Invite:
         if body:
             lines.append("Content-Type: application/sdp")
         return "\r\n".join([*lines, f"Content-Length: {len(body)}", "", body]).encode()
-
-    def _digest(self, challenge: str, password: str) -> str:
-        header = next(
-            line
-            for line in challenge.split("\r\n")
-            if line.lower().startswith("www-authenticate:") and "sha-256" not in line.lower()
-        )
-        params = {k.lower(): q or b for k, q, b in CHALLENGE.findall(header.split(":", 1)[1])}
-        cnonce, nc = secrets.token_hex(8), "00000001"
-        ha1 = _md5(f"{self.user}:{params['realm']}:{password}")
-        response = _md5(f"{ha1}:{params['nonce']}:{nc}:{cnonce}:auth:{_md5(f'INVITE:{self.uri}')}")
-        return (
-            f'Digest username="{self.user}", realm="{params["realm"]}", nonce="{params["nonce"]}", '
-            f'uri="{self.uri}", response="{response}", algorithm=MD5, qop=auth, nc={nc}, cnonce="{cnonce}"'
-        )
 
     def _final(self, sock: socket.socket) -> tuple[int, str]:
         while True:
@@ -148,7 +128,7 @@ class Invite:
                 sock.sendto(self._request("ACK", cseq, branch, local), (self.host, self.port))
                 if status != UNAUTHORIZED or auth:
                     return status
-                auth = self._digest(text, password)
+                auth = digest(text, method="INVITE", uri=self.uri, user=self.user, password=password)
             raise AssertionError("unreachable")
 
 

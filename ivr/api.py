@@ -85,9 +85,10 @@ class VersionPublic(BaseModel):
 
 
 class VersionDetail(VersionPublic):
-    """A flow version with its YAML."""
+    """A flow version with its YAML and the YAML's SHA-256 (sent back as a save's ``base_sha256``)."""
 
     source: str
+    source_sha256: str
 
 
 class DraftCreate(BaseModel):
@@ -105,6 +106,12 @@ class DraftUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str = Field(min_length=1, max_length=1_000_000)
     note: str | None = Field(default=None, max_length=500)
+    base_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="the source_sha256 of the draft as it was opened: the save is refused "
+        "(409 draft_changed) when someone saved the draft since",
+    )
 
 
 class SourceIn(BaseModel):
@@ -177,9 +184,14 @@ async def create_draft(body: DraftCreate, me: Admin, ivr: Ivr) -> VersionDetail:
 
 @router.put("/flows/{version}", response_model=VersionDetail)
 async def edit_draft(version: VersionPath, body: DraftUpdate, me: Admin, ivr: Ivr) -> VersionDetail:
-    """Replace a draft's YAML (published versions are frozen)."""
+    """Replace a draft's YAML (published versions are frozen; with ``base_sha256``, a draft saved by
+    someone else since it was opened is refused with 409 draft_changed)."""
     before = await asyncio.to_thread(ivr.catalog.version, version)
-    row = await asyncio.to_thread(lambda: ivr.catalog.edit_draft(version, source=body.source, note=body.note))
+    row = await asyncio.to_thread(
+        lambda: ivr.catalog.edit_draft(
+            version, source=body.source, note=body.note, base_sha256=body.base_sha256
+        )
+    )
     await asyncio.to_thread(audit.draft_saved, ivr.catalog.sessions, me, row, before=before.source)
     return _detail(row)
 

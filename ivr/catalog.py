@@ -172,9 +172,27 @@ class FlowCatalog:
             source = origin.source
         return store.add_version(self._sm, pack_id=self.pack_id, source=source, author=author, note=note)
 
-    def edit_draft(self, number: int, *, source: str, note: str | None) -> store.FlowVersionRow:
-        """Replace a draft's text; a published version is refused (409)."""
-        if not store.update_draft(self._sm, pack_id=self.pack_id, version=number, source=source, note=note):
+    def edit_draft(
+        self, number: int, *, source: str, note: str | None, base_sha256: str | None = None
+    ) -> store.FlowVersionRow:
+        """Replace a draft's text; a published version is refused (409), and so is a draft whose text is
+        no longer the one ``base_sha256`` names (someone saved it meanwhile: 409 ``draft_changed``)."""
+        outcome = store.update_draft(
+            self._sm, pack_id=self.pack_id, version=number, source=source, note=note, base_sha256=base_sha256
+        )
+        if outcome is store.DraftSave.CHANGED:
+            row = self.version(number)
+            raise IvrError(
+                "draft_changed",
+                f"draft {number} was saved by someone else since you opened it; reload and change it again",
+                {
+                    "version": number,
+                    "updated_at": row.updated_at.isoformat(),
+                    "source_sha256": row.source_sha256,
+                },
+                status_code=409,
+            )
+        if outcome is store.DraftSave.NOT_DRAFT:
             row = self.version(number)
             raise IvrError(
                 "version_frozen",

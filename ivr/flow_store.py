@@ -9,10 +9,12 @@ in their own short transaction, like ``hotline.db.repository``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Literal
 
 from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, UniqueConstraint, func, select
@@ -95,6 +97,11 @@ class FlowVersionRow:
     published_at: datetime | None
     live: bool = False
 
+    @property
+    def source_sha256(self) -> str:
+        """The SHA-256 of the YAML: an editor sends it back with a save (``base_sha256``)."""
+        return source_sha256(self.source)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallerProfileRow:
@@ -176,16 +183,41 @@ def list_versions(sm: Sessions, *, pack_id: str) -> list[FlowVersionRow]:
         return [_row(obj, live) for obj in s.scalars(query)]
 
 
-def update_draft(sm: Sessions, *, pack_id: str, version: int, source: str, note: str | None = None) -> bool:
-    """Replace a draft's YAML; False when the version is not a draft (or does not exist)."""
+def update_draft(
+    sm: Sessions,
+    *,
+    pack_id: str,
+    version: int,
+    source: str,
+    note: str | None = None,
+    base_sha256: str | None = None,
+) -> DraftSave:
+    """Replace a draft's YAML. With ``base_sha256`` (the SHA-256 of the text the editor started from)
+    the draft is replaced only if its text is still that one, in the same transaction: two admins editing
+    one draft cannot overwrite each other's save unseen."""
     with _writing(sm) as s:
         obj = _get(s, pack_id, version)
         if obj is None or obj.status != "draft":
-            return False
+            return DraftSave.NOT_DRAFT
+        if base_sha256 is not None and source_sha256(obj.source) != base_sha256:
+            return DraftSave.CHANGED
         obj.source = source
         obj.note = obj.note if note is None else note
         obj.updated_at = datetime.now(UTC)
-        return True
+        return DraftSave.SAVED
+
+
+def source_sha256(source: str) -> str:
+    """The SHA-256 of a version's YAML (UTF-8), as the editor echoes it back."""
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+class DraftSave(StrEnum):
+    """What became of a draft save."""
+
+    SAVED = "saved"
+    NOT_DRAFT = "not_draft"
+    CHANGED = "changed"
 
 
 def make_live(sm: Sessions, *, pack_id: str, version: int, by: str) -> bool:

@@ -192,7 +192,23 @@
 
     ctx.saveIfDirty = async () => {
       if (!ctx.dirty || !isDraft()) return;
-      const saved = await api.put(`/api/ivr/flows/${ctx.current.version}`, { source: ctx.view.state.doc.toString() });
+      let saved;
+      try {
+        saved = await api.put(
+          `/api/ivr/flows/${ctx.current.version}`,
+          { source: ctx.view.state.doc.toString(), base_sha256: ctx.current.source_sha256 },
+          { quiet: true },
+        );
+      } catch (err) {
+        // Someone saved this draft after it was opened here: keep this text on screen, overwrite nothing.
+        if (err.errorId === "draft_changed") {
+          const when = err.details && err.details.updated_at ? new Date(err.details.updated_at).toLocaleString("zh-CN") : "";
+          api.fail(`草稿 版本 ${ctx.current.version} 已被他人修改（${when}），本次未保存：请复制您的修改，重新打开该版本后再改`);
+        } else {
+          api.fail(api.errorText(err));
+        }
+        throw err;
+      }
       ctx.current = saved;
       setDirty(false);
       api.say(`草稿 版本 ${saved.version} 已保存`);

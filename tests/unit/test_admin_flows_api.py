@@ -223,3 +223,35 @@ async def test_given_an_agent_or_supervisor_when_calling_any_flow_route_then_403
         resp = await client.request(method, concrete, json={}, headers={"Authorization": f"Bearer {token}"})
         assert (resp.status_code, resp.json()["error_id"]) == (403, "forbidden"), (method, path)
     assert list_changes(centre.sessions, area="flow") == []
+
+
+async def test_given_two_admins_editing_one_draft_when_the_second_saves_then_it_is_refused_and_nothing_lost(
+    api: tuple[httpx.AsyncClient, Centre],
+) -> None:
+    client, centre = api
+    opened = (await client.post("/api/ivr/flows", json={"note": "two editors"})).json()
+    version, base = opened["version"], opened["source_sha256"]
+    first = SHIPPED.replace(KEYS_3_4, SWAPPED)
+    saved = await client.put(f"/api/ivr/flows/{version}", json={"source": first, "base_sha256": base})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["source_sha256"] != base
+
+    second = SHIPPED.replace("priority: 10", "priority: 20")
+    stale = await client.put(f"/api/ivr/flows/{version}", json={"source": second, "base_sha256": base})
+    assert stale.status_code == 409, stale.text
+    body = stale.json()
+    assert body["error_id"] == "draft_changed"
+    assert body["details"]["source_sha256"] == saved.json()["source_sha256"]
+    kept = (await client.get(f"/api/ivr/flows/{version}")).json()
+    assert kept["source"] == first, "the refused save must not overwrite the first admin's"
+    updates = [
+        r for r in list_changes(centre.sessions, area="flow", object_id="12345") if r.action == "draft_update"
+    ]
+    assert len(updates) == 1
+
+    fresh = await client.put(
+        f"/api/ivr/flows/{version}", json={"source": second, "base_sha256": kept["source_sha256"]}
+    )
+    assert fresh.status_code == 200, fresh.text
+    malformed = await client.put(f"/api/ivr/flows/{version}", json={"source": second, "base_sha256": "abc"})
+    assert malformed.status_code == 422

@@ -8,11 +8,12 @@ desktops never see it. Without Redis (one node) nothing is published or heard.
 
 A node that missed the message (Redis down, the node reconnecting) still ends the sessions: every
 ``check_every_s`` it reads the users holding its tokens from the database and revokes the tokens of a
-user who is disabled (no password), or whose role or password hash changed since the token was first
-checked, or who was in the table then and is gone now. A token whose user the table never held (some
-tests issue such tokens) is left alone. A hash is replaced on sign-in only for a legacy scheme, so such
-a user may be signed out once on the other nodes; that is the price of noticing a new password without
-Redis.
+user who is disabled (``agent_disabled``), or whose role or password hash changed since the token was
+first checked, or who was in the table then and is gone now. A user without a password who is not
+disabled (tokens some tools and tests issue directly) keeps the token while nothing changes; a token
+whose user the table never held is left alone. A hash is replaced on sign-in only for a legacy scheme,
+so such a user may be signed out once on the other nodes; that is the price of noticing a new password
+without Redis.
 
 Stopping is bounded: the listener re-raises a cancellation redis-py absorbed and every close of a Redis
 connection is given at most ``CLOSE_S`` (hotline.redis_listening).
@@ -34,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from admin.agents_models import AgentDisabled
 from agent_desktop.auth import Principal, TokenStore
 from hotline.db.models import Agent
 from hotline.redis_listening import CLOSE_S, close_within, next_message
@@ -51,11 +53,12 @@ CHUNK = 500
 
 @dataclass(frozen=True, slots=True)
 class UserState:
-    """What the database says of a user now: role and a fingerprint of the password hash (empty when
-    there is none: the user is disabled)."""
+    """What the database says of a user now: role, a fingerprint of the password hash (empty when there
+    is none) and whether an admin disabled them."""
 
     role: str
     password: str
+    disabled: bool = False
 
     @property
     def stamp(self) -> str:
@@ -84,7 +87,7 @@ def stale_tokens(
             if token in stamps:
                 stale.append(token)
             continue
-        if not state.password or stamps.setdefault(token, state.stamp) != state.stamp:
+        if state.disabled or stamps.setdefault(token, state.stamp) != state.stamp:
             stale.append(token)
     for token in set(stamps) - live.difference(stale):
         del stamps[token]
@@ -98,12 +101,14 @@ def user_states(sessions: sessionmaker[Session], user_ids: Iterable[str]) -> dic
     with sessions() as s:
         for start in range(0, len(wanted), CHUNK):
             rows = s.execute(
-                select(Agent.agent_id, Agent.role, Agent.password_hash).where(
-                    Agent.agent_id.in_(wanted[start : start + CHUNK])
-                )
+                select(Agent.agent_id, Agent.role, Agent.password_hash, AgentDisabled.agent_id)
+                .outerjoin(AgentDisabled, AgentDisabled.agent_id == Agent.agent_id)
+                .where(Agent.agent_id.in_(wanted[start : start + CHUNK]))
             )
-            for agent_id, role, password_hash in rows:
-                states[agent_id] = UserState(role=role, password=fingerprint(password_hash))
+            for agent_id, role, password_hash, disabled in rows:
+                states[agent_id] = UserState(
+                    role=role, password=fingerprint(password_hash), disabled=disabled is not None
+                )
     return states
 
 

@@ -20,7 +20,16 @@ def test_given_first_check_then_users_as_seen_are_kept_and_stamped() -> None:
 
 
 def test_given_disabled_user_then_revoked_even_on_first_check() -> None:
-    assert stale_tokens(_held(t1="7001"), {"7001": UserState("agent", "")}, {}) == ["t1"]
+    disabled = UserState("agent", "", disabled=True)
+    assert stale_tokens(_held(t1="7001"), {"7001": disabled}, {}) == ["t1"]
+
+
+def test_given_a_user_without_password_who_is_not_disabled_then_the_token_is_kept_until_a_change() -> None:
+    stamps: dict[str, str] = {}
+    unset = UserState("agent", "")
+    assert stale_tokens(_held(t1="7001"), {"7001": unset}, stamps) == []
+    assert stale_tokens(_held(t1="7001"), {"7001": unset}, stamps) == []
+    assert stale_tokens(_held(t1="7001"), {"7001": UserState("supervisor", "")}, stamps) == ["t1"]
 
 
 def test_given_new_password_other_role_or_deleted_after_first_check_then_revoked() -> None:

@@ -28,6 +28,8 @@ from agent_desktop.auth import hash_password
 from hotline.app import Centre, ensure_admin
 from hotline.db import repository as repo
 from hotline.settings import Settings
+from ivr import prompts
+from supervisor.centre_switches import EMERGENCY_PROMPT, set_emergency_notice
 
 T = TypeVar("T")
 
@@ -151,8 +153,12 @@ class LiveCentre:
         return centre
 
     def stop(self) -> None:
-        """Stop the centre and its loop thread."""
+        """Stop the centre and its loop thread, putting the shipped emergency notice back first: the
+        fuzzed requests may have spoken another one into the sandbox's prompts, which every centre of
+        this test worker shares."""
         try:
+            shipped = prompts.default_prompt_texts()[EMERGENCY_PROMPT]
+            set_emergency_notice(self.centre.ivr, on=False, text=shipped)
             self.call(self.centre.stop())
             self.centre.sessions.kw["bind"].dispose()
         finally:

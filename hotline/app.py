@@ -61,12 +61,12 @@ from hotline.kamailio.phone_passwords import keep_phones_in_step, phones_at_kama
 from hotline.private_files import private_dir, private_sqlite_file
 from hotline.reconcile import Reconciler
 from hotline.recorder import Recorder
+from hotline.revisit_wiring import install_revisits
 from hotline.settings import Settings
 from hotline.sip_secrets import SipSecrets, keep_owners_entitled
 from ivr.hours_queues import QueueHours
 from ivr.player import identity_path
 from ivr.position_route import PositionRoute, acd_position
-from ivr.revisit_route import RevisitRoute
 from ivr.service import IvrService
 from ivr.speech_engines import build_speech_engine
 from linkage110.api import start_sender as start_linkage110_sender
@@ -80,12 +80,8 @@ from tickets.calendar_store import CalendarStore
 from tickets.checker import DeadlineChecker
 from tickets.checker import run_periodically as run_deadline_checks
 from tickets.intake import MessageIntake
-from tickets.loop import OrderLoop
 from tickets.order_notices import order_notices
 from tickets.order_notices import run_periodically as run_order_notices
-from tickets.revisit import RevisitService
-from tickets.revisit_dialer import IvrAnswers, RevisitDialer, RevisitScheduler
-from tickets.revisit_rules import policy_from
 from tickets.service import TicketService
 
 __all__ = ["Centre", "default_queues", "ensure_admin"]
@@ -177,7 +173,17 @@ class Centre:
         self.queue_hours.refresh()
         self.acd.entry_open = self.queue_hours.is_open
         self.http.state.queue_hours = self.queue_hours
-        self._build_revisits()
+        revisits = install_revisits(
+            s,
+            sessions=self.sessions,
+            ami=self.ami,
+            fastagi=self.fastagi,
+            http=self.http,
+            ivr_deps=self.ivr.deps,
+            clock=self.revisit_clock,
+        )
+        self.revisits, self.revisit_dialer = revisits.service, revisits.dialer
+        self.revisit_scheduler = revisits.scheduler
         self.intake = MessageIntake(bus=self.bus, tickets=self.tickets)
         self.sip_secrets = SipSecrets(self.ami)
         self.kamailio_phones = phones_at_kamailio(s.kamailio_rpc_urls, self.sip_secrets)
@@ -230,30 +236,6 @@ class Centre:
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[None] | None = None
         self._stopped = False
-
-    def _build_revisits(self) -> None:
-        """The revisit work list (回访), its dialer and scheduler, and the FastAGI route ``revisit``."""
-        s = self.settings
-        policy = policy_from(
-            max_attempts=s.revisit_max_attempts,
-            retry_minutes=s.revisit_retry_minutes,
-            calling_hours=s.revisit_calling_hours,
-            concurrency=s.revisit_concurrency,
-            ring_timeout_s=s.ring_timeout_seconds,
-        )
-        self.revisits = RevisitService(sessions=self.sessions, loop=OrderLoop(self.sessions), policy=policy)
-        clock = self.revisit_clock
-        self.revisit_dialer = RevisitDialer(
-            ami=self.ami, service=self.revisits, external_dial=s.external_dial, clock=clock
-        )
-        self.revisit_dialer.install()
-        self.revisit_scheduler = RevisitScheduler(
-            service=self.revisits, dialer=self.revisit_dialer, ami=self.ami, clock=clock
-        )
-        self.fastagi.add_route("revisit", RevisitRoute(self.ivr.deps, IvrAnswers(self.revisits, clock)))
-        self.http.state.revisits = self.revisits
-        self.http.state.revisit_dialer = self.revisit_dialer
-        self.http.state.revisit_clock = clock
 
     def _build_ivr(self) -> IvrService:
         s = self.settings

@@ -67,8 +67,7 @@ def guest_kamailio(
         ws_origins=(f"http://127.0.0.1:{page_port}",),
         guest_invites_per_window=GUEST_INVITES_PER_WINDOW,
     )
-    if hasattr(config, "rpc_port"):  # a front with an RPC port for the phones' passwords: a free one
-        config = dataclasses.replace(config, rpc_port=free_port())
+    config = dataclasses.replace(config, rpc_port=free_port())  # the phones' passwords come over it
     box = KamailioSandbox(config=config, state_dir=state)
     box.up()
     try:
@@ -90,10 +89,15 @@ async def guest_centre(
     nodes, _ = guest_cluster
     settings: Settings = cluster_settings(
         nodes, tmp_path, sip_ws_url=ws_url(guest_kamailio), agent_extensions="1001"
-    ).model_copy(update={"http_port": page_port, "wrapup_seconds": 3.0, "ring_timeout_seconds": 15.0})
-    rpc_url = getattr(guest_kamailio.config, "rpc_url", "")
-    if rpc_url:  # a front that checks REGISTERs gets the agents' phone passwords from the centre
-        settings = settings.model_copy(update={"kamailio_rpc_urls": rpc_url})
+    ).model_copy(
+        update={
+            "http_port": page_port,
+            "wrapup_seconds": 3.0,
+            "ring_timeout_seconds": 15.0,
+            # Kamailio checks REGISTERs against the agents' phone passwords the centre pushes to it
+            "kamailio_rpc_urls": guest_kamailio.config.rpc_url,
+        }
+    )
     c = Centre(
         settings=settings, ami_secret=settings.ami_secret.get_secret_value(), clock=lambda: WORKING_MORNING
     )

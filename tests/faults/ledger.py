@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,10 +47,13 @@ class Tally:
     records_missing: int = 0
     records_duplicated: int = 0
     recovery_s: float | None = None
+    duplicates: list[str] = field(default_factory=list)
+    """Each duplicated call's recorded events (for the failure message; not in the JSON line)."""
 
     def as_json(self) -> dict[str, object]:
         """The JSON line, recovery rounded to 0.1 s."""
         out = asdict(self)
+        del out["duplicates"]
         if self.recovery_s is not None:
             out["recovery_s"] = round(self.recovery_s, 1)
         return out
@@ -105,6 +108,19 @@ def _counts(sm: sessionmaker[Session], call_ids: list[str]) -> tuple[dict[str, i
     return {str(k): int(v) for k, v in answers.items()}, {str(k): int(v) for k, v in orders.items()}
 
 
+def _history(sm: sessionmaker[Session], call_id: str) -> str:
+    """``call_id`` and its recorded events in order, one line."""
+    with sm() as s:
+        events = s.execute(
+            select(CallEvent.kind, CallEvent.at, CallEvent.detail, CallEvent.once_key)
+            .where(CallEvent.call_id == call_id)
+            .order_by(CallEvent.id)
+        ).all()
+    return f"{call_id}: " + "; ".join(
+        f"{kind} {at:%H:%M:%S.%f} {detail} {once_key or ''}".rstrip() for kind, at, detail, once_key in events
+    )
+
+
 def tally(
     tally_: Tally,
     sm: sessionmaker[Session],
@@ -129,9 +145,13 @@ def tally(
             tally_.lost += 1
         if not call.callback and not is_complete(call, rec):
             tally_.records_missing += 1
-        tally_.records_duplicated += answers.get(call.call_id, 0) > 1
+        if answers.get(call.call_id, 0) > 1:
+            tally_.records_duplicated += 1
+            tally_.duplicates.append(_history(sm, call.call_id))
     for call_id in orders_written:
         count = orders.get(call_id, 0)
         tally_.records_missing += count == 0
         tally_.records_duplicated += max(0, count - 1)
+        if count > 1:
+            tally_.duplicates.append(f"{call_id}: {count} work orders")
     return tally_

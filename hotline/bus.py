@@ -70,6 +70,13 @@ class Subscription:
         """Wait for the next event."""
         return await self._queue.get()
 
+    def ready(self, limit: int) -> list[BusEvent]:
+        """The events queued now, oldest first, at most ``limit``, without waiting."""
+        taken: list[BusEvent] = []
+        while len(taken) < limit and not self._queue.empty():
+            taken.append(self._queue.get_nowait())
+        return taken
+
     def close(self) -> None:
         """Stop receiving events."""
         self._bus.unsubscribe(self)

@@ -1,8 +1,11 @@
 """Writes call and agent-state records from bus events, in order, without ever blocking the ACD.
 
-One task drains a bus subscription and performs the writes in a worker thread. A write that fails
-(database restarting, lock timeout) is retried with backoff; events are never skipped, so no record is
-lost while the process lives.
+One task drains a bus subscription and performs the writes in a worker thread: all the events queued
+when it wakes (at most ``BATCH_EVENTS``) in one transaction, in the order they were published. When
+that transaction fails, nothing of it is kept and its writes are performed again one by one, each in
+its own transaction: a write that fails there (database restarting, lock timeout) is retried with
+backoff, a refused one (unconfigured agent, naive time) is logged and skipped alone. Events are never
+skipped, so no record is lost while the process lives.
 
 Every app node runs a recorder on the one database, and each records only what its own node published.
 Most call events come from one node's decision (the shared ACD store applies each change once), but
@@ -32,21 +35,27 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, update
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from acd.model import CONSULT_TAG, NODE_FAILURE
 from hotline.bus import BusEvent, EventBus
 from hotline.db import repository as repo
+from hotline.db.access import WriteTo, writing
+from hotline.db.call_statements import WRAP_ADD
 from hotline.db.errors import RepositoryError
-from hotline.db.models import Call
 from hotline.handling import HandlingTracker
 from privacy.masking import for_log, is_confidential
 
 log = logging.getLogger(__name__)
 
-Write = Callable[[], object]
+Write = Callable[[WriteTo], object]
+"""One write, given the sessionmaker (its own transaction) or the session of the batch's transaction."""
+
+BATCH_EVENTS = 256
+"""Events written in one transaction at most."""
+
+_BATCH_FAILURES = (RepositoryError, SQLAlchemyError, KeyError, TypeError, ValueError)
 
 FORGET_ANSWERS_AFTER_S = 12 * 3600.0
 """Answer times kept for talk-time arithmetic are dropped after this long (see Recorder._remember_answer)."""
@@ -84,17 +93,38 @@ class Recorder:
     async def run(self) -> None:
         """Drain the subscription forever."""
         while True:
-            event = await self._sub.get()
+            first = await self._sub.get()
             self._idle.clear()
-            try:
-                writes = self._writes_for(event)
-            except (KeyError, TypeError, ValueError) as exc:
-                log.error("malformed %s event skipped: %r %s", event.topic, exc, for_log(event.data))
-                writes = []
-            for write in writes:
-                await self._perform(write, event)
-            if self._sub._queue.empty():
+            events = [first, *self._sub.ready(BATCH_EVENTS - 1)]
+            await self._write([(event, self._planned(event)) for event in events])
+            if not self._sub.pending:
                 self._idle.set()
+
+    def _planned(self, event: BusEvent) -> list[Write]:
+        try:
+            return self._writes_for(event)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.error("malformed %s event skipped: %r %s", event.topic, exc, for_log(event.data))
+            return []
+
+    async def _write(self, planned: list[tuple[BusEvent, list[Write]]]) -> None:
+        """All writes in one transaction; if it fails, each again in its own (see the module rules)."""
+        writes = [write for _, event_writes in planned for write in event_writes]
+        if not writes:
+            return
+        try:
+            await asyncio.to_thread(self._in_one_transaction, writes)
+            return
+        except _BATCH_FAILURES as exc:
+            log.info("%d record writes not made together (%s); one by one", len(writes), for_log(exc))
+        for event, event_writes in planned:
+            for write in event_writes:
+                await self._perform(write, event)
+
+    def _in_one_transaction(self, writes: list[Write]) -> None:
+        with writing(self._sm) as session:
+            for write in writes:
+                write(session)
 
     async def drained(self, timeout: float = 10.0) -> None:
         """Wait until every event published so far is written (tests, shutdown)."""
@@ -105,7 +135,7 @@ class Recorder:
         delay = 0.05
         while True:
             try:
-                await asyncio.to_thread(write)
+                await asyncio.to_thread(write, self._sm)
                 return
             except (RepositoryError, IntegrityError, DataError, KeyError, TypeError, ValueError) as exc:
                 log.error(
@@ -129,8 +159,8 @@ class Recorder:
 
     def _ivr_started(self, d: Mapping[str, Any]) -> list[Write]:
         return [
-            lambda: repo.record_call_started(
-                self._sm,
+            lambda to: repo.record_call_started(
+                to,
                 call_id=d["call_id"],
                 caller=d["caller"],
                 channel=d["channel"],
@@ -142,8 +172,8 @@ class Recorder:
 
     def _ivr_finished(self, d: Mapping[str, Any]) -> list[Write]:
         return [
-            lambda: repo.update_call(
-                self._sm,
+            lambda to: repo.update_call(
+                to,
                 call_id=d["call_id"],
                 queue=d["queue"],
                 ivr_keys=d["keys"],
@@ -155,8 +185,8 @@ class Recorder:
 
     def _ivr_hangup(self, d: Mapping[str, Any]) -> list[Write]:
         return [
-            lambda: repo.update_call(
-                self._sm, call_id=d["call_id"], outcome="ivr_hangup", ended_at=_ts(d["at"])
+            lambda to: repo.update_call(
+                to, call_id=d["call_id"], outcome="ivr_hangup", ended_at=_ts(d["at"])
             ),
             self._event(d, "ivr_hangup"),
         ]
@@ -170,8 +200,8 @@ class Recorder:
         if consult:
             update["kind"] = "consult"
         return [
-            lambda: repo.record_call_started(
-                self._sm,
+            lambda to: repo.record_call_started(
+                to,
                 call_id=d["call_id"],
                 caller=d["caller"],
                 channel=d["channel"],
@@ -200,7 +230,6 @@ class Recorder:
     ) -> Write:
         return functools.partial(
             repo.add_call_event_once,
-            self._sm,
             call_id=d["call_id"],
             once_key=once_key,
             kind=kind,
@@ -210,7 +239,7 @@ class Recorder:
         )
 
     def _update(self, call_id: str, **fields: Any) -> Write:
-        return functools.partial(repo.update_call, self._sm, call_id=call_id, **fields)
+        return functools.partial(repo.update_call, call_id=call_id, **fields)
 
     def _call_changed(self, d: Mapping[str, Any]) -> list[Write]:
         call_id, state, at = d["call_id"], d["state"], _ts(d["at"])
@@ -255,7 +284,6 @@ class Recorder:
             return self._update(call_id, ended_at=at, talk_seconds=max(0.0, float(d["at"]) - answered))
         return functools.partial(
             repo.record_call_abandoned,
-            self._sm,
             call_id=call_id,
             ended_at=at,
             wait_seconds=d["waited_s"],
@@ -279,11 +307,11 @@ class Recorder:
 
     def _agent_changed(self, d: Mapping[str, Any]) -> list[Write]:
         ended = self._handlings.changed(str(d["agent_id"]), str(d["state"]), d["call_id"], float(d["at"]))
-        wrap = [functools.partial(_add_wrap, self._sm, *ended)] if ended is not None else []
+        wrap = [functools.partial(_add_wrap, call_id=ended[0], seconds=ended[1])] if ended is not None else []
         return [
             *wrap,
-            lambda: repo.log_agent_state(
-                self._sm,
+            lambda to: repo.log_agent_state(
+                to,
                 agent_id=d["agent_id"],
                 at=_ts(d["at"]),
                 status=d["status"],
@@ -318,8 +346,8 @@ class Recorder:
         return [self._event(d, "bridge_failed", {"agent_id": d["agent_id"], "result": d["result"]})]
 
     def _event(self, d: Mapping[str, Any], kind: str, detail: Mapping[str, object] | None = None) -> Write:
-        return lambda: repo.add_call_event(
-            self._sm, call_id=d["call_id"], kind=kind, at=_ts(d["at"]), detail=detail
+        return lambda to: repo.add_call_event(
+            to, call_id=d["call_id"], kind=kind, at=_ts(d["at"]), detail=detail
         )
 
     def close(self) -> None:
@@ -327,14 +355,10 @@ class Recorder:
         self._sub.close()
 
 
-def _add_wrap(sessions: sessionmaker[Session], call_id: str, seconds: float) -> None:
+def _add_wrap(to: WriteTo, *, call_id: str, seconds: float) -> None:
     """Add an ended handling's wrap-up seconds to the call's record (a call handled twice adds both)."""
-    with sessions.begin() as s:
-        s.execute(
-            update(Call)
-            .where(Call.call_id == call_id)
-            .values(wrap_seconds=func.coalesce(Call.wrap_seconds, 0.0) + seconds)
-        )
+    with writing(to) as s:
+        s.execute(WRAP_ADD, {"target": call_id, "seconds": seconds})
 
 
 _HANDLERS: dict[str, Callable[[Recorder, Mapping[str, Any]], list[Write]]] = {

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.access import writing
-from hotline.db.models import Call
+from hotline.db.call_statements import CALLS
 from recordings.models import Recording
 
 Sessions = sessionmaker[Session]
@@ -59,44 +60,55 @@ class Opened:
     started_at: datetime
 
 
+# Plain Core statements built once: these writes are made for every answered call.
+_RECORDINGS = cast(Table, Recording.__table__)
+_KNOWN = select(_RECORDINGS.c.recording_id).where(
+    _RECORDINGS.c.recording_id.in_(bindparam("ids", expanding=True))
+)
+_OPEN = _RECORDINGS.insert()
+_FIRST_PATH = (
+    CALLS.update()
+    .where(CALLS.c.call_id == bindparam("target"), CALLS.c.recording_path.is_(None))
+    .values(recording_path=bindparam("first_path"))
+)
+_CLOSE = _RECORDINGS.update().where(
+    _RECORDINGS.c.recording_id == bindparam("target"), _RECORDINGS.c.status == "recording"
+)
+
+
 def open_recordings(sm: Sessions, opened: list[Opened]) -> None:
     """Insert rows in state ``recording`` (an id already there is left as it is)."""
     with writing(sm) as s:
-        known = set(
-            s.scalars(
-                select(Recording.recording_id).where(
-                    Recording.recording_id.in_([o.recording_id for o in opened])
-                )
-            )
-        )
+        known = set(s.scalars(_KNOWN, {"ids": [o.recording_id for o in opened]}))
         open_into(s, [o for o in opened if o.recording_id not in known])
 
 
 def open_into(s: Session, opened: list[Opened]) -> None:
     """Add the rows within the caller's transaction; a caller side becomes the call's recording_path
     when it has none."""
+    if not opened:
+        return
+    s.execute(
+        _OPEN,
+        [
+            {
+                "recording_id": o.recording_id,
+                "call_id": o.call_id,
+                "node": o.node,
+                "kind": "call",
+                "side": o.side,
+                "segment": o.segment,
+                "agent_id": o.agent_id,
+                "path": o.path,
+                "started_at": o.started_at,
+                "status": "recording",
+            }
+            for o in opened
+        ],
+    )
     for o in opened:
-        s.add(
-            Recording(
-                recording_id=o.recording_id,
-                call_id=o.call_id,
-                node=o.node,
-                kind="call",
-                side=o.side,
-                segment=o.segment,
-                agent_id=o.agent_id,
-                path=o.path,
-                started_at=o.started_at,
-                status="recording",
-            )
-        )
         if o.side == "caller":
-            s.execute(
-                update(Call)
-                .where(Call.call_id == o.call_id, Call.recording_path.is_(None))
-                .values(recording_path=o.path)
-            )
-    s.flush()
+            s.execute(_FIRST_PATH, {"target": o.call_id, "first_path": o.path})
 
 
 def close_recording(
@@ -115,11 +127,7 @@ def close_recording(
     else:
         values |= {"status": "saved", "duration_s": duration_s, "bytes": size, "sha256": sha256}
     with writing(sm) as s:
-        s.execute(
-            update(Recording)
-            .where(Recording.recording_id == recording_id, Recording.status == "recording")
-            .values(**values)
-        )
+        s.execute(_CLOSE, {"target": recording_id, **values})
 
 
 def recordings_of_call(sm: Sessions, call_id: str) -> list[RecordingRow]:

@@ -1,5 +1,9 @@
 """What every data-access module here shares: short write transactions, rows out of ORM objects,
-time-zone checks and the dialect's INSERT (for upserts)."""
+time-zone checks and the dialect's INSERT (for upserts).
+
+A write function given a ``WriteTo`` runs in its own transaction when given the sessionmaker, or
+within the caller's open write transaction when given a session (the recorder writes all the events
+it has at hand in one transaction; that caller commits, or rolls back everything)."""
 
 from __future__ import annotations
 
@@ -17,12 +21,17 @@ from hotline.db.errors import InvalidValueError
 from hotline.db.rows import AgentRow, AgentStateRow, CallEventRow, CallRow
 
 Sessions = sessionmaker[Session]
+WriteTo = Sessions | Session
 RowT = TypeVar("RowT", AgentRow, CallRow, CallEventRow, AgentStateRow)
 
 
 @contextmanager
-def writing(sm: Sessions) -> Iterator[Session]:
-    """One write transaction (routed to the writer), committed on leaving the block."""
+def writing(sm: WriteTo) -> Iterator[Session]:
+    """One write transaction (routed to the writer), committed on leaving the block; given a session
+    (in its owner's write transaction), that session, left to its owner to commit."""
+    if isinstance(sm, Session):
+        yield sm
+        return
     with sm.begin() as session:
         session.connection(execution_options={WRITE_OPTION: True})
         yield session

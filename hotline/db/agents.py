@@ -8,7 +8,8 @@ from typing import Literal
 
 from sqlalchemy import select
 
-from hotline.db.access import Sessions, aware, insert, row, writing
+from hotline.db.access import Sessions, WriteTo, aware, insert, row, writing
+from hotline.db.call_statements import AGENT_STATE_INSERT
 from hotline.db.models import Agent, AgentStateLog
 from hotline.db.rows import AgentRow, AgentStateRow
 
@@ -54,7 +55,7 @@ def list_agents(sm: Sessions) -> list[AgentRow]:
 
 
 def log_agent_state(
-    sm: Sessions,
+    sm: WriteTo,
     *,
     agent_id: str,
     at: datetime,
@@ -66,15 +67,16 @@ def log_agent_state(
     """Append one agent status/state change."""
     at = aware(at, "at")
     with writing(sm) as s:
-        s.add(
-            AgentStateLog(
-                agent_id=agent_id,
-                at=at,
-                status=status,
-                state=state,
-                pause_reason=pause_reason,
-                call_id=call_id,
-            )
+        s.execute(
+            AGENT_STATE_INSERT,
+            {
+                "agent_id": agent_id,
+                "at": at,
+                "status": status,
+                "state": state,
+                "pause_reason": pause_reason,
+                "call_id": call_id,
+            },
         )
 
 

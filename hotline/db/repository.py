@@ -1,5 +1,6 @@
 """Typed data access to call records (agents: ``hotline.db.agents``, re-exported here, so callers use
-``repository`` alone): every function takes a ``sessionmaker`` and runs in its own short transaction.
+``repository`` alone): every function takes a ``sessionmaker`` and runs in its own short transaction
+(the writes also take an open session instead: ``hotline.db.access.WriteTo``).
 
 Callers never hold a session or commit: a function returns once its write is committed, or returns
 immutable rows (``hotline.db.rows``) read in one transaction. Writes never lose a record:
@@ -29,13 +30,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal, TypedDict
 
-from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from hotline.db.access import Sessions, aware, insert, row, writing
+from hotline.db import call_statements as statements
+from hotline.db.access import Sessions, WriteTo, aware, insert, row, writing
 from hotline.db.agents import Role, agent_state_history, get_agent, list_agents, log_agent_state, upsert_agent
 from hotline.db.errors import InvalidValueError, UnknownAgentError
-from hotline.db.models import CITIZEN, Agent, Call, CallEvent
+from hotline.db.models import CITIZEN, Call, CallEvent
 from hotline.db.rows import AgentRow, AgentStateRow, CallEventRow, CallRow
 
 __all__ = [
@@ -68,42 +70,49 @@ Outcome = Literal["answered", "abandoned", "fallback", "ivr_hangup"]
 CallKind = Literal["citizen", "consult"]
 
 
-def _earliest(existing: Any, new: Any) -> ColumnElement[Any]:
-    return case((new < existing, new), else_=existing)
-
-
-def _fill_blank(existing: Any, new: Any) -> ColumnElement[Any]:
-    return func.coalesce(func.nullif(existing, ""), new)
-
-
 def record_call_started(
-    sm: Sessions, *, call_id: str, caller: str, channel: str, dialed: str, at: datetime
+    sm: WriteTo, *, call_id: str, caller: str, channel: str, dialed: str, at: datetime
 ) -> None:
     """Record a call entering the IVR; repeating it for the same ``call_id`` is harmless."""
     at = aware(at, "at")
     with writing(sm) as s:
-        stmt = insert(s)(Call).values(
-            call_id=call_id, caller=caller, channel=channel, dialed=dialed, ivr_keys="", entered_ivr_at=at
-        )
-        table, new = Call.__table__.c, stmt.excluded
         s.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[Call.call_id],
-                set_={
-                    "caller": _fill_blank(table.caller, new.caller),
-                    "channel": _fill_blank(table.channel, new.channel),
-                    "dialed": _fill_blank(table.dialed, new.dialed),
-                    "entered_ivr_at": _earliest(table.entered_ivr_at, new.entered_ivr_at),
-                },
-            )
+            statements.call_started(_dialect(s)),
+            {
+                "call_id": call_id,
+                "caller": caller,
+                "channel": channel,
+                "dialed": dialed,
+                "ivr_keys": "",
+                "entered_ivr_at": at,
+            },
         )
+
+
+def _dialect(s: Session) -> str:
+    return s.get_bind().dialect.name
+
+
+def _upsert_call(s: Session, call_id: str, at: datetime, changes: Mapping[str, Any]) -> None:
+    """Create the record (a placeholder entered at ``at``) with ``changes``, or apply them to it."""
+    params = {**statements.PLACEHOLDER, "entered_ivr_at": at, **changes, "call_id": call_id}
+    s.execute(statements.call_upsert(_dialect(s), frozenset(changes)), params)
 
 
 def _ensure_call(s: Session, call_id: str, at: datetime) -> None:
-    stmt = insert(s)(Call).values(
-        call_id=call_id, caller="", channel="", dialed="", ivr_keys="", entered_ivr_at=at
-    )
-    s.execute(stmt.on_conflict_do_nothing(index_elements=[Call.call_id]))
+    _upsert_call(s, call_id, at, {})
+
+
+def _check_agent(s: Session, agent_id: str, call_id: str) -> None:
+    """Refuse an agent nobody configured (agents found once are not looked up again in ``s``)."""
+    known: set[str] = s.info.setdefault("hotline_known_agents", set())
+    if agent_id in known:
+        return
+    if s.execute(statements.AGENT_KNOWN, {"agent_id": agent_id}).first() is None:
+        raise UnknownAgentError(
+            "unknown_agent", f"agent {agent_id} is not configured", agent_id=agent_id, call_id=call_id
+        )
+    known.add(agent_id)
 
 
 def _check_call_fields(changes: dict[str, Any]) -> None:
@@ -148,18 +157,14 @@ def _apply(s: Session, call_id: str, changes: dict[str, Any], *, at: datetime | 
     """Refuse an unconfigured agent, create the row if needed (earliest stamp given, else ``at`` or
     now), then write ``changes`` (already ``_checked``)."""
     agent_id = changes.get("agent_id")
-    if agent_id is not None and s.get(Agent, agent_id) is None:
-        raise UnknownAgentError(
-            "unknown_agent", f"agent {agent_id} is not configured", agent_id=agent_id, call_id=call_id
-        )
+    if agent_id is not None:
+        _check_agent(s, agent_id, call_id)
     stamps = [v for v in changes.values() if isinstance(v, datetime)]
-    _ensure_call(s, call_id, min(stamps, default=at or datetime.now(UTC)))
-    if changes:
-        s.execute(update(Call).where(Call.call_id == call_id).values(**changes))
+    _upsert_call(s, call_id, min(stamps, default=at or datetime.now(UTC)), changes)
 
 
 def update_call(
-    sm: Sessions,
+    sm: WriteTo,
     *,
     call_id: str,
     queue: str | None = None,
@@ -202,7 +207,7 @@ def update_call(
 
 
 def record_call_abandoned(
-    sm: Sessions, *, call_id: str, ended_at: datetime, wait_seconds: float, outcome: str = "abandoned"
+    sm: WriteTo, *, call_id: str, ended_at: datetime, wait_seconds: float, outcome: str = "abandoned"
 ) -> None:
     """The caller left the ACD without (or no longer) talking to an agent.
 
@@ -250,16 +255,19 @@ def record_call_abandoned(
 
 
 def add_call_event(
-    sm: Sessions, *, call_id: str, kind: str, at: datetime, detail: Mapping[str, object] | None = None
+    sm: WriteTo, *, call_id: str, kind: str, at: datetime, detail: Mapping[str, object] | None = None
 ) -> None:
     """Append one event to a call's history (the call row need not exist)."""
     at = aware(at, "at")
     with writing(sm) as s:
-        s.add(CallEvent(call_id=call_id, kind=kind, at=at, detail=dict(detail or {})))
+        s.execute(
+            statements.EVENT_INSERT,
+            {"call_id": call_id, "kind": kind, "at": at, "detail": dict(detail or {})},
+        )
 
 
 def add_call_event_once(
-    sm: Sessions,
+    sm: WriteTo,
     *,
     call_id: str,
     once_key: str,

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import uvicorn
+from sqlalchemy.pool import QueuePool
 
 from acd.ami_consume import AmiConsumer
 from acd.engine import AcdEngine
@@ -50,7 +51,7 @@ from hotline.centre_parts import (
     utc_now,
 )
 from hotline.db import repository as repo
-from hotline.db.engine import make_engine, migrate, session_factory
+from hotline.db.engine import connections_in_use, make_engine, migrate, session_factory
 from hotline.fastagi.server import FastAgiServer
 from hotline.guest_api import install_guests
 from hotline.guest_grants import guest_grants
@@ -390,3 +391,19 @@ class Centre:
         self.recording.close()
         await asyncio.to_thread(self.transcription.stop)
         await self.ami.close()
+        await self._release_database()
+
+    async def _release_database(self) -> None:
+        """Close the pooled database connections once the worker threads still reading or writing have
+        given theirs back (a connection out at ``dispose`` would be dropped unclosed later), waiting at
+        most ``STOP_TASKS_S``. Pools that keep no count (SQLite in memory) are left as they are."""
+        engine = self.sessions.kw["bind"]
+        if not isinstance(engine.pool, QueuePool):
+            return
+        for _ in range(round(STOP_TASKS_S / 0.05)):
+            if not connections_in_use(engine):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            log.error("%d database connections still in use at stop; left", connections_in_use(engine))
+        engine.dispose()

@@ -16,12 +16,14 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 __all__ = [
     "MIGRATIONS_DIR",
     "SQLITE_BUSY_TIMEOUT_S",
     "WRITE_OPTION",
     "alembic_config",
+    "connections_in_use",
     "make_engine",
     "migrate",
     "normalise_url",
@@ -50,6 +52,12 @@ def make_engine(url: str) -> Engine:
     # PostgreSQL's JIT compiles each larger aggregate afresh (~350 ms on a one-week KPI query, more than
     # the query itself); the centre's queries are short and many, so the app's connections run without it.
     return create_engine(parsed, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
+
+
+def connections_in_use(engine: Engine) -> int:
+    """How many of the engine's pooled connections are checked out now (0 for pools that keep no count)."""
+    pool = engine.pool
+    return pool.checkedout() if isinstance(pool, QueuePool) else 0
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -187,7 +187,9 @@ class Centre:
         self.revisit_scheduler = revisits.scheduler
         self.intake = MessageIntake(bus=self.bus, tickets=self.tickets)
         self.sip_secrets = SipSecrets(self.ami)
-        self.kamailio_phones = phones_at_kamailio(s.kamailio_rpc_urls, self.sip_secrets)
+        self.kamailio_phones = phones_at_kamailio(
+            s.kamailio_rpc_urls, self.sip_secrets, token=s.kamailio_rpc_token.get_secret_value()
+        )
         install_phone_directory(self.http, PhoneDirectory.from_settings(s, secrets=self.sip_secrets))
         self.guests = GuestService(
             ami=self.ami,

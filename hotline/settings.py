@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     """Where agents' phones register at Kamailio fronts: their JSON-RPC URLs, comma-separated
     (``http://<rpc_address>:<rpc_port>/RPC``); the app keeps the phones' passwords there
     (hotline.kamailio.phone_passwords). Empty: phones register at Asterisk only."""
+    kamailio_rpc_token: SecretStr = SecretStr("")
+    """The bearer token of the fronts' JSON-RPC (the same ``HOTLINE_KAMAILIO_RPC_TOKEN`` they are given)."""
     stun_urls: str = ""
     """STUN URLs for browser phones, comma-separated (added to the TURN server's own)."""
     turn_urls: str = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ DEFAULT_CONF_SRC = Path(__file__).resolve().parent.parent.parent / "kamailio_con
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 REALM = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,62}")
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+RPC_TOKEN = re.compile(r"[A-Za-z0-9_-]{24,128}")
 ALGORITHMS = {"round_robin": 4, "call_load": 10, "hash_callid": 0}
 NODE_TRANSPORTS = ("udp", "tcp")
 
@@ -47,7 +49,8 @@ class KamailioConfig:
     ``trusted_net`` is where requests that are not from an Asterisk node may come from (carriers and
     phones); in the sandbox it is loopback only. A phone registers with its extension's SIP password
     (digest, realm ``sip_realm``), which the app pushes over JSON-RPC (HTTP on ``rpc_address``:``rpc_port``,
-    answered only from ``rpc_allowed_net``: the app nodes, never the phones). ``ws_origins``
+    answered only from ``rpc_allowed_net``: the app nodes, never the phones, and, when ``rpc_token`` is
+    set, only to requests bearing it: ``Authorization: Bearer <rpc_token>``). ``ws_origins``
     are the web origins (the agent page's) whose browsers may open a WebSocket; a client that sends no
     Origin (not a browser) is not refused for it. ``trunks`` are the carriers: their INVITEs are
     accepted from their addresses, tagged and limited to each trunk's concurrent calls.
@@ -67,6 +70,7 @@ class KamailioConfig:
     rpc_address: str = "127.0.0.1"
     rpc_port: int = 5068
     rpc_allowed_net: str = "127.0.0.1/32"
+    rpc_token: str = dataclasses.field(default="", repr=False)
     sip_realm: str = "hotline"
     nodes: tuple[DispatchNode, ...]
     algorithm: str = "round_robin"
@@ -97,10 +101,21 @@ class KamailioConfig:
             raise KamailioError("kamailio_bad_config", "node transport is udp or tcp", field="node_transport")
         if self.guest_invites_per_window < 1 or self.guest_window_s < 1:
             raise KamailioError("kamailio_bad_config", "the guest limit must be positive", field="guest")
+        self._check_rpc_token()
         for origin in self.ws_origins:
             if not ORIGIN.fullmatch(origin):
                 raise KamailioError("kamailio_bad_config", "bad web origin", field="ws_origins", value=origin)
         self._check_addresses()
+
+    def _check_rpc_token(self) -> None:
+        if self.rpc_token and not RPC_TOKEN.fullmatch(self.rpc_token):
+            raise KamailioError(
+                "kamailio_bad_config", "the RPC token is 24-128 of A-Z a-z 0-9 - _", field="rpc_token"
+            )
+
+    def rpc_token_refused(self) -> str:
+        """The config condition true for an RPC request without the token (none set: never)."""
+        return f'$hdr(Authorization) != "Bearer {self.rpc_token}"' if self.rpc_token else "0"
 
     def _check_addresses(self) -> None:
         if not self.nodes:
@@ -149,6 +164,7 @@ class KamailioConfig:
             "RPC_ADDRESS": self.rpc_address,
             "RPC_PORT": str(self.rpc_port),
             "RPC_ALLOWED_NET": self.rpc_allowed_net,
+            "RPC_TOKEN_REFUSED": self.rpc_token_refused(),
             "SIP_REALM": self.sip_realm,
             "RUN_DIR": run_dir,
             "ETC_DIR": etc_dir,

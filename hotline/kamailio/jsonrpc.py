@@ -1,5 +1,6 @@
 """Kamailio's JSON-RPC from asyncio: one HTTP POST per call, to the front's RPC port (jsonrpcs through
-xhttp, route[RPC] of ``kamailio_conf/kamailio.cfg``, which answers only the app nodes' addresses)."""
+xhttp, route[RPC] of ``kamailio_conf/kamailio.cfg``, which answers only the app nodes' addresses and,
+where the front has one, requests bearing its token)."""
 
 from __future__ import annotations
 
@@ -22,15 +23,17 @@ class KamailioRpcError(Exception):
         self.code = code
 
 
-async def rpc_call(url: str, method: str, *params: str, timeout_s: float = 3.0) -> object:
-    """Call ``method`` with string ``params`` at ``url`` (``http://host:port/RPC``); its result."""
+async def rpc_call(url: str, method: str, *params: str, timeout_s: float = 3.0, token: str = "") -> object:
+    """Call ``method`` with string ``params`` at ``url`` (``http://host:port/RPC``), bearing ``token``
+    if given; its result."""
     parts = urlsplit(url)
     if parts.scheme != "http" or parts.hostname is None:
         raise KamailioRpcError(f"not an http URL: {url}")
     body = json.dumps({"jsonrpc": "2.0", "method": method, "params": list(params), "id": next(_ids)})
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
     request = (
         f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body.encode())}\r\nConnection: close\r\n\r\n{body}"
+        f"{auth}Content-Length: {len(body.encode())}\r\nConnection: close\r\n\r\n{body}"
     ).encode()
     try:
         async with asyncio.timeout(timeout_s):

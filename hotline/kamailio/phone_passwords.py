@@ -39,13 +39,14 @@ CHECK_EVERY_S = 2.0
 class KamailioPhones:
     """The ``phones`` table and location contacts of one or more Kamailio fronts (their RPC URLs)."""
 
-    def __init__(self, urls: Sequence[str], *, timeout_s: float = 3.0) -> None:
+    def __init__(self, urls: Sequence[str], *, token: str = "", timeout_s: float = 3.0) -> None:
         self.urls = tuple(urls)
         self.timeout_s = timeout_s
+        self._token = token
         self._lock = asyncio.Lock()
 
     async def _call(self, url: str, method: str, *params: str) -> object:
-        return await rpc_call(url, method, *params, timeout_s=self.timeout_s)
+        return await rpc_call(url, method, *params, timeout_s=self.timeout_s, token=self._token)
 
     async def rotated(self, extension: str, password: str | None) -> None:
         """Give ``extension`` its new password at every front (none: remove it) and drop its contacts.
@@ -118,12 +119,13 @@ class KamailioPhones:
             return changed
 
 
-def phones_at_kamailio(urls: str, secrets: SipSecrets) -> KamailioPhones | None:
-    """The fronts of ``urls`` (comma-separated RPC URLs; empty: none), told of every rotation."""
+def phones_at_kamailio(urls: str, secrets: SipSecrets, *, token: str = "") -> KamailioPhones | None:
+    """The fronts of ``urls`` (comma-separated RPC URLs; empty: none), told of every rotation; requests
+    bear ``token`` (the fronts' ``HOTLINE_KAMAILIO_RPC_TOKEN``) when given."""
     found = [u.strip() for u in urls.split(",") if u.strip()]
     if not found:
         return None
-    phones = KamailioPhones(found)
+    phones = KamailioPhones(found, token=token)
     secrets.on_rotated(phones.rotated)
     return phones
 

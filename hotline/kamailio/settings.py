@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotline.kamailio.config import DEFAULT_CONF_SRC, DispatchNode, KamailioConfig
@@ -29,6 +30,9 @@ class KamailioSettings(BaseSettings):
     rpc_port: int = 5068
     rpc_allowed_net: str = "127.0.0.1/32"
     """Who may send JSON-RPC (the app nodes pushing the phones' passwords; never the phones' network)."""
+    rpc_token: SecretStr = SecretStr("")
+    """The bearer token JSON-RPC requests must carry (the app nodes have it as ``HOTLINE_KAMAILIO_RPC_TOKEN``
+    too); empty: the source address alone decides (the sandbox's loopback)."""
     sip_realm: str = "hotline"
     algorithm: Literal["round_robin", "call_load", "hash_callid"] = "round_robin"
     ping_interval_s: int = 2
@@ -64,6 +68,7 @@ def kamailio_for_nodes(
         rpc_address=settings.rpc_address,
         rpc_port=settings.rpc_port,
         rpc_allowed_net=settings.rpc_allowed_net,
+        rpc_token=settings.rpc_token.get_secret_value(),
         sip_realm=settings.sip_realm,
         nodes=tuple(DispatchNode(c.instance, c.bind_address, c.sip_port) for c in nodes),
         algorithm=settings.algorithm,

@@ -9,6 +9,7 @@ test callers are trusted on 127.0.0.1 only, so another loopback address is neith
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -88,6 +89,7 @@ def build_kamailio(
         sip_port=kamailio_port,
         ws_port=free_port(),
         rpc_port=free_port(),
+        rpc_token=secrets.token_urlsafe(24),
         nodes=tuple(DispatchNode(b.config.instance, "127.0.0.1", b.config.sip_port) for b in cluster.nodes),
         ping_interval_s=PING_INTERVAL_S,
         reply_timeout_ms=1000,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import websockets
+from pydantic import SecretStr
 
 from hotline.app import Centre, ensure_admin
 from hotline.kamailio.process import KamailioSandbox
@@ -96,6 +97,7 @@ async def guest_centre(
             "ring_timeout_seconds": 15.0,
             # Kamailio checks REGISTERs against the agents' phone passwords the centre pushes to it
             "kamailio_rpc_urls": guest_kamailio.config.rpc_url,
+            "kamailio_rpc_token": SecretStr(guest_kamailio.config.rpc_token),
         }
     )
     c = Centre(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import websockets
+from pydantic import SecretStr
 
 from hotline.app import Centre
 from hotline.kamailio.errors import KamailioError
@@ -81,22 +82,30 @@ async def test_register_needs_the_extensions_own_password_and_its_own_name(kamai
         await phone.close()
 
 
-async def rpc_status(kamailio: KamailioSandbox, source: str) -> str:
-    """The status line of a JSON-RPC POST (htable.sets) to Kamailio's RPC port from ``source``."""
+async def rpc_status(kamailio: KamailioSandbox, source: str, token: str | None = None) -> str:
+    """The status line of a JSON-RPC POST (htable.sets) to Kamailio's RPC port from ``source``, bearing
+    ``token`` (by default the front's own)."""
+    token = kamailio.config.rpc_token if token is None else token
     body = json.dumps({"jsonrpc": "2.0", "method": "htable.sets", "params": ["phones", "3199", "x"], "id": 1})
     reader, writer = await asyncio.open_connection(
         kamailio.config.rpc_address, kamailio.config.rpc_port, local_addr=(source, 0)
     )
-    head = f"POST /RPC HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    head = f"POST /RPC HTTP/1.1\r\nHost: x\r\n{auth}Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     writer.write((head + body).encode())
     reply = await asyncio.wait_for(reader.read(), 10)
     writer.close()
     return reply.decode(errors="replace").split("\r\n", 1)[0]
 
 
-async def test_rpc_port_answers_only_the_allowed_addresses(kamailio: KamailioSandbox) -> None:
+async def test_rpc_port_answers_the_allowed_addresses_bearing_the_token(kamailio: KamailioSandbox) -> None:
     assert kamailio.config.rpc_allowed_net == "127.0.0.1/32"
     assert (await rpc_status(kamailio, "127.0.0.2")).startswith("HTTP/1.1 403")
+    assert (await rpc_status(kamailio, "127.0.0.1", token="")).startswith("HTTP/1.1 401")
+    assert (await rpc_status(kamailio, "127.0.0.1", token="x" * 32)).startswith("HTTP/1.1 401")
+    assert (await rpc_status(kamailio, "127.0.0.1", token=kamailio.config.rpc_token + "x")).startswith(
+        "HTTP/1.1 401"
+    )
     assert password_at(kamailio, "3199") == ""
     assert (await rpc_status(kamailio, "127.0.0.1")).startswith("HTTP/1.1 200")
     assert password_at(kamailio, "3199") == "x"
@@ -110,6 +119,7 @@ def centre_settings(cluster: SandboxCluster, kamailio: KamailioSandbox, tmp_path
         cluster,
         tmp_path,
         kamailio_rpc_urls=kamailio.config.rpc_url,
+        kamailio_rpc_token=SecretStr(kamailio.config.rpc_token),
         sip_ws_url=ws_url(kamailio),
         agent_extensions="1001-1003",
     )

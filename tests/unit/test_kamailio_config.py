@@ -156,3 +156,17 @@ def test_registrar_realm_and_rpc_port_are_rendered_and_checked(tmp_path: Path) -
     for bad in ({"sip_realm": 'x"; exit'}, {"rpc_allowed_net": "anywhere"}, {"rpc_port": 0}):
         with pytest.raises(KamailioError):
             KamailioConfig(nodes=NODES, **bad)
+
+
+def test_the_rpc_token_when_set_is_required_of_every_rpc_request_and_never_shown(tmp_path: Path) -> None:
+    token = "t0ken-of-the-app-nodes_0123456789"
+    config = KamailioConfig(nodes=NODES, rpc_token=token)
+    written = render_kamailio_tree(config.conf_src, tmp_path, config.values(run_dir="/r", etc_dir="/e"))
+    text = "\n".join(path.read_text() for path in written)
+    assert f'if ($hdr(Authorization) != "Bearer {token}") {{' in text
+    assert token not in repr(config)
+    open_config = KamailioConfig(nodes=NODES)
+    assert open_config.rpc_token_refused() == "0"
+    for bad in ("short", 'x" || 1 || "' * 3, "é" * 30, "a" * 129):
+        with pytest.raises(KamailioError):
+            KamailioConfig(nodes=NODES, rpc_token=bad)

@@ -254,7 +254,11 @@ class FlowCatalog:
         return "".join(lines)
 
     def _live_row(self) -> store.FlowVersionRow:
-        row = store.live_version(self._sm, pack_id=self.pack_id)
+        with self._sm() as s:
+            return self._live_row_in(s)
+
+    def _live_row_in(self, s: Session) -> store.FlowVersionRow:
+        row = store.live_version_in(s, pack_id=self.pack_id)
         if row is None:
             raise IvrError(
                 "no_live_version", f"pack {self.pack_id} has no published version", status_code=409
@@ -262,12 +266,18 @@ class FlowCatalog:
         return row
 
     def live(self) -> LivePack:
-        """The pack new calls run: one small query for the live version's number; a published version
-        never changes, so its text is read and parsed once."""
-        number = store.live_number(self._sm, pack_id=self.pack_id)
+        """The pack new calls run (see ``live_in``), in a short transaction of its own."""
+        with self._sm() as s:
+            return self.live_in(s)
+
+    def live_in(self, s: Session) -> LivePack:
+        """The pack new calls run, read in the open session ``s``: one small query for the live version's
+        number, asked afresh every time, so a publish or rollback on any node holds for the next call; a
+        published version never changes, so its text is read and parsed once."""
+        number = store.live_number_in(s, pack_id=self.pack_id)
         if number is not None and (found := self._from_cache(number)) is not None:
             return found
-        row = self._live_row()
+        row = self._live_row_in(s)
         return self._cached(row.version, row.source)
 
     def pack(self, number: int) -> LivePack:
@@ -296,6 +306,11 @@ class FlowCatalog:
     def flags(self) -> dict[str, bool]:
         """Admin switch overrides for new calls."""
         return store.flag_overrides(self._sm, pack_id=self.pack_id)
+
+    def flags_in(self, s: Session) -> dict[str, bool]:
+        """Admin switch overrides for new calls, read in the open session ``s`` (asked afresh every time,
+        so a switch set on any node holds for the next call)."""
+        return store.flag_overrides_in(s, pack_id=self.pack_id)
 
     def set_flag(self, flag: str, value: bool | None) -> dict[str, bool]:
         """Switch ``flag`` for new calls (``None``: back to the flow default); unknown flags are refused."""

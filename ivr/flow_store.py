@@ -4,7 +4,8 @@ Rules: a version's YAML is editable only while it is a ``draft``; publishing fre
 (``published``) and makes it the live version of its pack. The live version is one row per pack in
 ``ivr_live_flows``, so publishing or rolling back is a single-row update and never touches calls in
 progress (they hold the parsed flow they started with). Functions take a ``sessionmaker`` and run
-in their own short transaction, like ``hotline.db.repository``.
+in their own short transaction, like ``hotline.db.repository``; the ``*_in`` readers take an open
+session instead, so that a call's start reads everything it needs in one transaction (``ivr.call_start``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, cast
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from hotline.db.engine import WRITE_OPTION
@@ -240,22 +252,37 @@ def make_live(sm: Sessions, *, pack_id: str, version: int, by: str) -> bool:
 def live_number(sm: Sessions, *, pack_id: str) -> int | None:
     """The number of the version new calls run, or None before the first publish."""
     with sm() as s:
-        return _live(s, pack_id)
+        return live_number_in(s, pack_id=pack_id)
+
+
+def live_number_in(s: Session, *, pack_id: str) -> int | None:
+    """The number of the version new calls run, read in the open session ``s`` (one small query)."""
+    found: int | None = s.execute(_LIVE_NUMBER, {"pack_id": pack_id}).scalar()
+    return found
 
 
 def live_version(sm: Sessions, *, pack_id: str) -> FlowVersionRow | None:
     """The version new calls run, or None before the first publish."""
     with sm() as s:
-        live = _live(s, pack_id)
-        obj = None if live is None else _get(s, pack_id, live)
-        return None if obj is None else _row(obj, live)
+        return live_version_in(s, pack_id=pack_id)
+
+
+def live_version_in(s: Session, *, pack_id: str) -> FlowVersionRow | None:
+    """The version new calls run, read in the open session ``s``."""
+    live = _live(s, pack_id)
+    obj = None if live is None else _get(s, pack_id, live)
+    return None if obj is None else _row(obj, live)
 
 
 def flag_overrides(sm: Sessions, *, pack_id: str) -> dict[str, bool]:
     """The admin switches set for the pack."""
-    query = select(FlagOverride).where(FlagOverride.pack_id == pack_id)
     with sm() as s:
-        return {row.flag: row.value for row in s.scalars(query)}
+        return flag_overrides_in(s, pack_id=pack_id)
+
+
+def flag_overrides_in(s: Session, *, pack_id: str) -> dict[str, bool]:
+    """The admin switches set for the pack, read in the open session ``s``."""
+    return {flag: value for flag, value in s.execute(_FLAG_OVERRIDES, {"pack_id": pack_id})}
 
 
 def set_flag_override(sm: Sessions, *, pack_id: str, flag: str, value: bool | None) -> None:
@@ -274,10 +301,16 @@ def set_flag_override(sm: Sessions, *, pack_id: str, flag: str, value: bool | No
 def get_caller_profile(sm: Sessions, *, number: str) -> CallerProfileRow | None:
     """The profile of a calling number, or None."""
     with sm() as s:
-        row = s.get(CallerProfile, number)
-        if row is None:
-            return None
-        return CallerProfileRow(number=row.number, elderly=row.elderly, vip=row.vip, note=row.note)
+        return caller_profile_in(s, number=number)
+
+
+def caller_profile_in(s: Session, *, number: str) -> CallerProfileRow | None:
+    """The profile of a calling number, read in the open session ``s``, or None."""
+    found = s.execute(_CALLER_PROFILE, {"number": number}).first()
+    if found is None:
+        return None
+    elderly, vip, note = found
+    return CallerProfileRow(number=number, elderly=elderly, vip=vip, note=note)
 
 
 def upsert_caller_profile(sm: Sessions, *, number: str, elderly: bool, vip: bool, note: str = "") -> None:
@@ -296,8 +329,28 @@ def upsert_caller_profile(sm: Sessions, *, number: str, elderly: bool, vip: bool
 
 def recent_calls_from(sm: Sessions, *, caller: str, since: timedelta, now: datetime, exclude: str) -> int:
     """How many calls ``caller`` made from ``now - since`` on, not counting call ``exclude``."""
-    query = select(func.count(Call.call_id)).where(
-        Call.caller == caller, Call.entered_ivr_at >= now - since, Call.call_id != exclude
-    )
     with sm() as s:
-        return int(s.scalar(query) or 0)
+        return recent_calls_in(s, caller=caller, since=since, now=now, exclude=exclude)
+
+
+def recent_calls_in(s: Session, *, caller: str, since: timedelta, now: datetime, exclude: str) -> int:
+    """``recent_calls_from`` read in the open session ``s``."""
+    params = {"caller": caller, "since": now - since, "exclude": exclude}
+    return int(s.execute(_RECENT_CALLS, params).scalar() or 0)
+
+
+# The per-call reads (``*_in``) as plain Core statements built once: a call's start runs each of them.
+_LIVE = cast(Table, LiveFlow.__table__)
+_FLAGS = cast(Table, FlagOverride.__table__)
+_PROFILES = cast(Table, CallerProfile.__table__)
+_CALLS = cast(Table, Call.__table__)
+_LIVE_NUMBER = select(_LIVE.c.version).where(_LIVE.c.pack_id == bindparam("pack_id"))
+_FLAG_OVERRIDES = select(_FLAGS.c.flag, _FLAGS.c.value).where(_FLAGS.c.pack_id == bindparam("pack_id"))
+_CALLER_PROFILE = select(_PROFILES.c.elderly, _PROFILES.c.vip, _PROFILES.c.note).where(
+    _PROFILES.c.number == bindparam("number")
+)
+_RECENT_CALLS = select(func.count(_CALLS.c.call_id)).where(
+    _CALLS.c.caller == bindparam("caller"),
+    _CALLS.c.entered_ivr_at >= bindparam("since"),
+    _CALLS.c.call_id != bindparam("exclude"),
+)

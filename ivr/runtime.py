@@ -1,9 +1,11 @@
 """FastAGI route ``ivr``: runs the live flow pack on a call and hands the caller on.
 
 Each call takes the live ``LivePack`` once, at its start, and keeps it to the end: a publish or a
-rollback only affects the next call. The interpreter decides; ``ActionPlayer`` does the talking;
-``handover`` sets the dialplan route. Whatever goes wrong (a crash, a timeout, a caller who hangs up),
-the dialplan still has a way to a person: without ``HOTLINE_ROUTE`` it uses the static fallback queue.
+rollback only affects the next call. The pack, the admin switches and the caller's attributes are read
+together (``ivr.call_start``: one transaction, one worker-thread hop). The interpreter decides;
+``ActionPlayer`` does the talking; ``handover`` sets the dialplan route. Whatever goes wrong (a crash,
+a timeout, a caller who hangs up, the database down), the dialplan still has a way to a person: without
+``HOTLINE_ROUTE`` it uses the static fallback queue.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import datetime
 from hotline.bus import EventBus
 from hotline.fastagi.server import AgiHangup, AgiSession
 from ivr import handover
+from ivr.call_start import CallStart, CallStarts
 from ivr.callers import CallerDirectory
 from ivr.catalog import FlowCatalog, LivePack
 from ivr.flow import CallContext, ChineseCalendar, Finish, FlowRun, SurveyResult
@@ -30,10 +33,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(kw_only=True)
 class IvrDeps:
-    """What the IVR routes need from the centre; ``directory`` may be replaced while running."""
+    """What the IVR routes need from the centre; ``starts`` (what a call reads as it enters the IVR) and
+    ``directory`` (the dry run's caller lookup) may be replaced while running."""
 
     bus: EventBus
     catalog: FlowCatalog
+    starts: CallStarts
     directory: CallerDirectory
     clock: Callable[[], datetime]
     calendar: ChineseCalendar
@@ -86,24 +91,23 @@ class FlowRoute:
             return
         self._finished(session, result)
 
-    async def _context(self, session: AgiSession, pack: LivePack) -> CallContext:
-        now = self.deps.clock()
-        attributes = await self.deps.directory.lookup(session.caller_id, call_id=session.uniqueid, now=now)
-        overrides = await asyncio.to_thread(self.deps.catalog.flags)
+    def _context(self, session: AgiSession, start: CallStart, now: datetime) -> CallContext:
         speech = self.deps.speech is not None and self.deps.speech.available
         return CallContext(
             caller=session.caller_id,
             now=now,
             calendar=self.deps.calendar,
-            attributes=attributes,
-            flags={k: v for k, v in overrides.items() if k in pack.main.flags},
+            attributes=start.attributes,
+            flags=start.flags(),
             speech_available=speech,
         )
 
     async def _run(self, session: AgiSession) -> _Result:
-        pack = await asyncio.to_thread(self.deps.catalog.live)
+        now = self.deps.clock()
+        start = await self.deps.starts.read(session.caller_id, call_id=session.uniqueid, now=now)
+        pack = start.pack
         entry = entry_flow(pack.main, *session.args[:2])
-        run = FlowRun(entry, pack.flows, await self._context(session, pack))
+        run = FlowRun(entry, pack.flows, self._context(session, start, now))
         player = self.deps.player(session)
         action = run.start()
         while not isinstance(action, Finish):

@@ -22,6 +22,7 @@ from hotline.bus import EventBus
 from hotline.fastagi.session import AgiSession
 from ivr import prompts
 from ivr.aftercall import MessageRoute, SurveyRoute
+from ivr.call_start import DbCallStarts
 from ivr.callers import DbCallerDirectory
 from ivr.catalog import FlowCatalog, LivePack
 from ivr.dryrun_view import DryRunRequest, run_dry
@@ -67,10 +68,12 @@ class IvrService:
             recorded=lambda prompt: prompts.has_recording(sounds_dir, prompt),
         )
         self.speech = speech
+        directory = DbCallerDirectory(sessions)
         self.deps = IvrDeps(
             bus=bus,
             catalog=self.catalog,
-            directory=DbCallerDirectory(sessions),
+            starts=DbCallStarts(sessions=sessions, catalog=self.catalog, directory=directory),
+            directory=directory,
             clock=clock,
             calendar=default_calendar(),
             speech=self.speech,

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import replace
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
 from hotline.app import Centre
 from hotline.db import repository as repo
 from ivr import flow_store
-from ivr.callers import CallerDirectory
-from ivr.flow import CallerAttributes, OpenWorkOrder
 from tests.integration.calls import CallDriver, eventually
 from tests.integration.conftest import ADMIN_PASSWORD
 from tests.integration.desktop import DesktopClient
@@ -32,6 +29,7 @@ from tests.integration.ivr_support import (
     queued,
     where,
 )
+from tests.tickets_contract import order
 from tickets import repository as tickets_repo
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(150)]
@@ -69,18 +67,6 @@ REPEAT_MENU: dict[str, tuple[list[Step], Expect]] = {
 }
 
 
-class WithOpenOrders:
-    """The database directory plus open work orders (the work-order system is not wired in yet)."""
-
-    def __init__(self, inner: CallerDirectory, orders: Mapping[str, tuple[OpenWorkOrder, ...]]) -> None:
-        self._inner = inner
-        self._orders = orders
-
-    async def lookup(self, caller: str, *, call_id: str, now: datetime) -> CallerAttributes:
-        found = await self._inner.lookup(caller, call_id=call_id, now=now)
-        return replace(found, open_work_orders=self._orders.get(caller, ()))
-
-
 async def _getvar(driver: CallDriver, channel: str, name: str) -> str:
     reply = await driver.ami.send_action({"Action": "Getvar", "Channel": channel, "Variable": name})
     return str(reply.get("Value", ""))
@@ -103,8 +89,12 @@ async def _dial_everyone(centre: Centre, dialer: ScriptedDialer, clock: SetClock
             dialed="12345",
             at=clock.now - timedelta(days=1),
         )
-    orders = {n: (OpenWorkOrder("20261120001", agent="7009"),) for n in repeat_callers}
-    centre.ivr.deps.directory = WithOpenOrders(centre.ivr.deps.directory, orders)
+        tickets_repo.create_work_order(
+            centre.sessions,
+            order=order(number=number, call_id=f"earlier-{number}"),
+            created_by="7009",
+            now=clock.now - timedelta(days=1),
+        )
     calls: dict[str, ScriptedCall] = {}
     for index, (name, (steps, _, _)) in enumerate(WORKING_HOURS.items()):
         calls[name] = await dialer.dial(_number(index), steps)

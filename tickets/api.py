@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, ParamSpec, TypeVar
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from agent_desktop.api import Me, _context, _principal
 from agent_desktop.auth import Principal, Role
@@ -134,15 +134,26 @@ async def _detail(service: TicketService, row: WorkOrderRow, scope: OrderScope) 
     dependencies=Centre,
 )
 async def create_work_order(
-    request: Request, body: WorkOrderCreate, me: Me, service: Tickets, finder: Duplicates
+    request: Request, response: Response, body: WorkOrderCreate, me: Me, service: Tickets, finder: Duplicates
 ) -> WorkOrderCreated:
     """Take in a request (from a call when ``call_id`` is given); complaints and reports need 五要素.
     An order for a confidential call is confidential whatever the form says. The answer lists likely
-    duplicates the reader may see (并单 suggestions)."""
+    duplicates the reader may see (并单 suggestions).
+
+    ``request_key`` makes the create safe to retry (``tickets.request_keys``): when this user already
+    made an order with the key, the answer is that order, in the same form as a create's answer, with
+    status 200 instead of 201 (nothing was created), and nothing is written again: no order, history,
+    or citizen SMS. Its duplicate suggestions are listed as they are now and, being shown again, read
+    audited again like any read.
+    """
     ctx = _context(request)
     order = await with_call_confidentiality(ctx, body.to_new())
-    row = await _run(service.create, order, created_by=me.user_id)
-    await asyncio.to_thread(notifier(request).order_received, row)
+    intake = await _run(service.create_once, order, created_by=me.user_id, request_key=body.request_key)
+    row = intake.row
+    if intake.created:
+        await asyncio.to_thread(notifier(request).order_received, row)
+    else:
+        response.status_code = 200
     scope = await scope_for(ctx, me)
     found = await suggestions(finder, row.number, scope)
     if found:

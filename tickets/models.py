@@ -59,6 +59,7 @@ class WorkOrder(Base):
         Index("ix_work_orders_created_by_created_at", "created_by", "created_at"),
         Index("ix_work_orders_status", "status"),
         Index("ix_work_orders_call_id", "call_id"),
+        Index("uq_work_orders_created_by_request_key", "created_by", "request_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
@@ -93,6 +94,9 @@ class WorkOrder(Base):
     dispatched_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     anonymised_at: Mapped[datetime | None]
+    request_key: Mapped[str | None] = mapped_column(String(64))
+    """The creating client's key for this intake (``tickets.request_keys``): a retried create with the
+    same key and creator finds this order instead of making another. NULL for orders made without one."""
 
 
 class WorkOrderDepartment(Base):

@@ -42,8 +42,10 @@ from tickets.vocab import (
 __all__ = [
     "BEIJING",
     "NUMBER_PREFIX",
+    "add_work_order",
     "amend_work_order",
     "apply_event",
+    "check_new_order",
     "create_work_order",
     "dispatch_work_order",
     "format_number",
@@ -79,7 +81,9 @@ def _next_sequence(s: Session, day_key: str) -> int:
     return sequence
 
 
-def _check_new(order: NewWorkOrder) -> None:
+def check_new_order(order: NewWorkOrder) -> None:
+    """Refuse (``TicketValidationError``) an order that may not be stored: a complaint or report without
+    五要素, an article id without a direct answer."""
     if order.category in CATEGORIES_NEEDING_FIVE_ELEMENTS:
         missing = order.elements.missing()
         if missing:
@@ -153,25 +157,41 @@ def create_work_order(
 ) -> WorkOrderRow:
     """Store a new order in ``intake`` (or ``closed`` when answered directly) under a fresh number."""
     now = as_utc(now, "now")
-    _check_new(order)
+    check_new_order(order)
     with writing(sm) as s:
-        links = _linked_ids(s, order.linked_numbers)
-        day_key = now.astimezone(zone).strftime("%Y%m%d")
-        number = format_number(day_key, _next_sequence(s, day_key), prefix=prefix)
-        wo = _new_order(order, number=number, created_by=created_by, now=now)
-        s.add(wo)
-        s.flush()
-        for linked_id in links.values():
-            s.add(WorkOrderLink(order_id=wo.id, linked_id=linked_id, kind="related", created_at=now))
-        detail = {"call_id": order.call_id} if order.call_id else {}
-        log_event(s, wo, event=CREATED, before=None, actor=created_by, at=now, detail=detail)
-        if order.answered_directly:
-            transition(s, wo, Event.ANSWER_DIRECTLY, actor=created_by, at=now)
-            wo.answered_directly = True
-            wo.answer_article_id = order.answer_article_id
-            wo.closed_at = now
-        s.flush()
-        return work_order_rows(s, [wo])[0]
+        return add_work_order(s, order=order, created_by=created_by, now=now, zone=zone, prefix=prefix)
+
+
+def add_work_order(
+    s: Session,
+    *,
+    order: NewWorkOrder,
+    created_by: str,
+    now: datetime,
+    zone: tzinfo = BEIJING,
+    prefix: str = NUMBER_PREFIX,
+    request_key: str | None = None,
+) -> WorkOrderRow:
+    """``create_work_order``'s writes in ``s``, the caller's write transaction (``now`` aware UTC,
+    ``order`` already checked); ``request_key`` is stored with the order (``tickets.request_keys``)."""
+    links = _linked_ids(s, order.linked_numbers)
+    day_key = now.astimezone(zone).strftime("%Y%m%d")
+    number = format_number(day_key, _next_sequence(s, day_key), prefix=prefix)
+    wo = _new_order(order, number=number, created_by=created_by, now=now)
+    wo.request_key = request_key
+    s.add(wo)
+    s.flush()
+    for linked_id in links.values():
+        s.add(WorkOrderLink(order_id=wo.id, linked_id=linked_id, kind="related", created_at=now))
+    detail = {"call_id": order.call_id} if order.call_id else {}
+    log_event(s, wo, event=CREATED, before=None, actor=created_by, at=now, detail=detail)
+    if order.answered_directly:
+        transition(s, wo, Event.ANSWER_DIRECTLY, actor=created_by, at=now)
+        wo.answered_directly = True
+        wo.answer_article_id = order.answer_article_id
+        wo.closed_at = now
+    s.flush()
+    return work_order_rows(s, [wo])[0]
 
 
 def apply_event(
@@ -308,7 +328,7 @@ def amend_work_order(
         for name, value in changes.items():
             setattr(wo, name, value)
         row = work_order_rows(s, [wo])[0]
-        _check_new(as_new(row))
+        check_new_order(as_new(row))
         wo.updated_at = now
         log_event(
             s,

@@ -7,13 +7,15 @@ work is done.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from tickets import rows
 from tickets.catalogue import Suggestion
+from tickets.request_keys import REQUEST_KEY_PATTERN
 from tickets.rows import ArticleHit, ArticleRow, HistoryRow, NewWorkOrder, WorkOrderRow
 from tickets.service import Amendment
 from tickets.vocab import (
@@ -96,6 +98,16 @@ class WorkOrderCreate(_In):
     linked_numbers: list[Number] = Field(default_factory=list, max_length=20)
     answered_directly: bool = False
     answer_article_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    request_key: str | None = None
+    """The client's key for this intake (``tickets.request_keys``): the same key on every save attempt of
+    one form, so a retried save answers the order already made instead of making another."""
+
+    @field_validator("request_key")
+    @classmethod
+    def _request_key_shape(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(REQUEST_KEY_PATTERN, value):
+            raise ValueError("request_key must be 16 to 64 characters of A-Z, a-z, 0-9, '_' and '-'")
+        return value
 
     def to_new(self) -> NewWorkOrder:
         """The domain form of this request."""

@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from tickets import knowledge
+from tickets import knowledge, request_keys
 from tickets import repository as repo
 from tickets.catalogue import Catalogue, Suggestion, default_catalogue
 from tickets.deadlines import DeadlinePolicy, default_policy
 from tickets.errors import TicketNotFoundError, TicketValidationError
+from tickets.request_keys import Intake
 from tickets.rows import (
     ArticleHit,
     ArticleRow,
@@ -52,16 +53,24 @@ class TicketService:
 
     def create(self, order: NewWorkOrder, *, created_by: str, now: datetime | None = None) -> WorkOrderRow:
         """Take in a new order; its ``matter_code``, if any, must be in the catalogue."""
+        return self.create_once(order, created_by=created_by, request_key=None, now=now).row
+
+    def create_once(
+        self, order: NewWorkOrder, *, created_by: str, request_key: str | None, now: datetime | None = None
+    ) -> Intake:
+        """``create``, made once per ``request_key`` of ``created_by`` (``tickets.request_keys``): a key
+        used before answers its order, not created again."""
         if order.matter_code is not None and self.catalogue.entry(order.matter_code) is None:
             raise TicketValidationError(
                 "unknown_matter",
                 f"matter {order.matter_code} is not in the catalogue",
                 code=order.matter_code,
             )
-        return repo.create_work_order(
+        return request_keys.create_once(
             self.sessions,
             order=order,
             created_by=created_by,
+            request_key=request_key,
             now=now,
             zone=self.policy.zone,
             prefix=self.prefix,

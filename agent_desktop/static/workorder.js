@@ -4,6 +4,9 @@
 // /api/work-orders, /api/work-orders/suggest-department, /api/knowledge and /api/calls/{id}/caller-history.
 // The knowledge panel searches the content as it is typed (debounced) and shows the best entries with the
 // matched words highlighted; an entry opens on click and can answer the order (直接答复).
+// Each order form has a request key, made when the form is started and sent with every save of it, so a
+// save whose answer was lost can be clicked again without a second order (the centre answers the order the
+// key already made); a new key is made only after a save succeeded or when the form is cleared for a new order.
 
 function maskNumber(number) {
   if (!number) return "";
@@ -19,7 +22,16 @@ function workOrderError(err) {
     return `投诉、举报须填写五要素，缺少：${missing}`;
   }
   if (err.errorId === "invalid_request") return `填写有误：${err.message}`;
+  // No answer from the centre (network down, node gone): the save may or may not have been stored; saving
+  // again sends the same request key, so it cannot make a second order.
+  if (err instanceof TypeError) return "保存结果未知（网络中断），请再次点击保存，不会重复登记";
   return err.message;
+}
+
+function newRequestKey() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+  const bytes = window.crypto.getRandomValues(new Uint8Array(16)); // randomUUID needs a secure context
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function formatTime(iso) {
@@ -143,6 +155,7 @@ class WorkOrderForm {
     this.form = el.form;
     this.call = null;
     this.articleId = null;
+    this.requestKey = newRequestKey();
     this.suggestTimer = null;
     this.form.addEventListener("submit", (ev) => { ev.preventDefault(); this.save(); });
     this.kbTimer = null;
@@ -161,6 +174,7 @@ class WorkOrderForm {
     this.call = call;
     this.form.reset();
     this.articleId = null;
+    this.requestKey = newRequestKey();
     this.form.elements.confidential.checked = Boolean(call.masked);
     this.el.suggestions.replaceChildren();
     clearTimeout(this.kbTimer);
@@ -291,6 +305,7 @@ class WorkOrderForm {
       address: value("address"),
       urgency: f.urgency.value,
       answered_directly: answered,
+      request_key: this.requestKey,
     };
     if (this.call) body.call_id = this.call.call_id;
     if (value("matter_code")) body.matter_code = value("matter_code");
@@ -304,6 +319,7 @@ class WorkOrderForm {
     this.el.save.disabled = true;
     try {
       const order = await this.api("/api/work-orders", { method: "POST", body: JSON.stringify(this.payload()) });
+      this.requestKey = newRequestKey();
       this.el.number.textContent = order.number;
       this.el.number.dataset.status = order.status.value;
       this.el.onSaved(order);

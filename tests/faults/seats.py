@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -139,8 +140,11 @@ class Seats:
 
     async def _write_order(self, seat: Seat, call_id: str, token: str) -> None:
         """Write the call's work order; retried while the centre cannot take it (down, restarting),
-        signing in again when the token no longer works (a restarted node forgot it)."""
+        signing in again when the token no longer works (a restarted node forgot it). Every attempt sends
+        the same request key, so an attempt whose answer was lost (the node died after storing the order)
+        is answered with that order when retried on another node, not written twice."""
         body = {
+            "request_key": uuid.uuid4().hex,
             "call_id": call_id,
             "caller": {"name": "市民"},
             "category": "consult",

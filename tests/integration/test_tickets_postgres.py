@@ -12,6 +12,7 @@ import pytest
 from hotline.db.engine import make_engine, migrate, session_factory
 from tests.integration.test_db_postgres import _empty_schema, _scratch_conninfo, _url, scratch_db
 from tests.knowledge_contract import KnowledgeContract
+from tests.request_keys_contract import RequestKeysContract
 from tests.tickets_contract import TicketsContract
 from tickets import knowledge
 from tickets.models import PG_SEARCH_INDEX
@@ -21,7 +22,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.timeout(90)]
 __all__ = ["scratch_db"]
 
 
-class TestPostgresTickets(TicketsContract, KnowledgeContract):
+class TestPostgresTickets(TicketsContract, KnowledgeContract, RequestKeysContract):
     """Every ticket contract test against PostgreSQL."""
 
     @pytest.fixture

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from tests.knowledge_contract import KnowledgeContract
+from tests.request_keys_contract import RequestKeysContract
 from tests.tickets_contract import TicketsContract
 
 
-class TestSqliteTickets(TicketsContract, KnowledgeContract):
+class TestSqliteTickets(TicketsContract, KnowledgeContract, RequestKeysContract):
     """Every contract test on its own SQLite file."""
 
     @pytest.fixture

@@ -38,6 +38,7 @@ import argparse
 import asyncio
 import json
 import secrets
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -164,7 +165,18 @@ async def run_setup(setup: str, root: Path, args: argparse.Namespace) -> StepRes
         finally:
             await rig.stop()
             await nodes.down()
+            if args.keep:
+                keep_logs(state, Path(args.keep) / f"{setup}-{run}")
     return search_outcome(steps, args.asa_p99_limit) or steps[0]
+
+
+def keep_logs(state: Path, target: Path) -> None:
+    """Copy the run's logs (the nodes' and Kamailio's console logs, SIPp's traces) to ``target``."""
+    for log in state.rglob("*.log"):
+        if log.is_file():
+            copy = target / log.relative_to(state)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log, copy)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -184,6 +196,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=2000,
         help="ours_2nodes_kamailio: how long Kamailio waits for a node's reply before failing over",
     )
+    parser.add_argument("--keep", default="", help="a directory to copy each setup's logs to")
     parser.add_argument("--asa-p99-limit", type=float, default=10.0, help="ASA p99 that ends the search")
     args = parser.parse_args(argv)
     args.rates = sorted(float(r) for r in str(args.rates).split(",") if r.strip())

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from hotline.sandbox.agi_scripts import ensure_python, install_agi_scripts
 from hotline.sandbox.errors import SandboxError
+from hotline.sandbox.root_hosts import ensure_hostname_resolves
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +42,16 @@ def root_is_ready(root: Path) -> bool:
 def ensure_root(cache_dir: Path) -> Path:
     """The chroot root under ``cache_dir``, built with debootstrap first if it is missing.
 
-    Every call also makes sure the root has Python and the current AGI scripts (classic AGI for the
-    degraded mode), which is cheap once they are there.
+    Every call also makes sure the root's hosts file names this machine (hotline.sandbox.root_hosts) and
+    the root has Python and the current AGI scripts (classic AGI for the degraded mode), which is cheap
+    once they are there.
     """
     root = cache_dir / ROOT_NAME
     cache_dir.mkdir(parents=True, exist_ok=True)
     with _locked(cache_dir / f"{ROOT_NAME}.lock"):
         if not root_is_ready(root):
             _build_or_adopt(cache_dir, root)
+        ensure_hostname_resolves(root)
         try:
             ensure_python(root)
             install_agi_scripts(root)

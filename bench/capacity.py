@@ -13,6 +13,8 @@ presses one key (0, 0.3 s after the prompt starts), waits in the queue, is answe
   alternately over each node's AMI (no Kamailio in front);
 - ``ours_2nodes_kamailio``: the same two nodes and centre, calls sent by SIPp from a carrier address
   through Kamailio's dispatcher (real SIP and RTP; :mod:`bench.capacity_kamailio`);
+- ``ours_1node_kamailio``: the carrier's path to one node (SIPp, Kamailio, one node): the trunk call of
+  ``ours_1node`` without the AMI-originated Local channels, whose origination Asterisk pays for;
 - ``app_queue_1node``: the baseline, the same call in plain dialplan on one sandbox
   (``[hotline-bench-ivr]``: Background() welcome, key 0, ``Queue(hotline-bench)``, survey with Read());
 - ``app_queue_direct_1node``: plain app_queue on the shortest call, straight into ``Queue()`` and ended
@@ -56,6 +58,7 @@ from ivr.prompts import ensure_default_prompts
 SETUPS = {
     "ours_1node": 1,
     "ours_2nodes": 2,
+    "ours_1node_kamailio": 1,
     "ours_2nodes_kamailio": 2,
     "app_queue_1node": 1,
     "app_queue_direct_1node": 1,

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     agent_extensions: str = "1001-1020"
     asterisk_bind_address: str = "127.0.0.1"
     asterisk_http_port: int = 8088
+    rtp_start: int = 10000
+    rtp_end: int = 19999
+    """The Asterisk node's media ports (rtp.conf): about half as many calls up as ports."""
     ami_permit: str = "127.0.0.1/255.255.255.255"
     sip_ws_url: str = ""
     sip_owner_check_seconds: float = 10.0

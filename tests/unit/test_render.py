@@ -123,11 +123,22 @@ def test_the_repository_templates_render_with_the_instance_values(tmp_path: Path
     assert "astdbdir => /etc/hotline/unit/db" in (tmp_path / "asterisk.conf").read_text()
     assert "password" not in (tmp_path / "pjsip.conf").read_text()
     assert "auth = astdb,hotline-pjsip" in (tmp_path / "sorcery.conf").read_text()
+    assert "rtpstart = 10000\nrtpend = 19999\n" in (tmp_path / "rtp.conf").read_text()
 
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"instance": "../x"}, {"instance": ""}, {"ami_secret": ""}, {"ami_secret": "a\nb"}, {"ami_port": 0}],
+    [
+        {"instance": "../x"},
+        {"instance": ""},
+        {"ami_secret": ""},
+        {"ami_secret": "a\nb"},
+        {"ami_port": 0},
+        {"rtp_start": 10001},
+        {"rtp_start": 20000, "rtp_end": 19999},
+        {"rtp_end": 70000},
+        {"rtp_start": 80},
+    ],
 )
 def test_config_rejects_unsafe_values(overrides: dict[str, object]) -> None:
     with pytest.raises(SandboxError) as caught:

@@ -125,6 +125,7 @@ def test_rates_are_tried_rising_and_all_setups_by_default() -> None:
     assert args.setup == [
         "ours_1node",
         "ours_2nodes",
+        "ours_1node_kamailio",
         "ours_2nodes_kamailio",
         "app_queue_1node",
         "app_queue_direct_1node",

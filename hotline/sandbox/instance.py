@@ -226,9 +226,26 @@ class AsteriskSandbox:
                     timeout=1.0,
                 ) as probe:
                     if probe.wait_fully_booted(deadline):
+                        self._wait_core_commands(deadline)
                         return
             except OSError:
                 time.sleep(0.1)
+
+    def _wait_core_commands(self, deadline: float) -> None:
+        """Wait until the CLI knows the core commands. Asterisk announces FullyBooted on AMI and only then
+        registers them (``core show version``, ``core stop now``…: main/asterisk.c), so a command sent at
+        once can get "No such command" (seen on a busy machine)."""
+        while True:
+            with contextlib.suppress(SandboxError):
+                if self.cli("core show version", timeout=max(1.0, deadline - time.monotonic())).startswith(
+                    "Asterisk"
+                ):
+                    return
+            if time.monotonic() >= deadline:
+                raise SandboxError(
+                    "sandbox_start_timeout", "the CLI did not answer in time", log_tail=self._log_tail()
+                )
+            time.sleep(0.05)
 
     def _stop(self, *, timeout: float) -> None:
         pid = self._pid()

@@ -13,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 
 import uvicorn
-from sqlalchemy.pool import QueuePool
 
 from acd.ami_consume import AmiConsumer
 from acd.engine import AcdEngine
@@ -32,7 +31,6 @@ from agent_desktop.directory import load_directory
 from agent_desktop.hub import DesktopHub
 from agent_desktop.login import login_guard
 from agent_desktop.phone_api import PhoneDirectory, install_phone_directory
-from agent_desktop.protocol import MAX_FRAME_BYTES
 from agent_desktop.revocation import Revocation
 from agent_desktop.service import DesktopService
 from chat.wiring import install_chat
@@ -51,13 +49,13 @@ from hotline.centre_parts import (
     utc_now,
 )
 from hotline.db import repository as repo
-from hotline.db.engine import connections_in_use, make_engine, migrate, session_factory
+from hotline.db.engine import dispose_when_returned, make_engine, migrate, session_factory
 from hotline.fastagi.server import FastAgiServer
 from hotline.guest_api import install_guests
 from hotline.guest_grants import guest_grants
 from hotline.guest_service import HOLD_SLOT_S, GuestService
 from hotline.http import build_http_app
-from hotline.http_deadline import with_header_deadline
+from hotline.http_serving import start_http
 from hotline.kamailio.phone_passwords import keep_phones_in_step, phones_at_kamailio
 from hotline.private_files import private_dir, private_sqlite_file
 from hotline.reconcile import Reconciler
@@ -335,27 +333,8 @@ class Centre:
                 log.warning("Asterisk is unreachable, calls wait for it: %s", exc)
 
     async def _serve_http(self) -> None:
-        config = uvicorn.Config(
-            self.http,
-            http=with_header_deadline(self.settings.http_header_timeout_s),
-            host=self.settings.http_host,
-            port=self.settings.http_port,
-            ws="websockets-sansio",
-            ws_max_size=MAX_FRAME_BYTES,
-            proxy_headers=True,
-            forwarded_allow_ips=self.settings.forwarded_allow_ips,
-            log_level="warning",
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-        )
-        self._server = uvicorn.Server(config)
-        self._server_task = asyncio.create_task(self._server.serve())
+        self._server, self._server_task = await start_http(self.http, self.settings)
         self.tasks.append(self._server_task)
-        while not self._server.started:
-            if self._server_task.done():
-                self._server_task.result()
-                raise RuntimeError("the HTTP server stopped during start-up")
-            await asyncio.sleep(0.02)
 
     @property
     def url(self) -> str:
@@ -393,19 +372,4 @@ class Centre:
         self.recording.close()
         await asyncio.to_thread(self.transcription.stop)
         await self.ami.close()
-        await self._release_database()
-
-    async def _release_database(self) -> None:
-        """Close the pooled database connections once the worker threads still reading or writing have
-        given theirs back (a connection out at ``dispose`` would be dropped unclosed later), waiting at
-        most ``STOP_TASKS_S``. Pools that keep no count (SQLite in memory) are left as they are."""
-        engine = self.sessions.kw["bind"]
-        if not isinstance(engine.pool, QueuePool):
-            return
-        for _ in range(round(STOP_TASKS_S / 0.05)):
-            if not connections_in_use(engine):
-                break
-            await asyncio.sleep(0.05)
-        else:
-            log.error("%d database connections still in use at stop; left", connections_in_use(engine))
-        engine.dispose()
+        await dispose_when_returned(self.sessions.kw["bind"], wait_s=STOP_TASKS_S)

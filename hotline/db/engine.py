@@ -8,6 +8,8 @@ is locked" when it upgrades a read lock. PostgreSQL goes through psycopg 3.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +25,14 @@ __all__ = [
     "SQLITE_BUSY_TIMEOUT_S",
     "WRITE_OPTION",
     "alembic_config",
-    "connections_in_use",
+    "dispose_when_returned",
     "make_engine",
     "migrate",
     "normalise_url",
     "session_factory",
 ]
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -54,10 +58,20 @@ def make_engine(url: str) -> Engine:
     return create_engine(parsed, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
 
 
-def connections_in_use(engine: Engine) -> int:
-    """How many of the engine's pooled connections are checked out now (0 for pools that keep no count)."""
+async def dispose_when_returned(engine: Engine, *, wait_s: float) -> None:
+    """Close the engine's pooled connections once the worker threads still reading or writing have given
+    theirs back, waiting at most ``wait_s`` (a connection out at ``dispose`` would go back to the discarded
+    pool and be dropped unclosed later). Pools that keep no count (SQLite in memory) are left as they are."""
     pool = engine.pool
-    return pool.checkedout() if isinstance(pool, QueuePool) else 0
+    if not isinstance(pool, QueuePool):
+        return
+    for _ in range(max(1, round(wait_s / 0.05))):
+        if not pool.checkedout():
+            break
+        await asyncio.sleep(0.05)
+    else:
+        log.error("%d database connections still in use at stop; closing the others", pool.checkedout())
+    engine.dispose()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

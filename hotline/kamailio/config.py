@@ -113,9 +113,17 @@ class KamailioConfig:
                 "kamailio_bad_config", "the RPC token is 24-128 of A-Z a-z 0-9 - _", field="rpc_token"
             )
 
-    def rpc_token_refused(self) -> str:
-        """The config condition true for an RPC request without the token (none set: never)."""
-        return f'$hdr(Authorization) != "Bearer {self.rpc_token}"' if self.rpc_token else "0"
+    def rpc_token_check(self) -> str:
+        """route[RPC]'s refusal of a request without the token (none set: no such check)."""
+        if not self.rpc_token:
+            return ""
+        return (
+            f'\tif ($hdr(Authorization) != "Bearer {self.rpc_token}") {{\n'
+            '\t\txlog("L_WARN", "JSON-RPC from $si without the app\'s token refused\\n");\n'
+            '\t\txhttp_reply("401", "Unauthorized", "", "");\n'
+            "\t\texit;\n"
+            "\t}\n"
+        )
 
     def _check_addresses(self) -> None:
         if not self.nodes:
@@ -164,7 +172,7 @@ class KamailioConfig:
             "RPC_ADDRESS": self.rpc_address,
             "RPC_PORT": str(self.rpc_port),
             "RPC_ALLOWED_NET": self.rpc_allowed_net,
-            "RPC_TOKEN_REFUSED": self.rpc_token_refused(),
+            "RPC_TOKEN_CHECK": self.rpc_token_check(),
             "SIP_REALM": self.sip_realm,
             "RUN_DIR": run_dir,
             "ETC_DIR": etc_dir,

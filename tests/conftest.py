@@ -5,7 +5,6 @@ the second would kill the first)."""
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,16 +14,11 @@ from hotline.sandbox.instance import AsteriskSandbox, SandboxConfig
 from hotline.sandbox.provision import ensure_root
 from hotline.settings import Settings
 from ivr.prompts import ensure_default_prompts
+from tests.ports import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+__all__ = ["REPO_ROOT", "free_port", "sandbox"]
 
 
 @pytest.fixture(scope="session")

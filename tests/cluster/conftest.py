@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,22 +34,10 @@ AGENT_PAGE_ORIGIN = "http://127.0.0.1:8080"
 TRUNKS_FILE = Path(__file__).resolve().parent / "trunks.yaml"
 
 
-def free_udp_and_tcp_port() -> int:
-    """A port free for both UDP and TCP on loopback (Kamailio listens on both)."""
-    while True:
-        port = free_port()
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
-
-
 @pytest.fixture(scope="package")
 def kamailio_port() -> int:
     """Kamailio's SIP port (UDP and TCP), known before the nodes render their identify section."""
-    return free_udp_and_tcp_port()
+    return free_port()
 
 
 def build_cluster(
@@ -67,7 +54,7 @@ def build_cluster(
         ami_secret="pytest-secret",
         fastagi_host="127.0.0.1",
         fastagi_port=free_port(),
-        sip_port=free_udp_and_tcp_port(),
+        sip_port=free_port(),
         http_port=free_port(),
         extensions=("1001",),
         conf_src=REPO_ROOT / "asterisk_conf",
@@ -76,7 +63,7 @@ def build_cluster(
         kamailio_transport=transport,
         trunks_file=TRUNKS_FILE,
     )
-    configs = node_configs(base, 2, port=lambda _kind, _k, _base: free_udp_and_tcp_port())
+    configs = node_configs(base, 2, port=lambda _kind, _k, _base: free_port())
     return SandboxCluster(root=root, configs=configs, state_dir=state)
 
 

@@ -22,7 +22,7 @@ from hotline.app import Centre, ensure_admin
 from hotline.kamailio.process import KamailioSandbox
 from hotline.sandbox.cluster import SandboxCluster
 from hotline.settings import Settings
-from tests.cluster.conftest import build_cluster, build_kamailio, cluster_settings, free_udp_and_tcp_port
+from tests.cluster.conftest import build_cluster, build_kamailio, cluster_settings
 from tests.cluster.ws_phone import SIP_SUBPROTOCOL, first_line
 from tests.conftest import free_port
 from tests.integration.conftest import WORKING_MORNING
@@ -44,7 +44,7 @@ def page_port() -> int:
 @pytest.fixture(scope="module")
 def guest_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SandboxCluster, int]]:
     """Two nodes dialling agents' phones through Kamailio (aor contact at Kamailio); Kamailio's SIP port."""
-    port = free_udp_and_tcp_port()
+    port = free_port()
     state = tmp_path_factory.mktemp("guest-cluster")
     built = build_cluster(state, port, instance=f"guest-{os.getpid()}")
     configs = [dataclasses.replace(b.config, phones_at_kamailio=True) for b in built.nodes]

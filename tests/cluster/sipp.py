@@ -9,6 +9,8 @@ from pathlib import Path
 from tests.conftest import free_port
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+MEDIA_PORTS = 4
+"""SIPp binds audio at its media port ``-mp`` and video two ports above it: keep four for it."""
 
 
 def sipp_argv(
@@ -43,7 +45,7 @@ def sipp_argv(
         "-p",
         str(port or free_port()),
         "-mp",
-        str(free_port()),
+        str(free_port(MEDIA_PORTS)),
         "-m",
         str(calls),
         "-l",

@@ -9,7 +9,6 @@ import pytest
 from hotline.kamailio.config import DispatchNode, KamailioConfig
 from hotline.kamailio.process import KamailioSandbox
 from hotline.sandbox.process import alive
-from tests.cluster.conftest import free_udp_and_tcp_port
 from tests.conftest import free_port
 
 pytestmark = [pytest.mark.cluster]
@@ -18,9 +17,9 @@ pytestmark = [pytest.mark.cluster]
 def test_up_after_a_lost_pid_file_replaces_the_leftover_and_down_leaves_nothing(tmp_path: Path) -> None:
     config = KamailioConfig(
         name="lone",
-        sip_port=free_udp_and_tcp_port(),
+        sip_port=free_port(),
         ws_port=free_port(),
-        nodes=(DispatchNode("gone", "127.0.0.1", free_udp_and_tcp_port()),),
+        nodes=(DispatchNode("gone", "127.0.0.1", free_port()),),
     )
     box = KamailioSandbox(config=config, state_dir=tmp_path)
     box.up()

@@ -15,7 +15,7 @@ import pytest
 from hotline.kamailio.process import KamailioSandbox
 from hotline.sandbox.cluster import SandboxCluster
 from tests.cluster.calls import place_calls, wait_flags
-from tests.cluster.conftest import build_cluster, build_kamailio, free_udp_and_tcp_port
+from tests.cluster.conftest import build_cluster, build_kamailio
 from tests.cluster.sipp import sipp_argv, sipp_log, start_sipp
 from tests.cluster.ws_phone import give_password
 from tests.conftest import free_port
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.cluster, pytest.mark.asterisk]
 @pytest.fixture(scope="module")
 def tcp_port() -> int:
     """The TCP front's SIP port."""
-    return free_udp_and_tcp_port()
+    return free_port()
 
 
 @pytest.fixture(scope="module")

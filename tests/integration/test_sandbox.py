@@ -15,6 +15,7 @@ from hotline.sandbox.errors import SandboxError
 from hotline.sandbox.instance import AsteriskSandbox, SandboxConfig
 from hotline.sandbox.provision import ensure_root, root_is_ready
 from hotline.settings import Settings
+from tests.ports import free_port
 
 TINY_EXTENSIONS = """[general]
 static=yes
@@ -33,13 +34,6 @@ persistentmembers=no
 strategy=ringall
 @@FALLBACK_QUEUE_MEMBERS@@
 """
-
-
-def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def instance_pids(box: AsteriskSandbox) -> list[int]:
@@ -81,7 +75,7 @@ def box(root: Path, tmp_path: Path) -> Iterator[AsteriskSandbox]:
         ami_secret="test-secret",
         fastagi_host="127.0.0.1",
         fastagi_port=free_port(),
-        sip_port=free_port(socket.SOCK_DGRAM),
+        sip_port=free_port(),
         http_port=free_port(),
         extensions=("1001", "1002"),
         conf_src=conf,

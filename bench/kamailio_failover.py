@@ -32,7 +32,6 @@ from hotline.sandbox.provision import ensure_root
 from hotline.settings import Settings
 from ivr.prompts import ensure_default_prompts
 from tests.cluster.calls import place_calls, wait_flags
-from tests.cluster.conftest import free_udp_and_tcp_port
 from tests.cluster.sipp import sipp_argv, start_sipp
 from tests.conftest import REPO_ROOT, free_port
 
@@ -41,7 +40,7 @@ def build(state: Path, ping_interval_s: int) -> tuple[SandboxCluster, KamailioSa
     """Two nodes and a Kamailio over them, on free ports (not started)."""
     root = ensure_root(Settings().cache_dir)
     ensure_default_prompts(root / "usr" / "share" / "asterisk" / "sounds")
-    kamailio_port = free_udp_and_tcp_port()
+    kamailio_port = free_port()
     base = SandboxConfig(
         instance=f"bench-ds-{os.getpid()}",
         ami_port=free_port(),
@@ -49,14 +48,14 @@ def build(state: Path, ping_interval_s: int) -> tuple[SandboxCluster, KamailioSa
         ami_secret="bench-secret",
         fastagi_host="127.0.0.1",
         fastagi_port=free_port(),
-        sip_port=free_udp_and_tcp_port(),
+        sip_port=free_port(),
         http_port=free_port(),
         extensions=("1001",),
         conf_src=REPO_ROOT / "asterisk_conf",
         max_wait_s=60,
         kamailio_sip_port=kamailio_port,
     )
-    configs = node_configs(base, 2, port=lambda _kind, _k, _base: free_udp_and_tcp_port())
+    configs = node_configs(base, 2, port=lambda _kind, _k, _base: free_port())
     cluster = SandboxCluster(root=root, configs=configs, state_dir=state)
     kamailio = KamailioSandbox(
         config=KamailioConfig(

@@ -27,7 +27,6 @@ from hotline.sandbox.provision import ensure_root
 from hotline.settings import Settings
 from hotline.trunks import load_trunks_file
 from ivr.prompts import ensure_default_prompts
-from tests.cluster.conftest import free_udp_and_tcp_port
 from tests.cluster.sipp import sipp_argv, start_sipp
 from tests.conftest import REPO_ROOT, free_port
 
@@ -46,7 +45,7 @@ def build(state: Path, max_calls: int) -> tuple[SandboxCluster, KamailioSandbox]
     trunks.write_text(TRUNKS.format(carrier=CARRIER, max_calls=max_calls), encoding="utf-8")
     root = ensure_root(Settings().cache_dir)
     ensure_default_prompts(root / "usr" / "share" / "asterisk" / "sounds")
-    kamailio_port = free_udp_and_tcp_port()
+    kamailio_port = free_port()
     base = SandboxConfig(
         instance=f"bench-trunk-{os.getpid()}",
         ami_port=free_port(),
@@ -54,7 +53,7 @@ def build(state: Path, max_calls: int) -> tuple[SandboxCluster, KamailioSandbox]
         ami_secret="bench-secret",
         fastagi_host="127.0.0.1",
         fastagi_port=free_port(),
-        sip_port=free_udp_and_tcp_port(),
+        sip_port=free_port(),
         http_port=free_port(),
         extensions=("1001",),
         conf_src=REPO_ROOT / "asterisk_conf",
@@ -62,7 +61,7 @@ def build(state: Path, max_calls: int) -> tuple[SandboxCluster, KamailioSandbox]
         kamailio_sip_port=kamailio_port,
         trunks_file=trunks,
     )
-    configs = node_configs(base, 2, port=lambda _kind, _k, _base: free_udp_and_tcp_port())
+    configs = node_configs(base, 2, port=lambda _kind, _k, _base: free_port())
     cluster = SandboxCluster(root=root, configs=configs, state_dir=state)
     kamailio = KamailioSandbox(
         config=KamailioConfig(

@@ -11,6 +11,8 @@ of a call must be made once. Rules:
 - The password is never stored (only the page that asked for the credential gets it); grants read
   back carry an empty one.
 - Redis keys expire ``keep_s`` after the credential does (the slot is held at most that long).
+- ``claim`` reserves a guest endpoint for the moment an issue takes to write its password: of the
+  issues on any node that picked the same free endpoint at one instant exactly one gets it.
 """
 
 from __future__ import annotations
@@ -79,6 +81,12 @@ class GrantStore(Protocol):
     async def drop_unused(self, user: str) -> None:
         """The user's latest grant is forgotten by user if it made no call (its credential expired)."""
 
+    async def claim(self, user: str, *, hold_s: float) -> bool:
+        """Reserve guest endpoint ``user`` for ``hold_s`` seconds; False when it is reserved already."""
+
+    async def release(self, user: str) -> None:
+        """End the reservation of ``user`` (its issue failed)."""
+
     async def forget_stale(self, now: float) -> None:
         """Drop grants ``keep_s`` past their credential's expiry (Redis expires them by itself)."""
 
@@ -94,6 +102,7 @@ class MemoryGrants:
         self._by_token: dict[str, Grant] = {}
         self._by_user: dict[str, str] = {}
         self._ended: set[str] = set()
+        self._claims: dict[str, float] = {}
 
     async def add(self, grant: Grant) -> None:
         old = self._by_user.get(grant.credential.user)
@@ -152,6 +161,16 @@ class MemoryGrants:
         if grant is not None and not grant.call_id:
             del self._by_user[user]
 
+    async def claim(self, user: str, *, hold_s: float) -> bool:
+        now = time.monotonic()
+        if self._claims.get(user, 0.0) > now:
+            return False
+        self._claims[user] = now + hold_s
+        return True
+
+    async def release(self, user: str) -> None:
+        self._claims.pop(user, None)
+
     async def forget_stale(self, now: float) -> None:
         stale = [t for t, g in self._by_token.items() if g.credential.expires_at + self._keep_s < now]
         for token in stale:
@@ -195,7 +214,8 @@ return 1
 
 class RedisGrants:
     """Grants shared by the app nodes of one Redis prefix: hashes ``<prefix>:guest:t:<token>``,
-    ``<prefix>:guest:u:<user>`` -> latest token, ``<prefix>:guest:c:<call id>`` -> token."""
+    ``<prefix>:guest:u:<user>`` -> latest token, ``<prefix>:guest:c:<call id>`` -> token,
+    ``<prefix>:guest:claim:<user>`` while an issue reserves the endpoint."""
 
     def __init__(self, client: Redis, *, prefix: str, keep_s: float, clock: Callable[[], float] = time.time):
         self._client = client
@@ -203,6 +223,7 @@ class RedisGrants:
         self._clock = clock
         base = f"{prefix.rstrip(':')}:guest"
         self._t, self._u, self._c = f"{base}:t:", f"{base}:u:", f"{base}:c:"
+        self._claim_key = f"{base}:claim:"
         self._start: AsyncScript = client.register_script(START)
         self._answer: AsyncScript = client.register_script(ANSWER)
         self._finish: AsyncScript = client.register_script(FINISH)
@@ -260,6 +281,13 @@ class RedisGrants:
 
     async def drop_unused(self, user: str) -> None:
         await self._drop_unused(keys=(self._u + user,), args=(self._t,))
+
+    async def claim(self, user: str, *, hold_s: float) -> bool:
+        hold_ms = max(1, int(hold_s * 1000))
+        return bool(await self._client.set(self._claim_key + user, "1", nx=True, px=hold_ms))
+
+    async def release(self, user: str) -> None:
+        await self._client.delete(self._claim_key + user)
 
     async def forget_stale(self, now: float) -> None:
         return None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from hotline import astdb
@@ -59,13 +60,21 @@ class GuestPool:
         if len(ami.nodes) > 1:
             ami.on_node_connected(self.sync_node)
 
-    async def issue(self, *, now: float, ttl_s: float, busy: frozenset[str] = frozenset()) -> GuestCredential:
-        """A fresh credential on a free slot (none of ``busy``: slots whose call still lasts)."""
+    async def issue(
+        self,
+        *,
+        now: float,
+        ttl_s: float,
+        busy: frozenset[str] = frozenset(),
+        claim: Callable[[str], Awaitable[bool]] | None = None,
+    ) -> GuestCredential:
+        """A fresh credential on a free slot (none of ``busy``: slots whose call still lasts), the one
+        free the longest that ``claim`` grants: issues at one instant, on any app node, read the same
+        expiries, and the claim keeps them from writing their passwords over one slot."""
         slots = await self._slots()
         free = [g for g in self._ids if g not in busy and slots.get(g, 0.0) <= now]
-        if not free:
-            raise PoolExhausted
-        user = min(free, key=lambda g: slots.get(g, 0.0))
+        free.sort(key=lambda g: slots.get(g, 0.0))
+        user = await _first_claimed(free, claim)
         password = secrets.token_urlsafe(18)
         expires_at = now + ttl_s
         await self._put(SLOT_FAMILY, user, f"{expires_at:.0f}")
@@ -148,3 +157,11 @@ class GuestPool:
                 continue
             if isinstance(result, BaseException):
                 raise result
+
+
+async def _first_claimed(free: list[str], claim: Callable[[str], Awaitable[bool]] | None) -> str:
+    """The first of ``free`` that ``claim`` grants (the first when there is no claim)."""
+    for user in free:
+        if claim is None or await claim(user):
+            return user
+    raise PoolExhausted

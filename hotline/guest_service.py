@@ -44,6 +44,9 @@ SIGN_QUEUE = "sign_video"
 SIGN_SKILL = "sign_language"
 HOLD_SLOT_S = 4 * 3600.0
 """How long a slot stays taken once its call started (released earlier when the call hangs up)."""
+CLAIM_S = 30.0
+"""How long an issue reserves the slot it picked: it has written the slot's expiry into Asterisk by
+then, which keeps the slot taken from there on."""
 State = Literal["ready", "waiting", "ringing", "talking", "no_agent", "ended", "expired"]
 
 
@@ -92,7 +95,20 @@ class GuestService:
         """A new credential and its status token (PoolExhausted when every slot is taken)."""
         now = self.clock()
         busy = await self.grants.busy(GUEST_IDS)
-        credential = await self.pool.issue(now=now, ttl_s=self.ttl_s, busy=busy)
+        claimed: list[str] = []
+
+        async def claim(user: str) -> bool:
+            if await self.grants.claim(user, hold_s=CLAIM_S):
+                claimed.append(user)
+                return True
+            return False
+
+        try:
+            credential = await self.pool.issue(now=now, ttl_s=self.ttl_s, busy=busy, claim=claim)
+        except BaseException:
+            for user in claimed:
+                await self.grants.release(user)
+            raise
         grant = Grant(credential=credential, token=secrets.token_urlsafe(24))
         await self.grants.add(grant)
         return grant

@@ -146,3 +146,15 @@ async def test_given_a_new_grant_of_a_user_then_the_user_finds_the_new_one_and_u
     await grants.drop_unused("sg02")
     assert await grants.by_user("sg02") is None
     assert await grants.by_token("b" * 32) is not None, "the page still reads its grant by token"
+
+
+async def test_given_issues_racing_for_one_guest_endpoint_then_one_claims_it_until_released(
+    grants: GrantStore,
+) -> None:
+    won = await asyncio.gather(*(grants.claim("sg03", hold_s=30.0) for _ in range(4)))
+    assert sorted(won) == [False, False, False, True]
+    assert await grants.claim("sg04", hold_s=30.0), "another endpoint is not reserved"
+    await grants.release("sg03")
+    assert await grants.claim("sg03", hold_s=0.2)
+    await asyncio.sleep(0.3)
+    assert await grants.claim("sg03", hold_s=30.0), "a reservation ends by itself"

@@ -17,8 +17,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.engine import make_engine, migrate, session_factory
-from tests.db_contract import schema_diff
+from tests.db_contract import run_in_threads, schema_diff
 from tests.tickets_contract import order
+from tickets import receipts
 from tickets.errors import TicketValidationError
 from tickets.loop import OrderLoop
 from tickets.models import WorkOrder
@@ -238,3 +239,42 @@ class OrderNoticesContract:
             s.execute(update(WorkOrder).where(WorkOrder.id == order_id).values(status="closed"))
         assert rig.notices.run_pass(T0 + timedelta(minutes=1)) == 0
         assert rig.texts(number)[seen:] == []
+
+    def test_given_a_receipt_sent_by_the_intake_then_the_job_sends_no_second(self, rig: Rig) -> None:
+        row = rig.tickets.create(order(number=CITIZEN), created_by="a1", now=T0, receipt=True)
+        assert len(receipts.send(rig.sm, rig.notices.notifier, row)) == 1
+        assert receipts.send(rig.sm, rig.notices.notifier, row) == []
+        assert rig.notices.run_pass(T0 + receipts.GRACE * 2) == 0
+        texts = rig.texts(row.number)
+        assert [(t.to, t.kind) for t in texts] == [(CITIZEN, "order_received")]
+        assert row.number in texts[0].text
+
+    def test_given_the_intake_died_before_texting_then_the_job_sends_the_receipt_after_the_grace(
+        self, rig: Rig
+    ) -> None:
+        row = rig.tickets.create(order(number=CITIZEN), created_by="a1", now=T0, receipt=True)
+        assert rig.notices.run_pass(T0 + receipts.GRACE / 2) == 0, "the intake still has time"
+        assert rig.notices.run_pass(T0 + receipts.GRACE) == 1
+        assert rig.notices.run_pass(T0 + receipts.GRACE * 2) == 0
+        assert receipts.send(rig.sm, rig.notices.notifier, row) == [], "a late intake sends no second"
+        assert [(t.to, t.kind) for t in rig.texts(row.number)] == [(CITIZEN, "order_received")]
+
+    def test_given_no_receipt_asked_or_no_sms_wanted_then_nothing_texted_or_retried(self, rig: Rig) -> None:
+        silent = rig.tickets.create(order(number=CITIZEN), created_by="ivr", now=T0)
+        landline = rig.tickets.create(order(number="010-12345678"), created_by="a1", now=T0, receipt=True)
+        assert receipts.send(rig.sm, rig.notices.notifier, landline) == []
+        assert rig.notices.run_pass(T0 + receipts.GRACE * 2) == 0
+        assert rig.texts(silent.number) == rig.texts(landline.number) == []
+
+    def test_given_intakes_and_jobs_racing_for_one_receipt_then_it_is_sent_once(self, rig: Rig) -> None:
+        row = rig.tickets.create(order(number=CITIZEN), created_by="a1", now=T0, receipt=True)
+        late = T0 + receipts.GRACE
+
+        def work(i: int) -> None:
+            if i % 2:
+                receipts.send(rig.sm, rig.notices.notifier, row)
+            else:
+                rig.notices.run_pass(late)
+
+        assert run_in_threads(6, work) == []
+        assert [(t.to, t.kind) for t in rig.texts(row.number)] == [(CITIZEN, "order_received")]

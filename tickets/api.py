@@ -25,6 +25,7 @@ from agent_desktop.api import Me, _context, _principal
 from agent_desktop.auth import Principal, Role
 from agent_desktop.errors import DesktopError
 from privacy.reads import asked_for_caller, audit_read
+from tickets import receipts
 from tickets.access import OrderScope, scope_for, with_call_confidentiality
 from tickets.duplicates import Duplicate, DuplicateFinder
 from tickets.errors import TicketError
@@ -148,10 +149,12 @@ async def create_work_order(
     """
     ctx = _context(request)
     order = await with_call_confidentiality(ctx, body.to_new())
-    intake = await _run(service.create_once, order, created_by=me.user_id, request_key=body.request_key)
+    intake = await _run(
+        service.create_once, order, created_by=me.user_id, request_key=body.request_key, receipt=True
+    )
     row = intake.row
     if intake.created:
-        await asyncio.to_thread(notifier(request).order_received, row)
+        await asyncio.to_thread(receipts.send, service.sessions, notifier(request), row)
     else:
         response.status_code = 200
     scope = await scope_for(ctx, me)

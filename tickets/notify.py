@@ -3,7 +3,8 @@
 Sent today:
 
 - ``order_received`` to the citizen when an order is taken in on the public page (channel ``web``) or
-  through the work-order intake route (phone);
+  through the work-order intake route (phone), once, also when the node that took it in dies before
+  texting (``tickets.receipts``);
 - by the order-notice job (``tickets.order_notices``), once per step: ``dispatched`` (派单 and 改派) and
   ``handed_down`` (下派) to the new main department, ``extension_approved``/``extension_refused`` to the
   department that asked, ``supervision`` (督办 raised) to the addressed department and the one it was

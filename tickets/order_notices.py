@@ -13,7 +13,9 @@ entries of the steps that concern a department or the citizen and the new 督办
 - a ``deadline_marks`` row in state ``due_soon`` for the ``reply`` or ``handle`` limit of an order still
   before its reply: ``due_soon`` to the order's main department, once per order, limit and due time
   (kind ``due_soon_reply``/``due_soon_handle``, ref = the due time in seconds since ``DUE_EPOCH``),
-  so a limit moved by an extension is reminded again.
+  so a limit moved by an extension is reminded again;
+- a citizen's receipt (``order_received``) still pending ``tickets.receipts.GRACE`` after its order was
+  taken in: the node that took it in died before texting (``tickets.receipts``).
 
 Once per step: a ``sms_notices`` row (order, kind, ref = history or record id) is committed before the
 texts go out; a step that already has one is skipped, so a repeated pass or a second node never
@@ -37,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.access import writing
+from tickets import receipts
 from tickets.department_names import handling_department
 from tickets.errors import TicketValidationError
 from tickets.loop_models import WorkOrderExtension
@@ -297,6 +300,9 @@ class OrderNotices:
             sent += self._notify(step, at, functools.partial(self._record_texts, record))
         for step, limit, due in self._due_soon_marks():
             sent += self._notify(step, at, functools.partial(self._due_soon_texts, limit, due))
+        for order_id in receipts.overdue(self.sessions, at):
+            row = self._order(order_id)
+            sent += len(receipts.send(self.sessions, self.notifier, row)) if row is not None else 0
         return sent
 
 

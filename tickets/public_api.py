@@ -27,6 +27,7 @@ from fastapi.responses import FileResponse
 
 from agent_desktop.errors import DesktopError
 from privacy.reads import client_of
+from tickets import receipts
 from tickets.api import ticket_service
 from tickets.department_names import handling_name
 from tickets.errors import TicketError
@@ -96,8 +97,9 @@ async def submit_order(request: Request, body: PublicOrderIn) -> PublicOrderCrea
         raise _locked(wait)
     service = ticket_service(request)
     now = datetime.now(UTC)
-    row = await _run(service.create, body.to_new(received=_received(now)), created_by=WEB_INTAKE, now=now)
-    await asyncio.to_thread(notifier(request).order_received, row)
+    new = body.to_new(received=_received(now))
+    row = await _run(service.create, new, created_by=WEB_INTAKE, now=now, receipt=True)
+    await asyncio.to_thread(receipts.send, service.sessions, notifier(request), row)
     return PublicOrderCreated(
         number=row.number, status=row.status.value, status_label=row.status.label, created_at=row.created_at
     )

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.access import writing
-from tickets import machine
+from tickets import machine, receipts
 from tickets.errors import IllegalTransitionError, TicketNotFoundError, TicketValidationError
 from tickets.models import WorkOrder, WorkOrderCounter, WorkOrderHistory, WorkOrderLink
 from tickets.order_steps import as_utc, assign, locked, log_event, transition
@@ -154,12 +154,16 @@ def create_work_order(
     now: datetime | None = None,
     zone: tzinfo = BEIJING,
     prefix: str = NUMBER_PREFIX,
+    receipt: bool = False,
 ) -> WorkOrderRow:
-    """Store a new order in ``intake`` (or ``closed`` when answered directly) under a fresh number."""
+    """Store a new order in ``intake`` (or ``closed`` when answered directly) under a fresh number;
+    with ``receipt``, the citizen's receipt SMS is due (``tickets.receipts``)."""
     now = as_utc(now, "now")
     check_new_order(order)
     with writing(sm) as s:
-        return add_work_order(s, order=order, created_by=created_by, now=now, zone=zone, prefix=prefix)
+        return add_work_order(
+            s, order=order, created_by=created_by, now=now, zone=zone, prefix=prefix, receipt=receipt
+        )
 
 
 def add_work_order(
@@ -171,9 +175,11 @@ def add_work_order(
     zone: tzinfo = BEIJING,
     prefix: str = NUMBER_PREFIX,
     request_key: str | None = None,
+    receipt: bool = False,
 ) -> WorkOrderRow:
     """``create_work_order``'s writes in ``s``, the caller's write transaction (``now`` aware UTC,
-    ``order`` already checked); ``request_key`` is stored with the order (``tickets.request_keys``)."""
+    ``order`` already checked); ``request_key`` is stored with the order (``tickets.request_keys``),
+    ``receipt`` writes the pending receipt SMS in the same transaction (``tickets.receipts``)."""
     links = _linked_ids(s, order.linked_numbers)
     day_key = now.astimezone(zone).strftime("%Y%m%d")
     number = format_number(day_key, _next_sequence(s, day_key), prefix=prefix)
@@ -185,6 +191,8 @@ def add_work_order(
         s.add(WorkOrderLink(order_id=wo.id, linked_id=linked_id, kind="related", created_at=now))
     detail = {"call_id": order.call_id} if order.call_id else {}
     log_event(s, wo, event=CREATED, before=None, actor=created_by, at=now, detail=detail)
+    if receipt:
+        receipts.add_pending(s, wo.id, now)
     if order.answered_directly:
         transition(s, wo, Event.ANSWER_DIRECTLY, actor=created_by, at=now)
         wo.answered_directly = True

@@ -61,12 +61,13 @@ def create_once(
     now: datetime | None = None,
     zone: tzinfo = BEIJING,
     prefix: str = repo.NUMBER_PREFIX,
+    receipt: bool = False,
 ) -> Intake:
     """Create ``order`` as ``repository.create_work_order`` does, unless ``created_by`` already made an
     order with ``request_key``: then that order, with nothing written. Without a key, always a new order."""
     if request_key is None:
         row = repo.create_work_order(
-            sm, order=order, created_by=created_by, now=now, zone=zone, prefix=prefix
+            sm, order=order, created_by=created_by, now=now, zone=zone, prefix=prefix, receipt=receipt
         )
         return Intake(row, created=True)
     now = as_utc(now, "now")
@@ -84,6 +85,7 @@ def create_once(
                 zone=zone,
                 prefix=prefix,
                 request_key=request_key,
+                receipt=receipt,
             )
             return Intake(row, created=True)
     except IntegrityError:

@@ -51,12 +51,21 @@ class TicketService:
     policy: DeadlinePolicy = field(default_factory=default_policy)
     prefix: str = repo.NUMBER_PREFIX
 
-    def create(self, order: NewWorkOrder, *, created_by: str, now: datetime | None = None) -> WorkOrderRow:
-        """Take in a new order; its ``matter_code``, if any, must be in the catalogue."""
-        return self.create_once(order, created_by=created_by, request_key=None, now=now).row
+    def create(
+        self, order: NewWorkOrder, *, created_by: str, now: datetime | None = None, receipt: bool = False
+    ) -> WorkOrderRow:
+        """Take in a new order; its ``matter_code``, if any, must be in the catalogue. With ``receipt``
+        the citizen's receipt SMS is due with the order (``tickets.receipts``)."""
+        return self.create_once(order, created_by=created_by, request_key=None, now=now, receipt=receipt).row
 
     def create_once(
-        self, order: NewWorkOrder, *, created_by: str, request_key: str | None, now: datetime | None = None
+        self,
+        order: NewWorkOrder,
+        *,
+        created_by: str,
+        request_key: str | None,
+        now: datetime | None = None,
+        receipt: bool = False,
     ) -> Intake:
         """``create``, made once per ``request_key`` of ``created_by`` (``tickets.request_keys``): a key
         used before answers its order, not created again."""
@@ -74,6 +83,7 @@ class TicketService:
             now=now,
             zone=self.policy.zone,
             prefix=self.prefix,
+            receipt=receipt,
         )
 
     def get(self, number: str) -> WorkOrderRow:

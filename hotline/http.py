@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -137,6 +137,23 @@ def _page(name: str) -> Callable[[], HTMLResponse]:
     return page
 
 
+def _to_page(path: str) -> Callable[[], RedirectResponse]:
+    def moved() -> RedirectResponse:
+        return RedirectResponse(path, status_code=308)
+
+    return moved
+
+
+def _add_pages(app: FastAPI) -> None:
+    """The static files, and each page at its path; a page's file asked for under ``/static`` (which
+    alone lacks its pieces, such as the sign-in form) leads to its path."""
+    for path, page in PAGES.items():
+        app.add_api_route(f"/static/{page}", _to_page(path), methods=["GET"], include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for path, page in PAGES.items():
+        app.add_api_route(path, _page(page), methods=["GET"], include_in_schema=False)
+
+
 def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     """The HTTP app; ``desktop`` may be None only to render the OpenAPI document."""
     app = FastAPI(
@@ -149,9 +166,7 @@ def build_http_app(desktop: DesktopContext | None) -> FastAPI:
     app.state.desktop = desktop
     for router in ROUTERS:
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for path, page in PAGES.items():
-        app.add_api_route(path, _page(page), methods=["GET"], include_in_schema=False)
+    _add_pages(app)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz(request: Request) -> dict[str, object]:

@@ -42,3 +42,12 @@ def test_every_page_is_served_with_its_pieces_in_place() -> None:
             assert response.text.count('<form id="signin-form">') == 1
             assert "\n  " + signin.splitlines()[0] in response.text
     assert with_signin == 8
+
+
+def test_a_page_file_asked_for_under_static_leads_to_its_page() -> None:
+    """``/static/index.html`` alone would show the page without its sign-in form."""
+    client = TestClient(build_http_app(None), follow_redirects=False)
+    for path, name in PAGES.items():
+        moved = client.get(f"/static/{name}")
+        assert (moved.status_code, moved.headers["location"]) == (308, path)
+    assert client.get("/static/desktop.css").status_code == 200

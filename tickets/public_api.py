@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
 from agent_desktop.errors import DesktopError
@@ -90,16 +90,26 @@ def _received(now: datetime) -> str:
 
 
 @router.post("/orders", status_code=201, response_model=PublicOrderCreated)
-async def submit_order(request: Request, body: PublicOrderIn) -> PublicOrderCreated:
-    """Take in a citizen's matter from the web; its order number (SMS receipt to the phone)."""
+async def submit_order(request: Request, response: Response, body: PublicOrderIn) -> PublicOrderCreated:
+    """Take in a citizen's matter from the web; its order number (SMS receipt to the phone).
+
+    With ``request_key``, a submit tried again with the same key and phone number (its answer was lost)
+    answers the order taken in the first time, with status 200 instead of 201, and takes in nothing.
+    """
     wait = await _throttle(request).submit(client_of(request))
     if wait > 0:
         raise _locked(wait)
     service = ticket_service(request)
     now = datetime.now(UTC)
     new = body.to_new(received=_received(now))
-    row = await _run(service.create, new, created_by=WEB_INTAKE, now=now, receipt=True)
-    await asyncio.to_thread(receipts.send, service.sessions, notifier(request), row)
+    intake = await _run(
+        service.create_once, new, created_by=WEB_INTAKE, request_key=body.scoped_key(), now=now, receipt=True
+    )
+    row = intake.row
+    if intake.created:
+        await asyncio.to_thread(receipts.send, service.sessions, notifier(request), row)
+    else:
+        response.status_code = 200
     return PublicOrderCreated(
         number=row.number, status=row.status.value, status_label=row.status.label, created_at=row.created_at
     )

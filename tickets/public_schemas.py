@@ -5,6 +5,7 @@ refused with 422 before any work is done; the progress answer carries no persona
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Annotated
 
@@ -17,6 +18,9 @@ from tickets.vocab import CATEGORIES_NEEDING_FIVE_ELEMENTS, Category, Channel, C
 
 PHONE_PATTERN = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"
 """A mainland mobile number, or a landline with its area code."""
+PUBLIC_KEY_PATTERN = r"^[A-Za-z0-9_-]{32,64}$"
+"""A citizen page's request key: at least 32 characters (a UUID, or 128 random bits in hex), since every
+web intake shares one author and only the key and the phone number tell submissions apart."""
 NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 MATTER_CHARS = 24
 WEB_CITIZEN = "网上来信市民"
@@ -48,6 +52,16 @@ class PublicOrderIn(_In):
     content: Annotated[str, _text(5, 2000)]
     category: Category
     when: Annotated[str, _text(0, 64)] = ""
+    request_key: Annotated[str | None, StringConstraints(pattern=PUBLIC_KEY_PATTERN)] = None
+    """The page's key for this submission, the same on every try: a retried submit whose answer was
+    lost answers the order already taken in (``tickets.public_api``)."""
+
+    def scoped_key(self) -> str | None:
+        """The key as stored: a digest of the phone number and the page's key, so that a key sent with
+        another phone number never finds this citizen's order."""
+        if self.request_key is None:
+            return None
+        return hashlib.sha256(f"{self.phone}|{self.request_key}".encode()).hexdigest()
 
     def to_new(self, *, received: str) -> NewWorkOrder:
         """The order to take in; complaints and reports get their 五要素 from the form's fields."""

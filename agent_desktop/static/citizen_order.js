@@ -36,12 +36,21 @@
     return "请求未成功，请稍后再试。";
   }
 
-  async function post(path, body) {
+  // One key per submission, the same on every try until it is taken in: a try whose answer was lost is
+  // answered with the order already taken in, never a second one.
+  function newRequestKey() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    const bytes = window.crypto.getRandomValues(new Uint8Array(16)); // randomUUID needs a secure context
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  let requestKey = newRequestKey();
+
+  async function post(path, body, offline = "网络连接失败，请检查网络后重试。") {
     let res;
     try {
       res = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
     } catch (e) {
-      return { ok: false, message: "网络连接失败，请检查网络后重试。" };
+      return { ok: false, message: offline };
     }
     let data = null;
     try { data = await res.json(); } catch (e) { data = null; }
@@ -92,7 +101,8 @@
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     $("submit-error").textContent = "";
-    const got = await post("/api/public/orders", values);
+    values.request_key = requestKey;
+    const got = await post("/api/public/orders", values, "提交结果未知（网络中断），请再次点击提交，不会重复登记。");
     button.disabled = false;
     if (!got.ok) {
       const errs = ((got.data || {}).details || {}).errors || [];
@@ -100,6 +110,7 @@
       $("submit-error").textContent = got.message;
       return;
     }
+    requestKey = newRequestKey();
     form.hidden = true;
     $("submitted-number").textContent = got.data.number;
     $("submitted").hidden = false;

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, Page, Route, expect
 
 from hotline.app import Centre
 from tests.e2e.agent_page import Steps
@@ -23,6 +24,7 @@ from tickets.sms import OutboxGateway
 pytestmark = [pytest.mark.browser, pytest.mark.asterisk, pytest.mark.timeout(150)]
 PHONE = "13912345678"
 OTHER_PHONE = "13700001111"
+RETRY_PHONE = "13655550123"
 
 
 @pytest.fixture
@@ -112,3 +114,59 @@ async def test_given_a_citizen_when_submitting_and_checking_then_number_progress
     await expect(page.get_by_test_id("p-merged")).to_have_text(f"与工单 {number} 合并办理")
     await expect(page.get_by_test_id("p-reply")).to_have_text("路灯已于12月7日修复，感谢您的反映。")
     await steps.shot("merged-progress")
+
+
+async def test_given_a_lost_answer_when_the_citizen_submits_again_then_one_order_and_its_number_shown(
+    centre: Centre, phone: Page, artifacts: Path
+) -> None:
+    """The centre took the matter in but the phone's connection dropped before the answer: the page says
+    the outcome is unknown and that submitting again makes no second order; the second submit shows the
+    first order's number (200), and the next matter gets a key of its own."""
+    page, steps = phone, Steps(phone, artifacts)
+    sent: list[dict[str, Any]] = []
+    answered: list[int] = []
+
+    async def lose_first_answer(route: Route) -> None:
+        body = route.request.post_data_json
+        assert isinstance(body, dict)
+        sent.append(body)
+        response = await route.fetch()  # the centre takes the matter in and answers ...
+        answered.append(response.status)
+        if len(sent) == 1:
+            await route.abort("connectionreset")  # ... but the phone never hears it
+        else:
+            await route.fulfill(response=response)
+
+    await page.route(re.compile(r".*/api/public/orders$"), lose_first_answer)
+    await page.goto(centre.url + "citizen/order")
+    await page.fill("[data-testid=phone]", RETRY_PHONE)
+    await page.fill("[data-testid=address]", "示例市和平路12号")
+    await page.fill("[data-testid=content]", "和平路12号门前井盖松动，车辆经过响声很大。")
+    await page.click("[data-testid=submit]")
+    await expect(page.get_by_test_id("submit-error")).to_have_text(
+        "提交结果未知（网络中断），请再次点击提交，不会重复登记。"
+    )
+    await expect(page.get_by_test_id("submit")).to_be_enabled()
+    await steps.shot("answer-lost")
+
+    await page.click("[data-testid=submit]")
+    shown = page.get_by_test_id("submitted-number")
+    await expect(shown).to_have_text(re.compile(r"^12345-\d{8}-\d{6}$"))
+    await steps.shot("submitted-again-one-order")
+    number = (await shown.text_content()) or ""
+    assert answered == [201, 200]
+    assert sent[0]["request_key"] == sent[1]["request_key"]
+    assert len(str(sent[0]["request_key"])) >= 32
+    mine = centre.tickets.find(caller_number=RETRY_PHONE, limit=10)
+    assert [o.number for o in mine] == [number]
+    sms = OutboxGateway(centre.sessions).outbox(order_number=number)
+    assert [(m.to, m.kind) for m in sms] == [(RETRY_PHONE, "order_received")]
+
+    await page.click("#submit-another")
+    await page.fill("[data-testid=phone]", RETRY_PHONE)
+    await page.fill("[data-testid=address]", "示例市和平路14号")
+    await page.fill("[data-testid=content]", "和平路14号垃圾桶满了三天没人清运。")
+    await page.click("[data-testid=submit]")
+    await expect(shown).not_to_have_text(number)
+    assert sent[2]["request_key"] != sent[0]["request_key"]
+    assert len(centre.tickets.find(caller_number=RETRY_PHONE, limit=10)) == 2

@@ -242,6 +242,10 @@ async def test_given_many_submissions_from_one_address_then_429_then_allowed_lat
         {"content": "路灯坏了\x07\x07\x07很久"},
         {"extra": "field"},
         {"name": ["list"]},
+        {"request_key": "short-key-123456"},
+        {"request_key": "k" * 65},
+        {"request_key": "a key with spaces in it, 32 characters"},
+        {"request_key": 12345678901234567890123456789012345},
     ],
 )
 async def test_given_hostile_input_then_clear_422_and_nothing_stored(
@@ -316,3 +320,29 @@ async def test_given_a_matter_merged_into_another_then_progress_follows_the_main
     )
     own = (await site.progress(main, PHONE[-4:])).json()
     assert own["merged_into"] is None
+
+
+KEY = "0f3c2a9e-5b7d-4e21-9a3f-6c8d1e2b4a70"
+
+
+async def test_given_a_submit_tried_again_with_its_key_then_one_order_one_receipt_and_200(site: Site) -> None:
+    """The page's answer was lost and the citizen pressed 提交 again: the same order, nothing new."""
+    first = await site.submit(request_key=KEY)
+    again = await site.submit(request_key=KEY)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert len(TicketService(sessions=site.sessions).find(limit=5)) == 1
+    sms = await outbox(site, order_number=first.json()["number"])
+    assert [m["kind"] for m in sms] == ["order_received"]
+
+
+async def test_given_the_same_key_from_another_phone_or_no_key_then_separate_orders(site: Site) -> None:
+    """A key sent with another number never reaches this citizen's order (the stored key is a digest of
+    both); submits without a key are each taken in."""
+    mine = await site.submit(request_key=KEY)
+    other = await site.submit(request_key=KEY, phone="13700001111")
+    assert (mine.status_code, other.status_code) == (201, 201)
+    assert other.json()["number"] != mine.json()["number"]
+    plain = [await site.submit() for _ in range(2)]
+    assert [p.status_code for p in plain] == [201, 201]
+    assert len(TicketService(sessions=site.sessions).find(limit=10)) == 4

@@ -5,7 +5,8 @@
 ``sms_notices`` remembers every order event or 督办 record that was notified, one row per order,
 ``kind`` (the history event, or ``supervision``) and ``ref`` (the history entry's or record's id):
 the row is written before the texts go out, so a step seen twice (a retried pass, two nodes at once)
-is texted once.
+is texted once. A citizen's receipt is a row written with its order, ``messages`` -1 while it is
+pending (``tickets.receipts``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ class SmsNotice(Base):
     """An order event or 督办 record that was notified (at most once)."""
 
     __tablename__ = "sms_notices"
-    __table_args__ = (Index("ix_sms_notices_kind_ref", "kind", "ref"),)
+    __table_args__ = (
+        Index("ix_sms_notices_kind_ref", "kind", "ref"),
+        Index("ix_sms_notices_pending", "kind", "messages", "at"),
+    )
 
     order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)

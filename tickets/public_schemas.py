@@ -61,7 +61,11 @@ class PublicOrderIn(_In):
         another phone number never finds this citizen's order."""
         if self.request_key is None:
             return None
-        return hashlib.sha256(f"{self.phone}|{self.request_key}".encode()).hexdigest()
+        return hashlib.sha256(f"{self.number()}|{self.request_key}".encode()).hexdigest()
+
+    def number(self) -> str:
+        """The phone number as stored (a landline's dash dropped)."""
+        return self.phone.replace("-", "")
 
     def to_new(self, *, received: str) -> NewWorkOrder:
         """The order to take in; complaints and reports get their 五要素 from the form's fields."""
@@ -79,7 +83,7 @@ class PublicOrderIn(_In):
         return NewWorkOrder(
             caller=rows.Caller(
                 name=self.name,
-                number=self.phone.replace("-", ""),
+                number=self.number(),
                 contact_preference=ContactPreference.ANY,
                 special_group=SpecialGroup.NONE,
                 confidential=False,

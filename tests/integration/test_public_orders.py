@@ -346,3 +346,12 @@ async def test_given_the_same_key_from_another_phone_or_no_key_then_separate_ord
     plain = [await site.submit() for _ in range(2)]
     assert [p.status_code for p in plain] == [201, 201]
     assert len(TicketService(sessions=site.sessions).find(limit=10)) == 4
+
+
+async def test_given_a_landline_typed_with_and_without_its_dash_then_the_retry_finds_the_order(
+    site: Site,
+) -> None:
+    first = await site.submit(request_key=KEY, phone="010-12345678")
+    again = await site.submit(request_key=KEY, phone="01012345678")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["number"] == first.json()["number"]

@@ -14,15 +14,19 @@ get SMS at all: a receipt for a number that may not get one is taken and sends n
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db.access import writing
 from tickets.notify import Notifier
 from tickets.order_notice_models import SmsNotice
 from tickets.rows import WorkOrderRow
+
+log = logging.getLogger(__name__)
 
 KIND = "order_received"
 REF = 0
@@ -62,11 +66,20 @@ def _sent(sm: sessionmaker[Session], order_id: int, messages: int) -> None:
 
 
 def send(sm: sessionmaker[Session], notifier: Notifier, row: WorkOrderRow) -> list[str]:
-    """Send the receipt of ``row`` if it is pending and this caller takes it; the message ids."""
-    if not take(sm, row.id):
+    """Send the receipt of ``row`` if it is pending and this caller takes it; the message ids. A
+    database that fails here is logged, never raised: the order is taken in, and a receipt not taken
+    stays pending for the job."""
+    try:
+        if not take(sm, row.id):
+            return []
+    except SQLAlchemyError as exc:
+        log.warning("receipt of %s left to the notice job: %s", row.number, exc)
         return []
     ids = notifier.order_received(row)
-    _sent(sm, row.id, len(ids))
+    try:
+        _sent(sm, row.id, len(ids))
+    except SQLAlchemyError as exc:
+        log.warning("receipt of %s sent, its count not written: %s", row.number, exc)
     return ids
 
 

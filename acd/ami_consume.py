@@ -155,8 +155,8 @@ class AmiConsumer:
         leg = self._service.legs.get(uniqueid)
         if leg is not None:
             leg.channel, leg.node = event.get("Channel", ""), event.node
-        else:
-            self._service.doomed_leg_appeared(uniqueid)
+        elif not self._service.doomed_leg_appeared(uniqueid):
+            self._service.watch_foreign_leg(uniqueid)
 
     def on_hangup(self, event: AmiEvent) -> None:
         """A caller or an agent leg hung up."""
@@ -169,6 +169,8 @@ class AmiConsumer:
         if uniqueid in self._fallback_calls:
             self._fallback_calls.discard(uniqueid)
             self._bus.publish("call.fallback_ended", {"call_id": uniqueid, "at": time.time()})
+            return
+        if self._service.foreign_leg_gone(uniqueid):
             return
         self._caller_gone(uniqueid)
 

@@ -5,21 +5,30 @@ enters the caller's bridge; acd.ami_consume), rings out or fails (``fail_leg``: 
 cannot be bridged to the caller (``bridge_failed``), or its outcome never arrives (a lost event):
 then a watch, once the ring time is over, asks Asterisk how the leg stands (``settle_leg``). A node
 forgets a leg when its call ends or the leg hangs up, also when another node applied that end.
+
+Every leg is also noted in the leg directory (``acd.leg_directory``), and every node watches the legs
+other nodes ring (their channels appear on its AMI links too): a leg whose call is still offered on it
+``ADOPT_AFTER_S`` past the ringing node's own watch has lost that node, and this node adopts it
+(``adopt_leg``) and settles it the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+import redis
+
 from acd import actions
 from acd.engine import AcdEngine
 from acd.errors import AcdError
-from acd.events import AcdEvent, BridgeFailed, OfferAnswered, OfferFailed
+from acd.events import AcdEvent, BridgeFailed, CallFinished, OfferAnswered, OfferFailed
+from acd.leg_directory import LegDirectory, LegRecord, leg_directory
 from acd.model import CallState
 from acd.offer_outcomes import bridge_failures
 from acd.store_outage import STORE_UNAVAILABLE
@@ -38,6 +47,16 @@ CHANNEL_GONE = ("ami.action_failed", "ami.no_channel")
 LEG_VERDICT_GRACE_S = 5.0
 """How long after its ring timeout an agent leg may go without an outcome before the service asks
 Asterisk itself how the leg stands (``LegKeeper.settle_leg``)."""
+
+LEG_PREFIX = "hl-"
+"""Agent legs' channel ids are it and 32 hex digits (``acd.service``; a Local channel's other half adds
+``-2``): other nodes' legs are told apart by it."""
+LEG_ID = re.compile(r"^hl-[0-9a-f]{32}$")
+
+ADOPT_AFTER_S = 10.0
+"""How long past the ringing node's own watch another node waits before it adopts a leg still offered:
+long enough that a live node has settled it (a Getvar round trip), short enough that a caller of a
+dead node is back in line or talking on the record within half a minute of the ringing."""
 
 
 class LegPhase(StrEnum):
@@ -65,6 +84,16 @@ class AgentLeg:
     """The Asterisk node the leg rings on (its caller's; empty: any node, e.g. a callback)."""
 
 
+def _record(leg: AgentLeg) -> LegRecord:
+    return LegRecord(
+        leg_id=leg.leg_id,
+        call_id=leg.call_id,
+        agent_id=leg.agent_id,
+        caller_channel=leg.caller_channel,
+        node=leg.node,
+    )
+
+
 class LegKeeper:
     """The legs of one ACD service (its base class), and the background tasks it spawns."""
 
@@ -87,6 +116,8 @@ class LegKeeper:
         self._tasks: set[asyncio.Task[None]] = set()
         self._leg_watches: dict[str, asyncio.TimerHandle] = {}
         self._doomed: dict[str, asyncio.TimerHandle] = {}
+        self.directory: LegDirectory = leg_directory(engine.store)
+        self._foreign: dict[str, asyncio.TimerHandle] = {}
 
     def submit(self, event: AcdEvent) -> None:
         """Apply ``event`` (the service executes the engine's commands)."""
@@ -160,8 +191,86 @@ class LegKeeper:
         applied the end of its call, so this node never saw the call end)."""
         leg = self.legs.pop(leg_id, None)
         self._unwatch_leg(leg_id)
-        if leg is not None and self.leg_of_call.get(leg.call_id) == leg_id:
+        if leg is None:
+            return
+        if self.leg_of_call.get(leg.call_id) == leg_id:
             del self.leg_of_call[leg.call_id]
+        try:
+            self.directory.forget(_record(leg))
+        except redis.RedisError as exc:
+            log.info("agent leg %s not forgotten in the leg directory: %s", leg_id, exc)
+
+    def note_leg(self, leg: AgentLeg) -> None:
+        """Tell the other nodes that ``leg`` rings for its call's offer (``acd.leg_directory``); a
+        directory out of reach is logged (only adoption after this node's death needs it)."""
+        try:
+            self.directory.note(_record(leg))
+        except redis.RedisError as exc:
+            log.warning("agent leg %s not noted in the leg directory: %s", leg.leg_id, exc)
+
+    def watch_foreign_leg(self, leg_id: str) -> None:
+        """An agent leg this node did not ring has appeared: look at it once its ringing node should
+        have settled it (``adopt_leg``)."""
+        if not LEG_ID.match(leg_id) or leg_id in self.legs or leg_id in self._foreign:
+            return
+        delay = self._ring_timeout_s + LEG_VERDICT_GRACE_S + ADOPT_AFTER_S
+
+        def due() -> None:
+            self._foreign.pop(leg_id, None)
+            self._spawn(self._safe(self.adopt_leg(leg_id)))
+
+        self._foreign[leg_id] = asyncio.get_running_loop().call_later(delay, due)
+
+    def foreign_leg_gone(self, leg_id: str) -> bool:
+        """Whether ``leg_id`` is an agent leg another node rang; if it was talking on a connected call,
+        that talk ends here too (the ringing node may be gone; if not, its own end is the same)."""
+        if not LEG_ID.match(leg_id):
+            return False
+        try:
+            record = self.directory.get(leg_id)
+        except redis.RedisError as exc:
+            log.info("agent leg %s not looked up at its hangup: %s", leg_id, exc)
+            return True
+        if record is None:
+            return True
+        call = self.engine.store.get_call(record.call_id)
+        if call is not None and call.state is CallState.CONNECTED and call.agent_id == record.agent_id:
+            self.submit_quietly(CallFinished(call_id=record.call_id))
+        return True
+
+    async def adopt_leg(self, leg_id: str) -> None:
+        """Settle another node's leg whose call is still offered on it: that node is gone. Nothing when
+        this node has the leg, the directory no longer notes it (settled and forgotten), its call has
+        moved on to a newer offer, or the call is no longer offered to the leg's agent."""
+        if leg_id in self.legs:
+            return
+        try:
+            record = self.directory.get(leg_id)
+            current = self.directory.current(record.call_id) if record is not None else None
+        except redis.RedisError as exc:
+            log.warning("agent leg %s not looked up for adoption: %s", leg_id, exc)
+            return
+        if record is None or current != leg_id:
+            return
+        leg = AgentLeg(
+            leg_id=leg_id,
+            call_id=record.call_id,
+            agent_id=record.agent_id,
+            caller_channel=record.caller_channel,
+            phase=LegPhase.RINGING,
+            node=record.node,
+        )
+        if not self._still_offered(leg) or leg.call_id in self.leg_of_call:
+            return
+        log.warning(
+            "adopting agent leg %s of call %s (agent %s): the node that rang it never settled it",
+            leg_id,
+            leg.call_id,
+            leg.agent_id,
+        )
+        self.legs[leg_id] = leg
+        self.leg_of_call[leg.call_id] = leg_id
+        await self.settle_leg(leg_id)
 
     def _still_offered(self, leg: AgentLeg) -> bool:
         call = self.engine.store.get_call(leg.call_id)

@@ -38,7 +38,7 @@ from acd.events import (
     OfferFailed,
     Tick,
 )
-from acd.legs import AgentLeg, LegKeeper, LegPhase
+from acd.legs import LEG_PREFIX, AgentLeg, LegKeeper, LegPhase
 from acd.model import CHAT_TAG, NODE_ATTR, AgentStatus, QueueConfig
 from acd.node_memory import NodeMemory
 from acd.store_outage import STORE_UNAVAILABLE, StoreOutage
@@ -251,7 +251,7 @@ class AcdService(LegKeeper):
         """Register the agent leg in the same step as the engine's decision to ring: a caller's hang-up
         handled before the offer task runs finds the leg and forgets it, so nothing is rung."""
         leg = AgentLeg(
-            leg_id=f"hl-{uuid.uuid4().hex}",
+            leg_id=f"{LEG_PREFIX}{uuid.uuid4().hex}",
             call_id=offer.call_id,
             agent_id=offer.agent_id,
             caller_channel="" if isinstance(offer, OfferCallback) else offer.channel,
@@ -259,6 +259,7 @@ class AcdService(LegKeeper):
         )
         self.legs[leg.leg_id] = leg
         self.leg_of_call[offer.call_id] = leg.leg_id
+        self.note_leg(leg)
         return leg
 
     async def _offer(self, offer: OfferCall | OfferCallback, leg: AgentLeg) -> None:
@@ -420,11 +421,11 @@ class AcdService(LegKeeper):
 
     async def close(self) -> None:
         """Cancel timers and background actions."""
-        for handle in (*self._ticks.values(), *self._leg_watches.values(), *self._doomed.values()):
-            handle.cancel()
-        self._ticks.clear()
-        self._leg_watches.clear()
-        self._doomed.clear()
+        watches = (self._ticks, self._leg_watches, self._doomed, self._foreign)
+        for handles in watches:
+            for handle in handles.values():
+                handle.cancel()
+            handles.clear()
         for task in tuple(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -8,20 +8,16 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import signal
-import subprocess
-import sys
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import redis
 
 from hotline.sandbox.instance import AsteriskSandbox
 from tests.conftest import free_port
+from tests.integration.app_nodes import start_node, stop_nodes, wait_healthy
 from tests.integration.calls import CallDriver, SeenEvent, eventually
 from tests.integration.desktop import DesktopClient, frame_of
 
@@ -30,29 +26,6 @@ pytestmark = [pytest.mark.asterisk, pytest.mark.redis, pytest.mark.timeout(240)]
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ADMIN = "two-nodes-admin"
 AGENTS = [f"76{i:02d}" for i in range(6)]
-
-
-def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "hotline.cli", "run", "--no-sandbox"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 40.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "node exited during start-up"
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(url)
 
 
 @pytest.fixture
@@ -79,21 +52,14 @@ def two_nodes(sandbox: AsteriskSandbox, tmp_path: Path) -> Iterator[tuple[str, s
             "HOTLINE_FASTAGI_PORT": str(agi_port),
             "HOTLINE_HTTP_PORT": str(http_port),
         }
-        proc = _start(env, tmp_path / f"node-{name}.log")
+        proc = start_node(env, tmp_path / f"node-{name}.log")
         procs.append(proc)
         urls.append(f"http://127.0.0.1:{http_port}")
-        _wait_healthy(urls[-1], proc)
+        wait_healthy(urls[-1], proc)
     try:
         yield urls[0], urls[1]
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_nodes(procs)
         client = redis.Redis.from_url(REDIS_URL)
         keys = list(client.scan_iter(match=f"{prefix}*"))
         if keys:

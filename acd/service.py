@@ -76,6 +76,10 @@ def is_chat_command(tags: object) -> bool:
     return isinstance(items, (list, tuple)) and CHAT_TAG in items
 
 
+CLOSE_WAIT_S = 5.0
+"""How long ``AcdService.close`` waits for its cancelled background steps."""
+
+
 class AcdService(LegKeeper):
     """Runs the ACD: one engine, one AMI connection, the bus and the desktops (legs: acd.legs)."""
 
@@ -426,7 +430,11 @@ class AcdService(LegKeeper):
             for handle in handles.values():
                 handle.cancel()
             handles.clear()
-        for task in tuple(self._tasks):
+        tasks = tuple(self._tasks)
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if tasks:
+            _, stuck = await asyncio.wait(tasks, timeout=CLOSE_WAIT_S)
+            for task in stuck:  # a stop must end: say which step would not, and go on
+                log.error("ACD step %s did not stop in %.0f s; left", task.get_coro(), CLOSE_WAIT_S)
         await self.outage.close()

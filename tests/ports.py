@@ -5,20 +5,27 @@ it hands to every outgoing connection, and it is free again as soon as the probe
 its FastAGI port for the whole session while a centre listens on it only during a test, so in between
 another worker's sandbox or an outgoing connection could take it: three tests of one run failed with
 "address already in use" on their FastAGI port that way. Ports here come from below the ephemeral range,
-a separate block for each pytest-xdist worker, and are never handed out twice in one process.
+a separate block for each test process, and are never handed out twice in one process. A process claims
+its block by locking one of ``SLOTS`` lock files (``flock``, released when the process ends), so the
+workers of one run and those of another run on the same machine never share a block.
 """
 
 from __future__ import annotations
 
-import os
+import fcntl
 import socket
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 LOWEST = 20000
 """Above the RTP ports a sandbox gives Asterisk (10000-19999 by default)."""
 
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+SLOTS = 6
+"""Blocks between ``LOWEST`` and the ephemeral range: test processes running at once on one machine."""
+LOCK_DIR = Path(tempfile.gettempdir()) / "hotline-test-ports"
 
 
 def ephemeral_low() -> int:
@@ -29,13 +36,19 @@ def ephemeral_low() -> int:
         return 32768
 
 
-def worker_slot() -> tuple[int, int]:
-    """(this worker's index, the number of workers); (0, 1) outside pytest-xdist."""
-    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    count = os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")
-    index = int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else 0
-    total = int(count) if count.isdigit() and int(count) > 0 else 1
-    return index, max(total, index + 1)
+def claim_slot(lock_dir: Path = LOCK_DIR, slots: int = SLOTS) -> tuple[int, IO[str]]:
+    """The first of ``slots`` lock files no other process holds, locked; its index and the open file
+    (the lock lasts while the file is open, at most as long as this process)."""
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    for index in range(slots):
+        handle = (lock_dir / f"{index}.lock").open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        return index, handle
+    raise RuntimeError(f"more than {slots} test processes at once hold ports (locks in {lock_dir})")
 
 
 def free_on_loopback(port: int) -> bool:
@@ -74,23 +87,24 @@ class PortBlock:
         raise RuntimeError(f"no {count} free port(s) left in {self.start}-{self.end - 1}")
 
 
-def worker_block() -> PortBlock:
-    """This worker's share of the ports between ``LOWEST`` and the ephemeral range."""
-    index, total = worker_slot()
-    size = (ephemeral_low() - LOWEST) // total
+def slot_block(index: int, slots: int = SLOTS) -> PortBlock:
+    """Slot ``index``'s share of the ports between ``LOWEST`` and the ephemeral range."""
+    size = (ephemeral_low() - LOWEST) // slots
     if size < 200:
-        raise RuntimeError(f"too few ports below {ephemeral_low()} for {total} test workers")
+        raise RuntimeError(f"too few ports below {ephemeral_low()} for {slots} test processes")
     start = LOWEST + index * size
     return PortBlock(start=start, end=start + size)
 
 
 _BLOCK: PortBlock | None = None
+_LOCK: IO[str] | None = None
 
 
 def free_port(count: int = 1) -> int:
     """A loopback port, free for TCP and UDP, that this process has not handed out before; with
     ``count``, the first of that many neighbours (SIPp's media port ``-mp`` binds the ports after it)."""
-    global _BLOCK
+    global _BLOCK, _LOCK
     if _BLOCK is None:
-        _BLOCK = worker_block()
+        index, _LOCK = claim_slot()
+        _BLOCK = slot_block(index)
     return _BLOCK.take(count)

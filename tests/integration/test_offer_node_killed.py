@@ -11,7 +11,6 @@ Asterisk's view.
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,11 +24,9 @@ from acd.store_redis import RedisStore
 from hotline.db import repository as repo
 from hotline.db.engine import make_engine, session_factory
 from hotline.sandbox.instance import AsteriskSandbox
-from tests.conftest import free_port
-from tests.integration.app_nodes import start_node, stop_nodes, wait_healthy
+from tests.integration.app_nodes import node_pair
 from tests.integration.calls import CallDriver, eventually
 from tests.integration.desktop import DesktopClient
-from tests.redis_keys import drop_prefix
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.redis, pytest.mark.timeout(180)]
 
@@ -53,40 +50,16 @@ class Nodes:
 
 @pytest.fixture
 def nodes(sandbox: AsteriskSandbox, tmp_path: Path) -> Iterator[Nodes]:
-    prefix = f"hotline:test:{secrets.token_hex(4)}"
-    database = f"sqlite:///{tmp_path / 'shared.db'}"
-    c = sandbox.config
-    base = os.environ | {
-        "HOTLINE_DATABASE_URL": database,
-        "HOTLINE_REDIS_URL": REDIS_URL,
-        "HOTLINE_REDIS_PREFIX": prefix,
-        "HOTLINE_ASTERISK_MODE": "external",
-        "HOTLINE_AMI_PORT": str(c.ami_port),
-        "HOTLINE_AMI_SECRET": c.ami_secret,
-        "HOTLINE_ADMIN_PASSWORD": ADMIN,
-        "HOTLINE_WRAPUP_SECONDS": "0.5",
-        "HOTLINE_RING_TIMEOUT_SECONDS": str(RING_TIMEOUT_S),
-    }
-    procs, urls = [], []
-    for name, agi_port in (("a", c.fastagi_port), ("b", free_port())):
-        http_port = free_port()
-        env = base | {
-            "HOTLINE_STATE_DIR": str(tmp_path / name),
-            "HOTLINE_FASTAGI_PORT": str(agi_port),
-            "HOTLINE_HTTP_PORT": str(http_port),
-        }
-        procs.append(start_node(env, tmp_path / f"node-{name}.log"))
-        urls.append(f"http://127.0.0.1:{http_port}")
-        wait_healthy(urls[-1], procs[-1])
-    engine = make_engine(database)
-    store = RedisStore.from_url(REDIS_URL, prefix=prefix)
-    try:
-        yield Nodes(urls[0], urls[1], procs[1], session_factory(engine), store)
-    finally:
-        stop_nodes(procs)
-        store.r.close()
-        engine.dispose()
-        drop_prefix(REDIS_URL, prefix)
+    with node_pair(
+        sandbox, tmp_path, redis_url=REDIS_URL, admin_password=ADMIN, ring_timeout_s=RING_TIMEOUT_S
+    ) as pair:
+        engine = make_engine(pair.database_url)
+        store = RedisStore.from_url(REDIS_URL, prefix=pair.prefix)
+        try:
+            yield Nodes(pair.urls[0], pair.urls[1], pair.procs[1], session_factory(engine), store)
+        finally:
+            store.r.close()
+            engine.dispose()
 
 
 async def agent(url: str, agent_id: str, contact: str) -> DesktopClient:

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from hotline.sandbox.instance import AsteriskSandbox
-from tests.conftest import free_port
-from tests.integration.app_nodes import start_node, stop_nodes, wait_healthy
+from tests.integration.app_nodes import node_pair
 from tests.integration.calls import CallDriver, SeenEvent, eventually
 from tests.integration.desktop import DesktopClient, frame_of
 
@@ -31,40 +28,8 @@ AGENTS = [f"76{i:02d}" for i in range(6)]
 @pytest.fixture
 def two_nodes(sandbox: AsteriskSandbox, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """Node A serves FastAGI; both run the ACD on one Redis prefix and one database."""
-    prefix = f"hotline:test:{secrets.token_hex(4)}"
-    c = sandbox.config
-    base = os.environ | {
-        "HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}",
-        "HOTLINE_REDIS_URL": REDIS_URL,
-        "HOTLINE_REDIS_PREFIX": prefix,
-        "HOTLINE_ASTERISK_MODE": "external",
-        "HOTLINE_AMI_PORT": str(c.ami_port),
-        "HOTLINE_AMI_SECRET": c.ami_secret,
-        "HOTLINE_ADMIN_PASSWORD": ADMIN,
-        "HOTLINE_WRAPUP_SECONDS": "0.5",
-        "HOTLINE_RING_TIMEOUT_SECONDS": "6",
-    }
-    procs, urls = [], []
-    for name, agi_port in (("a", c.fastagi_port), ("b", free_port())):
-        http_port = free_port()
-        env = base | {
-            "HOTLINE_STATE_DIR": str(tmp_path / name),
-            "HOTLINE_FASTAGI_PORT": str(agi_port),
-            "HOTLINE_HTTP_PORT": str(http_port),
-        }
-        proc = start_node(env, tmp_path / f"node-{name}.log")
-        procs.append(proc)
-        urls.append(f"http://127.0.0.1:{http_port}")
-        wait_healthy(urls[-1], proc)
-    try:
-        yield urls[0], urls[1]
-    finally:
-        stop_nodes(procs)
-        client = redis.Redis.from_url(REDIS_URL)
-        keys = list(client.scan_iter(match=f"{prefix}*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
+    with node_pair(sandbox, tmp_path, redis_url=REDIS_URL, admin_password=ADMIN) as pair:
+        yield pair.urls[0], pair.urls[1]
 
 
 class LegWatch:

@@ -4,30 +4,34 @@ from __future__ import annotations
 
 import itertools
 import socket
+from pathlib import Path
 
 import pytest
 
-from tests.ports import LOWEST, PortBlock, ephemeral_low, worker_block, worker_slot
+from tests.ports import LOWEST, SLOTS, PortBlock, claim_slot, ephemeral_low, slot_block
 
 
-def test_given_three_workers_when_each_takes_its_block_then_blocks_are_disjoint_and_below_ephemeral(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "3")
-    blocks = []
-    for name in ("gw0", "gw1", "gw2"):
-        monkeypatch.setenv("PYTEST_XDIST_WORKER", name)
-        blocks.append(worker_block())
-    spans = [range(b.start, b.end) for b in blocks]
-    assert spans[0].start == LOWEST
-    assert all(a.stop <= b.start for a, b in itertools.pairwise(spans))
-    assert spans[-1].stop <= ephemeral_low()
+def test_given_processes_claiming_slots_then_each_gets_its_own_until_none_is_left(tmp_path: Path) -> None:
+    first, held_first = claim_slot(tmp_path, slots=2)
+    second, held_second = claim_slot(tmp_path, slots=2)
+    try:
+        assert {first, second} == {0, 1}
+        with pytest.raises(RuntimeError, match="more than 2 test processes"):
+            claim_slot(tmp_path, slots=2)
+    finally:
+        held_first.close()
+    again, held_again = claim_slot(tmp_path, slots=2)  # a process that ended gave its slot back
+    assert again == first
+    held_again.close()
+    held_second.close()
 
 
-def test_given_no_xdist_when_slot_asked_then_one_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
-    monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT", raising=False)
-    assert worker_slot() == (0, 1)
+def test_the_slots_blocks_are_disjoint_and_below_the_ephemeral_range() -> None:
+    blocks = [slot_block(i) for i in range(SLOTS)]
+    assert blocks[0].start == LOWEST
+    assert all(a.end <= b.start for a, b in itertools.pairwise(blocks))
+    assert blocks[-1].end <= ephemeral_low()
+    assert min(b.end - b.start for b in blocks) >= 2000
 
 
 def test_given_a_port_in_use_when_taking_then_it_is_skipped_and_none_is_handed_out_twice() -> None:

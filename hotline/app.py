@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -350,14 +351,12 @@ class Centre:
             self._server.should_exit = True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._server_task), 5.0)
-        await self.fastagi.close()
-        await self.desktop.login.close()
-        await self.revocation.close()
-        await self.ivr.close()
-        await self.acd.close()
-        await self.queue_live.close()
+        closing = [self.fastagi.close, self.desktop.login.close, self.revocation.close, self.ivr.close]
+        closing += [self.acd.close, self.queue_live.close]
         if self.cross_node is not None:
-            await self.cross_node.close()
+            closing.append(self.cross_node.close)
+        for close in closing:
+            await _within(close, STOP_TASKS_S)
         with contextlib.suppress(TimeoutError):
             await self.recorder.drained(timeout=5.0)
         with contextlib.suppress(TimeoutError):
@@ -370,6 +369,16 @@ class Centre:
                 log.error("background task %s did not stop in %.0f s; left", task.get_coro(), STOP_TASKS_S)
         self.recorder.close()
         self.recording.close()
-        await asyncio.to_thread(self.transcription.stop)
-        await self.ami.close()
+        await _within(functools.partial(asyncio.to_thread, self.transcription.stop), STOP_TASKS_S)
+        await _within(self.ami.close, STOP_TASKS_S)
         await dispose_when_returned(self.sessions.kw["bind"], wait_s=STOP_TASKS_S)
+
+
+async def _within(close: Callable[[], Awaitable[None]], limit_s: float) -> None:
+    """Run one step of a stop, given up after ``limit_s`` with the step named in the log: a stop must end
+    (a part that never finishes closing would hold the whole centre's stop)."""
+    try:
+        await asyncio.wait_for(close(), limit_s)
+    except TimeoutError:
+        name = getattr(close, "__qualname__", repr(close))
+        log.error("stopping: %s did not finish in %.0f s; going on", name, limit_s)

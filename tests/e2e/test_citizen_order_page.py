@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import BrowserContext, Page, Route, expect
+from playwright.async_api import BrowserContext, Page, expect
 
 from hotline.app import Centre
 from tests.e2e.agent_page import Steps
+from tests.e2e.lost_answer import FirstAnswerLost
 from tickets.loop import OrderLoop
 from tickets.repository import get_work_order
 from tickets.sms import OutboxGateway
@@ -123,21 +123,10 @@ async def test_given_a_lost_answer_when_the_citizen_submits_again_then_one_order
     the outcome is unknown and that submitting again makes no second order; the second submit shows the
     first order's number (200), and the next matter gets a key of its own."""
     page, steps = phone, Steps(phone, artifacts)
-    sent: list[dict[str, Any]] = []
-    answered: list[int] = []
+    lost = FirstAnswerLost()
+    sent, answered = lost.sent, lost.answered
 
-    async def lose_first_answer(route: Route) -> None:
-        body = route.request.post_data_json
-        assert isinstance(body, dict)
-        sent.append(body)
-        response = await route.fetch()  # the centre takes the matter in and answers ...
-        answered.append(response.status)
-        if len(sent) == 1:
-            await route.abort("connectionreset")  # ... but the phone never hears it
-        else:
-            await route.fulfill(response=response)
-
-    await page.route(re.compile(r".*/api/public/orders$"), lose_first_answer)
+    await page.route(re.compile(r".*/api/public/orders$"), lost)
     await page.goto(centre.url + "citizen/order")
     await page.fill("[data-testid=phone]", RETRY_PHONE)
     await page.fill("[data-testid=address]", "示例市和平路12号")

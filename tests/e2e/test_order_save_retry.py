@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, Route, expect
+from playwright.async_api import Page, expect
 
 from hotline.app import Centre
 from tests.e2e.agent_page import Steps, admin_client, answer, create_browser_agent, sign_in_and_register
+from tests.e2e.lost_answer import FirstAnswerLost
 from tests.integration.calls import CallDriver
 
 pytestmark = [pytest.mark.browser, pytest.mark.asterisk, pytest.mark.timeout(150)]
@@ -52,24 +53,10 @@ async def test_given_a_save_whose_answer_was_lost_when_saved_again_then_one_orde
     steps = Steps(page, artifacts)
     await create_browser_agent(web_centre, skills={"general": 1})
     await sign_in_and_register(page, web_centre, steps)
-    sent: list[dict[str, Any]] = []
-    answered: list[int] = []
+    lost = FirstAnswerLost()
+    sent, answered = lost.sent, lost.answered
 
-    async def lose_first_answer(route: Route) -> None:
-        if route.request.method != "POST":
-            await route.continue_()
-            return
-        body = route.request.post_data_json
-        assert isinstance(body, dict)
-        sent.append(body)
-        response = await route.fetch()  # the centre takes the save and answers ...
-        answered.append(response.status)
-        if len(sent) == 1:
-            await route.abort("connectionreset")  # ... but the page never hears it
-        else:
-            await route.fulfill(response=response)
-
-    await page.route(re.compile(r".*/api/work-orders$"), lose_first_answer)
+    await page.route(re.compile(r".*/api/work-orders$"), lost)
     call = await driver.call(CALLER, keys="0")
     try:
         await answer(page, driver, call.call_id, steps)

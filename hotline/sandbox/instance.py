@@ -53,6 +53,9 @@ class AsteriskSandbox:
         self.conf_file = f"{self.instance_dir}/etc/asterisk.conf"
         self.pid_file = self.state / "asterisk.pid"
         self.console_log = self.state / "console.log"
+        self.spawned_at: float | None = None
+        """Wall-clock time (epoch seconds, like CEL's) at which this object last started the instance: a
+        call the event log shows started before it and never ended died with the previous instance."""
 
     @property
     def host_instance_dir(self) -> Path:
@@ -140,6 +143,7 @@ class AsteriskSandbox:
             self._kill_leftovers()
             self._check_ports_free()
             self.render()
+            self.spawned_at = time.time()
             pid = self._spawn()
             try:
                 self._wait_ready(pid, time.monotonic() + timeout)

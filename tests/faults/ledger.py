@@ -66,11 +66,15 @@ def asterisk_view(sandbox: AsteriskSandbox, call_ids: Collection[str]) -> dict[s
 
 
 async def wait_calls_ended(sandbox: AsteriskSandbox, call_ids: Collection[str], timeout: float) -> None:
-    """Wait until Asterisk has logged the end of every call in ``call_ids`` (or ``timeout`` passes)."""
+    """Wait until every call in ``call_ids`` is over (or ``timeout`` passes): Asterisk logged its end, or
+    it started before the running instance did (Asterisk stopped with it up, and a stop logs no end)."""
     deadline = time.monotonic() + timeout
+    restarted_at = sandbox.spawned_at or 0.0
     while time.monotonic() < deadline:
         seen = asterisk_view(sandbox, call_ids)
-        if len(seen) == len(call_ids) and all(c.ended_at is not None for c in seen.values()):
+        if len(seen) == len(call_ids) and all(
+            c.ended_at is not None or c.started_at < restarted_at for c in seen.values()
+        ):
             return
         await asyncio.sleep(1.0)
 

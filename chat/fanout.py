@@ -22,6 +22,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from hotline.bus_relay import FIRST_BACKOFF_S, MAX_BACKOFF_S, LinkErrors, new_node_id, redis_client
+from hotline.redis_listening import close_within, next_message
 from hotline.relay_signing import RelaySigner
 
 __all__ = ["ChatFanout"]
@@ -70,8 +71,7 @@ class ChatFanout:
             with contextlib.suppress(asyncio.CancelledError):
                 await publishing
             for conn in (self.client, self._listener):
-                with contextlib.suppress(TimeoutError, *LinkErrors):
-                    await asyncio.wait_for(conn.aclose(), 2.0)
+                await close_within(conn.aclose(), what="chat fan-out")
 
     async def _publish_forever(self) -> None:
         while True:
@@ -98,7 +98,7 @@ class ChatFanout:
                     log.warning("chat frames from other nodes heard again")
                 delay, failing = FIRST_BACKOFF_S, False
                 while True:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5.0)
+                    message = await next_message(pubsub, timeout_s=5.0)
                     if message is not None:
                         await self._deliver(message.get("data"), to_citizen, to_agent)
             except LinkErrors as exc:
@@ -109,8 +109,7 @@ class ChatFanout:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF_S)
             finally:
-                with contextlib.suppress(TimeoutError, *LinkErrors):
-                    await asyncio.wait_for(pubsub.aclose(), 2.0)
+                await close_within(pubsub.aclose(), what="chat fan-out listener")
 
     async def _deliver(self, raw: object, to_citizen: ToCitizen, to_agent: ToAgent) -> None:
         text = self._signer.open(self.channel, raw)

@@ -17,8 +17,6 @@ of a call must be made once. Rules:
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -26,10 +24,10 @@ from typing import Protocol, cast
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
-from redis.exceptions import RedisError
 
 from hotline.bus_relay import redis_client
 from hotline.guest_pool import GuestCredential
+from hotline.redis_listening import close_within
 
 __all__ = ["Grant", "GrantStore", "MemoryGrants", "RedisGrants", "guest_grants"]
 
@@ -293,8 +291,7 @@ class RedisGrants:
         return None
 
     async def close(self) -> None:
-        with contextlib.suppress(TimeoutError, RedisError, OSError):
-            await asyncio.wait_for(self._client.aclose(), 2.0)
+        await close_within(self._client.aclose(), what="guest grants")
 
 
 def guest_grants(redis_url: str, *, prefix: str, keep_s: float) -> GrantStore:

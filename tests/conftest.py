@@ -16,6 +16,8 @@ from hotline.settings import Settings
 from ivr.prompts import ensure_default_prompts
 from tests.ports import free_port
 
+pytest_plugins = ["tests.teardown_watch"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 __all__ = ["REPO_ROOT", "free_port", "sandbox"]

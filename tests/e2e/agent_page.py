@@ -97,7 +97,7 @@ async def answer(page: Page, driver: CallDriver, call_id: str, steps: Steps) -> 
     await expect(page.get_by_test_id("incoming")).to_be_visible(timeout=20_000)
     await expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "ringing")
     await page.get_by_test_id("answer").click()
-    await expect(page.get_by_test_id("in-call")).to_be_visible(timeout=10_000)
+    await expect(page.get_by_test_id("in-call")).to_be_visible(timeout=30_000)  # ICE + DTLS, slow when loaded
     agent_leg = await check_bridged(driver, call_id)
     await expect(page.get_by_test_id("call-state")).to_have_attribute("data-state", "on_call")
     await steps.shot("answered")

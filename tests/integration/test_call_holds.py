@@ -129,8 +129,15 @@ async def test_given_agent_holds_a_call_for_seconds_then_one_hold_pair_is_record
     assert answered is not None
     assert answered.answered_at is not None
     _transcribed_recording(centre, call_id, answered.answered_at)
-    InspectLoop(centre.sessions, rng=random.Random(1)).run_once()
-    inspection = await eventually(lambda: _inspection(centre, call_id), timeout=10)
+    inspector = InspectLoop(centre.sessions, rng=random.Random(1))
+
+    def inspected() -> dict[str, object] | None:
+        # the call is ready only when the centre's own recording of it is settled too (saved or found
+        # without a file), which a loaded machine takes seconds to do: pass again until it is
+        inspector.run_once()
+        return _inspection(centre, call_id)
+
+    inspection = await eventually(inspected, timeout=30, interval=0.5)
     assert isinstance(inspection, dict)
     flagged = [f for f in inspection["flags"] if f["rule"] == "hold"]
     assert len(flagged) == 1, inspection["flags"]

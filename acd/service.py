@@ -36,12 +36,10 @@ from acd.events import (
     AgentReady,
     CallQueued,
     OfferFailed,
-    Tick,
 )
-from acd.legs import LEG_PREFIX, AgentLeg, LegKeeper, LegPhase
+from acd.legs import LEG_PREFIX, AgentLeg, LegPhase
 from acd.model import CHAT_TAG, NODE_ATTR, AgentStatus, QueueConfig
-from acd.node_memory import NodeMemory
-from acd.store_outage import STORE_UNAVAILABLE, StoreOutage
+from acd.service_clock import ServiceClock
 from hotline.ami.client import AmiError
 from hotline.ami.link import AmiLink
 from hotline.bus import EventBus
@@ -80,8 +78,9 @@ CLOSE_WAIT_S = 5.0
 """How long ``AcdService.close`` waits for its cancelled background steps."""
 
 
-class AcdService(LegKeeper):
-    """Runs the ACD: one engine, one AMI connection, the bus and the desktops (legs: acd.legs)."""
+class AcdService(ServiceClock):
+    """Runs the ACD: one engine, one AMI connection, the bus and the desktops (legs: acd.legs; timers:
+    acd.service_clock)."""
 
     def __init__(
         self,
@@ -100,10 +99,6 @@ class AcdService(LegKeeper):
         self._screen_pop_wait_s = screen_pop_wait_s
         self._external_dial = external_dial
         self._paused_by_outage: set[str] = set()
-        self.outage = StoreOutage()
-        self.memory = NodeMemory()
-        self._store_generation = 0
-        self._ticks: dict[float, asyncio.TimerHandle] = {}
         self.entry_open: Callable[[str], bool] = lambda _queue: True
         """Whether a queue takes callers now (opening hours; the composition root sets it)."""
         self.chats: ChatOffers | None = None
@@ -374,54 +369,6 @@ class AcdService(LegKeeper):
                 actions.redirect(self._ami, channel=channel, context="hotline-desk", exten="callback-ack")
             )
         )
-
-    def _schedule_tick(self, at: float) -> None:
-        if at in self._ticks:
-            return
-        loop = asyncio.get_running_loop()
-        delay = max(0.0, at - self._clock())
-        self._ticks[at] = loop.call_later(delay, self._on_tick, at)
-
-    def _on_tick(self, at: float) -> None:
-        self._ticks.pop(at, None)
-        self._tick_now()
-
-    async def heartbeat_forever(self, interval_s: float = 2.0) -> None:
-        """Keep the dialplan's hold loop convinced the service is alive."""
-        while True:
-            try:
-                if self.outage.healthy:
-                    await actions.put_heartbeat(self._ami, epoch=int(self._clock()))
-            except AmiError as exc:
-                log.warning("heartbeat not delivered: %s", exc)
-            await asyncio.sleep(interval_s)
-
-    async def tick_forever(self, interval_s: float = 2.0) -> None:
-        """A regular Tick: timers set by other nodes and pairs missed in a race are caught within it."""
-        while True:
-            await asyncio.sleep(interval_s)
-            self._tick_now()
-
-    def _tick_now(self) -> None:
-        try:
-            self._rebuild_if_lost()
-            self.submit_quietly(Tick())
-        except STORE_UNAVAILABLE as exc:
-            log.warning("tick skipped, ACD store unreachable: %s", exc)
-
-    def _rebuild_if_lost(self) -> None:
-        """After the shared store lost its data, sign this node's agents in again and queue its waiting
-        callers again (acd.node_memory)."""
-        generation = self.engine.store.data_generation()
-        if generation == self._store_generation:
-            return
-        self._store_generation = generation
-        events = self.memory.replay(self.engine.store)
-        log.error(
-            "ACD store lost its data; putting back %d sign-ins, statuses and waiting calls", len(events)
-        )
-        for event in events:
-            self.submit_quietly(event)
 
     async def close(self) -> None:
         """Cancel timers and background actions."""

@@ -186,6 +186,7 @@
 
   window.addEventListener("hashchange", () => { if (state.started) open(location.hash.slice(1)); });
 
+  $("signin-form").querySelector("[type=submit]").disabled = false; // off until this handler is attached
   $("signin-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     $("signin-error").textContent = "";

@@ -160,6 +160,9 @@
     $("tab-lookup").addEventListener("click", () => showTab("lookup"));
     $("submit-form").addEventListener("submit", submit);
     $("lookup-form").addEventListener("submit", lookup);
+    for (const id of ["submit-form", "lookup-form"]) {
+      $(id).querySelector("[type=submit]").disabled = false; // off until the handlers are attached
+    }
     const category = $("submit-form").category;
     const toggleWhen = () => { $("when-label").hidden = !["complaint", "report"].includes(category.value); };
     category.addEventListener("change", toggleWhen);

@@ -279,6 +279,7 @@ async function enterPortal() {
 $("status-filter").onchange = loadInbox;
 $("btn-refresh").onclick = loadInbox;
 $("btn-signout").onclick = async () => { try { await api("/api/sessions", { method: "DELETE" }); } catch (_) { /* signed out anyway */ } signOutLocally(); };
+$("signin-form").querySelector("[type=submit]").disabled = false; // off until this handler is attached
 $("signin-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   $("signin-error").textContent = "";

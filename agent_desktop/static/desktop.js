@@ -198,6 +198,7 @@ $("btn-hold").onclick = () => phone.toggleHold();
 $("btn-mute").onclick = () => phone.toggleMute();
 for (const key of $("keypad").querySelectorAll("button")) key.onclick = () => phone.sendDtmf(key.textContent);
 
+$("signin-form").querySelector("[type=submit]").disabled = false; // off until this handler is attached
 $("signin-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const form = new FormData(ev.target);

@@ -243,6 +243,7 @@ async function enter() {
   await loadList();
 }
 
+$("signin-form").querySelector("[type=submit]").disabled = false; // off until this handler is attached
 $("signin-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const form = new FormData(ev.target);

@@ -54,6 +54,7 @@ $("call-form").addEventListener("submit", (ev) => {
   if (callId) show(callId);
 });
 
+$("signin-form").querySelector("[type=submit]").disabled = false; // off until this handler is attached
 $("signin-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const form = new FormData(ev.target);

@@ -201,6 +201,7 @@ $("dl-csv").onclick = () => download("csv");
 $("dl-xlsx").onclick = () => download("xlsx");
 window.addEventListener("resize", () => rep.charts && Object.values(rep.charts).forEach((c) => c.resize()));
 
+$("signin-form").querySelector("[type=submit]").disabled = false; // off until this handler is attached
 $("signin-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const form = new FormData(ev.target);

@@ -210,6 +210,7 @@ async function enter() {
   page.timer = setInterval(loadList, 30000);
 }
 
+$("signin-form").querySelector("[type=submit]").disabled = false; // off until this handler is attached
 $("signin-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const form = new FormData(ev.target);

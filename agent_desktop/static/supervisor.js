@@ -229,6 +229,7 @@ for (const b of $("spy").querySelectorAll("button[data-mode]")) b.onclick = () =
 $("spy-take-over").onclick = () => actions.takeOver();
 $("spy-leave").onclick = () => actions.leave();
 
+$("signin-form").querySelector("[type=submit]").disabled = false; // off until this handler is attached
 $("signin-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const form = new FormData(ev.target);

@@ -39,7 +39,7 @@ def test_every_page_is_served_with_its_pieces_in_place() -> None:
         assert "<!--part:" not in response.text
         if "<!--part:signin-->" in (STATIC_DIR / name).read_text(encoding="utf-8"):
             with_signin += 1
-            assert response.text.count('<form id="signin-form">') == 1
+            assert response.text.count('<form id="signin-form" method="post">') == 1
             assert "\n  " + signin.splitlines()[0] in response.text
     assert with_signin == 8
 

@@ -16,8 +16,9 @@ centre's database says what it recorded. A call is
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select
@@ -30,7 +31,11 @@ from hotline.sandbox.instance import AsteriskSandbox
 from tests.faults.node import cel_path
 from tickets.models import WorkOrder
 
+log = logging.getLogger(__name__)
+
 ANSWER_EVENTS = ("connected", "answered")
+UNSEEN_AFTER_S = 15.0
+"""A channel is logged (CHAN_START) as Asterisk creates it; one not logged this long after never was."""
 
 
 @dataclass
@@ -65,16 +70,22 @@ def asterisk_view(sandbox: AsteriskSandbox, call_ids: Collection[str]) -> dict[s
     return {c.call_id: c for c in (*ended, *live) if c.call_id in call_ids}
 
 
-async def wait_calls_ended(sandbox: AsteriskSandbox, call_ids: Collection[str], timeout: float) -> None:
-    """Wait until every call in ``call_ids`` is over (or ``timeout`` passes): Asterisk logged its end, or
-    it started before the running instance did (Asterisk stopped with it up, and a stop logs no end)."""
+async def wait_calls_ended(sandbox: AsteriskSandbox, placed: Mapping[str, float], timeout: float) -> None:
+    """Wait until every call in ``placed`` (call id: wall-clock time its Originate was accepted) is over
+    (or ``timeout`` passes): Asterisk logged its end, or it was up when the running instance was spawned
+    (a stop logs no end). A call the log has not shown ``UNSEEN_AFTER_S`` after it was accepted never
+    started there (accepted while Asterisk was shutting down or still booting) and is not waited for."""
     deadline = time.monotonic() + timeout
     restarted_at = sandbox.spawned_at or 0.0
-    while time.monotonic() < deadline:
+    call_ids = list(placed)
+    while True:
         seen = asterisk_view(sandbox, call_ids)
-        if len(seen) == len(call_ids) and all(
-            c.ended_at is not None or c.started_at < restarted_at for c in seen.values()
-        ):
+        unseen = [c for c in call_ids if c not in seen and time.time() - placed[c] < UNSEEN_AFTER_S]
+        live = [c for c in seen.values() if c.ended_at is None and c.started_at >= restarted_at]
+        if not unseen and not live:
+            return
+        if time.monotonic() > deadline:
+            log.warning("calls not over after %.0f s: %s", timeout, live)
             return
         await asyncio.sleep(1.0)
 

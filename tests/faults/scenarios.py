@@ -82,6 +82,8 @@ class Burst:
         self.dialer = CitizenDialer(self.ami)
         self.prefix = f"1391{secrets.randbelow(10_000):04d}"
         self.call_ids: list[str] = []
+        self.placed_at: dict[str, float] = {}
+        """Each call's wall-clock time when Asterisk accepted its Originate."""
 
     async def start(self) -> None:
         """Connect to AMI."""
@@ -99,6 +101,7 @@ class Burst:
             try:
                 call = await self.dialer.dial(caller=caller, keys="0", patience_s=PATIENCE_S)
                 self.call_ids.append(call.call_id)
+                self.placed_at[call.call_id] = time.time()
             except AmiError as exc:
                 log.warning("call from %s not placed: %s", caller, exc)
             await asyncio.sleep(interval_s)
@@ -134,7 +137,7 @@ async def run_scenario(
         await during
         after_from = len(burst.call_ids)
         await burst.place(plan.after, plan.interval_s)
-        await wait_calls_ended(rig.sandbox, burst.call_ids, timeout=150.0)
+        await wait_calls_ended(rig.sandbox, burst.placed_at, timeout=150.0)
         await _wait_orders(seats, timeout=30.0)
     finally:
         await seats.close()

@@ -65,6 +65,9 @@ class NatSeat:
         _run("ip", "netns", "add", r)
         _run("ip", "netns", "add", a)
         _run("ip", "link", "add", f"hlnat-h{n}", "type", "veth", "peer", "name", "out", "netns", r)
+        # no IPv6 link-local address on the host's side: each address appearing on the host makes every
+        # Chromium on it drop its connecting requests (net::ERR_NETWORK_CHANGED), other tests' pages too
+        _run("ip", "link", "set", "dev", f"hlnat-h{n}", "addrgenmode", "none")
         _run("ip", "addr", "add", f"{self.host_address}/30", "dev", f"hlnat-h{n}")
         _run("ip", "link", "set", f"hlnat-h{n}", "up")
         _run("ip", "-n", r, "link", "add", "lan", "type", "veth", "peer", "name", "eth0", "netns", a)

@@ -37,6 +37,7 @@ from agent_desktop.service import DesktopService
 from chat.wiring import install_chat
 from hotline.ami.client import AmiNotConnected
 from hotline.ami.nodes import PbxNodes
+from hotline.bounded_wait import finished_within
 from hotline.bus import EventBus
 from hotline.centre_parts import (
     acd_store,
@@ -376,13 +377,10 @@ class Centre:
 
 async def _within(close: Callable[[], Awaitable[None]], limit_s: float) -> None:
     """Run one step of a stop, given up after ``limit_s`` with the step named in the log: a stop must end
-    (a part that never finishes closing would hold the whole centre's stop). Not ``asyncio.wait_for``: it
-    waits for the cancelled step to end, for ever when the step absorbs the cancellation."""
-    step = asyncio.ensure_future(close())
-    done, _ = await asyncio.wait({step}, timeout=limit_s)
-    if done:
+    (a part that never finishes closing would hold the whole centre's stop; hotline.bounded_wait)."""
+    step = await finished_within(close(), limit_s)
+    if step is not None:
         step.result()
         return
-    step.cancel()
     name = getattr(close, "__qualname__", repr(close))
     log.error("stopping: %s did not finish in %.0f s; going on", name, limit_s)

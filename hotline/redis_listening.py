@@ -7,7 +7,8 @@ the timeout it expected, ``get_message`` returns None as for an idle channel, an
 polls on for ever with ``task.cancelling()`` left at 1 (measured: 2 of 400 cancellations of a task
 polling every 30 ms were lost). :func:`next_message` therefore re-raises a cancellation the library
 swallowed. ``PubSub.aclose`` waits for its teardown even when cancelled, and ``asyncio.wait_for``
-waits for the cancelled close to finish, so neither bounds a close; :func:`close_within` does.
+waits for the cancelled close to finish, so neither bounds a close; :func:`close_within` does
+(hotline.bounded_wait).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Awaitable
 from typing import Any
 
 from redis.asyncio.client import PubSub
+
+from hotline.bounded_wait import finished_within
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +40,10 @@ async def next_message(pubsub: PubSub, *, timeout_s: float) -> dict[str, Any] | 
     return message
 
 
-def _retrieve(task: asyncio.Future[None]) -> None:
-    if not task.cancelled() and (exc := task.exception()) is not None:
-        log.debug("closing a Redis connection failed: %s", exc)
-
-
 async def close_within(closing: Awaitable[None], *, what: str, seconds: float = CLOSE_S) -> bool:
     """Run ``closing`` (a Redis ``aclose()``) for at most ``seconds``; True when it finished. One that
     does not is cancelled and left (logged); its errors are not raised (the connection is gone)."""
-    task = asyncio.ensure_future(closing)
-    task.add_done_callback(_retrieve)
-    done, _ = await asyncio.wait({task}, timeout=seconds)
-    if not done:
-        task.cancel()
+    if await finished_within(closing, seconds) is None:
         log.warning("%s: Redis connection not closed in %.0f s; left", what, seconds)
         return False
     return True

@@ -81,9 +81,13 @@ class Burst:
         self.ami = AmiClient(host="127.0.0.1", port=c.ami_port, username=c.ami_username, secret=c.ami_secret)
         self.dialer = CitizenDialer(self.ami)
         self.prefix = f"1391{secrets.randbelow(10_000):04d}"
-        self.call_ids: list[str] = []
         self.placed_at: dict[str, float] = {}
-        """Each call's wall-clock time when Asterisk accepted its Originate."""
+        """Each call placed (in order): the wall-clock time Asterisk accepted its Originate."""
+
+    @property
+    def call_ids(self) -> list[str]:
+        """The calls placed, in order."""
+        return list(self.placed_at)
 
     async def start(self) -> None:
         """Connect to AMI."""
@@ -100,7 +104,6 @@ class Burst:
             caller = f"{self.prefix}{len(self.call_ids):03d}"
             try:
                 call = await self.dialer.dial(caller=caller, keys="0", patience_s=PATIENCE_S)
-                self.call_ids.append(call.call_id)
                 self.placed_at[call.call_id] = time.time()
             except AmiError as exc:
                 log.warning("call from %s not placed: %s", caller, exc)
